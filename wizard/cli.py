@@ -1,0 +1,119 @@
+"""Command-line entry point: parses arguments, runs one command, maps errors to exit codes.
+
+This is the only module that ends the process. Each command lives in its own
+module under ``wizard.commands``; those modules import only the standard library
+at the top, so ``launcher --help`` stays fast and free of docker, textual & co.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import import_module
+
+from wizard import __version__
+from wizard.exitcodes import ExitCode
+
+
+def command_modules():
+    """Every module in ``wizard.commands`` that defines ``register``, in ``ORDER``.
+
+    Discovered rather than listed so a new command is one new file.
+    """
+    import pkgutil
+
+    import wizard.commands
+
+    modules = []
+    for info in pkgutil.iter_modules(wizard.commands.__path__):
+        module = import_module(f"wizard.commands.{info.name}")
+        if hasattr(module, "register"):
+            modules.append(module)
+    return sorted(modules, key=lambda module: (getattr(module, "ORDER", 100), module.__name__))
+
+
+def build_parser():
+    """The full argument parser, one sub-command per ``wizard.commands`` module."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        # argparse prints usage plus an error and exits; we want one line and our code.
+        def error(self, message: str) -> None:  # type: ignore[override]
+            from wizard.core.errors import UsageError
+
+            raise UsageError(message, f"see `{self.prog} --help`")
+
+    common = Parser(add_help=False)
+    # SUPPRESS keeps a flag given before the command from being reset by the sub-parser.
+    common.add_argument("--stack", metavar="PATH", default=argparse.SUPPRESS,
+                        help="stack manifest (default: ./stack.toml, or $LAUNCHER_STACK)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output: JSON (lines) on stdout")
+    common.add_argument("--plain", action="store_true", default=argparse.SUPPRESS,
+                        help="plain prompts and line output instead of the full-screen UI")
+    common.add_argument("--non-interactive", action="store_true", default=argparse.SUPPRESS,
+                        help="never prompt; take answers from flags, LAUNCHER_* variables or --answers")
+
+    parser = Parser(
+        prog="launcher",
+        description="From a fresh clone to a healthy local stack: env files, secrets, "
+        "compose groups in order, database seeds.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"launcher {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in command_modules():
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (the console script exits with it)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--version"]:
+        # The most common scripted call: answer before building any parser.
+        print(f"launcher {__version__}")
+        return ExitCode.OK
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        for flag in ("stack", "json", "plain", "non_interactive"):
+            if not hasattr(args, flag):
+                setattr(args, flag, None if flag == "stack" else False)
+        if not getattr(args, "handler", None):
+            parser.print_help(sys.stderr)
+            return ExitCode.USAGE
+        return int(args.handler(args) or ExitCode.OK)
+    except KeyboardInterrupt:
+        print("launcher: interrupted — nothing more was started; run the command again to resume",
+              file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`launcher status --json | head`): not our failure.
+        sys.stderr.close()
+        return ExitCode.OK
+    except Exception as error:  # noqa: BLE001 - the one place every error is turned into a code
+        return report(error)
+
+
+def report(error: BaseException) -> ExitCode:
+    """Print an error as `launcher: ...` lines on stderr and return its exit code."""
+    from wizard.core.errors import LauncherError
+    from wizard.exitcodes import exit_code_for
+
+    if isinstance(error, LauncherError):
+        for line in error.lines():
+            print(f"launcher: {line}", file=sys.stderr)
+    else:
+        if os.environ.get("LAUNCHER_DEBUG"):
+            import traceback
+
+            traceback.print_exception(error)
+        print(f"launcher: unexpected error: {type(error).__name__}: {error} — "
+              "rerun with LAUNCHER_DEBUG=1 for the traceback and report it", file=sys.stderr)
+    return exit_code_for(error)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""What every command handler needs: the loaded stack, the chosen front end, output helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from argparse import Namespace
+from typing import Any
+
+
+def load(args: Namespace):
+    """Find and validate the stack manifest named by --stack (or the default)."""
+    from wizard.core.stack import find_manifest, load_stack
+
+    return load_stack(find_manifest(args.stack))
+
+
+def interactive(args: Namespace) -> bool:
+    """May we ask the user anything? Never under --non-interactive, --json, CI or a pipe."""
+    if args.non_interactive or args.json:
+        return False
+    if os.environ.get("CI") or os.environ.get("LAUNCHER_NON_INTERACTIVE"):
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def use_tui(args: Namespace) -> bool:
+    """The full-screen Textual front end: only in a real terminal, and not with --plain."""
+    return interactive(args) and not args.plain and os.environ.get("TERM", "dumb") != "dumb"
+
+
+def print_json(data: Any) -> None:
+    """One JSON document (or line) on stdout, flushed so pipes see it at once."""
+    print(json.dumps(data, default=str), flush=True)

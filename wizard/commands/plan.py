@@ -1,0 +1,27 @@
+"""`launcher plan`: the order groups start in and where init steps run."""
+
+from __future__ import annotations
+
+ORDER = 60
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("plan", parents=[common], help="show the start order (waves) and init steps")
+    parser.add_argument("--only", action="append", default=[], metavar="GROUP",
+                        help="just this group and what it comes after (repeatable)")
+    parser.add_argument("--profile", action="append", default=[], metavar="NAME",
+                        help="compose profile to enable (repeatable)")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from wizard.commands.context import load, print_json
+    from wizard.core.plan import build_plan
+    from wizard.frontends.plain import render_plan
+
+    plan = build_plan(load(args), only=args.only, profiles=args.profile)
+    if args.json:
+        print_json(plan.to_dict())
+    else:
+        print(render_plan(plan))
+    return 0

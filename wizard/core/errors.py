@@ -1,0 +1,78 @@
+"""Every error the core raises on purpose.
+
+Each one carries what happened and what to do next; ``cli.py`` turns them into
+one line on stderr and an exit code (see ``wizard.exitcodes``).
+"""
+
+from __future__ import annotations
+
+
+class LauncherError(Exception):
+    """An expected failure: a message for the user and a hint for the next step."""
+
+    def __init__(self, message: str, hint: str = "", *, where: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        # "file:line" when the problem sits in a file the user can open.
+        self.where = where
+
+    def one_line(self) -> str:
+        """The single line shown to the user, without the ``launcher:`` prefix."""
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{text} — {self.hint}" if self.hint else text
+
+    def lines(self) -> list[str]:
+        """Every line to show; most errors have exactly one."""
+        return [self.one_line()]
+
+
+class UsageError(LauncherError):
+    """The command line itself is wrong (bad flag value, unknown name)."""
+
+
+class ConfigError(LauncherError):
+    """stack.toml, a template or a compose file is wrong: fix the file, not the machine."""
+
+
+class ManifestInvalid(ConfigError):
+    """stack.toml has one or more problems; each is reported on its own line."""
+
+    def __init__(self, problems: list[LauncherError]) -> None:
+        super().__init__(problems[0].message, problems[0].hint, where=problems[0].where)
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return [problem.one_line() for problem in self.problems]
+
+
+class EnvFileError(LauncherError):
+    """An existing env file cannot be read (malformed line, unreadable)."""
+
+
+class AnswerMissing(LauncherError):
+    """A required value has no answer, no default, and nobody can be asked."""
+
+
+class SecretsCheckFailed(LauncherError):
+    """A secret is invalid, mis-signed or a public demo value."""
+
+
+class DockerUnavailable(LauncherError):
+    """The Docker engine does not answer, or Compose is missing or too old."""
+
+
+class PreflightFailed(LauncherError):
+    """A check before `up` found a blocker (busy port, missing env file, ...)."""
+
+
+class Unhealthy(LauncherError):
+    """A service did not become healthy in time."""
+
+
+class SeedFailed(LauncherError):
+    """An init step (SQL seed, Mongo replica set or data) failed."""
+
+
+class Cancelled(LauncherError):
+    """The user said no to a confirmation, or pressed Escape in the wizard."""

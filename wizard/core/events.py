@@ -1,0 +1,117 @@
+"""Typed events yielded by the core while it works.
+
+Every front end (plain lines, JSON lines, the Textual app) renders these same
+events; none of them runs orchestration of its own. ``to_dict`` gives the JSON
+form, and never contains a secret value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": _kebab(type(self).__name__), **asdict(self)}
+
+
+@dataclass(frozen=True)
+class Note(Event):
+    """Something worth telling the user that is neither progress nor failure."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class GroupSkipped(Event):
+    group: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WaveStarted(Event):
+    wave: int
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupStarting(Event):
+    group: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServiceProgress(Event):
+    """A service's state while waiting: state is created/running/exited, health as Docker says."""
+
+    group: str
+    service: str
+    state: str
+    health: str
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class ServiceReady(Event):
+    """Healthy, running without a healthcheck, or a one-shot job that exited 0."""
+
+    group: str
+    service: str
+    how: str  # "healthy" | "running" | "completed" | "already-healthy"
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class ServiceFailed(Event):
+    group: str
+    service: str
+    reason: str
+    health_log: tuple[str, ...] = ()
+    log_tail: tuple[str, ...] = ()
+    next_command: str = ""
+
+
+@dataclass(frozen=True)
+class GroupReady(Event):
+    group: str
+    elapsed: float
+    changed: bool  # False when every service was already healthy and nothing was started
+
+
+@dataclass(frozen=True)
+class StepStarted(Event):
+    step: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class StepProgress(Event):
+    step: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StepFinished(Event):
+    step: str
+    summary: str
+    skipped: bool = False  # already done earlier: nothing to apply
+
+
+@dataclass(frozen=True)
+class StepFailed(Event):
+    step: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finished(Event):
+    ok: bool
+    elapsed: float
+    summary: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _kebab(name: str) -> str:
+    return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")

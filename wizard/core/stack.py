@@ -1,0 +1,552 @@
+"""Load and validate ``stack.toml``, the stack manifest, into frozen dataclasses.
+
+Every problem found is reported, each on its own line with ``file:line``, so a
+user fixes a broken manifest in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from wizard.core.errors import ConfigError, LauncherError, ManifestInvalid
+
+MANIFEST_NAME = "stack.toml"
+
+# Init step kinds and the parameters each one cannot do without. The code that runs
+# each kind lives in its own module (postgres.py, mongo.py); this is only the schema.
+STEP_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "postgres-seeds": ("dsn", "dir"),
+        "mongo-replica-set": ("uri", "member_host"),
+        "mongo-seeds": ("uri", "dir"),
+    }
+)
+
+SECRET_KINDS = ("token", "hex", "base64", "password", "jwt", "mongo-keyfile")
+SETTING_KINDS = ("string", "port", "url", "bool", "int", "host")
+NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+GROUP_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Group:
+    """A set of compose services started together; one or more compose files."""
+
+    name: str
+    compose_files: tuple[Path, ...]
+    after: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    requires_paths: tuple[Path, ...] = ()
+    description: str = ""
+
+    def missing_paths(self) -> tuple[Path, ...]:
+        """Required source paths that are absent: the group is skipped when any is."""
+        return tuple(path for path in self.requires_paths if not path.exists())
+
+
+@dataclass(frozen=True)
+class Step:
+    """An init step run once its group is healthy (seeds, replica-set init, ...)."""
+
+    name: str
+    kind: str
+    after: str
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    """A generated value: never typed by a user, never printed unless asked."""
+
+    name: str
+    kind: str
+    length: int = 0
+    signed_with: str = ""  # jwt: the secret that signs it
+    role: str = ""  # jwt: the `role` claim
+    issuer: str = ""  # jwt: the `iss` claim
+    expires_days: int = 0  # jwt: lifetime
+    path: Path | None = None  # mongo-keyfile: where the file is written
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """A value the user may choose (port, URL, username, switch), with a default."""
+
+    name: str
+    kind: str
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass(frozen=True)
+class Output:
+    """An env file rendered from a template in ``envtemplates/``."""
+
+    name: str
+    template: Path
+    path: Path
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The whole manifest, with every path resolved against the manifest's folder."""
+
+    name: str
+    root: Path
+    manifest: Path
+    groups: tuple[Group, ...]
+    steps: tuple[Step, ...]
+    secrets: tuple[SecretSpec, ...]
+    settings: tuple[SettingSpec, ...]
+    outputs: tuple[Output, ...]
+    compose_env_output: str  # the output passed to compose as --env-file
+    description: str = ""
+
+    def group(self, name: str) -> Group:
+        for group in self.groups:
+            if group.name == name:
+                return group
+        raise KeyError(name)
+
+    def secret(self, name: str) -> SecretSpec:
+        for secret in self.secrets:
+            if secret.name == name:
+                return secret
+        raise KeyError(name)
+
+    def output(self, name: str) -> Output:
+        for output in self.outputs:
+            if output.name == name:
+                return output
+        raise KeyError(name)
+
+    @property
+    def compose_env_file(self) -> Path:
+        return self.output(self.compose_env_output).path
+
+    @property
+    def value_names(self) -> frozenset[str]:
+        """Every name a template or seed may reference as ``${NAME}``."""
+        return frozenset(s.name for s in self.secrets) | frozenset(s.name for s in self.settings)
+
+
+def find_manifest(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The manifest to use: the given path, ``$LAUNCHER_STACK``, or ./stack.toml upwards."""
+    given = explicit or os.environ.get("LAUNCHER_STACK")
+    if given:
+        path = Path(given)
+        if path.is_dir():
+            path = path / MANIFEST_NAME
+        if not path.is_file():
+            raise ConfigError(
+                f"no stack manifest at {path}", "pass --stack PATH to an existing stack.toml"
+            )
+        return path.resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / MANIFEST_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {MANIFEST_NAME} in {here} or any parent folder",
+        "run launcher from the stack's folder or pass --stack PATH",
+    )
+
+
+def load_stack(path: str | os.PathLike[str]) -> Stack:
+    """Read and validate a manifest; raise ManifestInvalid listing every problem."""
+    manifest = Path(path).resolve()
+    display = _display_path(manifest)
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {display}: {exc.strerror}", "check the path") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(*_toml_error(exc), where=_toml_where(display, exc)) from exc
+    return _Validator(manifest, display, text, data).build()
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError) -> tuple[str, str]:
+    reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+    return f"invalid TOML: {reason}", "fix the syntax at that line"
+
+
+def _toml_where(display: str, exc: tomllib.TOMLDecodeError) -> str:
+    match = re.search(r"at line (\d+)", str(exc))
+    return f"{display}:{match.group(1)}" if match else display
+
+
+class _LineFinder:
+    """Finds the line of a table or key in the manifest text.
+
+    tomllib gives no positions for values, so errors about content are located by
+    scanning for the table header and then the key inside that table.
+    """
+
+    _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+    def __init__(self, text: str) -> None:
+        self.headers: list[tuple[int, tuple[str, ...]]] = []
+        self.lines = text.splitlines()
+        for number, line in enumerate(self.lines, start=1):
+            match = self._HEADER.match(line)
+            if match:
+                self.headers.append((number, self._split(match.group(1))))
+
+    @staticmethod
+    def _split(dotted: str) -> tuple[str, ...]:
+        parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([^.\s]+)', dotted)
+        return tuple(next(p for p in part if p) if any(part) else "" for part in parts)
+
+    def line_of(self, table: tuple[str, ...], key: str | None = None) -> int | None:
+        for index, (number, path) in enumerate(self.headers):
+            if path != table:
+                continue
+            if key is None:
+                return number
+            end = self.headers[index + 1][0] if index + 1 < len(self.headers) else len(self.lines) + 1
+            key_pattern = re.compile(rf"^\s*(\"{re.escape(key)}\"|{re.escape(key)})\s*=")
+            for line_number in range(number + 1, end):
+                if key_pattern.match(self.lines[line_number - 1]):
+                    return line_number
+            return number
+        return None
+
+
+class _Validator:
+    """Turns raw TOML data into a Stack, collecting every problem on the way."""
+
+    def __init__(self, manifest: Path, display: str, text: str, data: dict[str, Any]) -> None:
+        self.manifest = manifest
+        self.root = manifest.parent
+        self.display = display
+        self.data = data
+        self.lines = _LineFinder(text)
+        self.problems: list[LauncherError] = []
+
+    def problem(self, message: str, hint: str, table: tuple[str, ...] = (), key: str | None = None) -> None:
+        line = self.lines.line_of(table, key) if table else None
+        where = f"{self.display}:{line}" if line else self.display
+        self.problems.append(ConfigError(message, hint, where=where))
+
+    # -- typed field readers -------------------------------------------------
+
+    def text(self, table: tuple[str, ...], raw: dict[str, Any], key: str, default: str | None = "") -> str | None:
+        value = raw.get(key, default)
+        if value is None or isinstance(value, str):
+            return value
+        self.problem(f"{'.'.join(table)}.{key} must be a string, not {_type_name(value)}",
+                     f'write {key} = "..."', table, key)
+        return default
+
+    def integer(self, table: tuple[str, ...], raw: dict[str, Any], key: str, default: int = 0) -> int:
+        value = raw.get(key, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        self.problem(f"{'.'.join(table)}.{key} must be a whole number, not {_type_name(value)}",
+                     f"write {key} = 32 (no quotes)", table, key)
+        return default
+
+    def names(self, table: tuple[str, ...], raw: dict[str, Any], key: str) -> tuple[str, ...]:
+        value = raw.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        self.problem(f"{'.'.join(table)}.{key} must be a list of strings",
+                     f'write {key} = ["a", "b"]', table, key)
+        return ()
+
+    def table(self, key: str) -> dict[str, Any]:
+        value = self.data.get(key, {})
+        if isinstance(value, dict):
+            return value
+        self.problem(f"[{key}] must be a table", f"write it as [{key}.NAME] sections", ())
+        return {}
+
+    def entries(self, key: str) -> list[tuple[str, dict[str, Any]]]:
+        result = []
+        for name, raw in self.table(key).items():
+            if isinstance(raw, dict):
+                result.append((name, raw))
+            else:
+                self.problem(f"{key}.{name} must be a table", f"write it as a [{key}.{name}] section",
+                             (key,), name)
+        return result
+
+    # -- sections --------------------------------------------------------------
+
+    def build(self) -> Stack:
+        stack_table = self.table("stack")
+        name = self.text(("stack",), stack_table, "name") or ""
+        if not name:
+            self.problem("[stack] needs a name (the compose project name)", 'add name = "mystack" under [stack]',
+                         ("stack",))
+        elif not GROUP_NAME_PATTERN.match(name):
+            self.problem(f"stack name {name!r} is not a valid compose project name",
+                         "use lowercase letters, digits, '-' and '_'", ("stack",), "name")
+        unknown_sections = set(self.data) - {"stack", "groups", "steps", "secrets", "settings", "outputs"}
+        for section in sorted(unknown_sections):
+            self.problem(f"unknown section [{section}]",
+                         "expected stack, groups, steps, secrets, settings or outputs", (section,))
+
+        groups = self.groups()
+        steps = self.steps({group.name for group in groups})
+        secrets = self.secrets()
+        settings = self.settings()
+        outputs = self.outputs()
+        self.unique_names(groups, steps, secrets, settings)
+
+        compose_env_output = self.text(("stack",), stack_table, "compose_env_output", "") or ""
+        output_names = [output.name for output in outputs]
+        if compose_env_output and compose_env_output not in output_names:
+            self.problem(f"stack.compose_env_output names unknown output {compose_env_output!r}",
+                         f"use one of: {', '.join(output_names) or '(no outputs declared)'}",
+                         ("stack",), "compose_env_output")
+        elif not compose_env_output and output_names:
+            compose_env_output = output_names[0]
+
+        if self.problems:
+            raise ManifestInvalid(self.problems)
+        return Stack(
+            name=name,
+            root=self.root,
+            manifest=self.manifest,
+            groups=tuple(groups),
+            steps=tuple(steps),
+            secrets=tuple(secrets),
+            settings=tuple(settings),
+            outputs=tuple(outputs),
+            compose_env_output=compose_env_output,
+            description=self.text(("stack",), stack_table, "description") or "",
+        )
+
+    def groups(self) -> list[Group]:
+        groups = []
+        for name, raw in self.entries("groups"):
+            table = ("groups", name)
+            if not GROUP_NAME_PATTERN.match(name):
+                self.problem(f"group name {name!r} is not valid", "use lowercase letters, digits, '-' and '_'", table)
+            self.unknown_keys(table, raw, {"compose", "after", "profiles", "requires_paths", "description"})
+            compose = self.names(table, raw, "compose")
+            if not compose:
+                self.problem(f"group {name} has no compose file", 'add compose = ["compose/NAME.yml"]', table)
+            for file in compose:
+                if not (self.root / file).is_file():
+                    self.problem(f"group {name}: compose file {file} does not exist",
+                                 "create it or fix the path (relative to stack.toml)", table, "compose")
+            groups.append(Group(
+                name=name,
+                compose_files=tuple(self.root / file for file in compose),
+                after=self.names(table, raw, "after"),
+                profiles=self.names(table, raw, "profiles"),
+                requires_paths=tuple(self.root / p for p in self.names(table, raw, "requires_paths")),
+                description=self.text(table, raw, "description") or "",
+            ))
+        known = {group.name for group in groups}
+        for group in groups:
+            for dependency in group.after:
+                if dependency not in known:
+                    self.problem(f"group {group.name} comes after unknown group {dependency!r}",
+                                 f"use one of: {', '.join(sorted(known))}", ("groups", group.name), "after")
+                elif dependency == group.name:
+                    self.problem(f"group {group.name} comes after itself", "remove it from its own after list",
+                                 ("groups", group.name), "after")
+        cycle = find_cycle({g.name: [d for d in g.after if d in known and d != g.name] for g in groups})
+        if cycle:
+            self.problem(f"dependency cycle: {' -> '.join(cycle)}",
+                         "remove one of these `after` entries", ("groups", cycle[0]), "after")
+        return groups
+
+    def steps(self, group_names: set[str]) -> list[Step]:
+        steps = []
+        for name, raw in self.entries("steps"):
+            table = ("steps", name)
+            kind = self.text(table, raw, "kind") or ""
+            after = self.text(table, raw, "after") or ""
+            if kind not in STEP_KINDS:
+                self.problem(f"step {name} has unknown kind {kind!r}",
+                             f"use one of: {', '.join(STEP_KINDS)}", table, "kind")
+            else:
+                for required in STEP_KINDS[kind]:
+                    if required not in raw:
+                        self.problem(f"step {name} ({kind}) needs {required}",
+                                     f"add {required} = \"...\" to [steps.{name}]", table)
+            if after not in group_names:
+                self.problem(f"step {name} follows unknown group {after!r}",
+                             f"set after to one of: {', '.join(sorted(group_names)) or '(no groups)'}",
+                             table, "after" if "after" in raw else None)
+            params = {key: value for key, value in raw.items() if key not in {"kind", "after", "description"}}
+            steps.append(Step(name=name, kind=kind, after=after, params=MappingProxyType(params),
+                              description=self.text(table, raw, "description") or ""))
+        return steps
+
+    def secrets(self) -> list[SecretSpec]:
+        secrets = []
+        declared = {name for name, _ in self.entries("secrets")}
+        for name, raw in self.entries("secrets"):
+            table = ("secrets", name)
+            self.value_name(name, table)
+            self.unknown_keys(table, raw, {"kind", "length", "signed_with", "role", "issuer", "expires_days",
+                                           "path", "description"})
+            kind = self.text(table, raw, "kind") or ""
+            if kind not in SECRET_KINDS:
+                self.problem(f"secret {name} has unknown kind {kind!r}", f"use one of: {', '.join(SECRET_KINDS)}",
+                             table, "kind")
+            length = self.integer(table, raw, "length", 0)
+            spec = SecretSpec(
+                name=name, kind=kind, length=length,
+                signed_with=self.text(table, raw, "signed_with") or "",
+                role=self.text(table, raw, "role") or "",
+                issuer=self.text(table, raw, "issuer") or "",
+                expires_days=self.integer(table, raw, "expires_days", 3650),
+                path=self.root / raw["path"] if isinstance(raw.get("path"), str) else None,
+                description=self.text(table, raw, "description") or "",
+            )
+            if kind == "jwt":
+                if not spec.signed_with or spec.signed_with not in declared:
+                    self.problem(f"secret {name} (jwt) must be signed with a declared secret",
+                                 "set signed_with to the name of a [secrets.X] entry", table,
+                                 "signed_with" if "signed_with" in raw else None)
+                if not spec.role:
+                    self.problem(f"secret {name} (jwt) needs a role claim", 'add role = "anon"', table)
+            elif kind in SECRET_KINDS:
+                low, high = (6, 1024) if kind == "mongo-keyfile" else (8, 4096)
+                if not low <= length <= high:
+                    self.problem(f"secret {name} length must be between {low} and {high}, not {length}",
+                                 f"set length = {max(low, 32) if kind != 'mongo-keyfile' else 756}", table,
+                                 "length" if "length" in raw else None)
+                if kind == "mongo-keyfile" and spec.path is None:
+                    self.problem(f"secret {name} (mongo-keyfile) needs a path for its file",
+                                 'add path = "secrets/mongo-keyfile"', table)
+            secrets.append(spec)
+        return secrets
+
+    def settings(self) -> list[SettingSpec]:
+        settings = []
+        for name, raw in self.entries("settings"):
+            table = ("settings", name)
+            self.value_name(name, table)
+            self.unknown_keys(table, raw, {"kind", "default", "choices", "description"})
+            kind = self.text(table, raw, "kind", "string") or "string"
+            if kind not in SETTING_KINDS:
+                self.problem(f"setting {name} has unknown kind {kind!r}", f"use one of: {', '.join(SETTING_KINDS)}",
+                             table, "kind")
+            default = raw.get("default")
+            if isinstance(default, bool):
+                default = "true" if default else "false"
+            elif isinstance(default, int):
+                default = str(default)
+            elif default is not None and not isinstance(default, str):
+                self.problem(f"setting {name} default must be a string, number or boolean",
+                             'write default = "..."', table, "default")
+                default = None
+            settings.append(SettingSpec(name=name, kind=kind, default=default,
+                                        choices=self.names(table, raw, "choices"),
+                                        description=self.text(table, raw, "description") or ""))
+        return settings
+
+    def outputs(self) -> list[Output]:
+        outputs = []
+        paths: dict[Path, str] = {}
+        for name, raw in self.entries("outputs"):
+            table = ("outputs", name)
+            self.unknown_keys(table, raw, {"template", "path", "description"})
+            template = self.text(table, raw, "template") or ""
+            path = self.text(table, raw, "path") or ""
+            if not template or not path:
+                self.problem(f"output {name} needs template and path",
+                             'add template = "envtemplates/x.env" and path = ".env"', table)
+                continue
+            if not (self.root / template).is_file():
+                self.problem(f"output {name}: template {template} does not exist",
+                             "create it or fix the path (relative to stack.toml)", table, "template")
+            resolved = self.root / path
+            if resolved in paths:
+                self.problem(f"outputs {paths[resolved]} and {name} both write {path}",
+                             "give each output its own path", table, "path")
+            paths[resolved] = name
+            outputs.append(Output(name=name, template=self.root / template, path=resolved,
+                                  description=self.text(table, raw, "description") or ""))
+        return outputs
+
+    # -- cross checks ------------------------------------------------------------
+
+    def value_name(self, name: str, table: tuple[str, ...]) -> None:
+        if not NAME_PATTERN.match(name):
+            self.problem(f"{table[0]} name {name!r} must be UPPER_SNAKE_CASE",
+                         "env variable names are upper case letters, digits and _", table)
+
+    def unknown_keys(self, table: tuple[str, ...], raw: dict[str, Any], allowed: set[str]) -> None:
+        for key in raw:
+            if key not in allowed:
+                self.problem(f"unknown key {key!r} in [{'.'.join(table)}]",
+                             f"expected one of: {', '.join(sorted(allowed))}", table, key)
+
+    def unique_names(self, groups: list[Group], steps: list[Step], secrets: list[SecretSpec],
+                     settings: list[SettingSpec]) -> None:
+        group_names = {group.name for group in groups}
+        for step in steps:
+            if step.name in group_names:
+                self.problem(f"step {step.name} has the same name as a group",
+                             "rename the step: plan output names both", ("steps", step.name))
+        secret_names = {secret.name for secret in secrets}
+        for setting in settings:
+            if setting.name in secret_names:
+                self.problem(f"{setting.name} is declared both as a secret and as a setting",
+                             "keep only one declaration", ("settings", setting.name))
+
+
+def find_cycle(edges: Mapping[str, list[str]]) -> list[str]:
+    """A dependency cycle as a path that ends where it starts (a -> b -> a), or []."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = fully explored
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for dependency in edges.get(node, []):
+            if state.get(dependency) == 1:
+                return path[path.index(dependency):] + [dependency]
+            if dependency not in state:
+                found = visit(dependency)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(edges):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
