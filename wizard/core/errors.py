@@ -66,6 +66,10 @@ class PreflightFailed(LauncherError):
     """A check before `up` found a blocker (busy port, missing env file, ...)."""
 
 
+class NotInitialized(PreflightFailed):
+    """The stack has no stored values yet: `launcher init` has not run."""
+
+
 class Unhealthy(LauncherError):
     """A service did not become healthy in time."""
 
