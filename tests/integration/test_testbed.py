@@ -1,0 +1,61 @@
+"""Proof the test bed is real: a container from a locally built image, healthy on the real engine."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_local_image_runs_and_becomes_healthy(docker_client, images, compose_project):
+    container = docker_client.containers.run(
+        images["busybox"],
+        ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"],
+        detach=True,
+        name=f"{compose_project}-probe",
+        labels={"com.docker.compose.project": compose_project},
+        healthcheck={"test": ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/"],
+                     "interval": 200_000_000, "timeout": 1_000_000_000, "retries": 10},
+    )
+    deadline = time.monotonic() + 30
+    health = ""
+    while time.monotonic() < deadline:
+        container.reload()
+        health = container.attrs["State"].get("Health", {}).get("Status", "")
+        if health == "healthy":
+            break
+        time.sleep(0.2)
+    assert health == "healthy"
+    assert container.attrs["Config"]["Image"] == images["busybox"]
+
+
+def test_postgres_image_accepts_password_logins_through_a_published_port(docker_client, images,
+                                                                           compose_project):
+    import psycopg
+
+    container = docker_client.containers.run(
+        images["postgres"], detach=True, name=f"{compose_project}-pg",
+        labels={"com.docker.compose.project": compose_project},
+        environment={"POSTGRES_PASSWORD": "probe"}, ports={"5432/tcp": ("127.0.0.1", None)},
+        healthcheck={"test": ["CMD", "pg_isready", "-U", "postgres"], "interval": 300_000_000, "retries": 60},
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        container.reload()
+        if container.attrs["State"].get("Health", {}).get("Status") == "healthy":
+            break
+        time.sleep(0.3)
+    port = container.attrs["NetworkSettings"]["Ports"]["5432/tcp"][0]["HostPort"]
+    with psycopg.connect(f"postgresql://postgres:probe@127.0.0.1:{port}/postgres", connect_timeout=5) as conn:
+        assert conn.execute("select current_setting('server_version_num')::int").fetchone()[0] >= 150000
+
+
+def test_compose_v2_is_new_enough(compose_binary):
+    import subprocess
+
+    version = subprocess.run([compose_binary, "version", "--short"], capture_output=True, text=True,
+                             check=True).stdout.strip().lstrip("v")
+    major, minor = (int(part) for part in version.split(".")[:2])
+    assert (major, minor) >= (2, 26)

@@ -1,0 +1,65 @@
+"""Fast start and a core without UI, checked in fresh interpreters."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+HEAVY = ("docker", "pymongo", "psycopg", "supabase", "textual", "questionary", "rich", "jwt", "dotenv")
+UI = ("textual", "rich", "questionary")
+CORE = sorted(p for p in (REPO / "wizard" / "core").glob("*.py") if p.name != "__init__.py")
+
+
+def modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["plan", "--help"], ["up", "--help"]])
+def test_help_and_version_import_nothing_heavy(argv):
+    loaded = modules_after(
+        "import sys\nfrom wizard.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+    )
+    assert "wizard.cli" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in HEAVY) == []
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_core_module_imports_no_ui(path):
+    loaded = modules_after(f"import wizard.core.{path.stem}")
+    assert sorted(m for m in loaded if m.split(".")[0] in UI) == []
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_core_source_never_names_a_ui_library(path):
+    # Catches imports inside functions too, which a plain import check would miss.
+    tree = ast.parse(path.read_text())
+    named = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            named.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            named.add(node.module.split(".")[0])
+    assert named.isdisjoint(UI)
+
+
+def test_command_modules_import_only_the_standard_library_at_top():
+    stdlib = set(sys.stdlib_module_names) | {"__future__", "wizard"}
+    for path in sorted((REPO / "wizard" / "commands").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                roots = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                roots = [node.module.split(".")[0]]
+            else:
+                continue
+            assert set(roots) <= stdlib, f"{path.name} imports {roots} at module level"

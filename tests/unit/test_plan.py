@@ -1,0 +1,82 @@
+"""Waves: groups that can start together, init steps after their group, skips explained."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.unit.manifest_factory import groups_manifest, write_stack
+from wizard.core.errors import UsageError
+from wizard.core.plan import build_plan
+from wizard.core.stack import load_stack
+
+
+def stack_of(tmp_path, edges, extra=""):
+    manifest = write_stack(tmp_path, groups_manifest(edges) + extra,
+                           compose=tuple(f"compose/{g}.yml" for g in edges))
+    return load_stack(manifest)
+
+
+def wave_names(plan):
+    return [[g.name for g in wave.groups] for wave in plan.waves]
+
+
+def test_diamond_dependencies(tmp_path):
+    stack = stack_of(tmp_path, {"db": [], "auth": ["db"], "rest": ["db"], "app": ["auth", "rest"]})
+    assert wave_names(build_plan(stack)) == [["db"], ["auth", "rest"], ["app"]]
+
+
+def test_independent_groups_share_a_wave(tmp_path):
+    stack = stack_of(tmp_path, {"supabase": [], "mongodb": [], "weaviate": [], "app": ["supabase", "mongodb"]})
+    assert wave_names(build_plan(stack)) == [["supabase", "mongodb", "weaviate"], ["app"]]
+
+
+def test_longest_path_decides_the_wave(tmp_path):
+    stack = stack_of(tmp_path, {"a": [], "b": ["a"], "c": ["b"], "d": ["a", "c"]})
+    assert wave_names(build_plan(stack)) == [["a"], ["b"], ["c"], ["d"]]
+
+
+def test_steps_follow_their_group(tmp_path):
+    stack = stack_of(tmp_path, {"db": [], "app": ["db"]}, extra="""
+[steps.schema]
+kind = "postgres-seeds"
+after = "db"
+dsn = "postgresql://x"
+dir = "seeds"
+""")
+    plan = build_plan(stack)
+    assert [s.name for s in plan.waves[0].steps] == ["schema"]
+    assert plan.waves[1].steps == ()
+
+
+def test_missing_required_path_skips_group_and_its_dependents(tmp_path):
+    stack = stack_of(tmp_path, {"db": [], "app": ["db"], "web": ["app"]}, extra="""
+""")
+    manifest = tmp_path / "stack.toml"
+    manifest.write_text(manifest.read_text().replace(
+        '[groups.app]\n', '[groups.app]\nrequires_paths = ["stackend"]\n'))
+    plan = build_plan(load_stack(manifest))
+    assert wave_names(plan) == [["db"]]
+    assert [(s.group, s.reason) for s in plan.skipped] == [
+        ("app", "missing ./stackend (requires_paths)"),
+        ("web", "comes after skipped group app"),
+    ]
+    (tmp_path / "stackend").mkdir()
+    assert wave_names(build_plan(load_stack(manifest))) == [["db"], ["app"], ["web"]]
+
+
+def test_only_takes_the_group_and_what_it_comes_after(tmp_path):
+    stack = stack_of(tmp_path, {"db": [], "cache": [], "app": ["db"], "web": ["app"]})
+    assert wave_names(build_plan(stack, only=["app"])) == [["db"], ["app"]]
+    with pytest.raises(UsageError, match="unknown group 'nope'"):
+        build_plan(stack, only=["nope"])
+
+
+def test_plan_to_dict_is_json(tmp_path):
+    stack = stack_of(tmp_path, {"db": [], "app": ["db"]})
+    data = json.loads(json.dumps(build_plan(stack, profiles=["tools"]).to_dict()))
+    assert data["stack"] == "demo"
+    assert data["profiles"] == ["tools"]
+    assert [w["groups"][0]["name"] for w in data["waves"]] == ["db", "app"]
+    assert data["waves"][1]["groups"][0]["after"] == ["db"]
