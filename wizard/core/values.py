@@ -1,0 +1,323 @@
+"""Where every secret and setting value comes from, and the checks on settings.
+
+Resolution, first match wins, for each declared name:
+1. an answer: ``--set NAME=VALUE``, then ``LAUNCHER_NAME`` in the environment,
+   then ``--answers FILE``;
+2. the existing value: ``.launcher/values.env`` (see ``wizard.core.envfiles``),
+   else a value adopted from an existing env file (template line ``KEY=${NAME}``)
+   or keyfile;
+3. for a setting its default; for a secret a newly generated value.
+A secret is never regenerated on a re-run unless it is rotated, or it is a JWT
+whose signing secret changed in this run (then it is re-signed).
+
+Answers file: ``--answers FILE`` reads TOML when the name ends in ``.toml``
+(``NAME = "value"``, numbers and booleans allowed, top level only) and a dotenv
+file otherwise (``NAME=value``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+from urllib.parse import urlsplit
+
+from wizard.core.errors import AnswerMissing, EnvFileError, NotInitialized, UsageError
+from wizard.core.stack import SettingSpec, Stack
+
+ENV_PREFIX = "LAUNCHER_"
+TRUE_WORDS = {"true", "yes", "on", "1"}
+FALSE_WORDS = {"false", "no", "off", "0"}
+_HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)"
+                   r"(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A value the user gave, and where it came from (for error messages)."""
+
+    value: str
+    source: str  # "--set NAME", "LAUNCHER_NAME" or "answers.toml:3"
+
+
+@dataclass
+class Resolution:
+    """Every value, and where each came from: answer, stored, adopted, default, generated, re-signed."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def generated(self) -> list[str]:
+        return [name for name, origin in self.origins.items() if origin in ("generated", "re-signed")]
+
+
+# -- settings validation -----------------------------------------------------------
+
+
+def validate_setting(spec: SettingSpec, value: str) -> str:
+    """The value in canonical form (bools as true/false, numbers without padding).
+
+    Raises ValueError with a reason that may be shown to the user: settings are
+    not secret, so the reason can quote the value.
+    """
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be one line")
+    kind = spec.kind
+    if kind == "port":
+        number = _integer(value)
+        if not 1 <= number <= 65535:
+            raise ValueError(f"{value!r} is not a port number (1-65535)")
+        value = str(number)
+    elif kind == "int":
+        value = str(_integer(value))
+    elif kind == "bool":
+        word = value.strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise ValueError(f"{value!r} is not a boolean (true/false, yes/no, on/off, 1/0)")
+        value = "true" if word in TRUE_WORDS else "false"
+    elif kind == "url":
+        parts = urlsplit(value)
+        if not parts.scheme or not parts.netloc:
+            raise ValueError(f"{value!r} is not a URL like http://host:port")
+    elif kind == "host":
+        if not _is_host(value):
+            raise ValueError(f"{value!r} is not a host name or IP address")
+    if spec.choices and value not in spec.choices:
+        raise ValueError(f"{value!r} is not one of: {', '.join(spec.choices)}")
+    return value
+
+
+def _integer(value: str) -> int:
+    try:
+        return int(value.strip(), 10)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+
+
+def _is_host(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return bool(_HOST.match(value))
+
+
+# -- answers --------------------------------------------------------------------------
+
+
+def parse_sets(stack: Stack, items: Iterable[str]) -> dict[str, Answer]:
+    """Answers from ``--set NAME=VALUE`` flags; a malformed flag or unknown name is a UsageError."""
+    answers = {}
+    for item in items:
+        name, separator, value = item.partition("=")
+        name = name.strip()
+        if not separator or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            # Shown only when it looks like a name: a mistyped flag may hold a secret.
+            shown = name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else "..."
+            raise UsageError(f"bad --set {shown}: expected NAME=VALUE", "write it as --set NAME=VALUE")
+        _known(stack, name, f"--set {name}")
+        answers[name] = Answer(value, f"--set {name}")
+    return answers
+
+
+def answers_from_environ(stack: Stack, environ: Mapping[str, str] | None = None) -> dict[str, Answer]:
+    """Answers from ``LAUNCHER_<NAME>`` variables, for declared names only."""
+    environ = os.environ if environ is None else environ
+    return {name: Answer(environ[ENV_PREFIX + name], ENV_PREFIX + name)
+            for name in sorted(stack.value_names) if ENV_PREFIX + name in environ}
+
+
+def answers_from_file(stack: Stack, path: str | os.PathLike[str]) -> dict[str, Answer]:
+    """Answers from a TOML (``*.toml``) or dotenv file; see the module docstring."""
+    file = Path(path)
+    shown = str(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read answers file {shown}: {exc.strerror}", "check the --answers path") from exc
+    if file.suffix == ".toml":
+        raw = _toml_answers(text, shown)
+    else:
+        from wizard.core.envfiles import parse_env_text
+
+        try:
+            raw = parse_env_text(text, shown).values
+        except EnvFileError as exc:
+            raise UsageError(exc.message, exc.hint, where=exc.where) from exc
+    answers = {}
+    for name, value in raw.items():
+        where = f"{shown}:{_line_of(text, name)}"
+        _known(stack, name, f"answer {name}", where=where)
+        answers[name] = Answer(value, where)
+    return answers
+
+
+def _toml_answers(text: str, shown: str) -> dict[str, str]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"answers file {shown} is not valid TOML: {exc}", "fix the syntax") from exc
+    answers = {}
+    for name, value in data.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise UsageError(f"answer {name} must be a string, number or boolean",
+                             f'write {name} = "..."', where=f"{shown}:{_line_of(text, name)}")
+        answers[name] = value
+    return answers
+
+
+def _line_of(text: str, name: str) -> int:
+    pattern = re.compile(rf"^\s*(export\s+)?[\"']?{re.escape(name)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return 1
+
+
+def _known(stack: Stack, name: str, source: str, *, where: str = "") -> None:
+    if name in stack.value_names:
+        return
+    close = difflib.get_close_matches(name, sorted(stack.value_names), n=1)
+    hint = f"did you mean {close[0]}?" if close else "use a name declared under [secrets] or [settings] in stack.toml"
+    raise UsageError(f"{source}: unknown name", hint, where=where)
+
+
+def collect_answers(stack: Stack, *, sets: Iterable[str] = (), answers_file: str | None = None,
+                    environ: Mapping[str, str] | None = None) -> dict[str, Answer]:
+    """All answers, ``--set`` over ``LAUNCHER_*`` over the answers file."""
+    answers: dict[str, Answer] = {}
+    if answers_file:
+        answers.update(answers_from_file(stack, answers_file))
+    answers.update(answers_from_environ(stack, environ))
+    answers.update(parse_sets(stack, sets))
+    return answers
+
+
+# -- existing values --------------------------------------------------------------------
+
+
+def stored_values(stack: Stack) -> dict[str, str] | None:
+    """The value store as last written by ``init``, or None if there is none."""
+    from wizard.core.envfiles import display, read_env_file, store_path
+
+    store = read_env_file(store_path(stack), display(stack, store_path(stack)))
+    return None if store is None else dict(store.values)
+
+
+def existing_values(stack: Stack) -> dict[str, str]:
+    """What a re-run keeps: the store, plus values adopted from hand-made env files."""
+    from wizard.core.envfiles import adopt_values
+
+    existing = adopt_values(stack)
+    existing.update(stored_values(stack) or {})
+    return {name: value for name, value in existing.items() if name in stack.value_names}
+
+
+def current_values(stack: Stack) -> dict[str, str]:
+    """Every declared secret and setting value as stored by the last ``init``.
+
+    A setting declared since then gets its default. Raises NotInitialized when
+    the stack was never initialized or a value has no source.
+    """
+    stored = stored_values(stack)
+    if stored is None:
+        raise NotInitialized(f"stack {stack.name} has no stored values yet", "run `launcher init`")
+    values = {}
+    for spec in stack.secrets:
+        if spec.name in stored:
+            values[spec.name] = stored[spec.name]
+    for setting in stack.settings:
+        if setting.name in stored:
+            values[setting.name] = stored[setting.name]
+        elif setting.default is not None:
+            values[setting.name] = setting.default
+    missing = sorted(stack.value_names - values.keys())
+    if missing:
+        raise NotInitialized(f"no stored value for {', '.join(missing)} (declared since the last init)",
+                             "run `launcher init`")
+    return values
+
+
+def prefill(stack: Stack) -> dict[str, str]:
+    """What an interactive front end shows as each setting's starting value."""
+    existing = existing_values(stack)
+    return {spec.name: existing.get(spec.name, spec.default or "") for spec in stack.settings}
+
+
+# -- resolution -------------------------------------------------------------------------
+
+
+def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mapping[str, str], *,
+                   rotate: Iterable[str] = ()) -> Resolution:
+    """Every declared value; see the module docstring for the order.
+
+    Raises UsageError for an answer that fails its check and AnswerMissing for a
+    setting with no answer, no existing value and no default (naming every one).
+    """
+    from wizard.core.secrets import format_problem, generate_secret, signers, signing_order
+
+    rotate = set(rotate)
+    result = Resolution()
+    missing = []
+    for spec in stack.settings:
+        if spec.name in answers:
+            answer = answers[spec.name]
+            result.values[spec.name] = _checked(spec, answer.value, answer.source)
+            result.origins[spec.name] = "answer"
+        elif spec.name in existing:
+            result.values[spec.name] = _checked(spec, existing[spec.name], f"stored value of {spec.name}")
+            result.origins[spec.name] = "stored"
+        elif spec.default is not None:
+            result.values[spec.name] = _checked(spec, spec.default, f"default of {spec.name} in stack.toml")
+            result.origins[spec.name] = "default"
+        else:
+            missing.append(spec.name)
+    if missing:
+        first = missing[0]
+        others = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        raise AnswerMissing(f"no value for {first}{others}",
+                            f"pass --set {first}=VALUE or set {ENV_PREFIX}{first}")
+
+    signing = signers(stack)
+    for spec in signing_order(stack):
+        name = spec.name
+        if name in answers:
+            value, origin = answers[name].value, "answer"
+        elif name in rotate:
+            value, origin = generate_secret(spec, result.values), "generated"
+        elif name in existing and not (spec.kind == "jwt" and _signer_changed(spec.signed_with, existing, result)):
+            value, origin = existing[name], "stored"
+        elif name in existing:
+            value, origin = generate_secret(spec, result.values), "re-signed"
+        else:
+            value, origin = generate_secret(spec, result.values), "generated"
+        if origin == "answer":
+            problem = format_problem(spec, value, result.values, signs_jwt=name in signing)
+            if problem:
+                # The message names the secret and the rule, never the value.
+                raise UsageError(f"{answers[name].source}: {name} {problem}",
+                                 f"give a valid value, or leave {name} out to generate one")
+        result.values[name] = value
+        result.origins[name] = origin
+    return result
+
+
+def _signer_changed(signer: str, existing: Mapping[str, str], result: Resolution) -> bool:
+    return existing.get(signer) != result.values.get(signer)
+
+
+def _checked(spec: SettingSpec, value: str, source: str) -> str:
+    try:
+        return validate_setting(spec, value)
+    except ValueError as exc:
+        raise UsageError(f"{source}: {spec.name} {exc}", f"give {spec.name} a valid {spec.kind} value") from exc
