@@ -385,7 +385,7 @@ def write_outputs(stack: Stack, values: Mapping[str, str], *, dry_run: bool = Fa
 
 def _backup(stack: Stack, path: Path, data: bytes, stamp: str) -> Path:
     relative = Path(display(stack, path))
-    if relative.is_absolute():
+    if relative.is_absolute() or relative.parts[0] == STATE_DIR:
         relative = Path(path.name)
     target = stack.root / STATE_DIR / BACKUP_DIR / relative.parent / f"{relative.name}.{stamp}"
     counter = 1

@@ -8,10 +8,12 @@ they name the secret and say what is wrong with it.
 from __future__ import annotations
 
 import base64
+import re
 import secrets as random
 import string
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Mapping
 
 from wizard.core.stack import SecretSpec, Stack
@@ -259,3 +261,50 @@ def rotation_set(stack: Stack, names: Iterable[str]) -> list[str]:
             wanted.add(name)
             pending.extend(derived_from(stack, name))
     return [spec.name for spec in signing_order(stack) if spec.name in wanted]
+
+
+def services_to_restart(stack: Stack, names: Iterable[str], files: Iterable[Path]) -> list[str]:
+    """Compose services that read one of ``names`` or one of ``files``: "group/service".
+
+    A heuristic on the compose text, not a compose parser: a service counts when
+    its block mentions ``${NAME}`` / ``$NAME`` or the file name of a changed env
+    file or keyfile. Good enough to tell the user what to restart.
+    """
+    name_patterns = [re.compile(rf"\$\{{{re.escape(name)}(?=[}}:?-])|\${re.escape(name)}\b") for name in names]
+    file_patterns = [re.compile(rf"(^|[/\s\"'=]){re.escape(path.name)}($|[\s\"':])", re.MULTILINE)
+                     for path in files]
+    found = []
+    for group in stack.groups:
+        for compose_file in group.compose_files:
+            try:
+                text = compose_file.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            for service, block in _service_blocks(text):
+                if any(p.search(block) for p in name_patterns + file_patterns):
+                    found.append(f"{group.name}/{service}")
+    return list(dict.fromkeys(found))
+
+
+def _service_blocks(text: str) -> list[tuple[str, str]]:
+    """(service name, its lines) for each entry under the top-level ``services:`` key."""
+    blocks: list[tuple[str, list[str]]] = []
+    inside, indent = False, None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            if blocks and inside:
+                blocks[-1][1].append(line)
+            continue
+        depth = len(line) - len(line.lstrip())
+        if depth == 0:
+            inside = line.rstrip() == "services:"
+            continue
+        if not inside:
+            continue
+        if indent is None:
+            indent = depth
+        if depth == indent and line.rstrip().endswith(":"):
+            blocks.append((line.strip()[:-1].strip("'\""), []))
+        elif blocks:
+            blocks[-1][1].append(line)
+    return [(name, "\n".join(lines)) for name, lines in blocks]

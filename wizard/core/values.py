@@ -321,3 +321,49 @@ def _checked(spec: SettingSpec, value: str, source: str) -> str:
         return validate_setting(spec, value)
     except ValueError as exc:
         raise UsageError(f"{source}: {spec.name} {exc}", f"give {spec.name} a valid {spec.kind} value") from exc
+
+
+# -- the one way values reach files -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What an init (or rotation) did: files touched and where each value came from.
+
+    Holds names only, so it can be shown or turned into JSON as it is.
+    """
+
+    changes: tuple  # of wizard.core.envfiles.OutputChange
+    origins: Mapping[str, str]
+    dry_run: bool = False
+
+    @property
+    def generated(self) -> list[str]:
+        return [name for name, origin in self.origins.items() if origin in ("generated", "re-signed")]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"dry_run": self.dry_run, "files": [change.to_dict() for change in self.changes],
+                "origins": dict(self.origins)}
+
+
+def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bool = False,
+               rotate: Iterable[str] = ()) -> InitResult:
+    """Resolve every value and write every file: what `launcher init` does.
+
+    The one seam every front end calls (non-interactive flags, questionary
+    prompts, the Textual wizard) so all of them write exactly the same files.
+    ``answers`` maps names to values (plain strings are accepted from prompts);
+    ``rotate`` names secrets to regenerate, with the JWTs they sign. Nothing is
+    written when any value, template or existing file is wrong; with dry_run
+    nothing is written at all and the result says what would change.
+    """
+    from wizard.core.envfiles import write_outputs
+    from wizard.core.secrets import rotation_set
+
+    answers = {name: answer if isinstance(answer, Answer) else Answer(answer, f"answer {name}")
+               for name, answer in answers.items()}
+    for name in answers:
+        _known(stack, name, f"answer {name}")
+    resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
+    changes = write_outputs(stack, resolution.values, dry_run=dry_run)
+    return InitResult(tuple(changes), dict(resolution.origins), dry_run)

@@ -1,0 +1,69 @@
+"""`launcher init`: resolve every secret and setting, write the env files.
+
+Answers come from --set, LAUNCHER_<NAME> variables and --answers FILE; every
+other value is the existing one, the default, or freshly generated. Nothing is
+ever read from stdin here: the interactive front ends (Textual wizard,
+questionary prompts) ask their questions and then call the same
+``wizard.core.values.initialize`` with the answers.
+"""
+
+from __future__ import annotations
+
+ORDER = 10
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser(
+        "init", parents=[common], help="generate secrets and write every env file (safe to re-run)",
+        description="Generate secrets and write every env file from envtemplates/. Existing values are "
+        "kept; answers override them. Answers file: TOML when it ends in .toml (NAME = \"value\"), "
+        "dotenv (NAME=value) otherwise.")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="sets",
+                        help="answer for a setting or secret (repeatable; beats LAUNCHER_NAME and --answers)")
+    parser.add_argument("--answers", metavar="FILE", help="answers file: TOML (*.toml) or dotenv")
+    parser.add_argument("--dry-run", action="store_true", help="show which files would change; write nothing")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from wizard.commands.context import load, print_json
+    from wizard.core.values import collect_answers, initialize
+
+    stack = load(args)
+    answers = collect_answers(stack, sets=args.sets, answers_file=args.answers)
+    # The interactive front ends (issue 6) slot in here when interactive(args):
+    # they prefill with wizard.core.values.prefill(stack), ask, and pass their
+    # answers on to initialize(). Until they exist every run is non-interactive.
+    result = initialize(stack, answers, dry_run=args.dry_run)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(render_result(result))
+    return 0
+
+
+def render_result(result) -> str:
+    """Plain lines: one per file, then which values were generated. Never a value."""
+    verb = {"create": "created", "update": "updated", "chmod": "fixed mode of", "unchanged": "unchanged"}
+    if result.dry_run:
+        verb = {"create": "would create", "update": "would update", "chmod": "would fix mode of",
+                "unchanged": "unchanged"}
+    lines = []
+    for change in result.changes:
+        details = []
+        if change.added:
+            details.append(f"{len(change.added)} added")
+        if change.updated:
+            details.append(f"changed: {', '.join(change.updated)}")
+        if change.kept:
+            details.append(f"kept by hand: {', '.join(change.kept)}")
+        if change.backup:
+            details.append(f"backup {change.backup}")
+        suffix = f" ({'; '.join(details)})" if details and change.changes else ""
+        lines.append(f"{verb[change.action]} {change.path}{suffix}")
+    generated = result.generated
+    if generated:
+        lines.append(f"{'would generate' if result.dry_run else 'generated'}: {', '.join(generated)}")
+    if not result.dry_run:
+        lines.append("next: launcher up")
+    return "\n".join(lines)

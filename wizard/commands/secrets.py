@@ -1,0 +1,136 @@
+"""`launcher secrets show|check|rotate`: look at, verify and replace generated secrets.
+
+Values stay hidden unless `show --reveal` is asked for; `check` and `rotate`
+print names and reasons only.
+"""
+
+from __future__ import annotations
+
+import sys
+
+ORDER = 20
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("secrets", parents=[common], help="show, check or rotate generated secrets")
+    actions = parser.add_subparsers(dest="secrets_action", metavar="ACTION", required=True)
+
+    show = actions.add_parser("show", parents=[common], help="list secrets, values masked")
+    show.add_argument("--reveal", action="store_true", help="print the values themselves")
+    show.set_defaults(handler=run_show)
+
+    check = actions.add_parser("check", parents=[common],
+                               help="verify JWT signatures and roles, lengths, alphabets, no demo values")
+    check.set_defaults(handler=run_check)
+
+    rotate = actions.add_parser("rotate", parents=[common],
+                                help="generate a new value for a secret and re-sign the JWTs it signs")
+    rotate.add_argument("name", metavar="NAME", help="the secret to replace, e.g. JWT_SECRET")
+    rotate.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rotate.set_defaults(handler=run_rotate)
+
+
+def run_show(args) -> int:
+    from wizard.commands.context import load, print_json
+    from wizard.core.secrets import describe, mask
+    from wizard.core.values import current_values
+
+    stack = load(args)
+    values = current_values(stack)
+    rows = []
+    for spec in stack.secrets:
+        value = values.get(spec.name, "")
+        row = {"name": spec.name, "kind": spec.kind, "about": describe(spec, value),
+               "value": value if args.reveal else mask(value)}
+        rows.append(row)
+    if args.json:
+        print_json({"secrets": rows, "revealed": bool(args.reveal)})
+        return 0
+    width = max((len(row["name"]) for row in rows), default=0)
+    for row in rows:
+        print(f"{row['name']:<{width}}  {row['value']}  ({row['about']})")
+    return 0
+
+
+def run_check(args) -> int:
+    from wizard.commands.context import load, print_json
+    from wizard.core.envfiles import write_outputs
+    from wizard.core.errors import SecretsCheckFailed
+    from wizard.core.secrets import check_secrets
+    from wizard.core.values import current_values
+
+    stack = load(args)
+    values = current_values(stack)
+    problems = check_secrets(stack, values)
+    # Env files that no longer match the store (edited by hand, deleted) are
+    # just as broken: services would start with other secrets than the ones checked.
+    stale = [change for change in write_outputs(stack, values, dry_run=True)
+             if change.kind in ("env", "keyfile") and (change.action == "create" or change.updated)]
+    if args.json:
+        print_json({"ok": not problems and not stale, "problems": [p.to_dict() for p in problems],
+                    "stale_files": [change.path for change in stale]})
+    else:
+        for problem in problems:
+            print(f"{problem.name}: {problem.message}")
+        for change in stale:
+            what = "is missing" if change.action == "create" else f"differs for {', '.join(change.updated)}"
+            print(f"{change.path}: {what} — run `launcher init`")
+        if not problems and not stale:
+            print(f"all {len(stack.secrets)} secrets pass; env files match")
+    if problems or stale:
+        count = len(problems) + len(stale)
+        raise SecretsCheckFailed(f"{count} problem(s) with secrets or env files",
+                                 "rotate a bad secret with `launcher secrets rotate NAME`; "
+                                 "rewrite env files with `launcher init`")
+    return 0
+
+
+def run_rotate(args) -> int:
+    from wizard.commands.context import interactive, load, print_json
+    from wizard.core.envfiles import store_path
+    from wizard.core.errors import Cancelled, UsageError
+    from wizard.core.secrets import rotation_set, services_to_restart
+    from wizard.core.values import current_values, initialize
+
+    stack = load(args)
+    declared = [spec.name for spec in stack.secrets]
+    if args.name not in declared:
+        raise UsageError(f"no secret named {args.name}", f"use one of: {', '.join(declared)}")
+    current_values(stack)  # rotating needs an initialized stack
+    names = rotation_set(stack, [args.name])
+    question = f"rotate {args.name}" + (f" and re-sign {', '.join(names[1:])}" if len(names) > 1 else "")
+    if not args.yes:
+        if not interactive(args):
+            raise Cancelled(f"not confirmed: {question}", "pass --yes to rotate without asking")
+        if not confirm(f"{question[0].upper()}{question[1:]}? Services using them must restart. [y/N] "):
+            raise Cancelled(f"not rotated: {args.name}", "nothing was changed")
+
+    result = initialize(stack, {}, rotate=[args.name])
+    changed_files = [change for change in result.changes if change.changes and change.kind in ("env", "keyfile")]
+    compose_env = stack.root / stack.compose_env_file.relative_to(stack.root)
+    changed_keys = {key for change in changed_files for key in change.updated
+                    if stack.root / change.path == compose_env}
+    restart = services_to_restart(stack, set(names) | changed_keys,
+                                  [stack.root / change.path for change in changed_files
+                                   if stack.root / change.path != compose_env])
+    if args.json:
+        print_json({"rotated": names, "files": [c.to_dict() for c in result.changes if c.changes],
+                    "restart": restart})
+        return 0
+    print(f"rotated {args.name}" + (f"; re-signed {', '.join(names[1:])}" if len(names) > 1 else ""))
+    for change in result.changes:
+        if change.changes and change.path != str(store_path(stack).relative_to(stack.root)):
+            backup = f" (backup {change.backup})" if change.backup else ""
+            print(f"updated {change.path}{backup}")
+    if restart:
+        print(f"restart: {', '.join(restart)} — run `launcher up` to recreate them with the new values")
+    else:
+        print("no compose service references the rotated values")
+    return 0
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal; only ever called when stdin is one."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
