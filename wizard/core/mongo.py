@@ -158,7 +158,7 @@ def _initiate(client, uri: str, replica_set: str, member_host: str, step: str) -
             return True
         if exc.code in (INVALID_REPLICA_SET_CONFIG, NODE_NOT_FOUND):
             raise SeedFailed(
-                f"MongoDB refused replica set {replica_set} with member {member_host}: {_errmsg(exc)}",
+                f"MongoDB refused replica set {replica_set} with member {member_host}: {server_message(exc)}",
                 f"set member_host in [steps.{step}] to a host:port the mongod container resolves to itself "
                 "(the compose service name and its port), and replica_set to its --replSet name",
             ) from None
@@ -180,7 +180,7 @@ def _command_failed(exc, uri: str, step: str, command: str) -> SeedFailed:
     if exc.code == UNAUTHORIZED:
         return SeedFailed(f"MongoDB{where} does not allow {command} for this user",
                           "connect as the root user (the uri in [steps." + step + "] in stack.toml)")
-    return SeedFailed(f"MongoDB{where} failed {command}: {_errmsg(exc)} (code {exc.code})",
+    return SeedFailed(f"MongoDB{where} failed {command}: {server_message(exc)} (code {exc.code})",
                       "see the mongodb service logs (`docker compose logs`)")
 
 
@@ -194,7 +194,8 @@ def _member_state(hello: Mapping[str, Any]) -> str:
     return "electing" if hello.get("setName") else "not a primary"
 
 
-def _errmsg(exc) -> str:
+def server_message(exc) -> str:
+    """The server's errmsg of an OperationFailure, on one line."""
     details = exc.details or {}
     return " ".join(str(details.get("errmsg") or exc).split())
 
