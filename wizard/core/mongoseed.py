@@ -296,32 +296,30 @@ def copy_database(source_uri: str, target_uri: str, db: str, *, replace: bool = 
     from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
     deadline = time.monotonic() + timeout
-    source = connect(source_uri, timeout=timeout, direct=False)
-    target = connect(target_uri, timeout=timeout, direct=True)
-    try:
+    with connect(source_uri, timeout=timeout, direct=False) as source, \
+            connect(target_uri, timeout=timeout, direct=True) as target:
         try:
-            source_hello = source.admin.command("hello")
-        except ConnectionFailure:
-            raise SeedFailed(f"the source MongoDB at {mask_uri(source_uri)} does not answer",
-                             "check the host, port and network access of the URI you gave") from None
-        except OperationFailure as exc:
-            raise SeedFailed(f"the source MongoDB at {mask_uri(source_uri)} refused: {server_message(exc)}",
-                             "check the user and password in the URI you gave") from None
-        yield from wait_until_answering(target, target_uri, deadline, DEFAULT_POLL_INTERVAL, step)
-        yield from wait_for_writable_primary(target, target_uri, deadline, DEFAULT_POLL_INTERVAL, step)
-        if _same_process(source_hello, target.admin.command("hello")):
-            raise SeedFailed("the source and the target are the same MongoDB server",
-                             "give --from-uri the server to copy from, not the stack's own")
-        yield StepProgress(step, f"copying {db} from {mask_uri(source_uri)}")
-        totals = yield from copy_between(source[db], target[db], replace=replace, batch_size=batch_size, step=step)
-    except PyMongoError as exc:
-        # Messages may quote a URI or a failing command: never let a password through.
-        text = scrub(scrub(f"{type(exc).__name__}: {exc}", source_uri), target_uri)
-        raise SeedFailed(f"copying {db} failed: {text}", "check both servers and run again; "
-                         "the copy upserts by _id, so running it again is safe") from None
-    finally:
-        source.close()
-        target.close()
+            try:
+                source_hello = source.admin.command("hello")
+            except ConnectionFailure:
+                raise SeedFailed(f"the source MongoDB at {mask_uri(source_uri)} does not answer",
+                                 "check the host, port and network access of the URI you gave") from None
+            except OperationFailure as exc:
+                raise SeedFailed(f"the source MongoDB at {mask_uri(source_uri)} refused: {server_message(exc)}",
+                                 "check the user and password in the URI you gave") from None
+            yield from wait_until_answering(target, target_uri, deadline, DEFAULT_POLL_INTERVAL, step)
+            yield from wait_for_writable_primary(target, target_uri, deadline, DEFAULT_POLL_INTERVAL, step)
+            if _same_process(source_hello, target.admin.command("hello")):
+                raise SeedFailed("the source and the target are the same MongoDB server",
+                                 "give --from-uri the server to copy from, not the stack's own")
+            yield StepProgress(step, f"copying {db} from {mask_uri(source_uri)}")
+            totals = yield from copy_between(source[db], target[db], replace=replace, batch_size=batch_size,
+                                             step=step)
+        except PyMongoError as exc:
+            # Messages may quote a URI or a failing command: never let a password through.
+            text = scrub(scrub(f"{type(exc).__name__}: {exc}", source_uri), target_uri)
+            raise SeedFailed(f"copying {db} failed: {text}", "check both servers and run again; "
+                             "the copy upserts by _id, so running it again is safe") from None
     return totals.summary()
 
 
