@@ -118,6 +118,10 @@ def run_rotate(args) -> int:
                     "restart": restart})
         return 0
     print(f"rotated {args.name}" + (f"; re-signed {', '.join(names[1:])}" if len(names) > 1 else ""))
+    rotated = stack.secret(args.name)
+    if rotated.kind == "jwt":
+        # A new token does not revoke the old one: only a new signing secret does.
+        print(f"note: the previous {args.name} stays valid until {rotated.signed_with} is rotated")
     for change in result.changes:
         if change.changes and change.path != str(store_path(stack).relative_to(stack.root)):
             backup = f" (backup {change.backup})" if change.backup else ""
