@@ -25,6 +25,16 @@ class Note(Event):
 
 
 @dataclass(frozen=True)
+class PreflightCheck(Event):
+    """One check before anything starts: status is "ok", "warn" (noted) or "fail" (a blocker)."""
+
+    check: str
+    status: str
+    detail: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class GroupSkipped(Event):
     group: str
     reason: str

@@ -1,0 +1,309 @@
+"""`up`, `restart` and `down` as generators of typed events; front ends render them, nothing here prints.
+
+``up``: preflight first (engine, compose, env files, secrets, ports); nothing is
+started until it passes. Then wave by wave: start what is not ready yet with
+``compose up --detach --no-deps``, wait until every service is ready, run the
+wave's init steps, go on. A service is ready when it is healthy, running (no
+healthcheck), or, for a one-shot job, exited 0 (see ``engine.model_from_config``
+for how a job is recognised). Services already ready are not touched, so a
+daily ``up`` on a running stack is one list call per wave and no compose run.
+
+Failures are yielded as events (ServiceFailed with health probes and log tail,
+StepFailed) and then raised as LauncherError subclasses (Unhealthy, SeedFailed,
+PreflightFailed, DockerUnavailable), which the CLI maps to exit codes. Closing
+the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterator, Mapping, Sequence
+
+from wizard.core.engine import ComposeModel, ComposeRun, ContainerState, Engine, ServiceSpec
+from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
+from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
+                                ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
+from wizard.core.plan import Plan, build_plan
+from wizard.core.stack import Stack
+
+POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
+LOG_TAIL = 40
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
+       pull: str = "missing", timeout: float | None = None, allow_demo_secrets: bool = False,
+       poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+       sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """Bring the stack up in dependency order; yields events, ends with Finished(ok=True).
+
+    ``timeout`` overrides each service's wait (otherwise from its healthcheck).
+    """
+    began = clock()
+    engine = engine or Engine(stack, profiles=profiles)
+    plan = build_plan(stack, only=only, profiles=profiles)
+    values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
+
+    for skipped in plan.skipped:
+        yield GroupSkipped(group=skipped.group, reason=skipped.reason)
+    model = engine.model()
+    started: list[str] = []
+    for wave in plan.waves:
+        yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
+        specs = model.in_groups([group.name for group in wave.groups])
+        started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
+                                       timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep)
+        if wave.steps:
+            from wizard.core.steps import run_step
+
+            for step in wave.steps:
+                yield from run_step(stack, step, values)
+    elapsed = clock() - began
+    summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
+               else f"everything was already running ({elapsed:.1f}s)")
+    yield Finished(ok=True, elapsed=elapsed, summary=summary,
+                   details={"started": started, "skipped": [s.group for s in plan.skipped]})
+
+
+def preflight(stack: Stack, engine: Engine, plan: Plan, *,
+              allow_demo_secrets: bool = False) -> Iterator[Event]:
+    """Checks that change nothing; raises on the first blocker kind. Returns the stack's values.
+
+    Engine and compose problems raise DockerUnavailable straight away (nothing else
+    can be checked without them); env files, secrets and ports are each reported
+    in full before the error is raised.
+    """
+    from wizard.core.doctor import check_ports, port_free, wanted_ports
+
+    engine.ping()
+    yield PreflightCheck(check="engine", status="ok", detail="Docker engine answers")
+    yield PreflightCheck(check="compose", status="ok", detail=engine.compose.describe())
+
+    missing = [output for output in stack.outputs if not output.path.is_file()]
+    if missing:
+        shown = ", ".join(_relative(stack, output.path) for output in missing)
+        yield PreflightCheck(check="env files", status="fail", detail=f"missing: {shown}", hint="run `launcher init`")
+        raise PreflightFailed(f"env file(s) missing: {shown}", "run `launcher init` first")
+    yield PreflightCheck(check="env files", status="ok", detail=f"{len(stack.outputs)} present")
+
+    from wizard.core.secrets import check_secrets
+    from wizard.core.values import current_values
+
+    values = current_values(stack)
+    problems = [p for p in check_secrets(stack, values) if not (allow_demo_secrets and p.demo)]
+    for problem in problems:
+        yield PreflightCheck(check=f"secret {problem.name}", status="fail", detail=problem.message,
+                             hint="run `launcher secrets check`")
+    if problems:
+        raise SecretsCheckFailed(f"{len(problems)} secret problem(s), first: {problems[0].name} {problems[0].message}",
+                                 "fix them with `launcher secrets rotate NAME`, or pass --allow-demo-secrets "
+                                 "for demo values on a throwaway machine")
+    yield PreflightCheck(check="secrets", status="ok", detail=f"{len(stack.secrets)} checked")
+
+    services = [spec.name for spec in engine.model().in_groups([group.name for group in plan.groups])]
+    wanted = wanted_ports(stack, engine, values, services)
+    project = engine.containers()
+    busy = [item for item in wanted if not port_free(item.port)]
+    checks = check_ports(wanted, project, engine.all_containers() if busy else [])
+    blockers = [check for check in checks if check.status == "fail"]
+    for check in blockers:
+        yield PreflightCheck(check=check.name, status=check.status, detail=check.detail, hint=check.hint)
+    if blockers:
+        first = blockers[0]
+        raise PreflightFailed(f"{first.name} is busy ({first.detail})", first.hint)
+    yield PreflightCheck(check="ports", status="ok", detail=f"{len(checks)} free or already ours")
+    return values
+
+
+def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
+             pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
+             clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """Start what is not ready among ``specs`` and wait for it; returns the names started."""
+    began = clock()
+    states = _by_service(engine.containers())
+    pending = [spec for spec in specs if readiness(spec, states.get(spec.name), compose_done=True)[0] != READY]
+    for spec in specs:
+        if spec not in pending:
+            yield ServiceReady(group=spec.group, service=spec.name, how="already-healthy", elapsed=0.0)
+    run = None
+    if pending:
+        for group in groups:
+            names = tuple(spec.name for spec in pending if spec.group == group)
+            if names:
+                yield GroupStarting(group=group, services=names)
+        run = engine.start([spec.name for spec in pending], pull=pull)
+    try:
+        yield from wait_ready(engine, pending, run=run, timeout=timeout, poll_interval=poll_interval,
+                              clock=clock, sleep=sleep)
+    finally:
+        if run is not None:
+            run.cancel()
+    elapsed = clock() - began
+    for group in groups:
+        changed = any(spec.group == group for spec in pending)
+        yield GroupReady(group=group, elapsed=elapsed if changed else 0.0, changed=changed)
+    return [spec.name for spec in pending]
+
+
+def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = None, timeout: float | None = None,
+            poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+            sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """Restart services (or every service of a group) and wait until they are ready again."""
+    from wizard.core.errors import UsageError
+
+    began = clock()
+    engine = engine or Engine(stack)
+    model = engine.model()
+    group_names = {group.name for group in stack.groups}
+    specs: list[ServiceSpec] = []
+    for target in targets:
+        chosen = model.in_groups([target]) if target in group_names else [s for s in model.services if s.name == target]
+        if not chosen:
+            raise UsageError(f"no service or group named {target!r}",
+                             f"services: {', '.join(model.names)}; groups: {', '.join(sorted(group_names))}")
+        specs.extend(spec for spec in chosen if spec not in specs)
+    groups = list(dict.fromkeys(spec.group for spec in specs))
+    for group in groups:
+        yield GroupStarting(group=group, services=tuple(s.name for s in specs if s.group == group))
+    engine.restart([spec.name for spec in specs])
+    yield from wait_ready(engine, specs, run=None, timeout=timeout, poll_interval=poll_interval,
+                          clock=clock, sleep=sleep)
+    elapsed = clock() - began
+    yield Finished(ok=True, elapsed=elapsed, summary=f"{len(specs)} service(s) restarted and ready in {elapsed:.1f}s")
+
+
+def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
+         clock: Clock = time.monotonic) -> Iterator[Event]:
+    """Stop and remove the stack's containers and networks; named volumes stay unless ``volumes``."""
+    began = clock()
+    engine = engine or Engine(stack)
+    engine.ping()
+    before = engine.containers()
+    engine.down(volumes=volumes)
+    kept = "volumes deleted" if volumes else "volumes kept"
+    yield Note(message=f"removed {len(before)} container(s) of {stack.name}; {kept}")
+    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.name} is down ({kept})",
+                   details={"removed": sorted(c.name for c in before), "volumes_deleted": volumes})
+
+
+# --------------------------------------------------------------------------- waiting
+
+READY, WAIT, FAILED = "ready", "wait", "failed"
+
+
+def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_done: bool) -> tuple[str, str]:
+    """(READY|WAIT|FAILED, how or why) for one service's container.
+
+    While compose still runs, what we see may be last run's container: nothing
+    counts as a failure until compose has returned.
+    """
+    if container is None:
+        return (FAILED, "compose did not create its container") if compose_done else (WAIT, "")
+    state, health = container.state, container.health
+    if spec.oneshot:
+        if state == "exited" and container.exit_code == 0:
+            return READY, "completed"
+        if state in ("exited", "dead") and compose_done:
+            return FAILED, f"job exited with code {container.exit_code}"
+        return WAIT, ""
+    if state == "running":
+        if health == "healthy":
+            return READY, "healthy"
+        if health == "unhealthy":
+            return (FAILED, "unhealthy: its healthcheck keeps failing") if compose_done else (WAIT, "")
+        if health == "" and not spec.healthcheck:
+            return READY, "running"
+        return WAIT, ""
+    if state in ("exited", "dead") and compose_done:
+        return FAILED, f"exited with code {container.exit_code}" if container.exit_code is not None else state
+    if state == "created" and compose_done:
+        return FAILED, "created but never started"
+    return WAIT, ""
+
+
+def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
+               poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+               sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """Poll (one list call per tick) until every service is ready; raise Unhealthy on the first failure."""
+    began = clock()
+    budgets = wait_budgets(specs, timeout)
+    pending = {spec.name: spec for spec in specs}
+    last_seen: dict[str, tuple[str, str]] = {}
+    while pending:
+        # Read compose's state before the containers', so "done" is true for what we list.
+        compose_done = run is None or run.done()
+        states = _by_service(engine.containers())
+        elapsed = clock() - began
+        for name, spec in list(pending.items()):
+            container = states.get(name)
+            verdict, how = readiness(spec, container, compose_done=compose_done)
+            if verdict == READY:
+                del pending[name]
+                yield ServiceReady(group=spec.group, service=name, how=how, elapsed=round(elapsed, 2))
+                continue
+            if verdict == FAILED:
+                yield from _fail(engine, spec, container, how, run)
+            seen = (container.state, container.health) if container else ("not created", "")
+            if last_seen.get(name) != seen:
+                last_seen[name] = seen
+                yield ServiceProgress(group=spec.group, service=name, state=seen[0], health=seen[1],
+                                      elapsed=round(elapsed, 2))
+            if elapsed > budgets[name]:
+                state = f"{seen[0]}, health {seen[1]}" if seen[1] else seen[0]
+                yield from _fail(engine, spec, container, f"not ready after {budgets[name]:.0f}s ({state})", run)
+        if pending and run is not None and compose_done and run.returncode != 0:
+            # Compose gave up without any container showing why: its own words are the reason.
+            spec = next(iter(pending.values()))
+            yield from _fail(engine, spec, states.get(spec.name), "docker compose up failed", run)
+        if pending:
+            sleep(poll_interval)
+
+
+def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[str, float]:
+    """Seconds each service may take, counting the services it waits for within the same start."""
+    by_name = {spec.name: spec for spec in specs}
+    budgets: dict[str, float] = {}
+
+    def budget(name: str, seen: frozenset[str] = frozenset()) -> float:
+        if name not in budgets:
+            spec = by_name[name]
+            own = timeout if timeout is not None else spec.wait_timeout
+            upstream = [budget(dep, seen | {name}) for dep in spec.depends_on if dep in by_name and dep not in seen]
+            budgets[name] = own + max(upstream, default=0.0)
+        return budgets[name]
+
+    for spec in specs:
+        budget(spec.name)
+    return budgets
+
+
+def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, reason: str,
+          run: ComposeRun | None) -> Iterator[Event]:
+    probes: tuple[str, ...] = ()
+    tail: tuple[str, ...] = ()
+    if container is not None:
+        probes, tail = engine.failure_details(container.id, tail=LOG_TAIL)
+    if not tail and run is not None and run.done():
+        tail = tuple(run.output().splitlines()[-LOG_TAIL:])
+    command = f"launcher logs {spec.name}"
+    yield ServiceFailed(group=spec.group, service=spec.name, reason=reason, health_log=probes, log_tail=tail,
+                        next_command=command)
+    raise Unhealthy(f"service {spec.name} (group {spec.group}) {reason}",
+                    f"see `{command}`; groups after {spec.group} were not started, healthy ones keep running")
+
+
+def _by_service(containers: Sequence[ContainerState]) -> Mapping[str, ContainerState]:
+    # With scale > 1 the first replica stands for the service; its state is what we wait on.
+    found: dict[str, ContainerState] = {}
+    for container in sorted(containers, key=lambda c: c.name):
+        found.setdefault(container.service, container)
+    return found
+
+
+def _relative(stack: Stack, path) -> str:
+    try:
+        return str(path.relative_to(stack.root))
+    except ValueError:
+        return str(path)

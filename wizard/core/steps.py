@@ -1,0 +1,51 @@
+"""Init steps by kind: each kind's runner lives in its own module, imported only when it runs.
+
+A runner is a generator ``runner(stack, step, values)`` that yields StepProgress
+events, returns a one-line summary and raises SeedFailed. Whether a step was
+already done (and so has nothing to apply) is the runner's business: seeds
+record what they applied, transactionally, so an interrupted run records nothing
+half done. `launch.up` runs every step after its group is healthy, on every `up`.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Callable, Generator, Mapping
+
+from wizard.core.errors import ConfigError, SeedFailed
+from wizard.core.events import Event, StepFailed, StepFinished, StepStarted
+from wizard.core.stack import Stack, Step
+
+# kind -> (module, function); the module pulls in its database driver when imported.
+RUNNERS: Mapping[str, tuple[str, str]] = {
+    "postgres-seeds": ("wizard.core.postgres", "run_seed_step"),
+    "mongo-replica-set": ("wizard.core.mongo", "run_replica_set_step"),
+    "mongo-seeds": ("wizard.core.mongoseed", "run_seed_step"),
+}
+
+Runner = Callable[[Stack, Step, Mapping[str, str]], Generator[Event, None, str]]
+
+
+def runner_for(kind: str) -> Runner:
+    """The function that runs steps of this kind."""
+    try:
+        module, function = RUNNERS[kind]
+    except KeyError:
+        raise ConfigError(f"no runner for init step kind {kind!r}",
+                          f"use one of: {', '.join(RUNNERS)}") from None
+    return getattr(import_module(module), function)
+
+
+def run_step(stack: Stack, step: Step, values: Mapping[str, str],
+             runner: Runner | None = None) -> Generator[Event, None, str]:
+    """Run one init step, framed by StepStarted and StepFinished (or StepFailed, then the error)."""
+    yield StepStarted(step=step.name, kind=step.kind)
+    run = runner or runner_for(step.kind)
+    try:
+        summary = yield from run(stack, step, values)
+    except SeedFailed as error:
+        yield StepFailed(step=step.name, reason=error.message)
+        raise
+    summary = summary or "done"
+    yield StepFinished(step=step.name, summary=summary)
+    return summary
