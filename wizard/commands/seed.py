@@ -3,6 +3,8 @@
     launcher seed postgres [--dry-run] [--reapply PATH]   apply pending SQL seed files
     launcher seed status                                  applied, pending, changed files
     launcher seed capture --from URL [--out DIR]          an existing schema as seed files
+    launcher seed mongo [--replace]                       load seeds/mongo (upsert by _id)
+    launcher seed mongo --from-uri URI --db NAME          copy a database from another server
 
 Each target is one `_add_<target>` function registered in TARGETS, so another
 database (mongo) is one more function and one more entry.
@@ -177,4 +179,94 @@ def _values(stack, allow_defaults: bool) -> dict[str, str]:
         return {setting.name: setting.default for setting in stack.settings if setting.default is not None}
 
 
-TARGETS = [_add_postgres, _add_status, _add_capture]
+# ---------------------------------------------------------------- mongo
+
+
+def _add_mongo(targets, common) -> None:
+    parser = targets.add_parser("mongo", parents=[common], help="load seeds/mongo into the stack's MongoDB, "
+                                "or copy a database from another server")
+    parser.add_argument("--replace", action="store_true",
+                        help="drop each seeded (or copied) collection first instead of upserting by _id")
+    parser.add_argument("--yes", action="store_true", help="with --replace: drop without asking")
+    parser.add_argument("--from-uri", metavar="URI",
+                        help="copy --db from this server (never stored; - reads it from stdin; left out, it "
+                        "is asked with a hidden prompt, which keeps the password out of shell history)")
+    parser.add_argument("--db", metavar="NAME", help="the database to copy (same name in the stack's MongoDB)")
+    parser.add_argument("--step", metavar="NAME", help="which mongo-seeds step (when the stack has several)")
+    parser.set_defaults(handler=run_mongo)
+
+
+def run_mongo(args) -> int:
+    """Load the Mongo seeds, or copy a database; one line (or JSON line) per collection."""
+    from wizard.commands.context import interactive, load, print_json
+    from wizard.commands.secrets import confirm
+    from wizard.core.errors import Cancelled, ConfigError, UsageError
+    from wizard.core.mongo import step_seconds, step_text
+    from wizard.core.mongoseed import DEFAULT_TIMEOUT, copy_database, run_seed_step
+
+    stack = load(args)
+    steps = [step for step in stack.steps if step.kind == "mongo-seeds" and step.name == (args.step or step.name)]
+    if not steps:
+        if args.step:
+            raise UsageError(f"no mongo-seeds step named {args.step}", "see `launcher plan` for the steps")
+        raise ConfigError("stack.toml has no mongo-seeds step", 'add [steps.NAME] with kind = "mongo-seeds"')
+    step = steps[0]
+    values = _values(stack, allow_defaults=False)
+    copying = args.from_uri is not None or args.db is not None
+    if copying:
+        source = _mongo_source_uri(args)
+        what = f"the stack's copy of each collection and view of database {args.db}"
+    else:
+        what = f"every collection seeded from {step_text(step, values, 'dir')}"
+    if args.replace and not args.yes:
+        if not interactive(args):
+            raise Cancelled(f"not confirmed: --replace drops {what}", "pass --yes with --replace")
+        if not confirm(f"Drop {what} first? [y/N] "):
+            raise Cancelled("nothing was dropped", "run without --replace to upsert by _id instead")
+    if copying:
+        work = copy_database(source, step_text(step, values, "uri"), args.db, replace=args.replace,
+                             timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name)
+    else:
+        work = run_seed_step(stack, step, values, replace=args.replace)
+    while True:
+        try:
+            event = next(work)
+        except StopIteration as done:
+            summary = done.value
+            break
+        if args.json:
+            print_json(event.to_dict())
+        else:
+            print(event.message, flush=True)
+    if args.json:
+        print_json({"event": "finished", "ok": True, "summary": summary})
+    else:
+        print(summary)
+    return 0
+
+
+def _mongo_source_uri(args) -> str:
+    """The URI to copy from: the flag, stdin (-), or a hidden prompt; never stored anywhere."""
+    import getpass
+
+    from wizard.commands.context import interactive
+    from wizard.core.errors import AnswerMissing, Cancelled, UsageError
+
+    if not args.db:
+        raise UsageError("--from-uri needs --db NAME", "name the database to copy")
+    if args.from_uri == "-":
+        uri = sys.stdin.readline().strip()
+    elif args.from_uri:
+        uri = args.from_uri
+    elif interactive(args):
+        uri = getpass.getpass("MongoDB URI to copy from (hidden, not stored): ").strip()
+        if not uri:
+            raise Cancelled("no URI given", "nothing was copied")
+    else:
+        raise AnswerMissing("no MongoDB URI to copy from", "pass --from-uri URI, or --from-uri - to read it from stdin")
+    if not uri:
+        raise UsageError("the URI to copy from is empty", "pass mongodb://USER:PASSWORD@HOST:PORT/")
+    return uri
+
+
+TARGETS = [_add_postgres, _add_status, _add_capture, _add_mongo]

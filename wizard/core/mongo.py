@@ -12,6 +12,7 @@ with bounded timeouts, and masking passwords in connection strings.
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any, Generator, Mapping
 
@@ -81,7 +82,7 @@ def wait_until_answering(client, uri: str, deadline: float, poll_interval: float
     from pymongo.errors import ConnectionFailure, OperationFailure
 
     started = time.monotonic()
-    while True:
+    for attempt in itertools.count():
         try:
             client.admin.command("ping")
             return
@@ -94,7 +95,8 @@ def wait_until_answering(client, uri: str, deadline: float, poll_interval: float
                     "check that the mongodb group is running (`launcher status`) and the port in the URI is "
                     f"published; raise `timeout` in [steps.{step}] if it is just slow",
                 ) from None
-            yield StepProgress(step, f"waiting for MongoDB at {mask_uri(uri)} to answer")
+            if attempt == 0:
+                yield StepProgress(step, f"waiting for MongoDB at {mask_uri(uri)} to answer")
             time.sleep(poll_interval)
 
 
