@@ -1,0 +1,31 @@
+"""`launcher doctor`: engine, compose, memory, disk and port checks; non-zero on a blocker."""
+
+from __future__ import annotations
+
+ORDER = 50
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("doctor", parents=[common],
+                                   help="check Docker, Compose, memory, disk and the stack's ports")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from wizard.commands.context import load, print_json
+    from wizard.core.doctor import run_doctor
+    from wizard.core.engine import Engine
+    from wizard.exitcodes import ExitCode
+    from wizard.frontends.plain import render_checks
+
+    stack = load(args)
+    engine = Engine(stack)
+    checks = run_doctor(stack, engine)
+    blockers = [check for check in checks if check.status == "fail"]
+    if args.json:
+        print_json({"ok": not blockers, "checks": [check.to_dict() for check in checks]})
+    else:
+        print(render_checks(checks))
+    if any(check.name in ("engine", "compose") for check in blockers):
+        return ExitCode.DOCKER_UNAVAILABLE
+    return ExitCode.PREFLIGHT if blockers else ExitCode.OK

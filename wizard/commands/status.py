@@ -1,0 +1,50 @@
+"""`launcher status`: where every service stands; --watch refreshes in place."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+ORDER = 30
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("status", parents=[common], help="state, health, URLs and uptime of every service")
+    parser.add_argument("--watch", action="store_true", help="refresh until Ctrl-C")
+    parser.add_argument("--interval", type=float, default=2.0, metavar="SECONDS",
+                        help="seconds between refreshes with --watch (default: 2)")
+    parser.add_argument("--restarts", action="store_true",
+                        help="also show restart counts (one extra API call per container)")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from wizard.commands.context import load, print_json
+    from wizard.core.engine import Engine
+    from wizard.core.status import snapshot
+    from wizard.frontends.plain import render_status
+
+    stack = load(args)
+    engine = Engine(stack)
+    redraw = sys.stdout.isatty() and not args.json
+    try:
+        while True:
+            # Sequential by construction: the next poll starts only after this one is shown.
+            rows = snapshot(stack, engine, restarts=args.restarts)
+            if args.json:
+                print_json({"stack": stack.name, "services": [row.to_dict() for row in rows]}
+                           if not args.watch else {"time": time.time(), "stack": stack.name,
+                                                   "services": [row.to_dict() for row in rows]})
+            else:
+                text = render_status(rows, stack=stack.name)
+                if args.watch and redraw:
+                    # Home + clear screen, then the table: one redraw, no scrolling history.
+                    sys.stdout.write("\x1b[H\x1b[2J" + text + f"\n(every {args.interval:g}s, Ctrl-C to stop)\n")
+                    sys.stdout.flush()
+                else:
+                    print(text, flush=True)
+            if not args.watch:
+                return 0
+            time.sleep(max(0.2, args.interval))
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C is how --watch ends

@@ -1,0 +1,104 @@
+"""`launcher up`, `launcher down` and `launcher restart`: the stack's lifecycle.
+
+The orchestration lives in ``wizard.core.launch`` as generators of events; this
+module only picks the rendering (plain lines, or JSON lines with --json) and
+asks before deleting data.
+"""
+
+from __future__ import annotations
+
+import sys
+
+ORDER = 20
+PULL_POLICIES = ("never", "missing", "always")
+
+
+def register(subparsers, common) -> None:
+    up = subparsers.add_parser(
+        "up", parents=[common], help="start the stack in order, wait for health, run init steps",
+        description="Preflight (engine, compose, env files, secrets, ports), then start the groups wave by "
+        "wave, waiting until every service is healthy and running each wave's init steps. Services "
+        "already healthy are left alone, so a second `up` is a fast no-op.")
+    up.add_argument("--only", action="append", default=[], metavar="GROUP",
+                    help="just this group and the groups it comes after (repeatable)")
+    up.add_argument("--profile", action="append", default=[], metavar="NAME",
+                    help="compose profile to enable (repeatable)")
+    up.add_argument("--pull", choices=PULL_POLICIES, default="missing",
+                    help="when compose may pull images (default: missing)")
+    up.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                    help="how long each service may take to become healthy (default: from its healthcheck)")
+    up.add_argument("--allow-demo-secrets", action="store_true",
+                    help="start even with well-known public demo secrets (throwaway machines only)")
+    up.set_defaults(handler=run)
+
+    down = subparsers.add_parser("down", parents=[common], help="stop and remove the stack's containers (volumes kept)")
+    down.add_argument("--volumes", action="store_true", help="also delete the stack's volumes: ALL ITS DATA")
+    down.add_argument("--yes", action="store_true", help="do not ask before deleting volumes")
+    down.set_defaults(handler=run_down)
+
+    restart = subparsers.add_parser("restart", parents=[common], help="restart services or groups and wait for health")
+    restart.add_argument("targets", nargs="+", metavar="SERVICE|GROUP")
+    restart.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                         help="how long each service may take to become healthy again")
+    restart.set_defaults(handler=run_restart)
+
+
+def _seconds(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def run(args) -> int:
+    from wizard.commands.context import load
+    from wizard.core import launch
+
+    stack = load(args)
+    emit(args, launch.up(stack, only=args.only, profiles=args.profile, pull=args.pull, timeout=args.timeout,
+                         allow_demo_secrets=args.allow_demo_secrets))
+    return 0
+
+
+def run_down(args) -> int:
+    from wizard.commands.context import interactive, load
+    from wizard.core import launch
+    from wizard.core.errors import Cancelled, UsageError
+
+    stack = load(args)
+    if args.volumes and not args.yes:
+        if not interactive(args):
+            raise UsageError("down --volumes deletes every volume of the stack (all its data)",
+                             "add --yes to confirm")
+        answer = input(f"Delete every volume of stack {stack.name}, with all its data? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise Cancelled("nothing was removed", "run `launcher down` to keep the data")
+    emit(args, launch.down(stack, volumes=args.volumes))
+    return 0
+
+
+def run_restart(args) -> int:
+    from wizard.commands.context import load
+    from wizard.core import launch
+
+    emit(args, launch.restart(load(args), args.targets, timeout=args.timeout))
+    return 0
+
+
+def emit(args, events) -> None:
+    """Print each event as it comes: JSON lines with --json, plain lines otherwise."""
+    from wizard.commands.context import print_json
+    from wizard.frontends.plain import render_event
+
+    for event in events:
+        if args.json:
+            print_json(event.to_dict())
+        else:
+            for line in render_event(event):
+                print(line, flush=True)
+    sys.stdout.flush()
