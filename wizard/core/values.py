@@ -116,8 +116,8 @@ def parse_sets(stack: Stack, items: Iterable[str]) -> dict[str, Answer]:
         name, separator, value = item.partition("=")
         name = name.strip()
         if not separator or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            # Shown only when it looks like a name: a mistyped flag may hold a secret.
-            shown = name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else "..."
+            # Shown only when it is a declared name: a mistyped flag may hold a secret.
+            shown = name if name in stack.value_names else "..."
             raise UsageError(f"bad --set {shown}: expected NAME=VALUE", "write it as --set NAME=VALUE")
         _known(stack, name, f"--set {name}")
         answers[name] = Answer(value, f"--set {name}")

@@ -1,0 +1,282 @@
+"""`launcher init` and `launcher secrets` as a new user runs them: the real console script
+in a subprocess, on a temp copy of a small stack (tests/fixtures/secrets_stack).
+
+Every run gets a stdin that never delivers anything and never closes, so a command
+that waited for input would hit the timeout instead of passing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+from dotenv import dotenv_values
+
+from wizard.exitcodes import ExitCode
+
+pytestmark = pytest.mark.integration
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "secrets_stack"
+LAUNCHER = Path(sys.executable).parent / "launcher"
+ENV_FILES = [".env", "env/backend.env", "env/web.env"]
+WRITTEN = [".launcher/values.env", *ENV_FILES, "secrets/mongo-keyfile", ".gitignore"]
+DEMO_JWT_SECRET = "your-super-secret-jwt-token-with-at-least-32-characters-long"
+
+# Runs `launcher` with os.replace turned into a hard crash for one target file:
+# the process dies between writing the temp file and renaming it.
+CRASH_BEFORE_RENAME = """
+import os, sys
+real_replace = os.replace
+def crash(source, destination, *args, **kwargs):
+    if str(destination).endswith(os.environ["CRASH_ON"]):
+        os._exit(75)
+    return real_replace(source, destination, *args, **kwargs)
+os.replace = crash
+from wizard.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture
+def root(tmp_path):
+    shutil.copytree(FIXTURE, tmp_path / "stack")
+    return tmp_path / "stack"
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None, program: list[str] | None = None,
+        ) -> subprocess.CompletedProcess:
+    """Run the launcher in ``root`` with a stdin that stays open and silent."""
+    assert LAUNCHER.exists(), f"console script missing: {LAUNCHER}"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LAUNCHER_") and k != "CI"}
+    environ.update(env or {})
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(program or [str(LAUNCHER), *args], cwd=root, env=environ, stdin=read_end,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def stored(root: Path) -> dict[str, str]:
+    return dotenv_values(root / ".launcher/values.env")
+
+
+def test_fresh_init_writes_every_env_file_with_verifiable_keys(root):
+    result = run(root, "init", "--non-interactive")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    for name in WRITTEN:
+        assert (root / name).is_file(), name
+    for name in [".launcher/values.env", *ENV_FILES]:
+        assert mode(root / name) == 0o600, name
+    assert mode(root / "secrets/mongo-keyfile") == 0o400
+
+    env = dotenv_values(root / ".env")
+    secret = env["JWT_SECRET"]
+    assert len(secret) >= 32
+    anon = jwt.decode(env["ANON_KEY"], secret, algorithms=["HS256"], issuer="supabase")
+    service = jwt.decode(env["SERVICE_ROLE_KEY"], secret, algorithms=["HS256"], issuer="supabase")
+    assert (anon["role"], service["role"]) == ("anon", "service_role")
+    assert service["exp"] > service["iat"]
+    # One value, three files, three key names.
+    assert dotenv_values(root / "env/backend.env")["SUPABASE_ANON_KEY"] == env["ANON_KEY"]
+    assert dotenv_values(root / "env/web.env")["NEXT_PUBLIC_SUPABASE_ANON_KEY"] == env["ANON_KEY"]
+    assert len(env["SECRET_KEY_BASE"]) == 64 and len(env["VAULT_ENC_KEY"]) == 32
+    assert len(env["REALTIME_SECRET"]) == 16
+    ignored = (root / ".gitignore").read_text().splitlines()
+    assert {"/.env", "/env/backend.env", "/env/web.env", "/secrets/mongo-keyfile", "/.launcher/"} <= set(ignored)
+
+
+def test_second_run_is_byte_identical_and_hand_added_key_survives(root):
+    assert run(root, "init", "--non-interactive").returncode == 0
+    first = snapshot(root)
+    second_run = run(root, "init", "--non-interactive")
+    assert second_run.returncode == 0
+    assert snapshot(root) == first
+    assert "created" not in second_run.stdout and "updated" not in second_run.stdout
+
+    backend = root / "env/backend.env"
+    backend.write_text(backend.read_text() + "SENTRY_DSN=https://key@sentry.example/1\n")
+    template = root / "envtemplates/backend.env"
+    template.write_text(template.read_text() + "REALTIME_SECRET=${REALTIME_SECRET}\n")
+    third = run(root, "init", "--non-interactive")
+    assert third.returncode == 0, third.stderr
+    merged = dotenv_values(backend)
+    assert merged["SENTRY_DSN"] == "https://key@sentry.example/1"
+    assert merged["REALTIME_SECRET"] == stored(root)["REALTIME_SECRET"]
+    assert merged["SUPABASE_ANON_KEY"] == dotenv_values(root / ".env")["ANON_KEY"]  # not regenerated
+    assert mode(backend) == 0o600
+    assert "backup .launcher/backups/env/backend.env." in third.stdout
+    assert snapshot(root)[".env"] == first[".env"]
+
+
+def test_crash_between_write_and_rename_leaves_old_file_whole(root):
+    assert run(root, "init", "--non-interactive").returncode == 0
+    before = (root / "env/backend.env").read_bytes()
+    crashed = run(root, program=[sys.executable, "-c", CRASH_BEFORE_RENAME, "init", "--set", "LOG_LEVEL=debug"],
+                  env={"CRASH_ON": "env/backend.env", "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert crashed.returncode == 75
+    assert (root / "env/backend.env").read_bytes() == before
+    assert dotenv_values(root / "env/backend.env")["LOG_LEVEL"] == "info"
+    leftovers = [p.name for p in (root / "env").iterdir() if p.name.endswith(".launcher-tmp")]
+    assert leftovers  # the crash really happened after the temp file was written
+
+    # The store was written first, so the next run finishes the job and cleans up.
+    again = run(root, "init", "--non-interactive")
+    assert again.returncode == 0, again.stderr
+    assert dotenv_values(root / "env/backend.env")["LOG_LEVEL"] == "debug"
+    assert not [p for p in (root / "env").iterdir() if p.name.endswith(".launcher-tmp")]
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("launcher: ")
+    return lines[0]
+
+
+def test_bad_inputs_give_one_line_distinct_codes_and_write_nothing(root):
+    pristine = snapshot(root)
+    codes = {}
+
+    template = root / "envtemplates/web.env"
+    good_template = template.read_text()
+    template.write_text(good_template + "BROKEN=${ANON_KYE}\n")
+    result = run(root, "init", "--non-interactive")
+    line = one_line_error(result)
+    assert "envtemplates/web.env:4" in line and "ANON_KYE" in line and "ANON_KEY" in line
+    codes["template"] = result.returncode
+    template.write_text(good_template)
+    assert snapshot(root) == pristine
+
+    result = run(root, "init", "--non-interactive", "--set", "POSTGRES_PORT=99999")
+    line = one_line_error(result)
+    assert "POSTGRES_PORT" in line
+    codes["set"] = result.returncode
+    assert snapshot(root) == pristine
+
+    (root / ".env").write_text("POSTGRES_PORT=1\nthis line is broken\n")
+    pristine_with_env = snapshot(root)
+    result = run(root, "init", "--non-interactive")
+    line = one_line_error(result)
+    assert ".env:2" in line
+    codes["env_file"] = result.returncode
+    assert snapshot(root) == pristine_with_env
+    (root / ".env").unlink()
+
+    manifest = root / "stack.toml"
+    manifest.write_text(manifest.read_text() + '\n[settings.SITE_DOMAIN]\nkind = "host"\n')
+    result = run(root, "init", "--non-interactive")
+    line = one_line_error(result)
+    assert "--set SITE_DOMAIN=VALUE" in line and "LAUNCHER_SITE_DOMAIN" in line
+    codes["missing"] = result.returncode
+    assert run(root, "init", env={"LAUNCHER_SITE_DOMAIN": "app.test"}).returncode == 0
+
+    assert codes == {"template": ExitCode.CONFIG, "set": ExitCode.USAGE, "env_file": ExitCode.ENV_FILE,
+                     "missing": ExitCode.ANSWER_MISSING}
+
+
+def test_demo_secrets_fail_the_check_until_rotated(root):
+    result = run(root, "init", env={"LAUNCHER_JWT_SECRET": DEMO_JWT_SECRET})
+    assert result.returncode == 0, result.stderr
+    check = run(root, "secrets", "check", "--json")
+    assert check.returncode == ExitCode.SECRETS
+    report = json.loads(check.stdout)
+    assert {p["name"] for p in report["problems"] if p["demo"]} == {"JWT_SECRET", "ANON_KEY", "SERVICE_ROLE_KEY"}
+    old_anon = stored(root)["ANON_KEY"]
+
+    refused = run(root, "secrets", "rotate", "JWT_SECRET")
+    assert refused.returncode == ExitCode.CANCELLED
+    assert stored(root)["JWT_SECRET"] == DEMO_JWT_SECRET
+
+    rotated = run(root, "secrets", "rotate", "JWT_SECRET", "--yes")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-signed ANON_KEY, SERVICE_ROLE_KEY" in rotated.stdout
+    assert "restart: db/rest, app/backend, app/web" in rotated.stdout
+    env = dotenv_values(root / ".env")
+    assert env["JWT_SECRET"] != DEMO_JWT_SECRET
+    assert jwt.decode(env["ANON_KEY"], env["JWT_SECRET"], algorithms=["HS256"])["role"] == "anon"
+    assert jwt.decode(dotenv_values(root / "env/web.env")["NEXT_PUBLIC_SUPABASE_ANON_KEY"], env["JWT_SECRET"],
+                      algorithms=["HS256"])["role"] == "anon"
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(old_anon, env["JWT_SECRET"], algorithms=["HS256"])
+    assert run(root, "secrets", "check").returncode == 0
+
+
+def test_check_notices_an_env_file_edited_by_hand(root):
+    assert run(root, "init").returncode == 0
+    web = root / "env/web.env"
+    web.write_text(web.read_text().replace("NEXT_PUBLIC_SUPABASE_ANON_KEY=", "NEXT_PUBLIC_SUPABASE_ANON_KEY=x"))
+    check = run(root, "secrets", "check")
+    assert check.returncode == ExitCode.SECRETS
+    assert "env/web.env: differs for NEXT_PUBLIC_SUPABASE_ANON_KEY" in check.stdout
+
+
+def test_secrets_commands_before_init_say_run_init(root):
+    result = run(root, "secrets", "show")
+    assert "run `launcher init`" in one_line_error(result)
+    assert result.returncode == ExitCode.PREFLIGHT
+
+
+def test_no_secret_value_appears_in_any_output(root):
+    outputs = []
+
+    def collect(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        result = run(root, *args, env=env)
+        outputs.append((args, result.stdout + result.stderr))
+        return result
+
+    collect("init", "--non-interactive")
+    collect("init", "--non-interactive", "--json")
+    collect("init", "--dry-run", "--set", "LOG_LEVEL=debug")
+    collect("secrets", "show")
+    collect("secrets", "show", "--json")
+    collect("secrets", "check")
+    collect("secrets", "check", "--json")
+    collect("plan")
+    collect("plan", "--json")
+    collect("init", "--set", "VAULT_ENC_KEY=NotHexAtAllButSecret0123456789ab")
+    collect("init", "--set", "JWT_SECRT=aTypoedNameWithASecretValue0123")
+    collect("init", "--set", "aLoneSecretValueWithoutName0123")
+    collect("init", env={"LAUNCHER_JWT_SECRET": "tooShortSecretValue"})
+    collect("secrets", "rotate", "VAULT_ENC_KEY", "--yes", "--json")
+    collect("secrets", "rotate", "JWT_SECRET", "--yes")
+    collect("secrets", "show")
+    collect("secrets", "check")
+
+    values = dict(stored(root))
+    backups = root / ".launcher" / "backups"
+    for backup in backups.rglob("values.env.*"):
+        values.update({f"old {k}": v for k, v in dotenv_values(backup).items()})
+    secret_names = {"POSTGRES_PASSWORD", "JWT_SECRET", "ANON_KEY", "SERVICE_ROLE_KEY", "SECRET_KEY_BASE",
+                    "VAULT_ENC_KEY", "REALTIME_SECRET", "MONGO_KEYFILE"}
+    secret_values = {v for k, v in values.items() if k.removeprefix("old ") in secret_names}
+    secret_values |= {"NotHexAtAllButSecret0123456789ab", "aTypoedNameWithASecretValue0123",
+                      "aLoneSecretValueWithoutName0123", "tooShortSecretValue"}
+    assert len(secret_values) >= 12  # current and rotated-away values, plus the bad answers
+    for args, text in outputs:
+        for value in secret_values:
+            assert value not in text, f"a secret value leaked in the output of {args}"
+
+    # The test itself can fail: --reveal does print them.
+    revealed = run(root, "secrets", "show", "--reveal").stdout
+    assert stored(root)["JWT_SECRET"] in revealed
