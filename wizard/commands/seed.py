@@ -145,7 +145,8 @@ def _postgres_target(args, need_dsn: bool = True):
     from wizard.core.postgres import resolve_step
 
     stack = load(args)
-    values = _values(stack, allow_defaults=bool(getattr(args, "dsn", None)))
+    # Without a DSN to build (--dsn given, or capture), setting defaults will do before the first init.
+    values = _values(stack, allow_defaults=bool(getattr(args, "dsn", None)) or not need_dsn)
     steps = [step for step in stack.steps if step.kind == "postgres-seeds"]
     if args.step:
         steps = [step for step in steps if step.name == args.step]
@@ -167,7 +168,7 @@ def _postgres_target(args, need_dsn: bool = True):
 
 
 def _values(stack, allow_defaults: bool) -> dict[str, str]:
-    """Every declared value; before the first init, setting defaults will do when --dsn is given."""
+    """Every declared value; before the first init, the settings' defaults when allowed."""
     from wizard.core.errors import LauncherError
     from wizard.core.values import current_values
 
