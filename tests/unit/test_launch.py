@@ -1,0 +1,335 @@
+"""launch.up / restart / down driven by a scripted engine: order, no-op, failures, preflight."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.unit.fake_engine import FakeEngine, container, healthy, spec
+from wizard.core import launch
+from wizard.core.engine import PublishedPort
+from wizard.core.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
+from wizard.core.events import (Finished, GroupReady, GroupSkipped, GroupStarting, PreflightCheck, ServiceFailed,
+                                ServiceReady, StepFailed, StepFinished, StepProgress, StepStarted, WaveStarted)
+from wizard.core.stack import load_stack
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """The engine test stack in a temp folder, initialised (env file and stored values written)."""
+    from wizard.core.values import initialize
+
+    root = tmp_path / "stack"
+    shutil.copytree(FIXTURE, root)
+    loaded = load_stack(root / "stack.toml")
+    initialize(loaded, {})
+    return loaded
+
+
+def specs():
+    return [
+        spec("postgres", "db"),
+        spec("redis", "cache"),
+        spec("migrate", "app", oneshot=True, healthcheck=False),
+        spec("web", "app", depends_on=("migrate",)),
+    ]
+
+
+class Clock:
+    """A fake monotonic clock that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def run_up(stack, engine, **options):
+    clock = Clock()
+    events = []
+    try:
+        for event in launch.up(stack, engine=engine, clock=clock, sleep=clock.sleep, **options):
+            events.append(event)
+    except Exception as error:  # noqa: BLE001 - the tests look at what was raised
+        return events, error
+    return events, None
+
+
+def test_up_starts_groups_wave_by_wave_and_waits_for_each(stack):
+    engine = FakeEngine(specs(), scripts={
+        "postgres": [("created", "", None), ("running", "starting", None), ("running", "healthy", None)],
+        "migrate": [("running", "", None), ("exited", "", 0)],
+        "web": [("created", "", None), ("running", "starting", None), ("running", "healthy", None)],
+    }, compose_ticks=1)
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.started == [["postgres"], ["redis"], ["migrate", "web"]]
+    waves = [e.groups for e in events if isinstance(e, WaveStarted)]
+    assert waves == [("db",), ("cache",), ("app",)]
+    ready = {e.service: e.how for e in events if isinstance(e, ServiceReady)}
+    assert ready == {"postgres": "healthy", "redis": "healthy", "migrate": "completed", "web": "healthy"}
+    # A service is reported ready before the next wave starts.
+    order = [("ready", e.service) if isinstance(e, ServiceReady) else ("wave", e.wave)
+             for e in events if isinstance(e, (ServiceReady, WaveStarted))]
+    assert order.index(("ready", "postgres")) < order.index(("wave", 2))
+    assert order.index(("ready", "redis")) < order.index(("wave", 3))
+    assert isinstance(events[-1], Finished) and events[-1].ok
+    assert events[-1].details["started"] == ["postgres", "redis", "migrate", "web"]
+
+
+def test_up_on_a_ready_stack_starts_nothing(stack):
+    running = [healthy("postgres"), healthy("redis"), container("migrate", "exited", exit_code=0), healthy("web")]
+    engine = FakeEngine(specs(), running=running)
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.started == []
+    assert all(not e.changed for e in events if isinstance(e, GroupReady))
+    assert {e.how for e in events if isinstance(e, ServiceReady)} == {"already-healthy"}
+    # One list call per wave plus the preflight's: no polling at all.
+    assert engine.list_calls == 4
+    assert "already running" in events[-1].summary
+
+
+def test_only_the_services_not_ready_are_started(stack):
+    running = [healthy("postgres"), container("redis", "exited", exit_code=137)]
+    engine = FakeEngine(specs(), running=running)
+    _, error = run_up(stack, engine)
+    assert error is None
+    assert engine.started == [["redis"], ["migrate", "web"]]
+
+
+def test_unhealthy_service_fails_with_logs_and_later_waves_never_start(stack):
+    engine = FakeEngine(specs(), scripts={"redis": [("running", "starting", None), ("running", "unhealthy", None)]})
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy)
+    assert "redis" in error.message and "launcher logs redis" in error.hint
+    failed = [e for e in events if isinstance(e, ServiceFailed)]
+    assert len(failed) == 1 and failed[0].service == "redis"
+    assert failed[0].health_log == ("exit 1: connection refused",)
+    assert len(failed[0].log_tail) == 40 and failed[0].log_tail[-1] == "log line 45"
+    assert failed[0].next_command == "launcher logs redis"
+    assert engine.started == [["postgres"], ["redis"]]  # app never started
+    assert not any(isinstance(e, WaveStarted) and e.wave == 3 for e in events)
+
+
+def test_a_job_that_exits_non_zero_fails(stack):
+    engine = FakeEngine(specs(), scripts={"migrate": [("running", "", None), ("exited", "", 3)]})
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy)
+    assert "migrate" in error.message and "code 3" in error.message
+
+
+def test_waiting_stops_at_the_timeout(stack):
+    engine = FakeEngine(specs(), scripts={"postgres": [("running", "starting", None)]})
+    events, error = run_up(stack, engine, timeout=5)
+    assert isinstance(error, Unhealthy)
+    assert "not ready after 5s" in error.message and "starting" in error.message
+    assert engine.started == [["postgres"]]
+
+
+def test_nothing_counts_as_failed_while_compose_still_runs(stack):
+    # Last run's exited container is seen while compose is still starting the new one.
+    engine = FakeEngine(specs(), running=[container("postgres", "exited", exit_code=1)], compose_ticks=2,
+                        scripts={"postgres": [("exited", "", 1), ("exited", "", 1), ("running", "healthy", None)]})
+    _, error = run_up(stack, engine, only=["db"])
+    assert error is None
+
+
+def test_compose_failure_is_reported_with_its_output(stack):
+    engine = FakeEngine(specs(), compose_fails="Error response from daemon: no such image", scripts={
+        "postgres": []})
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy)
+    failed = next(e for e in events if isinstance(e, ServiceFailed))
+    assert failed.service == "postgres"
+    assert "compose did not create" in failed.reason
+
+
+def test_only_limits_the_run_to_a_group_and_its_dependencies(stack):
+    engine = FakeEngine(specs())
+    _, error = run_up(stack, engine, only=["cache"])
+    assert error is None
+    assert engine.started == [["postgres"], ["redis"]]
+
+
+def test_group_with_missing_required_paths_is_skipped(stack, tmp_path):
+    manifest = stack.manifest
+    text = manifest.read_text().replace('after = ["db", "cache"]\n', 'after = ["db", "cache"]\nrequires_paths = ["app-src"]\n')
+    manifest.write_text(text)
+    engine = FakeEngine(specs())
+    events, error = run_up(load_stack(manifest), engine)
+    assert error is None
+    skipped = [e for e in events if isinstance(e, GroupSkipped)]
+    assert [s.group for s in skipped] == ["app"] and "app-src" in skipped[0].reason
+    assert engine.started == [["postgres"], ["redis"]]
+
+
+def test_busy_port_stops_preflight_before_anything_starts(stack):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        engine = FakeEngine([spec("postgres", "db", ports=(PublishedPort(port, 5432, "127.0.0.1"),))])
+        events, error = run_up(stack, engine)
+    assert isinstance(error, PreflightFailed)
+    assert f"port {port}" in error.message
+    suggested = int(error.hint.split("on port ")[1].split()[0])
+    assert suggested > port
+    failing = [e for e in events if isinstance(e, PreflightCheck) and e.status == "fail"]
+    assert failing and f"(pid {os.getpid()})" in failing[0].detail  # this test process holds it
+    assert engine.started == []
+
+
+def test_port_held_by_this_stack_is_fine(stack):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = PublishedPort(holder.getsockname()[1], 5432, "127.0.0.1")
+        running = [container("postgres", "running", "healthy", ports=[port])]
+        engine = FakeEngine([spec("postgres", "db", ports=(port,))], running=running)
+        _, error = run_up(stack, engine, only=["db"])
+    assert error is None
+
+
+def test_demo_or_broken_secrets_block_unless_allowed(stack, monkeypatch):
+    from wizard.core.secrets import SecretProblem
+
+    monkeypatch.setattr("wizard.core.secrets.check_secrets",
+                        lambda stack, values: [SecretProblem("PG_PASSWORD", "is a demo value", demo=True)])
+    engine = FakeEngine(specs())
+    events, error = run_up(stack, engine)
+    assert isinstance(error, SecretsCheckFailed) and "PG_PASSWORD" in error.message
+    assert engine.started == []
+    _, error = run_up(stack, FakeEngine(specs()), allow_demo_secrets=True)
+    assert error is None
+
+
+def test_missing_env_file_stops_preflight(stack):
+    stack.compose_env_file.unlink()
+    engine = FakeEngine(specs())
+    events, error = run_up(stack, engine)
+    assert isinstance(error, PreflightFailed) and ".env" in error.message
+    assert "launcher init" in error.hint
+    assert engine.started == []
+
+
+def test_init_steps_run_after_their_wave(stack, monkeypatch):
+    from dataclasses import replace
+
+    from wizard.core import steps as steps_module
+
+    seen = []
+
+    def runner(stack_, step, values):
+        seen.append((step.name, list(engine.current)))
+        yield StepProgress(step=step.name, message="applied 001.sql")
+        return "1 file applied"
+
+    monkeypatch.setattr(steps_module, "runner_for", lambda kind: runner)
+    from wizard.core.stack import Step
+
+    with_step = replace(stack, steps=(Step(name="schema", kind="postgres-seeds", after="db"),))
+    engine = FakeEngine(specs())
+    events, error = run_up(with_step, engine)
+    assert error is None
+    # The step ran once postgres was up and before redis was started.
+    assert seen == [("schema", ["postgres"])]
+    kinds = [type(e) for e in events if isinstance(e, (StepStarted, StepProgress, StepFinished))]
+    assert kinds == [StepStarted, StepProgress, StepFinished]
+    finished = next(e for e in events if isinstance(e, StepFinished))
+    assert finished.summary == "1 file applied"
+
+
+def test_failing_init_step_stops_the_run(stack, monkeypatch):
+    from dataclasses import replace
+
+    from wizard.core import steps as steps_module
+    from wizard.core.stack import Step
+
+    def runner(stack_, step, values):
+        raise SeedFailed("001.sql line 3: syntax error", "fix the file")
+        yield  # a generator, like the real runners
+
+    monkeypatch.setattr(steps_module, "runner_for", lambda kind: runner)
+    with_step = replace(stack, steps=(Step(name="schema", kind="postgres-seeds", after="db"),))
+    engine = FakeEngine(specs())
+    events, error = run_up(with_step, engine)
+    assert isinstance(error, SeedFailed)
+    assert any(isinstance(e, StepFailed) and "syntax error" in e.reason for e in events)
+    assert engine.started == [["postgres"]]
+
+
+def test_closing_the_generator_cancels_a_running_compose(stack):
+    engine = FakeEngine(specs(), compose_ticks=100, scripts={"postgres": [("created", "", None)] * 5})
+    clock = Clock()
+    events = launch.up(stack, engine=engine, clock=clock, sleep=clock.sleep)
+    for event in events:
+        if isinstance(event, GroupStarting):
+            break
+    next(events)
+    events.close()
+    assert engine.run.cancelled
+
+
+def test_restart_waits_for_health_again(stack):
+    running = [healthy("postgres"), healthy("redis")]
+    engine = FakeEngine(specs(), running=running,
+                        scripts={"redis": [("running", "starting", None), ("running", "healthy", None)]})
+    clock = Clock()
+    events = list(launch.restart(stack, ["cache"], engine=engine, clock=clock, sleep=clock.sleep))
+    assert engine.restarted == [["redis"]]
+    assert any(isinstance(e, ServiceReady) and e.service == "redis" for e in events)
+    assert isinstance(events[-1], Finished)
+
+
+def test_restart_of_an_unknown_name_is_a_usage_error(stack):
+    from wizard.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="nope"):
+        list(launch.restart(stack, ["nope"], engine=FakeEngine(specs())))
+
+
+def test_down_keeps_volumes_unless_asked(stack):
+    engine = FakeEngine(specs(), running=[healthy("postgres")])
+    events = list(launch.down(stack, engine=engine))
+    assert engine.downed == [False]
+    assert "volumes kept" in events[-1].summary
+    list(launch.down(stack, engine=engine, volumes=True))
+    assert engine.downed == [False, True]
+
+
+@pytest.mark.parametrize("state, health, exit_code, oneshot, checked, done, expected", [
+    ("running", "healthy", None, False, True, True, "ready"),
+    ("running", "", None, False, False, True, "ready"),
+    ("running", "", None, False, True, True, "wait"),  # healthcheck not reported yet
+    ("running", "starting", None, False, True, True, "wait"),
+    ("running", "unhealthy", None, False, True, True, "failed"),
+    ("running", "unhealthy", None, False, True, False, "wait"),  # maybe last run's container
+    ("exited", "", 0, True, False, True, "ready"),
+    ("exited", "", 2, True, False, True, "failed"),
+    ("exited", "", 2, True, False, False, "wait"),
+    ("running", "", None, True, False, True, "wait"),  # a job still running
+    ("exited", "", 0, False, True, True, "failed"),  # a server that stopped is not done
+    ("restarting", "", None, False, True, True, "wait"),
+])
+def test_readiness_rules(state, health, exit_code, oneshot, checked, done, expected):
+    service = spec("svc", "g", oneshot=oneshot, healthcheck=checked)
+    verdict, _ = launch.readiness(service, container("svc", state, health, exit_code), compose_done=done)
+    assert verdict == expected
+
+
+def test_wait_budget_adds_what_a_service_waits_for():
+    budgets = launch.wait_budgets([spec("a", "g", wait_timeout=60), spec("b", "g", wait_timeout=30, depends_on=("a",)),
+                                   spec("c", "g", wait_timeout=10, depends_on=("b", "outside"))], None)
+    assert budgets == {"a": 60, "b": 90, "c": 100}
+    assert launch.wait_budgets([spec("a", "g"), spec("b", "g", depends_on=("a",))], 5) == {"a": 5, "b": 10}
