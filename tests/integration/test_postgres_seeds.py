@@ -400,3 +400,13 @@ def test_pg_dump_file_error_parity_both_reject_the_same_broken_dump(pg_dsn, othe
 
 if os.environ.get("CI") and not Path("/usr/bin/psql").exists():  # pragma: no cover - the bed provides it
     pytest.fail("psql is not installed: run tests/testbed/provision", pytrace=False)
+
+
+def test_session_settings_of_one_file_do_not_leak_into_the_next(pg_dsn, tmp_path):
+    folder = write_files(tmp_path / "seeds", {
+        "a.sql": "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TEMP TABLE scratch (id int);\n",
+        "b.sql": "CREATE TABLE unqualified (id int);\nCREATE TEMP TABLE scratch (id int);\n",
+    })
+    outcomes, _ = apply(pg_dsn, folder)
+    assert [o.action for o in outcomes] == ["applied", "applied"]
+    assert query(pg_dsn, "SELECT to_regclass('public.unqualified')::text") == [("unqualified",)]

@@ -1,8 +1,8 @@
 """Apply SQL seeds to PostgreSQL, once each, tracked by checksum.
 
 Seeds live in ordered folders (``00_tables/``, ``10_functions/`` ...); folders and
-``*.sql`` files apply in lexical order of their paths. Each file runs in its own
-connection and in one transaction together with its row in
+``*.sql`` files apply in lexical order of their paths. Each file runs in a reset
+session (``DISCARD ALL``) and in one transaction together with its row in
 ``launcher.applied_seeds``, so a file is either applied and recorded, or not at
 all: a failure or a Ctrl-C halfway leaves no trace of it.
 
@@ -165,24 +165,30 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
     reapply = _match_reapply(files, directory, reapply)
     scripts = [_prepare(seed, values) for seed in files]  # every file checked before any runs
     counts: dict[str, int] = {}
+    worker = None
     with _connect(dsn) as control:
         if not dry_run:
             _lock(control, dsn)
             control.execute(_TRACKING_DDL)
         applied = _read_applied(control)
         _refuse_changed(scripts, applied, reapply)
-        for script in scripts:
-            path = script.seed.path
-            previous = applied.get(path)
-            if previous is not None and path not in reapply:
-                outcome = SeedOutcome(path, "skipped")
-            elif dry_run:
-                outcome = SeedOutcome(path, "would-reapply" if previous else "would-apply")
-            else:
-                seconds = _apply_file(dsn, script)
-                outcome = SeedOutcome(path, "reapplied" if previous else "applied", seconds)
-            counts[outcome.action] = counts.get(outcome.action, 0) + 1
-            yield outcome
+        try:
+            for script in scripts:
+                path = script.seed.path
+                previous = applied.get(path)
+                if previous is not None and path not in reapply:
+                    outcome = SeedOutcome(path, "skipped")
+                elif dry_run:
+                    outcome = SeedOutcome(path, "would-reapply" if previous else "would-apply")
+                else:
+                    worker = worker or _worker(dsn)
+                    seconds = _apply_file(worker, script)
+                    outcome = SeedOutcome(path, "reapplied" if previous else "applied", seconds)
+                counts[outcome.action] = counts.get(outcome.action, 0) + 1
+                yield outcome
+        finally:
+            if worker is not None:
+                worker.close()
     return _summary(counts, len(scripts))
 
 
@@ -354,27 +360,35 @@ def _read_applied(control) -> dict[str, dict]:
     return {path: {"sha256": sha, "applied_at": at, "duration": duration} for path, sha, at, duration in rows}
 
 
-def _apply_file(dsn: str, script: _Script) -> float:
-    """Run one file and record it, all in one transaction, in a fresh session like `psql -f`."""
+def _worker(dsn: str):
+    """The session seed files run in (the lock stays on the control connection)."""
+    connection = _connect(dsn)
+    # psql prints server notices on stderr; here they would only be noise between progress lines.
+    connection.add_notice_handler(lambda diagnostic: None)
+    return connection
+
+
+def _apply_file(connection, script: _Script) -> float:
+    """Run one file and record it, all in one transaction, in a session as fresh as `psql -f` gives."""
     import psycopg
 
     started = time.monotonic()
-    with _connect(dsn) as connection:
-        # psql prints server notices on stderr; here they would only be noise between progress lines.
-        connection.add_notice_handler(lambda diagnostic: None)
-        with connection.transaction(), connection.cursor() as cursor:
-            for statement in script.items:
-                try:
-                    if statement.copy_data is not None:
-                        with cursor.copy(statement.sql) as copy:
-                            copy.write(statement.copy_data)
-                    else:
-                        cursor.execute(statement.sql, prepare=False)
-                except psycopg.Error as error:
-                    raise _statement_failed(script, statement, error) from None
-            # A seed may have changed role or search_path for its session; the record is ours.
-            cursor.execute("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE", prepare=False)
-            cursor.execute(_RECORD, (script.seed.path, script.seed.sha256))
+    with connection.transaction(), connection.cursor() as cursor:
+        for statement in script.items:
+            try:
+                if statement.copy_data is not None:
+                    with cursor.copy(statement.sql) as copy:
+                        copy.write(statement.copy_data)
+                else:
+                    cursor.execute(statement.sql, prepare=False)
+            except psycopg.Error as error:
+                raise _statement_failed(script, statement, error) from None
+        # A seed may have changed role or search_path for its session; the record is ours.
+        cursor.execute("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE", prepare=False)
+        cursor.execute(_RECORD, (script.seed.path, script.seed.sha256))
+    # What one file set for its session (search_path, role, temp tables) must not leak into
+    # the next, as it would not between two psql runs; cheaper than a new connection.
+    connection.execute("DISCARD ALL", prepare=False)
     return time.monotonic() - started
 
 
