@@ -1,0 +1,151 @@
+"""The Textual front end: the init wizard, the up-progress view and the live dashboard.
+
+One App, three ways in (``run_init_wizard``, ``run_up``, ``run_dashboard``),
+called by the command modules when ``use_tui(args)`` says a full terminal is
+there. Screens only render what the core returns or yields: answers go through
+``wizard.frontends.init_session``, the stack through ``wizard.tui.control``.
+
+Blocking work (Docker, files) runs in thread workers; their results come back as
+messages, and any worker that fails lands in ``LauncherApp.report_error``, the
+one place errors are shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from textual.app import App
+from textual.binding import Binding
+
+from wizard.core.stack import Stack
+from wizard.exitcodes import ExitCode
+from wizard.frontends.init_session import InitSession
+from wizard.tui.control import StackControl
+
+
+class LauncherApp(App[int]):
+    """The launcher's full-screen UI; ``start`` picks the first view."""
+
+    CSS_PATH = "launcher.tcss"
+    TITLE = "launcher"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+c", "quit_now", "Quit", show=False, priority=True)]
+
+    def __init__(self, stack: Stack, *, start: str, session: InitSession | None = None,
+                 control: StackControl | None = None) -> None:
+        super().__init__()
+        self.stack = stack
+        self.start = start
+        self.session = session
+        self.control = control or StackControl(stack, profiles=session.profiles if session else ())
+        self.init_result = None  # the InitResult once the wizard wrote the files
+        self.failure: BaseException | None = None  # why `up` stopped, for the exit code
+
+    def on_mount(self) -> None:
+        from wizard.tui.screens.dashboard import DashboardScreen
+        from wizard.tui.screens.up import UpScreen
+        from wizard.tui.screens.welcome import WelcomeScreen
+
+        self.title = f"launcher · {self.stack.name}"
+        if self.start == "init":
+            self.push_screen(WelcomeScreen(self.session))
+        elif self.start == "up":
+            self.push_screen(UpScreen(self.control, then="dashboard"))
+        else:
+            self.push_screen(DashboardScreen(self.control))
+
+    # -- the wizard's steps ------------------------------------------------------------
+
+    def next_step(self) -> None:
+        """Show the step after the current one; the session keeps every answer."""
+        from wizard.tui.screens import WIZARD_STEPS
+
+        index = WIZARD_STEPS.index(type(self.screen))
+        if index + 1 < len(WIZARD_STEPS):
+            self.push_screen(WIZARD_STEPS[index + 1](self.session))
+
+    def previous_step(self) -> None:
+        from wizard.tui.screens import WIZARD_STEPS
+
+        # Once written, going back could only mislead: the answers are on disk now.
+        if self.init_result is None and WIZARD_STEPS.index(type(self.screen)) > 0:
+            self.pop_screen()
+
+    def cancel_wizard(self) -> None:
+        """Leave; before the Review step wrote, nothing has been written."""
+        self.exit(ExitCode.CANCELLED if self.init_result is None else ExitCode.OK)
+
+    def start_stack(self) -> None:
+        """After the wizard wrote the files: hand over to the up view, then the dashboard."""
+        from wizard.tui.screens.up import UpScreen
+
+        self.control = StackControl(self.stack, profiles=self.session.profiles)
+        self.add_mode("live", lambda: UpScreen(self.control, then="dashboard", extra=self.session.mongo_copy))
+        self.switch_mode("live")
+
+    # -- errors, quitting ----------------------------------------------------------------
+
+    def report_error(self, error: BaseException) -> None:
+        """The one place a failed worker is shown: one line, what happened and what to do."""
+        from wizard.core.errors import LauncherError
+
+        if isinstance(error, LauncherError):
+            text = "\n".join(error.lines())
+        else:
+            text = (f"unexpected error: {type(error).__name__}: {error} — rerun with LAUNCHER_DEBUG=1 "
+                    "for the traceback and report it")
+        self.notify(text, title="launcher", severity="error", timeout=15, markup=False)
+
+    def action_quit_now(self) -> None:
+        self.exit(ExitCode.INTERRUPTED)
+
+    def finish(self, code: int = ExitCode.OK) -> None:
+        """Quit with ``code``, or with the exit code of the failure that stopped `up`."""
+        if self.failure is not None and code == ExitCode.OK:
+            from wizard.exitcodes import exit_code_for
+
+            code = exit_code_for(self.failure)
+        self.exit(int(code))
+
+
+# -- entry points used by the command modules ----------------------------------------------
+
+
+def run_init_wizard(stack: Stack, *, answers: Mapping[str, str] | None = None,
+                    profiles: Sequence[str] = ()) -> int:
+    """`launcher init` in a full terminal; returns the exit code."""
+    session = InitSession.start(stack, profiles=list(profiles), answers=answers)
+    app = LauncherApp(stack, start="init", session=session)
+    code = _run(app)
+    if app.init_result is not None:
+        from wizard.commands.init import render_result
+
+        print(render_result(app.init_result))
+    return code
+
+
+def run_up(stack: Stack, *, profiles: Sequence[str] = (), engine: Any = None, **up_options: Any) -> int:
+    """`launcher up` in a full terminal: live progress, then the dashboard.
+
+    ``up_options`` go to ``wizard.core.launch.up`` (only, pull, timeout, allow_demo_secrets).
+    """
+    control = StackControl(stack, engine=engine, profiles=profiles, up_options=up_options)
+    return _run(LauncherApp(stack, start="up", control=control))
+
+
+def run_dashboard(stack: Stack, *, profiles: Sequence[str] = (), engine: Any = None) -> int:
+    """`launcher status` / `launcher dashboard` in a full terminal."""
+    return _run(LauncherApp(stack, start="dashboard",
+                            control=StackControl(stack, engine=engine, profiles=profiles)))
+
+
+def _run(app: LauncherApp) -> int:
+    code = app.run()
+    if app.failure is not None:
+        # The screen showed it; the terminal keeps a line once the app is gone.
+        from wizard.cli import report
+
+        return int(report(app.failure))
+    if code is None:  # Textual's own quit (ctrl+q): a wizard left before writing is a cancel
+        return ExitCode.CANCELLED if app.start == "init" and app.init_result is None else ExitCode.OK
+    return int(code)

@@ -1,0 +1,284 @@
+"""The live dashboard: every service's state, health, URL, uptime and restarts; keys act on one.
+
+Rows come from ``wizard.core.status.snapshot`` in a thread worker. The refresh
+cannot pile up: one worker at a time, and the next one is armed by a one-shot
+timer only when the last one has finished. Restart, up and down render the
+event generators of ``wizard.core.launch``; `s` suspends the app and hands the
+terminal to a shell in the container.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Log, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from wizard.tui.control import StackControl
+from wizard.tui.screens.base import LauncherScreen
+from wizard.tui.widgets.confirm import Confirm
+
+REFRESH_SECONDS = 0.5  # health changes show within a second
+RETRY_SECONDS = 2.0  # while Docker does not answer
+RESTARTS_EVERY = 10  # restart counts cost one inspect per container: read them every 10th refresh
+COLUMNS = (("Group", "group"), ("Service", "service"), ("State", "state"), ("Health", "health"),
+           ("URL", "url"), ("Uptime", "uptime"), ("Restarts", "restarts"))
+
+
+class RowsRead(Message):
+    def __init__(self, rows: list, logs: list[str] | None) -> None:
+        super().__init__()
+        self.rows = rows
+        self.logs = logs
+
+
+class RefreshFailed(Message):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ActionDone(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ShellReady(Message):
+    def __init__(self, service: str, shell: str) -> None:
+        super().__init__()
+        self.service = service
+        self.shell = shell
+
+
+def row_key(row) -> str:
+    return row.container or f"service:{row.service}"
+
+
+def state_text(row) -> str:
+    mark = "✓" if row.ready else "✗" if row.state in ("exited", "dead", "not created") else "…"
+    if row.state == "exited" and row.exit_code is not None:
+        return f"{mark} exited {row.exit_code}"
+    return f"{mark} {row.state}"
+
+
+def uptime_text(seconds: float | None) -> str:
+    """Short uptime: 45s, 12m, 3h, 2d."""
+    if seconds is None:
+        return ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def url_text(urls) -> str:
+    if not urls:
+        return ""
+    return urls[0] + (f" +{len(urls) - 1}" if len(urls) > 1 else "")
+
+
+class DashboardScreen(LauncherScreen):
+    """The stack, live."""
+
+    BINDINGS = [
+        Binding("l", "logs", "Logs"),
+        Binding("r", "restart", "Restart"),
+        Binding("s", "shell", "Shell"),
+        Binding("u", "up", "Up"),
+        Binding("d", "down", "Down"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, control: StackControl, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
+        super().__init__()
+        self.control = control
+        self.refresh_seconds = refresh_seconds
+        self.rows: dict[str, object] = {}
+        self.restarts: dict[str, int] = {}  # by container, carried between the refreshes that read them
+        self.refreshes = 0
+        self.logs_open = False
+        self.problem = ""
+        self._next_refresh: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.control.stack.name}: reading…", id="dash-title", markup=False)
+        table = DataTable(id="services", cursor_type="row", zebra_stripes=True)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Log(id="log-pane", auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#log-pane").display = False
+        self.query_one("#services", DataTable).focus()
+        self.refresh_rows()
+
+    # -- refreshing -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def refresh_rows(self) -> None:
+        """One snapshot (and the open log pane's tail); the next refresh is armed when this ends."""
+        from wizard.core.errors import LauncherError
+
+        try:
+            rows = self.control.snapshot(restarts=self.refreshes % RESTARTS_EVERY == 0)
+            container = self.selected_container() if self.logs_open else ""
+            logs = self.control.log_tail(container) if container else None
+        except LauncherError as error:
+            self.post_message(RefreshFailed(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(RowsRead(rows, logs))
+
+    def refresh_now(self) -> None:
+        """Refresh at once (after an action); the pending timer is dropped so only one chain runs."""
+        if self._next_refresh is not None:
+            self._next_refresh.stop()
+        self.refresh_rows()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        worker = event.worker
+        if worker.group == "refresh" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            # Re-armed only now: a slow Docker answer delays the next refresh, never doubles it.
+            delay = RETRY_SECONDS if self.problem else self.refresh_seconds
+            if self._next_refresh is not None:
+                self._next_refresh.stop()
+            self._next_refresh = self.set_timer(delay, self.refresh_rows)
+        elif worker.group == "action" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.refresh_now()
+
+    def on_rows_read(self, message: RowsRead) -> None:
+        self.refreshes += 1
+        self.problem = ""
+        for row in message.rows:
+            if row.restarts is not None and row.container:
+                self.restarts[row.container] = row.restarts
+        self.show_rows(message.rows)
+        if message.logs is not None:
+            pane = self.query_one("#log-pane", Log)
+            pane.clear()
+            pane.write_lines(message.logs)
+
+    def on_refresh_failed(self, message: RefreshFailed) -> None:
+        self.problem = message.error.one_line()
+        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
+
+    def show_rows(self, rows: list) -> None:
+        table = self.query_one("#services", DataTable)
+        new = {row_key(row): row for row in rows}
+        cells = {key: self.cells(row) for key, row in new.items()}
+        if list(new) == list(self.rows):
+            for key, values in cells.items():
+                for (_, column), value in zip(COLUMNS, values):
+                    table.update_cell(key, column, value)
+        else:
+            selected = self.selected_key()
+            table.clear()
+            for key, values in cells.items():
+                table.add_row(*values, key=key)
+            if selected in new:
+                table.move_cursor(row=table.get_row_index(selected))
+        self.rows = new
+        ready = sum(1 for row in rows if row.ready)
+        self.query_one("#dash-title", Static).update(
+            f"{self.control.stack.name}: {ready}/{len(rows)} ready" + ("" if ready == len(rows) else
+                                                                        "  (✗ down, … waiting)"))
+
+    def cells(self, row) -> tuple[str, ...]:
+        restarts = self.restarts.get(row.container)
+        return (row.group, row.service, state_text(row), row.health or "—", url_text(row.urls),
+                uptime_text(row.uptime), "" if restarts is None else str(restarts))
+
+    # -- the selected row -------------------------------------------------------------------
+
+    def selected_key(self) -> str | None:
+        table = self.query_one("#services", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def selected(self):
+        key = self.selected_key()
+        return self.rows.get(key) if key else None
+
+    def selected_container(self) -> str:
+        row = self.selected()
+        return row.container if row is not None else ""
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.logs_open:
+            row = self.selected()
+            self.query_one("#log-pane", Log).border_title = f"logs: {row.service}" if row else "logs"
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def action_logs(self) -> None:
+        row = self.selected()
+        pane = self.query_one("#log-pane", Log)
+        self.logs_open = not self.logs_open and row is not None
+        pane.display = self.logs_open
+        if self.logs_open:
+            pane.clear()
+            pane.border_title = f"logs: {row.service}"
+            if not row.container:
+                pane.write_line(f"{row.service} has no container yet: press u to start the stack")
+            self.refresh_now()
+
+    def action_restart(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        self.notify(f"restarting {row.service}…", markup=False)
+        self.run_events(lambda: self.control.restart(row.service))
+
+    def action_down(self) -> None:
+        question = (f"Stop and remove every container of {self.control.stack.name}? "
+                    "Named volumes (your data) are kept.")
+        self.app.push_screen(Confirm(question, yes="Down", no="Cancel"),
+                             lambda yes: self.run_events(self.control.down) if yes else None)
+
+    def action_up(self) -> None:
+        from wizard.tui.screens.up import UpScreen
+
+        self.app.push_screen(UpScreen(self.control, then="back"), lambda _ok: self.refresh_now())
+
+    def action_shell(self) -> None:
+        row = self.selected()
+        if row is None or row.state != "running":
+            self.notify("a shell needs a running container", severity="warning")
+            return
+        self.find_shell(row.service, row.container)
+
+    def action_quit(self) -> None:
+        self.app.finish()
+
+    @work(thread=True, exclusive=True, group="action", exit_on_error=False)
+    def run_events(self, events_factory) -> None:
+        """Run one of the core's event generators (restart, down); say how it ended."""
+        summary = ""
+        for event in events_factory():
+            summary = getattr(event, "summary", "") or summary
+        self.post_message(ActionDone(summary or "done"))
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.notify(message.text, markup=False)
+
+    @work(thread=True, exclusive=True, group="action", exit_on_error=False)
+    def find_shell(self, service: str, container: str) -> None:
+        self.post_message(ShellReady(service, self.control.shell_for(container)))
+
+    def on_shell_ready(self, message: ShellReady) -> None:
+        try:
+            with self.app.suspend():
+                code = self.control.shell(message.service, message.shell)
+        except SuspendNotSupported:
+            self.notify(f"this terminal cannot hand over: run `docker compose exec {message.service} "
+                        f"{message.shell}`", severity="warning", markup=False)
+            return
+        self.notify(f"back from {message.shell} in {message.service} (exit {code})", markup=False)

@@ -1,0 +1,57 @@
+"""Step 5: where data comes from: an optional MongoDB to copy from, and the seeds that apply."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Static
+
+from wizard.tui.screens.step import StepScreen
+
+
+class DataScreen(StepScreen):
+    STEP = 4
+
+    def body(self) -> ComposeResult:
+        session = self.session
+        if session.has_mongo():
+            yield Static("Copy MongoDB data from another server (optional)", classes="section")
+            yield Static("A connection string used once, when the stack starts from this wizard. "
+                         "It stays in memory: never written to any file.", markup=False, classes="dim")
+            yield Input(session.mongo_source, password=True, id="mongo-source", compact=True,
+                        placeholder="mongodb://user:password@host:27017/dbname — empty: no copy")
+            yield Input(session.mongo_db, id="mongo-db", compact=True,
+                        placeholder="database to copy (default: the one in the URI)")
+            yield Static("", id="mongo-problem", markup=False, classes="problem")
+        for seeds in session.seed_lists():
+            title = "Postgres seeds" if seeds.kind == "postgres-seeds" else "Mongo seeds"
+            yield Static(f"{title} ({seeds.step}, from {seeds.folder})", classes="section", markup=False)
+            if seeds.problem:
+                text = seeds.problem
+            elif seeds.files:
+                text = "\n".join(f"  {path}" for path in seeds.files)
+                text += "\nEach applies once, tracked by checksum; files applied earlier are skipped."
+            else:
+                text = "  no seed files"
+            yield Static(text, markup=False)
+        if not session.has_mongo() and not session.seed_lists():
+            yield Static("This stack has no data steps.", markup=False, classes="dim")
+
+    def on_mount(self) -> None:
+        inputs = self.query("#mongo-source")
+        (inputs.first() if inputs else self.query_one("#next")).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._check()
+
+    def _check(self) -> str:
+        uri = self.query_one("#mongo-source", Input).value
+        db = self.query_one("#mongo-db", Input).value
+        problem = self.session.set_mongo_source(uri, db)
+        self.query_one("#mongo-problem", Static).update(problem)
+        return problem
+
+    def ready_to_leave(self) -> bool:
+        if self.session.has_mongo() and self._check():
+            self.query_one("#mongo-source").focus()
+            return False
+        return True

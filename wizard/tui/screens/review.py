@@ -1,0 +1,121 @@
+"""Step 6: the files that will be written and what changes; write; then offer to start."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, DataTable, Static
+
+from wizard.tui.screens.step import StepScreen
+
+ACTION_WORDS = {"create": "create", "update": "update", "chmod": "fix mode", "unchanged": "unchanged"}
+
+
+class Previewed(Message):
+    def __init__(self, result) -> None:
+        super().__init__()
+        self.result = result
+
+
+class Written(Message):
+    def __init__(self, result) -> None:
+        super().__init__()
+        self.result = result
+
+
+class ReviewScreen(StepScreen):
+    STEP = 5
+    NEXT_LABEL = "Write files"
+
+    def body(self) -> ComposeResult:
+        yield Static(self._summary(), id="summary", markup=False)
+        table = DataTable(id="files", cursor_type="row", show_cursor=False)
+        table.add_column("File", key="path")
+        table.add_column("Action", key="action")
+        table.add_column("Details", key="details")
+        yield table
+        with Horizontal(id="start-now"):
+            yield Static("Files written. Start the stack now?", markup=False)
+            yield Button("Start now", id="start", variant="success", compact=True)
+            yield Button("Not now", id="finish", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#start-now").display = False
+        self.query_one("#next").focus()
+        self.preview()
+
+    def _summary(self) -> str:
+        session = self.session
+        lines = []
+        changed = session.changed_settings()
+        if changed:
+            lines.append("Settings changed: " + ", ".join(f"{name} {before or '(empty)'} → {after or '(empty)'}"
+                                                          for name, (before, after) in changed.items()))
+        else:
+            lines.append("Settings: " + ("as they were" if session.existed else "the defaults"))
+        counts: dict[str, int] = {}
+        for row in session.secrets():
+            counts[row.origin] = counts.get(row.origin, 0) + 1
+        lines.append("Secrets: " + ", ".join(f"{count} {origin}" for origin, count in counts.items()))
+        if session.profiles:
+            lines.append(f"Profiles: {', '.join(session.profiles)}")
+        if session.mongo_source:
+            lines.append(f"MongoDB data: database {session.mongo_db} copied once the stack is up")
+        return "\n".join(lines)
+
+    @work(thread=True, exclusive=True, group="files", exit_on_error=False)
+    def preview(self) -> None:
+        self.post_message(Previewed(self.session.preview()))
+
+    @work(thread=True, exclusive=True, group="files", name="write", exit_on_error=False)
+    def write(self) -> None:
+        self.post_message(Written(self.session.write()))
+
+    def on_previewed(self, message: Previewed) -> None:
+        self._show_changes(message.result)
+
+    def on_written(self, message: Written) -> None:
+        self.app.init_result = message.result
+        self._show_changes(message.result)
+        written = sum(1 for change in message.result.changes if change.changes)
+        self.show_help(f"Wrote {written} file(s). Secrets are in .launcher/values.env (mode 0600).")
+        self.query_one("#nav").display = False
+        self.query_one("#start-now").display = True
+        self.query_one("#start", Button).focus()
+
+    def _show_changes(self, result) -> None:
+        table = self.query_one("#files", DataTable)
+        table.clear()
+        for change in result.changes:
+            details = []
+            if change.added:
+                details.append(f"{len(change.added)} added")
+            if change.updated:
+                details.append(f"changed {', '.join(change.updated)}")
+            if change.kept:
+                details.append(f"keeps {', '.join(change.kept)}")
+            table.add_row(change.path, ACTION_WORDS[change.action], "; ".join(details) if change.changes else "",
+                          key=change.path)
+
+    def action_next(self) -> None:
+        """Write: the only step that touches the disk."""
+        if self.app.init_result is None:
+            self.query_one("#next", Button).disabled = True
+            self.write()
+
+    def on_worker_state_changed(self, event) -> None:
+        super().on_worker_state_changed(event)
+        if event.worker.name == "write" and event.worker.is_finished and self.app.init_result is None:
+            self.query_one("#next", Button).disabled = False
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            event.stop()
+            self.app.start_stack()
+        elif event.button.id == "finish":
+            event.stop()
+            self.app.exit(0)
+        else:
+            super().on_button_pressed(event)

@@ -1,0 +1,47 @@
+"""Step 2: the groups that start, what each needs, and the optional profiles."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from wizard.tui.screens.step import StepScreen
+
+
+class ServicesScreen(StepScreen):
+    STEP = 1
+
+    def body(self) -> ComposeResult:
+        yield Static("Groups start in this order, each once the ones it comes after are healthy.",
+                     markup=False)
+        lines = []
+        for group in self.session.groups():
+            mark = "✗" if group.skipped else "✓"
+            after = f" (after {', '.join(group.after)})" if group.after else ""
+            lines.append(f"{mark} {group.name}{after}")
+            if group.description:
+                lines.append(f"    {group.description}")
+            for path in group.requires:
+                state = "missing: the group is skipped" if path in group.missing else "present"
+                lines.append(f"    needs {path}: {state}")
+        yield Static("\n".join(lines), id="groups", markup=False)
+        profiles = self.session.all_profiles()
+        if profiles:
+            yield Static("Optional profiles (Space to switch one on or off):", markup=False)
+            yield SelectionList[str](
+                *(Selection(f"{profile}  ({group})", profile, profile in self.session.profiles)
+                  for group, profile in profiles),
+                id="profiles",
+            )
+        else:
+            yield Static("This stack has no optional profiles.", markup=False, classes="dim")
+
+    def on_mount(self) -> None:
+        lists = self.query("#profiles")
+        (lists.first() if lists else self.query_one("#next")).focus()
+        self.show_help("Profiles chosen here apply when the stack starts from this wizard; "
+                       "later, pass them to `launcher up --profile NAME`.")
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self.session.set_profiles(list(event.selection_list.selected))

@@ -1,0 +1,71 @@
+"""The frame of every wizard step: where you are, the step's body, Back and Next."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Static
+
+from wizard.frontends.init_session import InitSession
+from wizard.tui.screens.base import LauncherScreen
+
+STEP_TITLES = ("Welcome", "Services", "Ports and settings", "Secrets", "Data", "Review")
+
+
+class StepScreen(LauncherScreen):
+    """One step of the init wizard. Answers live in the session, so Back and Next lose nothing."""
+
+    STEP = 0  # index into STEP_TITLES
+    NEXT_LABEL = "Next"
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next", priority=True),
+        Binding("ctrl+p", "back", "Back", priority=True),
+        Binding("escape", "cancel", "Cancel (writes nothing)"),
+    ]
+
+    def __init__(self, session: InitSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        steps = "  ".join(f"[b]{title}[/b]" if index == self.STEP else title
+                          for index, title in enumerate(STEP_TITLES))
+        yield Static(f"{self.STEP + 1}/{len(STEP_TITLES)}  {steps}", id="step-header")
+        with VerticalScroll(id="step-body"):
+            yield from self.body()
+        yield Static("", id="help", markup=False)
+        with Horizontal(id="nav"):
+            yield Button("Cancel", id="cancel", compact=True)
+            if self.STEP > 0:
+                yield Button("Back", id="back", compact=True)
+            yield Button(self.NEXT_LABEL, id="next", variant="primary", compact=True)
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        """The step's own widgets."""
+        yield from ()
+
+    def show_help(self, text: str) -> None:
+        """One or two lines about what has the focus (descriptions, hints)."""
+        self.query_one("#help", Static).update(text)
+
+    def ready_to_leave(self) -> bool:
+        """Whether Next may go on; a step with invalid answers says why and returns False."""
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"next": self.action_next, "back": self.action_back, "cancel": self.action_cancel}
+        if event.button.id in actions:
+            event.stop()
+            actions[event.button.id]()
+
+    def action_next(self) -> None:
+        if self.ready_to_leave():
+            self.app.next_step()
+
+    def action_back(self) -> None:
+        self.app.previous_step()
+
+    def action_cancel(self) -> None:
+        self.app.cancel_wizard()

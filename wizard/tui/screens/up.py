@@ -1,0 +1,279 @@
+"""`launcher up` live: one row per group, service and init step, then the dashboard.
+
+The rows render the events of ``wizard.core.launch.up`` (run in a thread
+worker); nothing here decides what starts. A failed service shows its reason,
+health probes and last log lines in place.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Log, Static
+from textual.worker import get_current_worker
+
+from wizard.core import events as ev
+from wizard.tui.control import StackControl
+from wizard.tui.screens.base import LauncherScreen
+
+READY_WORDS = {"healthy": "✓ healthy", "running": "✓ running", "completed": "✓ completed",
+               "already-healthy": "✓ already up"}
+INIT_GROUP = "init"
+
+
+class StopRequested(Exception):
+    """Raised from the poll sleep when the screen goes away, so `up` stops waiting (and compose)."""
+
+
+class UpEvent(Message):
+    def __init__(self, event: ev.Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class UpStopped(Message):
+    """The run ended: ``error`` is None when everything is up (and the data copied)."""
+
+    def __init__(self, error: BaseException | None) -> None:
+        super().__init__()
+        self.error = error
+
+
+@dataclass
+class Row:
+    group: str
+    name: str
+    state: str = "waiting"
+    started: float | None = None  # monotonic, while it runs
+    elapsed: float | None = None  # final, once done
+    order: tuple = field(default=())
+
+    def time_text(self, now: float) -> str:
+        seconds = self.elapsed if self.elapsed is not None else (now - self.started if self.started else None)
+        return "" if seconds is None else f"{seconds:.0f}s"
+
+
+class UpScreen(LauncherScreen):
+    """Progress of one `up` (or the stack's first start after the wizard)."""
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("enter", "dashboard", "Dashboard", show=False),
+    ]
+
+    def __init__(self, control: StackControl, *, then: str = "dashboard",
+                 extra: Callable[[], Iterator[ev.Event] | None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.control = control
+        self.then = then  # "dashboard": replace this screen with it; "back": return to it
+        self.extra = extra  # runs after `up` succeeded (the wizard's one-time Mongo copy)
+        self.clock = clock
+        self.rows: dict[str, Row] = {}
+        self.done = False
+        self.failed = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Starting {self.control.stack.name}…", id="up-title", markup=False)
+        table = DataTable(id="progress", cursor_type="row", show_cursor=False)
+        for label, key in (("Group", "group"), ("Service / step", "name"), ("State", "state"), ("Time", "time")):
+            table.add_column(label, key=key)
+        yield table
+        yield Log(id="up-log", auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from wizard.core.plan import build_plan
+
+        plan = build_plan(self.control.stack, only=self.control.up_options.get("only", ()),
+                          profiles=self.control.profiles)
+        for index, group in enumerate(plan.groups):
+            self.rows[f"group:{group.name}"] = Row(group.name, "", order=(index, 0, 0))
+        for skipped in plan.skipped:
+            self.rows[f"group:{skipped.group}"] = Row(skipped.group, "", "skipped", order=(len(self.rows), 0, 0))
+        self.render_rows()
+        self.set_interval(1.0, self.render_rows)
+        self.run_up()
+
+    # -- the run -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="up", exit_on_error=False)
+    def run_up(self) -> None:
+        from wizard.core.errors import LauncherError
+
+        worker = get_current_worker()
+
+        def sleep(seconds: float) -> None:
+            if worker.is_cancelled:
+                raise StopRequested
+            time.sleep(seconds)
+
+        jobs: list[Callable[[], Iterator[ev.Event] | None]] = [lambda: self.control.up(sleep=sleep)]
+        if self.extra is not None:
+            jobs.append(self.extra)
+        try:
+            for job in jobs:
+                events = job()
+                if events is None:
+                    continue
+                try:
+                    for event in events:
+                        if worker.is_cancelled:
+                            return
+                        self.post_message(UpEvent(event))
+                finally:
+                    events.close()  # stops a compose run still in progress
+        except StopRequested:
+            return
+        except LauncherError as error:
+            self.post_message(UpStopped(error))
+            return
+        self.post_message(UpStopped(None))
+
+    def on_up_event(self, message: UpEvent) -> None:
+        event = message.event
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if handler is not None:
+            handler(event)
+        self.render_rows()
+
+    def _on_PreflightCheck(self, event: ev.PreflightCheck) -> None:
+        mark = {"ok": "✓", "warn": "!", "fail": "✗"}.get(event.status, "·")
+        hint = f" — {event.hint}" if event.hint else ""
+        self.log_line(f"{mark} {event.check}: {event.detail}{hint}")
+
+    def _on_Note(self, event: ev.Note) -> None:
+        self.log_line(event.message)
+
+    def _on_GroupSkipped(self, event: ev.GroupSkipped) -> None:
+        self._row(f"group:{event.group}", event.group, "").state = "skipped"
+        self.log_line(f"skipped {event.group}: {event.reason}")
+
+    def _on_WaveStarted(self, event: ev.WaveStarted) -> None:
+        for group in event.groups:
+            self._row(f"group:{group}", group, "").state = "starting"
+            self.rows[f"group:{group}"].started = self.clock()
+
+    def _on_GroupStarting(self, event: ev.GroupStarting) -> None:
+        for service in event.services:
+            row = self._row(f"service:{service}", event.group, service)
+            row.state, row.started, row.elapsed = "starting", self.clock(), None
+
+    def _on_ServiceProgress(self, event: ev.ServiceProgress) -> None:
+        row = self._row(f"service:{event.service}", event.group, event.service)
+        row.state = f"{event.state} ({event.health})" if event.health else event.state
+        row.started = row.started or self.clock() - event.elapsed
+
+    def _on_ServiceReady(self, event: ev.ServiceReady) -> None:
+        row = self._row(f"service:{event.service}", event.group, event.service)
+        row.state, row.elapsed = READY_WORDS.get(event.how, f"✓ {event.how}"), event.elapsed
+
+    def _on_ServiceFailed(self, event: ev.ServiceFailed) -> None:
+        row = self._row(f"service:{event.service}", event.group, event.service)
+        row.state = "✗ failed"
+        row.elapsed = self.clock() - row.started if row.started else None
+        group = self._row(f"group:{event.group}", event.group, "")
+        group.state, group.elapsed = "✗ failed", (self.clock() - group.started if group.started else None)
+        self.log_line(f"✗ {event.service}: {event.reason}")
+        if event.health_log:
+            self.log_line("  last health checks:")
+            self.log_lines(f"    {line}" for line in event.health_log)
+        if event.log_tail:
+            self.log_line(f"  last {len(event.log_tail)} log lines of {event.service}:")
+            self.log_lines(f"    {line}" for line in event.log_tail)
+        if event.next_command:
+            self.log_line(f"  more: {event.next_command}")
+
+    def _on_GroupReady(self, event: ev.GroupReady) -> None:
+        row = self._row(f"group:{event.group}", event.group, "")
+        row.state, row.elapsed = ("✓ ready" if event.changed else "✓ already up"), event.elapsed
+
+    def _on_StepStarted(self, event: ev.StepStarted) -> None:
+        row = self._row(f"step:{event.step}", self._step_group(event.step), event.step)
+        row.state, row.started, row.elapsed = "running", self.clock(), None
+
+    def _on_StepProgress(self, event: ev.StepProgress) -> None:
+        self.log_line(f"{event.step}: {event.message}")
+
+    def _on_StepFinished(self, event: ev.StepFinished) -> None:
+        row = self._row(f"step:{event.step}", self._step_group(event.step), event.step)
+        row.state = "✓ nothing to do" if event.skipped else "✓ done"
+        row.elapsed = self.clock() - row.started if row.started else None
+        self.log_line(f"{event.step}: {event.summary}")
+
+    def _on_StepFailed(self, event: ev.StepFailed) -> None:
+        row = self._row(f"step:{event.step}", self._step_group(event.step), event.step)
+        row.state = "✗ failed"
+        row.elapsed = self.clock() - row.started if row.started else None
+        self.log_line(f"✗ {event.step}: {event.reason}")
+
+    def _on_Finished(self, event: ev.Finished) -> None:
+        self.log_line(("✓ " if event.ok else "✗ ") + event.summary)
+
+    def on_up_stopped(self, message: UpStopped) -> None:
+        self.done = True
+        title = self.query_one("#up-title", Static)
+        if message.error is None:
+            self.app.failure = None
+            title.update(f"{self.control.stack.name} is up.")
+            self.action_dashboard()
+            return
+        from wizard.core.errors import LauncherError
+
+        self.failed = True
+        self.app.failure = message.error
+        text = message.error.one_line() if isinstance(message.error, LauncherError) else str(message.error)
+        title.update(f"✗ {text}\nq quits; Enter shows the dashboard (healthy services keep running).")
+        self.log_line(f"✗ {text}")
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _row(self, key: str, group: str, name: str) -> Row:
+        if key not in self.rows:
+            group_order = next((row.order[0] for row in self.rows.values() if row.group == group), len(self.rows))
+            kind = 2 if key.startswith("step:") else 1
+            self.rows[key] = Row(group, name, order=(group_order, kind, len(self.rows)))
+        return self.rows[key]
+
+    def _step_group(self, step_name: str) -> str:
+        for step in self.control.stack.steps:
+            if step.name == step_name:
+                return step.after
+        return INIT_GROUP
+
+    def render_rows(self) -> None:
+        """Rebuild the table from the rows (a few dozen at most), in group order."""
+        table = self.query_one("#progress", DataTable)
+        now = self.clock()
+        table.clear()
+        for key, row in sorted(self.rows.items(), key=lambda item: item[1].order):
+            label = row.name or "(group)"
+            table.add_row(row.group, label, row.state, row.time_text(now) if row.state != "waiting" else "",
+                          key=key)
+
+    def log_line(self, text: str) -> None:
+        self.query_one("#up-log", Log).write_line(text)
+
+    def log_lines(self, lines) -> None:
+        self.query_one("#up-log", Log).write_lines(list(lines))
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def action_dashboard(self) -> None:
+        if not self.done:
+            return
+        if self.then == "back":
+            self.dismiss(not self.failed)
+        else:
+            from wizard.tui.screens.dashboard import DashboardScreen
+
+            self.app.switch_screen(DashboardScreen(self.control))
+
+    def action_quit(self) -> None:
+        self.app.finish()

@@ -1,0 +1,1 @@
+"""Small widgets the launcher's screens are built from."""
