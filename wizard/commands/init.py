@@ -26,14 +26,21 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import interactive, load, print_json, use_tui
     from wizard.core.values import collect_answers, initialize
 
     stack = load(args)
     answers = collect_answers(stack, sets=args.sets, answers_file=args.answers)
-    # The interactive front ends (issue 6) slot in here when interactive(args):
-    # they prefill with wizard.core.values.prefill(stack), ask, and pass their
-    # answers on to initialize(). Until they exist every run is non-interactive.
+    if interactive(args) and not args.dry_run:
+        # The wizard asks, with these answers as its starting values, then calls initialize() too.
+        given = {name: answer.value for name, answer in answers.items()}
+        if use_tui(args):
+            from wizard.tui.app import run_init_wizard
+
+            return run_init_wizard(stack, answers=given)
+        from wizard.frontends.prompts import run_prompts
+
+        return run_prompts(stack, answers=given)
     result = initialize(stack, answers, dry_run=args.dry_run)
     if args.json:
         print_json(result.to_dict())

@@ -19,12 +19,16 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import load, print_json, use_tui
     from wizard.core.engine import Engine
     from wizard.core.status import snapshot
     from wizard.frontends.plain import render_status
 
     stack = load(args)
+    if use_tui(args):
+        from wizard.tui.app import run_dashboard
+
+        return run_dashboard(stack)
     engine = Engine(stack)
     redraw = sys.stdout.isatty() and not args.json
     try:

@@ -56,10 +56,15 @@ def _seconds(text: str) -> float:
 
 
 def run(args) -> int:
-    from wizard.commands.context import load
+    from wizard.commands.context import load, use_tui
     from wizard.core import launch
 
     stack = load(args)
+    if use_tui(args):
+        from wizard.tui.app import run_up
+
+        return run_up(stack, profiles=args.profile, only=args.only, pull=args.pull, timeout=args.timeout,
+                      allow_demo_secrets=args.allow_demo_secrets)
     emit(args, launch.up(stack, only=args.only, profiles=args.profile, pull=args.pull, timeout=args.timeout,
                          allow_demo_secrets=args.allow_demo_secrets))
     return 0
