@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping, Sequence
 
+from wizard.core.dockerapi import LightClient
 from wizard.core.errors import ConfigError, DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.stack import Stack
 
@@ -403,6 +404,8 @@ class Engine:
         self._client = client
         self._compose = compose
         self._model: ComposeModel | None = None
+        # The hot reads (ping, list) skip the SDK's heavy import when the transport is plain.
+        self._light = None if client is not None else LightClient.for_environment()
 
     # -- connections -----------------------------------------------------------
 
@@ -421,7 +424,10 @@ class Engine:
 
     def ping(self) -> None:
         """Make sure the engine answers; DockerUnavailable (one line) when it does not."""
-        self._call(self.client.ping)
+        if self._light is not None:
+            self._light.ping()
+        else:
+            self._call(self.client.ping)
 
     @property
     def compose(self) -> ComposeCLI:
@@ -545,13 +551,18 @@ class Engine:
 
     def containers(self) -> list[ContainerState]:
         """Every container of the project, in one API list call."""
-        summaries = self._call(self.client.api.containers, all=True,
-                               filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        label = f"{PROJECT_LABEL}={self.project}"
+        if self._light is not None:
+            summaries = self._light.containers({"label": [label]})
+        else:
+            summaries = self._call(self.client.api.containers, all=True, filters={"label": label})
         return [container_from_summary(summary) for summary in summaries]
 
     def all_containers(self) -> list[ContainerState]:
         """Every container on the engine (to name who holds a port), in one API list call."""
-        return [container_from_summary(summary) for summary in self._call(self.client.api.containers, all=True)]
+        summaries = (self._light.containers() if self._light is not None
+                     else self._call(self.client.api.containers, all=True))
+        return [container_from_summary(summary) for summary in summaries]
 
     def restart_counts(self, container_ids: Sequence[str]) -> dict[str, int]:
         """Docker's RestartCount per container: one inspect each, so only when asked for."""
