@@ -12,3 +12,28 @@ from wizard.core.stack import load_stack
 def wizard_stack(tmp_path):
     """The wizard fixture stack, copied so each test writes its own files."""
     return load_stack(copy_stack("wizard_stack", tmp_path) / "stack.toml")
+
+
+@pytest.fixture
+def live_stack(tmp_path):
+    """The startable fixture stack, copied and initialised (env files written)."""
+    from wizard.core.values import initialize
+
+    stack = load_stack(copy_stack("live_stack", tmp_path) / "stack.toml")
+    initialize(stack, {})
+    return stack
+
+
+@pytest.fixture
+def fake_engine(live_stack):
+    """A scripted engine for the live stack: web (port 18090) and worker, both running and healthy."""
+    from tests.tui.helpers import FakeEngine
+    from wizard.core.engine import PublishedPort, ServiceSpec
+
+    engine = FakeEngine(live_stack, [
+        ServiceSpec("web", "web", healthcheck=True, ports=(PublishedPort(18090, 8080, "127.0.0.1"),)),
+        ServiceSpec("worker", "worker", healthcheck=True, depends_on=()),
+    ])
+    engine.run("web")
+    engine.run("worker", uptime=7200.0)
+    return engine

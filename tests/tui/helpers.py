@@ -70,6 +70,7 @@ class FakeEngine:
         self.states: dict[str, ContainerState] = {}
         self.actions: list[tuple] = []
         self.list_delay = list_delay
+        self.fail_on_start: set[str] = set()
         self.list_calls = 0
         self.concurrent = 0
         self.max_concurrent = 0
@@ -130,10 +131,16 @@ class FakeEngine:
         return ""
 
     def start(self, services, pull: str = "missing"):
+        """Compose up, done at once: each service runs, or exits 1 when listed in ``fail_on_start``."""
         self.actions.append(("start", tuple(services)))
         for service in services:
             self.run(service)
+            if service in self.fail_on_start:
+                self.stop(service, 1)
         return None
+
+    def failure_details(self, container_id, tail=40):
+        return (("exit 1: connection refused",), ("booting", "fatal: cannot reach the database"))
 
     def logs(self, container, *, follow=False, tail="all"):
         self.actions.append(("logs", container))

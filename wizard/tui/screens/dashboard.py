@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Log, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker
 
 from wizard.tui.control import StackControl
 from wizard.tui.screens.base import LauncherScreen
@@ -59,7 +59,9 @@ def row_key(row) -> str:
 
 
 def state_text(row) -> str:
-    mark = "✓" if row.ready else "✗" if row.state in ("exited", "dead", "not created") else "…"
+    """The state with a mark that reads without colour: ✓ ready, ✗ down or unhealthy, … on its way."""
+    down = row.state in ("exited", "dead", "not created") or row.health == "unhealthy"
+    mark = "✓" if row.ready else "✗" if down else "…"
     if row.state == "exited" and row.exit_code is not None:
         return f"{mark} exited {row.exit_code}"
     return f"{mark} {row.state}"
@@ -103,6 +105,8 @@ class DashboardScreen(LauncherScreen):
         self.logs_open = False
         self.problem = ""
         self._next_refresh: Timer | None = None
+        self._refreshing = False
+        self._again = False  # a refresh was asked for while one was running
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.control.stack.name}: reading…", id="dash-title", markup=False)
@@ -116,13 +120,27 @@ class DashboardScreen(LauncherScreen):
     def on_mount(self) -> None:
         self.query_one("#log-pane").display = False
         self.query_one("#services", DataTable).focus()
-        self.refresh_rows()
+        self.refresh_now()
 
     # -- refreshing -----------------------------------------------------------------------
 
+    def refresh_now(self) -> None:
+        """Refresh as soon as possible: now when no refresh runs, else right after the one running.
+
+        At most one refresh is ever in flight and one timer armed, so Docker calls never overlap.
+        """
+        if self._refreshing:
+            self._again = True
+            return
+        if self._next_refresh is not None:
+            self._next_refresh.stop()
+            self._next_refresh = None
+        self._refreshing = True
+        self.read_rows()
+
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
-    def refresh_rows(self) -> None:
-        """One snapshot (and the open log pane's tail); the next refresh is armed when this ends."""
+    def read_rows(self) -> None:
+        """One snapshot (and the open log pane's tail), off the UI thread."""
         from wizard.core.errors import LauncherError
 
         try:
@@ -132,25 +150,18 @@ class DashboardScreen(LauncherScreen):
         except LauncherError as error:
             self.post_message(RefreshFailed(error))
             return
-        if not get_current_worker().is_cancelled:
-            self.post_message(RowsRead(rows, logs))
-
-    def refresh_now(self) -> None:
-        """Refresh at once (after an action); the pending timer is dropped so only one chain runs."""
-        if self._next_refresh is not None:
-            self._next_refresh.stop()
-        self.refresh_rows()
+        self.post_message(RowsRead(rows, logs))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
         worker = event.worker
-        if worker.group == "refresh" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            # Re-armed only now: a slow Docker answer delays the next refresh, never doubles it.
-            delay = RETRY_SECONDS if self.problem else self.refresh_seconds
-            if self._next_refresh is not None:
-                self._next_refresh.stop()
-            self._next_refresh = self.set_timer(delay, self.refresh_rows)
-        elif worker.group == "action" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+        if worker.group == "refresh" and worker.is_finished:
+            # Armed only now: a slow Docker answer delays the next refresh, never doubles it.
+            self._refreshing = False
+            delay = 0.0 if self._again else RETRY_SECONDS if self.problem else self.refresh_seconds
+            self._again = False
+            self._next_refresh = self.set_timer(delay, self.refresh_now)
+        elif worker.group == "action" and worker.is_finished:
             self.refresh_now()
 
     def on_rows_read(self, message: RowsRead) -> None:
@@ -215,6 +226,7 @@ class DashboardScreen(LauncherScreen):
         if self.logs_open:
             row = self.selected()
             self.query_one("#log-pane", Log).border_title = f"logs: {row.service}" if row else "logs"
+            self.refresh_now()
 
     # -- keys ---------------------------------------------------------------------------------
 
