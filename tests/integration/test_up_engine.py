@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import time
 import urllib.request
 
 import pytest
 
+from tests.conftest import launcher_command
 from tests.integration.engine_stack import EventRecorder, engine_stack, json_lines, project_containers  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -95,6 +100,8 @@ def test_restart_logs_shell_and_down_volumes(engine_stack, docker_client):
     assert redis.attrs["State"]["StartedAt"] != started
     assert redis.attrs["State"]["Health"]["Status"] == "healthy"
 
+    watch_json_and_plain(stack)
+
     logs = stack.launcher("logs", "redis", "--tail", "50")
     assert logs.returncode == 0 and "Ready to accept connections" in logs.stdout
 
@@ -111,3 +118,51 @@ def test_restart_logs_shell_and_down_volumes(engine_stack, docker_client):
     gone = stack.launcher("down", "--volumes", "--yes")
     assert gone.returncode == 0, gone.stderr
     assert docker_client.volumes.list(filters={"label": f"com.docker.compose.project={stack.project}"}) == []
+
+
+def watch_for(stack, *args: str, seconds: float = 2.0) -> tuple[int, str]:
+    """Run `launcher status --watch ...` for a while, then Ctrl-C it as a user would."""
+    process = subprocess.Popen([*launcher_command(), "status", "--watch", "--interval", "0.3", *args], cwd=stack.root,
+                               env={**os.environ, **stack.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(seconds)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=30)
+    return process.returncode, out
+
+
+def watch_json_and_plain(stack) -> None:
+    code, out = watch_for(stack, "--json")
+    documents = json_lines(out)
+    assert code == 0 and len(documents) >= 2  # refreshed, one JSON document per refresh
+    for doc in documents:
+        ready = {row["service"] for row in doc["services"] if row["ready"]}
+        absent = {row["service"] for row in doc["services"] if row["state"] == "not created"}
+        assert ready == {"postgres", "redis"} and absent == {"migrate", "web"}  # --only cache left app out
+    times = [doc["time"] for doc in documents]
+    assert times == sorted(times)
+    code, out = watch_for(stack)
+    assert code == 0 and out.count("GROUP  SERVICE") >= 2  # not a terminal: one table per refresh, no escapes
+    assert "\x1b[2J" not in out
+    assert watch_in_terminal(stack).count("\x1b[H\x1b[2J") >= 2  # a terminal: redrawn in place
+
+
+def watch_in_terminal(stack) -> str:
+    """`status --watch` with a pseudo-terminal as stdout; what it drew."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([*launcher_command(), "status", "--watch", "--interval", "0.3"], cwd=stack.root,
+                               env={**os.environ, **stack.env}, stdout=follower, stderr=subprocess.PIPE)
+    os.close(follower)
+    drawn = b""
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        if select.select([leader], [], [], 0.1)[0]:
+            drawn += os.read(leader, 65536)
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    os.close(leader)
+    assert process.returncode == 0
+    return drawn.decode("utf-8", "replace")
