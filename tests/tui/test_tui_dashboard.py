@@ -37,7 +37,9 @@ def cell(app, key, column) -> str:
 
 
 def title(app) -> str:
-    return str(app.screen.query_one("#dash-title").render())
+    """The dashboard's title line ("" while the screen is still being built)."""
+    titles = app.screen.query("#dash-title")
+    return str(titles.first().render()) if titles else ""
 
 
 async def test_rows_show_state_health_url_uptime_and_restarts(live_stack, fake_engine):

@@ -158,9 +158,12 @@ class DashboardScreen(LauncherScreen):
         if worker.group == "refresh" and worker.is_finished:
             # Armed only now: a slow Docker answer delays the next refresh, never doubles it.
             self._refreshing = False
-            delay = 0.0 if self._again else RETRY_SECONDS if self.problem else self.refresh_seconds
-            self._again = False
-            self._next_refresh = self.set_timer(delay, self.refresh_now)
+            if self._again:
+                self._again = False
+                self.call_later(self.refresh_now)
+            else:
+                delay = RETRY_SECONDS if self.problem else self.refresh_seconds
+                self._next_refresh = self.set_timer(delay, self.refresh_now)
         elif worker.group == "action" and worker.is_finished:
             self.refresh_now()
 
