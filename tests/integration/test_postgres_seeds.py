@@ -411,3 +411,24 @@ def test_session_settings_of_one_file_do_not_leak_into_the_next(pg_dsn, tmp_path
     outcomes, _ = apply(pg_dsn, folder)
     assert [o.action for o in outcomes] == ["applied", "applied"]
     assert query(pg_dsn, "SELECT to_regclass('public.unqualified')::text") == [("unqualified",)]
+
+
+def test_a_role_that_may_not_create_the_tracking_schema_gets_a_seed_failure(pg_dsn, tmp_path):
+    import uuid
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    # Roles are cluster-wide; a fresh role may connect but (PostgreSQL 15) not create schemas.
+    role = f"seeder_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'seeder-pass'")
+    try:
+        folder = write_files(tmp_path / "seeds", {"00_tables/a.sql": "CREATE TABLE a (id int);"})
+        with pytest.raises(SeedFailed) as caught:
+            apply(make_conninfo(pg_dsn, user=role, password="seeder-pass"), folder)
+        assert "refused the seed bookkeeping" in caught.value.one_line()
+        assert "seeder-pass" not in caught.value.one_line()
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -166,7 +167,7 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
     scripts = [_prepare(seed, values) for seed in files]  # every file checked before any runs
     counts: dict[str, int] = {}
     worker = None
-    with _connect(dsn) as control:
+    with _connect(dsn) as control, _server_errors(dsn):
         if not dry_run:
             _lock(control, dsn)
             control.execute(_TRACKING_DDL)
@@ -195,7 +196,7 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
 def seed_status(dsn: str, directory: Path) -> list[SeedState]:
     """Each seed file's state, plus recorded files that no longer exist ("missing")."""
     files = find_seed_files(directory)
-    with _connect(dsn) as control:
+    with _connect(dsn) as control, _server_errors(dsn):
         applied = _read_applied(control)
     states = []
     for seed in files:
@@ -342,6 +343,20 @@ def _connect(dsn: str):
         reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         raise SeedFailed(f"cannot connect to PostgreSQL at {safe_target(dsn)}: {reason}",
                          "is the database up (`launcher status`)? or pass --dsn") from None
+
+
+@contextmanager
+def _server_errors(dsn: str):
+    """Server errors outside a seed statement (no right to create the tracking schema, say)
+    are seed failures too, not crashes; statement errors already carry their file:line."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SeedFailed(f"PostgreSQL at {safe_target(dsn)} refused the seed bookkeeping: {reason}",
+                         "connect as a role that may create schema `launcher` (the dsn of the step)") from None
 
 
 def _lock(control, dsn: str) -> None:
