@@ -57,6 +57,12 @@ DEMO_VALUES = frozenset({
     "your-super-secret-and-long-logflare-key",
     "your-super-secret-and-long-logflare-key-public",
     "your-super-secret-and-long-logflare-key-private",
+    "625729a08b95bf1b7ff351a663f3a23c",  # S3 protocol access key id of the storage example
+    "850181e4652dd023b7a98c58ae0d2d34bd487ee0cc3254aed6eda37307425907",  # noqa: E501 - its secret
+    "fake_mail_password",
+    "supabaserealtime",
+    "your-tenant-id",
+    "secret1234",
     "changeme",
     "password",
     "secret",
