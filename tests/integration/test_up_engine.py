@@ -33,6 +33,12 @@ def test_up_in_order_then_no_op_status_and_down(engine_stack, docker_client):
     assert result.returncode == 0, result.stdout + result.stderr
     events = json_lines(result.stdout)
     assert [e["groups"] for e in events if e["event"] == "wave-started"] == [["db"], ["cache"], ["app"]]
+    # The db group's init step ran once postgres was healthy, before the next wave.
+    names = [e["event"] for e in events]
+    assert names.index("step-finished") < [i for i, e in enumerate(events) if e["event"] == "wave-started"][1]
+    assert names.index("step-started") > next(i for i, e in enumerate(events)
+                                              if e["event"] == "service-ready" and e["service"] == "postgres")
+    assert any(e["event"] == "step-progress" and "001_items.sql" in e["message"] for e in events)
     assert events[-1]["event"] == "finished" and events[-1]["ok"]
 
     # Docker's own clock: each wave started only once the one before was healthy (or done).
@@ -54,6 +60,8 @@ def test_up_in_order_then_no_op_status_and_down(engine_stack, docker_client):
     assert again.returncode == 0, again.stderr
     finished = json_lines(again.stdout)[-1]
     assert finished["details"]["started"] == []
+    assert not any(e["event"] == "step-progress" and "applied" in e["message"] and "already" not in e["message"]
+                   for e in json_lines(again.stdout))
     assert {e["how"] for e in json_lines(again.stdout) if e["event"] == "service-ready"} == {"already-healthy"}
     after = {name: (c.id, c.attrs["State"]["StartedAt"])
              for name, c in project_containers(docker_client, stack.project).items()}

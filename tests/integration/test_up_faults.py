@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import stat
+import subprocess
+import time
 
 import pytest
 
+from tests.conftest import launcher_command
 from tests.integration.engine_stack import engine_stack, json_lines, project_containers  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -125,3 +129,61 @@ def test_compose_missing(engine_stack, tmp_path):
     result = engine_stack.launcher("up", env={"PATH": path, "XDG_CACHE_HOME": str(tmp_path / "fresh-cache")})
     assert result.returncode == 7
     assert "no docker or docker-compose on PATH" in result.stderr
+
+
+def start_up(stack, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([*launcher_command(), "up", *args], cwd=stack.root, env={**os.environ, **stack.env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def read_until(process: subprocess.Popen, text: str, limit: float = 180) -> str:
+    seen = ""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen += line
+        if text in line:
+            return seen
+    process.kill()
+    raise AssertionError(f"{text!r} never appeared in:\n{seen}")
+
+
+def test_ctrl_c_while_waiting_stops_cleanly(engine_stack, docker_client):
+    stack = engine_stack
+    stack.edit("compose/db.yml", '"pg_isready", "-U", "postgres", "-h", "127.0.0.1"]', '"false"]')
+    process = start_up(stack)
+    read_until(process, "postgres: running")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted" in err
+    assert set(project_containers(docker_client, stack.project)) == {"postgres"}  # nothing after it started
+
+
+def test_ctrl_c_during_an_init_step_records_nothing_half_done(engine_stack, docker_client):
+    import psycopg
+
+    stack = engine_stack
+    (stack.root / "seeds/postgres/00_tables/002_slow.sql").write_text(
+        "CREATE TABLE slow_marker (id int);\nSELECT pg_sleep(120);\n")
+    process = start_up(stack, "--only", "db")
+    read_until(process, "001_items.sql: applied")
+    time.sleep(1.0)  # now inside 002_slow.sql's transaction
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    password = next(line.split("=", 1)[1] for line in (stack.root / ".env").read_text().splitlines()
+                    if line.startswith("PG_PASSWORD="))
+    dsn = f"postgresql://postgres:{password}@127.0.0.1:{stack.ports['PG_PORT']}/postgres"
+    with psycopg.connect(dsn, client_encoding="utf8") as conn:
+        applied = [row[0] for row in conn.execute("SELECT path FROM launcher.applied_seeds ORDER BY path")]
+        marker = conn.execute("SELECT to_regclass('slow_marker')").fetchone()[0]
+    assert applied == ["00_tables/001_items.sql"]  # the interrupted file is not recorded as done
+    assert marker is None  # and nothing of it was kept
+    # The next `up` picks up where it stopped: the slow file is pending again (and is removed here).
+    (stack.root / "seeds/postgres/00_tables/002_slow.sql").write_text("CREATE TABLE slow_marker (id int);\n")
+    again = stack.launcher("up", "--only", "db")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "002_slow.sql: applied" in again.stdout and "001_items.sql: applied" not in again.stdout
