@@ -82,6 +82,14 @@ def test_up_in_order_then_no_op_status_and_down(engine_stack, docker_client):
     assert urllib.request.urlopen(rows["web"]["urls"][0], timeout=5).read() == b"ok\n"
     assert redis_ping(ports["REDIS_PORT"]).startswith(b"+PONG")
 
+    # The same project by hand, as doctor prints it: plain compose sees the launcher's containers.
+    doctor = stack.launcher("doctor")
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    by_hand = next(line for line in doctor.stdout.splitlines() if line.startswith("ok   by hand: "))
+    command = by_hand.removeprefix("ok   by hand: ").split() + ["ps", "--all", "--format", "{{.Service}}"]
+    listed = subprocess.run(command, cwd=stack.root, capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(listed) == ["migrate", "postgres", "redis", "web"]
+
     # down: containers gone, the postgres volume kept.
     volumes_before = {v.name for v in docker_client.volumes.list(filters={"label": f"com.docker.compose.project={stack.project}"})}
     assert f"{stack.project}_pgdata" in volumes_before

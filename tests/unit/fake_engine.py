@@ -74,6 +74,9 @@ class FakeEngine:
     def ping(self) -> None:
         return None
 
+    def by_hand(self) -> str:
+        return f"docker compose -p {self.project} --env-file .env"
+
     def model(self) -> ComposeModel:
         return self._model
 

@@ -102,7 +102,7 @@ def test_doctor_reports_every_check(stack, listener):
     engine = DoctorEngine([spec("postgres", "db", ports=(PublishedPort(listener, 5432, "127.0.0.1"),))])
     checks = run_doctor(loaded, engine)
     names = [c.name for c in checks]
-    assert names[:5] == ["engine", "compose", "memory", "disk", "env files"]
+    assert names[:6] == ["engine", "compose", "memory", "disk", "env files", "by hand"]
     assert {c.name: c.status for c in checks}["memory"] == "warn"  # 1 GiB
     assert {c.name: c.status for c in checks}[f"port {listener}"] == "fail"
     text = render_checks(checks)

@@ -186,6 +186,7 @@ def run_doctor(stack: Stack, engine: Engine) -> list[Check]:
     checks.append(_memory_check(facts["memory"], facts["cpus"]))
     checks.append(_disk_check(facts["root_dir"]))
     checks.extend(_env_file_checks(stack))
+    checks.append(Check("by hand", "ok", engine.by_hand()))
     values = _values_or_none(stack)
     try:
         wanted = wanted_ports(stack, engine if compose_ok else None, values)

@@ -479,6 +479,23 @@ class Engine:
             argv += ["--profile", profile]
         return argv + list(args)
 
+    def by_hand(self) -> str:
+        """The same compose project as a command a user can type in the stack's folder."""
+        import shlex
+
+        def shown(path: Path) -> str:
+            try:
+                return str(path.relative_to(self.stack.root))
+            except ValueError:
+                return str(path)
+
+        argv = ["docker", "compose", "-p", self.project, "--env-file", shown(self.stack.compose_env_file)]
+        for path in self.compose_files():
+            argv += ["-f", shown(path)]
+        for profile in self.profiles:
+            argv += ["--profile", profile]
+        return shlex.join(argv)
+
     def run_compose(self, *args: str, check: bool = True, **options: Any) -> subprocess.CompletedProcess[str]:
         """Run compose to completion; a failure becomes a ConfigError with compose's own words."""
         argv = self.compose_command(*args, **options)
