@@ -7,7 +7,9 @@ restart); the SDK reads state, with one list call per refresh.
 
 Everything here is reached through an ``Engine`` object so the orchestration
 (``launch.py``), the status snapshot and the TUI tests can drive a fake instead.
-The ``docker`` package is imported inside the functions that need it.
+The ``docker`` package is imported inside the functions that need it, and so
+are subprocess, tempfile and concurrent.futures: a no-op ``up`` or a ``status``
+reads two small cache files and makes one or two API calls, nothing more.
 """
 
 from __future__ import annotations
@@ -17,18 +19,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from wizard.core.dockerapi import LightClient
 from wizard.core.errors import ConfigError, DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.stack import Stack
+
+if TYPE_CHECKING:
+    import subprocess
 
 MIN_COMPOSE = (2, 26, 0)
 PROJECT_LABEL = "com.docker.compose.project"
@@ -92,6 +94,8 @@ def find_compose() -> ComposeCLI:
     cached = _cache_read("compose", key)
     if cached:
         return ComposeCLI(tuple(cached["argv"]), cached["version"])
+    import subprocess
+
     found: list[str] = []
     for argv in candidates:
         shown = "docker compose" if argv[-1] == "compose" else argv[0]
@@ -359,6 +363,9 @@ class ComposeRun:
     """A compose command running in the background; output kept in a temp file, not a pipe."""
 
     def __init__(self, argv: Sequence[str], cwd: Path) -> None:
+        import subprocess
+        import tempfile
+
         self.argv = list(argv)
         self._output = tempfile.TemporaryFile()
         self._process = subprocess.Popen(self.argv, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -377,6 +384,8 @@ class ComposeRun:
 
     def cancel(self) -> None:
         """Stop compose if it still runs (Ctrl-C or the TUI closing the generator)."""
+        import subprocess
+
         if self._process.poll() is None:
             self._process.terminate()
             try:
@@ -498,6 +507,8 @@ class Engine:
 
     def run_compose(self, *args: str, check: bool = True, **options: Any) -> subprocess.CompletedProcess[str]:
         """Run compose to completion; a failure becomes a ConfigError with compose's own words."""
+        import subprocess
+
         argv = self.compose_command(*args, **options)
         result = subprocess.run(argv, cwd=self.stack.root, capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL)
@@ -539,6 +550,8 @@ class Engine:
             result = self.run_compose("config", "--format", "json", "--no-consistency", "--no-interpolate",
                                       files=list(group.compose_files), profiles=["*"], env_file=False)
             return list(json.loads(result.stdout).get("services") or {})
+
+        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(8, len(self.stack.groups) + 1)) as pool:
             merged_future = pool.submit(merged)
@@ -637,6 +650,8 @@ class Engine:
 
     def exec_interactive(self, service: str, command: Sequence[str]) -> int:
         """Hand the terminal to `compose exec`, which deals with the TTY; its exit code."""
+        import subprocess
+
         argv = self.compose_command("exec", service, *command, profiles=["*"])
         return subprocess.call(argv, cwd=self.stack.root)
 
@@ -698,6 +713,8 @@ def _cache_read(name: str, key: str) -> dict[str, Any] | None:
 
 def _cache_write(name: str, key: str, value: Any) -> None:
     """Best effort, atomic, 0600: a cache that cannot be written only costs time."""
+    import tempfile
+
     folder = _cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
