@@ -8,13 +8,14 @@ import stat
 
 import jwt
 import pytest
-from textual.widgets import DataTable, Input, Select, SelectionList
+from textual.widgets import DataTable, Input, Select
 
 from tests.tui.helpers import FIXED_SECRETS, fixed_session
 from wizard.exitcodes import ExitCode
 from wizard.tui.app import LauncherApp
 from wizard.tui.screens import (DataScreen, PortsScreen, ReviewScreen, SecretsScreen, ServicesScreen,
                                 WelcomeScreen)
+from wizard.tui.screens.services import ProfileList
 from wizard.tui.widgets.setting_field import SettingField
 
 pytestmark = [pytest.mark.tui, pytest.mark.asyncio]
@@ -61,10 +62,12 @@ async def test_walks_forward_and_back_keeping_every_answer(wizard_stack):
         assert isinstance(app.screen, WelcomeScreen)
         await pilot.press("ctrl+n")
         assert isinstance(app.screen, ServicesScreen)
-        profiles = app.screen.query_one(SelectionList)
+        profiles = app.screen.query_one(ProfileList)
         profiles.focus()
         await pilot.press("space")  # the first profile: admin
         assert session.profiles == ["admin"]
+        assert str(profiles.get_option_at_index(0).prompt) == "[x] admin  (db)"
+        assert str(profiles.get_option_at_index(1).prompt) == "[ ] debug  (app)"
 
         await pilot.press("ctrl+n")
         assert isinstance(app.screen, PortsScreen)
@@ -79,7 +82,7 @@ async def test_walks_forward_and_back_keeping_every_answer(wizard_stack):
         assert field(app, "ADMIN_USER").query_one(Input).value == "root"
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, ServicesScreen)
-        assert app.screen.query_one(SelectionList).selected == ["admin"]
+        assert app.screen.query_one(ProfileList).chosen == {"admin"}
 
         await go_to(pilot, app, DataScreen)
         await pilot.press("ctrl+p", "ctrl+p")
@@ -132,7 +135,7 @@ async def test_busy_port_names_its_holder_and_offers_a_free_one(wizard_stack):
             row = field(app, "DB_PORT")
             await wait_for(pilot, lambda: row.suggestion is not None)
             text = str(row.query_one(".setting-status").render())
-            assert "busy" in text and f"pid {os.getpid()}" in text
+            assert text.startswith("✗ held by process") and f"pid {os.getpid()}" in text
             assert row.suggestion != busy
             # The offered port is taken with the "use N" button: checked again, and free.
             button = row.query_one(".use-suggestion")

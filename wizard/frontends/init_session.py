@@ -201,7 +201,7 @@ class InitSession:
         ``containers`` returns (this project's containers, every container); by default they come
         from the Docker engine, and when it does not answer a busy port is named by process only.
         """
-        from wizard.core.doctor import WantedPort, check_ports, free_port_near
+        from wizard.core.doctor import WantedPort, check_ports, free_port_near, port_holder
 
         statuses: dict[str, PortStatus] = {}
         wanted: list[WantedPort] = []
@@ -219,16 +219,17 @@ class InitSession:
         taken = [item.port for item in wanted]
         for item in wanted:
             check = checks[f"port {item.port}"]
-            detail = check.detail.removeprefix(f"{owners[item.port][0]}: ")
             others = [name for name in owners[item.port] if name != item.setting]
             if others:
                 statuses[item.setting] = PortStatus(item.setting, item.port, "duplicate",
                                                     f"also chosen for {', '.join(others)}",
                                                     free_port_near(item.port, taken))
             elif check.status == "ok":
+                detail = "used by this stack" if "this stack" in check.detail else "free"
                 statuses[item.setting] = PortStatus(item.setting, item.port, "ok", detail)
             else:
-                statuses[item.setting] = PortStatus(item.setting, item.port, "busy", detail,
+                statuses[item.setting] = PortStatus(item.setting, item.port, "busy",
+                                                    f"held by {port_holder(item.port, everyone)}",
                                                     free_port_near(item.port, taken))
         return [statuses[spec.name] for spec in self.port_settings()]
 

@@ -200,9 +200,7 @@ class DashboardScreen(LauncherScreen):
                 table.move_cursor(row=table.get_row_index(selected))
         self.rows = new
         ready = sum(1 for row in rows if row.ready)
-        self.query_one("#dash-title", Static).update(
-            f"{self.control.stack.name}: {ready}/{len(rows)} ready" + ("" if ready == len(rows) else
-                                                                        "  (✗ down, … waiting)"))
+        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: {ready}/{len(rows)} ready")
 
     def cells(self, row) -> tuple[str, ...]:
         restarts = self.restarts.get(row.container)

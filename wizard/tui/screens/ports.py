@@ -15,7 +15,7 @@ from wizard.tui.widgets.setting_field import SettingField
 
 CHECK_DELAY = 0.3  # seconds of quiet typing before a port is checked again
 
-PORT_WORDS = {"ok": "✓", "busy": "✗ busy:", "duplicate": "✗", "invalid": "✗"}
+PORT_WORDS = {"ok": "✓", "busy": "✗", "duplicate": "✗", "invalid": "✗"}
 
 
 class PortsChecked(Message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
@@ -28,6 +29,7 @@ class Written(Message):
 class ReviewScreen(StepScreen):
     STEP = 5
     NEXT_LABEL = "Write files"
+    BINDINGS = [Binding("ctrl+n", "next", "Write files", priority=True)]
 
     def body(self) -> ComposeResult:
         yield Static(self._summary(), id="summary", markup=False)
@@ -84,6 +86,7 @@ class ReviewScreen(StepScreen):
         self.query_one("#nav").display = False
         self.query_one("#start-now").display = True
         self.query_one("#start", Button).focus()
+        self.refresh_bindings()
 
     def _show_changes(self, result) -> None:
         table = self.query_one("#files", DataTable)

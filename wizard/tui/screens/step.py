@@ -22,6 +22,7 @@ class StepScreen(LauncherScreen):
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("ctrl+p", "back", "Back", priority=True),
         Binding("escape", "cancel", "Cancel (writes nothing)"),
+        Binding("escape", "done", "Done"),
     ]
 
     def __init__(self, session: InitSession) -> None:
@@ -59,6 +60,18 @@ class StepScreen(LauncherScreen):
         if event.button.id in actions:
             event.stop()
             actions[event.button.id]()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # Once the files are written there is nothing left to go back to or cancel: only Done.
+        written = self.app.init_result is not None
+        if action in ("next", "back", "cancel"):
+            return not written
+        if action == "done":
+            return written
+        return True
+
+    def action_done(self) -> None:
+        self.app.exit(0)
 
     def action_next(self) -> None:
         if self.ready_to_leave():

@@ -1,0 +1,106 @@
+"""Snapshots (pytest-textual-snapshot) of every wizard step, the dashboard and the up view, at 80x24.
+
+Deterministic by construction: fixed secrets and JWT time, a fixed port check, a
+fake engine with fixed uptimes, no clock on screen. Update after a deliberate
+change with `pytest tests/tui/test_tui_snapshots.py --snapshot-update` and look
+at the SVGs in tests/tui/__snapshots__/.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from tests.tui.helpers import fixed_port_checker, fixed_session
+from wizard.tui.app import LauncherApp
+from wizard.tui.control import StackControl
+
+pytestmark = pytest.mark.tui
+SIZE = (80, 24)
+
+
+def wizard_app(stack):
+    session = fixed_session(stack)
+    session.port_checker = fixed_port_checker
+    return LauncherApp(stack, start="init", session=session)
+
+
+def at_step(steps: int, *then: str):
+    """A run_before that presses ctrl+n `steps` times, then the given keys, and lets workers finish."""
+
+    async def run_before(pilot) -> None:
+        for _ in range(steps):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        if then:
+            await pilot.press(*then)
+        await pilot.pause(0.5)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("step, keys", [
+    (0, ()),  # welcome
+    (1, ()),  # services
+    (2, ()),  # ports and settings, one port busy
+    (3, ("v",)),  # secrets, the first one revealed
+    (4, ()),  # data
+    (5, ()),  # review
+], ids=["welcome", "services", "ports", "secrets", "data", "review"])
+def test_wizard_step(snap_compare, wizard_stack, step, keys):
+    assert snap_compare(wizard_app(wizard_stack), terminal_size=SIZE, run_before=at_step(step, *keys))
+
+
+def test_wizard_review_after_writing(snap_compare, wizard_stack):
+    assert snap_compare(wizard_app(wizard_stack), terminal_size=SIZE, run_before=at_step(6))
+
+
+def test_wizard_rerun_welcome(snap_compare, wizard_stack):
+    from wizard.core.values import initialize
+
+    initialize(wizard_stack, {})
+    assert snap_compare(wizard_app(wizard_stack), terminal_size=SIZE)
+
+
+async def until_rows(pilot, count: int) -> None:
+    table = pilot.app.screen.query_one("#services", DataTable)
+    for _ in range(200):
+        if table.row_count == count and "ready" in str(pilot.app.screen.query_one("#dash-title").render()):
+            break
+        await pilot.pause(0.05)
+    # The table sizes its columns when idle after rows arrive: let that happen before the picture.
+    await pilot.pause(0.3)
+
+
+def test_dashboard(snap_compare, live_stack, fake_engine):
+    app = LauncherApp(live_stack, start="dashboard", control=StackControl(live_stack, engine=fake_engine))
+    assert snap_compare(app, terminal_size=SIZE, run_before=lambda pilot: until_rows(pilot, 2))
+
+
+def test_dashboard_unhealthy_with_logs(snap_compare, live_stack, fake_engine):
+    fake_engine.run("worker", health="unhealthy", uptime=45.0)
+    app = LauncherApp(live_stack, start="dashboard", control=StackControl(live_stack, engine=fake_engine))
+
+    async def run_before(pilot) -> None:
+        await until_rows(pilot, 2)
+        await pilot.press("down", "l")
+        for _ in range(200):
+            if pilot.app.screen.query_one("#log-pane").lines:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_dashboard_down_asks(snap_compare, live_stack, fake_engine):
+    app = LauncherApp(live_stack, start="dashboard", control=StackControl(live_stack, engine=fake_engine))
+
+    async def run_before(pilot) -> None:
+        await until_rows(pilot, 2)
+        await pilot.press("d")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
