@@ -177,7 +177,7 @@ def test_ctrl_c_during_an_init_step_records_nothing_half_done(engine_stack, dock
     password = next(line.split("=", 1)[1] for line in (stack.root / ".env").read_text().splitlines()
                     if line.startswith("PG_PASSWORD="))
     dsn = f"postgresql://postgres:{password}@127.0.0.1:{stack.ports['PG_PORT']}/postgres"
-    with psycopg.connect(dsn, client_encoding="utf8") as conn:
+    with psycopg.connect(dsn) as conn:
         applied = [row[0] for row in conn.execute("SELECT path FROM launcher.applied_seeds ORDER BY path")]
         marker = conn.execute("SELECT to_regclass('slow_marker')").fetchone()[0]
     assert applied == ["00_tables/001_items.sql"]  # the interrupted file is not recorded as done

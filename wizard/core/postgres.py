@@ -338,7 +338,8 @@ def _connect(dsn: str):
     import psycopg
 
     try:
-        return psycopg.connect(dsn, autocommit=True)
+        # Seed files are UTF-8 text; on a SQL_ASCII database psycopg would hand back bytes.
+        return psycopg.connect(dsn, autocommit=True, client_encoding="utf8")
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         raise SeedFailed(f"cannot connect to PostgreSQL at {safe_target(dsn)}: {reason}",
