@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from wizard.core.errors import UsageError
+from wizard.core.graph import reachable
 from wizard.core.stack import Group, Stack, Step
 
 
@@ -102,14 +103,7 @@ def _with_dependencies(stack: Stack, only: list[str]) -> set[str]:
     for name in only:
         if name not in known:
             raise UsageError(f"unknown group {name!r}", f"use one of: {', '.join(sorted(known))}")
-    selected: set[str] = set()
-    pending = list(only)
-    while pending:
-        name = pending.pop()
-        if name not in selected:
-            selected.add(name)
-            pending.extend(stack.group(name).after)
-    return selected
+    return reachable(only, lambda name: stack.group(name).after)
 
 
 def _topological(stack: Stack) -> list[Group]:

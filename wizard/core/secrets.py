@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from wizard.core.graph import reachable
 from wizard.core.stack import SecretSpec, Stack
 
 # URL-safe alphabets. Tokens use base64url (what secrets.token_urlsafe produces);
@@ -259,13 +260,7 @@ def jwt_claims(token: str) -> dict[str, object]:
 
 def rotation_set(stack: Stack, names: Iterable[str]) -> list[str]:
     """``names`` plus every secret derived from them, signers before what they sign."""
-    wanted: set[str] = set()
-    pending = list(names)
-    while pending:
-        name = pending.pop()
-        if name not in wanted:
-            wanted.add(name)
-            pending.extend(derived_from(stack, name))
+    wanted = reachable(names, lambda name: derived_from(stack, name))
     return [spec.name for spec in signing_order(stack) if spec.name in wanted]
 
 

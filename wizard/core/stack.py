@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from wizard.core.errors import ConfigError, LauncherError, ManifestInvalid
+from wizard.core.graph import find_cycle
 
 MANIFEST_NAME = "stack.toml"
 
@@ -518,33 +519,6 @@ class _Validator:
             if setting.name in secret_names:
                 self.problem(f"{setting.name} is declared both as a secret and as a setting",
                              "keep only one declaration", ("settings", setting.name))
-
-
-def find_cycle(edges: Mapping[str, list[str]]) -> list[str]:
-    """A dependency cycle as a path that ends where it starts (a -> b -> a), or []."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = fully explored
-    path: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        path.append(node)
-        for dependency in edges.get(node, []):
-            if state.get(dependency) == 1:
-                return path[path.index(dependency):] + [dependency]
-            if dependency not in state:
-                found = visit(dependency)
-                if found:
-                    return found
-        path.pop()
-        state[node] = 2
-        return []
-
-    for node in sorted(edges):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
-    return []
 
 
 def _type_name(value: Any) -> str:
