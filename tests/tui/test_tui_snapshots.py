@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from tests.tui.helpers import fixed_port_checker, fixed_session
 from wizard.tui.app import LauncherApp
 from wizard.tui.control import StackControl
+from wizard.tui.screens import WIZARD_STEPS
 
 pytestmark = pytest.mark.tui
 SIZE = (80, 24)
@@ -37,6 +38,9 @@ def at_step(steps: int, *then: str):
         await pilot.pause(0.5)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        # A crashed app photographs as an empty screen: make sure the step is really there.
+        expected = WIZARD_STEPS[min(steps, len(WIZARD_STEPS) - 1)]
+        assert isinstance(pilot.app.screen, expected) and pilot.app.screen.query("#step-header")
 
     return run_before
 
@@ -65,6 +69,7 @@ def test_wizard_rerun_welcome(snap_compare, wizard_stack):
 
 
 async def until_rows(pilot, count: int) -> None:
+    assert pilot.app.is_running
     table = pilot.app.screen.query_one("#services", DataTable)
     for _ in range(200):
         if table.row_count == count and "ready" in str(pilot.app.screen.query_one("#dash-title").render()):

@@ -17,10 +17,13 @@ class DataScreen(StepScreen):
             yield Static("Copy MongoDB data from another server (optional)", classes="section")
             yield Static("A connection string used once, when the stack starts from this wizard. "
                          "It stays in memory: never written to any file.", markup=False, classes="dim")
-            yield Input(session.mongo_source, password=True, id="mongo-source", compact=True, cursor_blink=False,
-                        placeholder="mongodb://user:password@host:27017/dbname — empty: no copy")
-            yield Input(session.mongo_db, id="mongo-db", compact=True, cursor_blink=False,
-                        placeholder="database to copy (default: the one in the URI)")
+            source = Input(session.mongo_source, password=True, id="mongo-source", compact=True,
+                           placeholder="mongodb://user:password@host:27017/dbname — empty: no copy")
+            db = Input(session.mongo_db, id="mongo-db", compact=True,
+                       placeholder="database to copy (default: the one in the URI)")
+            for editor in (source, db):
+                editor.cursor_blink = False  # a steady cursor: same picture every time
+                yield editor
             yield Static("", id="mongo-problem", markup=False, classes="problem")
         for seeds in session.seed_lists():
             title = "Postgres seeds" if seeds.kind == "postgres-seeds" else "Mongo seeds"

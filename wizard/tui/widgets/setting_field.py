@@ -35,8 +35,10 @@ class SettingField(Horizontal):
                          else choices[0], allow_blank=False, classes="setting-editor", compact=True)
         else:
             restrict = r"\d*" if spec.kind in ("port", "int") else None
-            yield Input(self.value, restrict=restrict, max_length=5 if spec.kind == "port" else 0, cursor_blink=False,
-                        classes="setting-editor", compact=True)
+            editor = Input(self.value, restrict=restrict, max_length=5 if spec.kind == "port" else 0,
+                           classes="setting-editor", compact=True)
+            editor.cursor_blink = False  # a steady cursor: same picture every time, calmer in tmux
+            yield editor
         yield Static("", classes="setting-status", markup=False)
         if spec.kind == "port":
             yield Button("use", classes="use-suggestion", compact=True)
