@@ -30,6 +30,24 @@ def use_tui(args: Namespace) -> bool:
     return interactive(args) and not args.plain and os.environ.get("TERM", "dumb") != "dumb"
 
 
+def confirm(args: Namespace, action: str, *, declined_hint: str) -> None:
+    """Ask before a destructive action; return when --yes was given or the user says yes.
+
+    Raises Cancelled when nobody can be asked (--non-interactive, --json, CI, a pipe)
+    or the answer is not yes. The question goes to stderr: stdout carries data only.
+    """
+    from wizard.core.errors import Cancelled
+
+    if getattr(args, "yes", False):
+        return
+    if not interactive(args):
+        raise Cancelled(f"not confirmed: {action}", "pass --yes to go ahead without being asked")
+    sys.stderr.write(f"{action[0].upper()}{action[1:]}? [y/N] ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise Cancelled(f"declined: {action}", declined_hint)
+
+
 def print_json(data: Any) -> None:
     """One JSON document (or line) on stdout, flushed so pipes see it at once."""
     print(json.dumps(data, default=str), flush=True)

@@ -6,8 +6,6 @@ print names and reasons only.
 
 from __future__ import annotations
 
-import sys
-
 ORDER = 20
 
 
@@ -86,9 +84,9 @@ def run_check(args) -> int:
 
 
 def run_rotate(args) -> int:
-    from wizard.commands.context import interactive, load, print_json
+    from wizard.commands.context import confirm, load, print_json
     from wizard.core.envfiles import store_path
-    from wizard.core.errors import Cancelled, UsageError
+    from wizard.core.errors import UsageError
     from wizard.core.secrets import rotation_set, services_to_restart
     from wizard.core.values import current_values, initialize
 
@@ -98,12 +96,8 @@ def run_rotate(args) -> int:
         raise UsageError(f"no secret named {args.name}", f"use one of: {', '.join(declared)}")
     current_values(stack)  # rotating needs an initialized stack
     names = rotation_set(stack, [args.name])
-    question = f"rotate {args.name}" + (f" and re-sign {', '.join(names[1:])}" if len(names) > 1 else "")
-    if not args.yes:
-        if not interactive(args):
-            raise Cancelled(f"not confirmed: {question}", "pass --yes to rotate without asking")
-        if not confirm(f"{question[0].upper()}{question[1:]}? Services using them must restart. [y/N] "):
-            raise Cancelled(f"not rotated: {args.name}", "nothing was changed")
+    action = f"rotate {args.name}" + (f" and re-sign {', '.join(names[1:])}" if len(names) > 1 else "")
+    confirm(args, f"{action} (services using them must restart)", declined_hint="nothing was changed")
 
     result = initialize(stack, {}, rotate=[args.name])
     changed_files = [change for change in result.changes if change.changes and change.kind in ("env", "keyfile")]
@@ -136,9 +130,3 @@ def run_rotate(args) -> int:
         print("no compose service references the rotated values")
     return 0
 
-
-def confirm(question: str) -> bool:
-    """Ask a yes/no question on the terminal; only ever called when stdin is one."""
-    sys.stderr.write(question)
-    sys.stderr.flush()
-    return sys.stdin.readline().strip().lower() in ("y", "yes")

@@ -199,9 +199,8 @@ def _add_mongo(targets, common) -> None:
 
 def run_mongo(args) -> int:
     """Load the Mongo seeds, or copy a database; one line (or JSON line) per collection."""
-    from wizard.commands.context import interactive, load, print_json
-    from wizard.commands.secrets import confirm
-    from wizard.core.errors import Cancelled, ConfigError, UsageError
+    from wizard.commands.context import confirm, load, print_json
+    from wizard.core.errors import ConfigError, UsageError
     from wizard.core.mongo import step_seconds, step_text
     from wizard.core.mongoseed import DEFAULT_TIMEOUT, copy_database, run_seed_step
 
@@ -219,11 +218,9 @@ def run_mongo(args) -> int:
         what = f"the stack's copy of each collection and view of database {args.db}"
     else:
         what = f"every collection seeded from {step_text(step, values, 'dir')}"
-    if args.replace and not args.yes:
-        if not interactive(args):
-            raise Cancelled(f"not confirmed: --replace drops {what}", "pass --yes with --replace")
-        if not confirm(f"Drop {what} first? [y/N] "):
-            raise Cancelled("nothing was dropped", "run without --replace to upsert by _id instead")
+    if args.replace:
+        confirm(args, f"drop {what} first (--replace)",
+                declined_hint="nothing was dropped; run without --replace to upsert by _id instead")
     if copying:
         work = copy_database(source, step_text(step, values, "uri"), args.db, replace=args.replace,
                              timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name)

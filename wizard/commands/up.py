@@ -71,18 +71,13 @@ def run(args) -> int:
 
 
 def run_down(args) -> int:
-    from wizard.commands.context import interactive, load
+    from wizard.commands.context import confirm, load
     from wizard.core import launch
-    from wizard.core.errors import Cancelled, UsageError
 
     stack = load(args)
-    if args.volumes and not args.yes:
-        if not interactive(args):
-            raise UsageError("down --volumes deletes every volume of the stack (all its data)",
-                             "add --yes to confirm")
-        answer = input(f"Delete every volume of stack {stack.name}, with all its data? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            raise Cancelled("nothing was removed", "run `launcher down` to keep the data")
+    if args.volumes:
+        confirm(args, f"delete every volume of stack {stack.name}, with all its data",
+                declined_hint="nothing was removed; run `launcher down` to keep the data")
     emit(args, launch.down(stack, volumes=args.volumes))
     return 0
 
