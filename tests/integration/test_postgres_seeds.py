@@ -24,6 +24,7 @@ from tests.integration.pg_fixtures import (  # noqa: F401 - other_pg_dsn is a fi
 )
 from wizard.core.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.postgres import SeedStatementFailed, apply_seeds, run_seed_step, seed_status
+from wizard.core.steps import NothingToDo
 
 pytestmark = pytest.mark.integration
 
@@ -249,8 +250,13 @@ def test_run_seed_step_yields_progress_and_returns_a_summary(pg_dsn, tmp_path):
     assert [event.message.split(":")[0] for event in events] == sorted(ORDERED)
     assert done.value.value == "5 applied"
 
-    second = list(run_seed_step(stack, step, VALUES))
-    assert all("already applied" in event.message for event in second)
+    assert not isinstance(done.value.value, NothingToDo)
+
+    second = run_seed_step(stack, step, VALUES)
+    with pytest.raises(StopIteration) as again:
+        while True:
+            assert "already applied" in next(second).message
+    assert isinstance(again.value.value, NothingToDo)  # StepFinished.skipped
 
 
 def test_cli_failure_exit_code_and_status_json(pg_dsn, tmp_path, run_launcher):

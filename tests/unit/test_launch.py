@@ -248,6 +248,20 @@ def test_init_steps_run_after_their_wave(stack, monkeypatch):
     assert kinds == [StepStarted, StepProgress, StepFinished]
     finished = next(e for e in events if isinstance(e, StepFinished))
     assert finished.summary == "1 file applied"
+    assert finished.skipped is False
+
+
+def test_a_step_with_nothing_to_do_finishes_skipped():
+    from wizard.core.stack import Step
+    from wizard.core.steps import NothingToDo, run_step
+
+    def done_before(stack_, step, values):
+        return NothingToDo("nothing to apply: 3 file(s) already applied")
+        yield  # a generator, like the real runners
+
+    events = list(run_step(None, Step(name="schema", kind="postgres-seeds", after="db"), {}, runner=done_before))
+    assert events[-1] == StepFinished(step="schema", summary="nothing to apply: 3 file(s) already applied",
+                                      skipped=True)
 
 
 def test_failing_init_step_stops_the_run(stack, monkeypatch):

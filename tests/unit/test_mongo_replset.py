@@ -18,6 +18,7 @@ from mockupdb import MockupDB
 from wizard.core.errors import ConfigError, SeedFailed
 from wizard.core.events import StepProgress
 from wizard.core.mongo import mask_uri, run_replica_set_step, scrub
+from wizard.core.steps import NothingToDo
 from wizard.core.stack import Step
 
 MEMBER = "mongodb:27017"
@@ -146,6 +147,7 @@ def test_not_initiated_node_is_initiated_with_the_member_host(nodes):
     assert len(initiates) == 1
     assert initiates[0]["replSetInitiate"] == {"_id": "rs0", "members": [{"_id": 0, "host": MEMBER}]}
     assert "initiated with mongodb:27017" in summary
+    assert not isinstance(summary, NothingToDo)
     assert any("initiating replica set rs0" in message for message in messages(events))
 
 
@@ -156,6 +158,7 @@ def test_already_initiated_node_is_left_alone(nodes):
     assert "replSetInitiate" not in node.names()
     assert "replSetGetStatus" in node.names()
     assert "already initiated" in summary
+    assert isinstance(summary, NothingToDo)  # StepFinished.skipped
 
 
 class RacingNode(MongoNode):

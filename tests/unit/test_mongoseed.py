@@ -14,6 +14,7 @@ from bson import ObjectId
 from tests.unit.mongo_standin import MongoStandIn
 from wizard.core.errors import ConfigError, SeedFailed
 from wizard.core.mongoseed import copy_database, read_documents, read_seeds, run_seed_step
+from wizard.core.steps import NothingToDo
 from wizard.core.stack import Step
 
 USERS = [
@@ -127,6 +128,7 @@ def test_seeds_load_with_indexes_and_a_second_run_changes_nothing(servers, stack
     events, summary = drive(run_seed_step(stack, seed_step(server.uri), {}))
 
     assert summary == "2 collections, 5 documents (5 new, 0 changed, 0 unchanged), 1 indexes"
+    assert not isinstance(summary, NothingToDo)
     assert sorted(doc["email"] for doc in server.docs("app", "users")) == [
         "ada@example.com", "bob@example.com", "cy@example.com"]
     assert server.docs("app", "templates") == TEMPLATES
@@ -136,6 +138,7 @@ def test_seeds_load_with_indexes_and_a_second_run_changes_nothing(servers, stack
 
     _, again = drive(run_seed_step(stack, seed_step(server.uri), {}))
     assert again == "2 collections, 5 documents (0 new, 0 changed, 5 unchanged), 1 indexes"
+    assert isinstance(again, NothingToDo)  # StepFinished.skipped: nothing to load
     assert "drop" not in [name for name, _ in server.commands]
 
 

@@ -72,7 +72,9 @@ def initiate_replica_set(uri: str, member_host: str, replica_set: str, *, timeou
     finally:
         client.close()
     if already:
-        return f"replica set {replica_set} already initiated; primary is writable"
+        from wizard.core.steps import NothingToDo
+
+        return NothingToDo(f"replica set {replica_set} already initiated; primary is writable")
     return f"replica set {replica_set} initiated with {member_host}; primary is writable"
 
 

@@ -67,11 +67,15 @@ class Totals:
     views: int = 0
 
     def summary(self) -> str:
+        """One line; a ``NothingToDo`` when no document was inserted or changed."""
+        from wizard.core.steps import NothingToDo
+
         unchanged = self.documents - self.inserted - self.changed
         text = (f"{self.collections} collection{'s' if self.collections != 1 else ''}, "
                 f"{self.documents} documents ({self.inserted} new, {self.changed} changed, {unchanged} unchanged), "
                 f"{self.indexes} indexes")
-        return text + (f", {self.views} views" if self.views else "")
+        text += f", {self.views} views" if self.views else ""
+        return NothingToDo(text) if self.inserted == 0 and self.changed == 0 else text
 
 
 Progress = Generator[StepProgress, None, str]
@@ -93,7 +97,9 @@ def run_seed_step(stack, step, values: Mapping[str, str], *, replace: bool = Fal
     batch_size = _batch_size(step)
     seeds = read_seeds(folder, Path(stack.root))
     if not seeds:
-        return f"nothing to load: no seed files in {_display(folder, Path(stack.root))}"
+        from wizard.core.steps import NothingToDo
+
+        return NothingToDo(f"nothing to load: no seed files in {_display(folder, Path(stack.root))}")
     deadline = time.monotonic() + timeout
     client = connect(uri, timeout=timeout, direct=True)
     try:

@@ -434,10 +434,12 @@ def _quote(sql: str) -> str:
 
 
 def _summary(counts: Mapping[str, int], total: int) -> str:
+    from wizard.core.steps import NothingToDo
+
     if total == 0:
-        return "no seed files"
+        return NothingToDo("no seed files")
     if counts.get("skipped", 0) == total:
-        return f"nothing to apply: {total} file(s) already applied"
+        return NothingToDo(f"nothing to apply: {total} file(s) already applied")
     order = ("applied", "reapplied", "would-apply", "would-reapply", "skipped")
     names = {"skipped": "unchanged", "would-apply": "would apply", "would-reapply": "would reapply"}
     return ", ".join(f"{counts[action]} {names.get(action, action)}" for action in order if counts.get(action))

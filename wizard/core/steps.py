@@ -2,7 +2,8 @@
 
 A runner is a generator ``runner(stack, step, values)`` that yields StepProgress
 events, returns a one-line summary and raises SeedFailed. Whether a step was
-already done (and so has nothing to apply) is the runner's business: seeds
+already done (and so has nothing to apply) is the runner's business, told by
+returning its summary as ``NothingToDo`` (StepFinished.skipped): seeds
 record what they applied, transactionally, so an interrupted run records nothing
 half done. `launch.up` runs every step after its group is healthy, on every `up`.
 """
@@ -22,6 +23,13 @@ RUNNERS: Mapping[str, tuple[str, str]] = {
     "mongo-replica-set": ("wizard.core.mongo", "run_replica_set_step"),
     "mongo-seeds": ("wizard.core.mongoseed", "run_seed_step"),
 }
+
+class NothingToDo(str):
+    """A runner's summary when the step found everything already in place.
+
+    A ``str`` so callers that only want the summary line need not care.
+    """
+
 
 Runner = Callable[[Stack, Step, Mapping[str, str]], Generator[Event, None, str]]
 
@@ -46,6 +54,7 @@ def run_step(stack: Stack, step: Step, values: Mapping[str, str],
     except SeedFailed as error:
         yield StepFailed(step=step.name, reason=error.message)
         raise
+    skipped = isinstance(summary, NothingToDo)
     summary = summary or "done"
-    yield StepFinished(step=step.name, summary=summary)
+    yield StepFinished(step=step.name, summary=summary, skipped=skipped)
     return summary
