@@ -155,6 +155,10 @@ def test_compose_failure_is_reported_with_its_output(stack):
     failed = next(e for e in events if isinstance(e, ServiceFailed))
     assert failed.service == "postgres"
     assert "compose did not create" in failed.reason
+    # No container, so no logs: compose's own error is the reason and compose by hand repeats it.
+    assert failed.reason.endswith(": Error response from daemon: no such image")
+    assert failed.next_command == "docker compose -p demo --env-file .env up postgres"
+    assert "no such image" in error.message and failed.next_command in error.hint
 
 
 def test_only_limits_the_run_to_a_group_and_its_dependencies(stack):

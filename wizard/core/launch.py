@@ -285,13 +285,27 @@ def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, r
     tail: tuple[str, ...] = ()
     if container is not None:
         probes, tail = engine.failure_details(container.id, tail=LOG_TAIL)
+    command = f"launcher logs {spec.name}"
     if not tail and run is not None and run.done():
         tail = tuple(run.output().splitlines()[-LOG_TAIL:])
-    command = f"launcher logs {spec.name}"
+        if container is None:
+            # No container means no logs to read: compose's own last error is the reason
+            # (an image it could not pull, a bad mount), and compose by hand repeats it.
+            # Its exit code cannot tell: compose 2.40 exits 0 when a pull fails.
+            error = _compose_error(tail)
+            reason = f"{reason}: {error}" if error else reason
+            command = f"{engine.by_hand()} up {spec.name}"
     yield ServiceFailed(group=spec.group, service=spec.name, reason=reason, health_log=probes, log_tail=tail,
                         next_command=command)
     raise Unhealthy(f"service {spec.name} (group {spec.group}) {reason}",
                     f"see `{command}`; groups after {spec.group} were not started, healthy ones keep running")
+
+
+def _compose_error(output: Sequence[str]) -> str:
+    """The last line of compose output that reports an error ("" when none does)."""
+    errors = [line.strip() for line in output if "error" in line.lower()]
+    found = errors[-1] if errors else ""
+    return found if len(found) <= 300 else found[:299] + "…"
 
 
 def _by_service(containers: Sequence[ContainerState]) -> Mapping[str, ContainerState]:
