@@ -1,0 +1,79 @@
+"""The dashboard over the real Docker engine and Compose v2: rows, restart, down."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from textual.widgets import DataTable
+
+from tests.tui.helpers import copy_stack
+from wizard.core.stack import load_stack
+from wizard.core.values import initialize
+from wizard.exitcodes import ExitCode
+from wizard.tui.app import LauncherApp
+from wizard.tui.control import StackControl
+
+pytestmark = [pytest.mark.integration, pytest.mark.tui, pytest.mark.asyncio]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def running_stack(tmp_path, images, compose_project, run_launcher):
+    """The live fixture stack under a unique project name, started with `launcher up`."""
+    root = copy_stack("live_stack", tmp_path)
+    manifest = root / "stack.toml"
+    manifest.write_text(manifest.read_text().replace('name = "tuilive"', f'name = "{compose_project}"'))
+    stack = load_stack(manifest)
+    initialize(stack, {"WEB_PORT": str(free_port())})
+    result = run_launcher("--stack", str(root), "up", "--non-interactive", timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return stack
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
+    waited = 0.0
+    while not condition():
+        assert waited < timeout, "condition not reached"
+        await pilot.pause(0.1)
+        waited += 0.1
+
+
+def title(app) -> str:
+    titles = app.screen.query("#dash-title")
+    return str(titles.first().render()) if titles else ""
+
+
+async def test_dashboard_on_the_real_engine_restarts_and_takes_the_stack_down(
+        running_stack, docker_client, compose_project):
+    from wizard.core.values import current_values
+
+    port = current_values(running_stack)["WEB_PORT"]
+    app = LauncherApp(running_stack, start="dashboard", control=StackControl(running_stack))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: title(app) == f"{compose_project}: 2/2 ready")
+        table = app.screen.query_one("#services", DataTable)
+        web = f"{compose_project}-web-1"
+        assert str(table.get_cell(web, "health")) == "healthy"
+        assert str(table.get_cell(web, "url")) == f"http://127.0.0.1:{port}"
+        started_at = docker_client.containers.get(web).attrs["State"]["StartedAt"]
+
+        await pilot.press("r")  # the first row: web
+        await wait_for(pilot, lambda: any("restarted" in str(n.message) for n in app._notifications))
+        assert docker_client.containers.get(web).attrs["State"]["StartedAt"] != started_at
+        await wait_for(pilot, lambda: title(app).endswith("2/2 ready"))
+
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: title(app).endswith("0/2 ready"))
+        assert str(table.get_cell("service:web", "state")) == "✗ not created"
+        await pilot.press("q")
+    assert app.return_value == ExitCode.OK
+    label = f"com.docker.compose.project={compose_project}"
+    assert docker_client.containers.list(all=True, filters={"label": label}) == []
