@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -80,3 +81,18 @@ def test_plan_to_dict_is_json(tmp_path):
     assert data["profiles"] == ["tools"]
     assert [w["groups"][0]["name"] for w in data["waves"]] == ["db", "app"]
     assert data["waves"][1]["groups"][0]["after"] == ["db"]
+
+
+def test_an_undeclared_profile_is_a_usage_error(tmp_path):
+    from wizard.core.plan import check_profiles
+
+    stack = stack_of(tmp_path, {"db": [], "app": ["db"]})
+    with pytest.raises(UsageError, match="unknown profile 'tools'") as refused:
+        check_profiles(stack, ["tools"])
+    assert "declares none" in refused.value.hint
+    tooled = replace(stack, groups=tuple(replace(g, profiles=("tools",)) if g.name == "db" else g
+                                         for g in stack.groups))
+    check_profiles(tooled, ["tools"])
+    with pytest.raises(UsageError, match="unknown profile 'tool'") as typo:
+        check_profiles(tooled, ["tool"])
+    assert typo.value.hint == "use one of: tools"

@@ -16,10 +16,12 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import load, print_json
-    from wizard.core.plan import build_plan
+    from wizard.core.plan import build_plan, check_profiles
     from wizard.frontends.plain import render_plan
 
-    plan = build_plan(load(args), only=args.only, profiles=args.profile)
+    stack = load(args)
+    check_profiles(stack, args.profile)
+    plan = build_plan(stack, only=args.only, profiles=args.profile)
     if args.json:
         print_json(plan.to_dict())
     else:

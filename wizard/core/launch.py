@@ -23,7 +23,7 @@ from wizard.core.engine import ComposeModel, ComposeRun, ContainerState, Engine,
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
-from wizard.core.plan import Plan, build_plan
+from wizard.core.plan import Plan, build_plan, check_profiles
 from wizard.core.stack import Stack
 
 POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
@@ -42,6 +42,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     ``timeout`` overrides each service's wait (otherwise from its healthcheck).
     """
     began = clock()
+    check_profiles(stack, profiles)
     engine = engine or Engine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)

@@ -96,6 +96,16 @@ def build_plan(stack: Stack, only: Iterable[str] = (), profiles: Iterable[str] =
     )
 
 
+def check_profiles(stack: Stack, profiles: Iterable[str]) -> None:
+    """UsageError for a profile no group declares: compose would silently start nothing for it."""
+    declared = sorted({profile for group in stack.groups for profile in group.profiles})
+    for name in profiles:
+        if name not in declared:
+            hint = (f"use one of: {', '.join(declared)}" if declared
+                    else "this stack declares none (`profiles` under [groups.NAME] in stack.toml)")
+            raise UsageError(f"unknown profile {name!r}", hint)
+
+
 def _with_dependencies(stack: Stack, only: list[str]) -> set[str]:
     known = {group.name for group in stack.groups}
     if not only:
