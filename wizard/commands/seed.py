@@ -20,15 +20,9 @@ ORDER = 40
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("seed", parents=[common], help="apply database seeds, show their state, "
                                    "capture an existing schema")
-    targets = parser.add_subparsers(dest="seed_target", metavar="TARGET")
+    targets = parser.add_subparsers(dest="seed_target", metavar="TARGET", required=True)
     for add in TARGETS:
         add(targets, common)
-    parser.set_defaults(handler=lambda args: _usage(parser))
-
-
-def _usage(parser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 # ---------------------------------------------------------------- postgres
