@@ -56,13 +56,17 @@ def run_shell(args) -> int:
 
 
 def find_container(engine, service: str):
-    """The container of a service (its first replica), or a UsageError naming the services there are."""
+    """The container of a service (its first replica); a UsageError says whether the name is wrong or not started."""
     from wizard.core.errors import UsageError
 
     containers = sorted(engine.containers(), key=lambda c: c.name)
     for container in containers:
         if container.service == service:
             return container
+    declared = engine.model().names  # read only on this error path: it runs `compose config`
+    if service not in declared:
+        raise UsageError(f"no service named {service!r} in stack {engine.project}",
+                         f"use one of: {', '.join(sorted(declared))}")
     known = sorted({c.service for c in containers})
     raise UsageError(f"no container for service {service!r} in stack {engine.project}",
                      f"services with containers: {', '.join(known)}" if known else "run `launcher up` first")
