@@ -100,7 +100,7 @@ def run_pg_dump(url: str, schemas: Iterable[str], *, pg_dump: str = "pg_dump") -
         raise SeedFailed(f"{pg_dump} not found", "install the PostgreSQL client (apt-get install postgresql-client)"
                          " or pass --pg-dump PATH") from None
     if done.returncode != 0:
-        reason = " ".join(done.stderr.strip().splitlines()[-2:]) or f"exit code {done.returncode}"
+        reason = " ".join(" ".join(done.stderr.strip().splitlines()[-2:]).split()) or f"exit code {done.returncode}"
         hint = ("install a pg_dump at least as new as the server (postgresql-client-NN) and pass --pg-dump PATH"
                 if "version mismatch" in reason else "check the URL, and that the server is reachable")
         raise SeedFailed(f"pg_dump failed: {reason}", hint)

@@ -341,7 +341,9 @@ def _connect(dsn: str):
         # Seed files are UTF-8 text; on a SQL_ASCII database psycopg would hand back bytes.
         return psycopg.connect(dsn, autocommit=True, client_encoding="utf8")
     except psycopg.Error as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        # libpq's message spans lines ("... failed: Connection refused", then a tab-indented
+        # question); its last line alone loses the cause, so keep all of it on one line.
+        reason = " ".join(str(error).split()) or type(error).__name__
         raise SeedFailed(f"cannot connect to PostgreSQL at {safe_target(dsn)}: {reason}",
                          "is the database up (`launcher status`)? or pass --dsn") from None
 
