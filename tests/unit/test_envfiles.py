@@ -173,6 +173,12 @@ def test_gitignore_keeps_its_content_and_adds_only_missing_entries(root):
         assert entry in lines
 
 
+def test_gitignore_entries_under_an_ignored_folder_are_not_added_again(root):
+    (root / ".gitignore").write_text("/env/\nsecrets\n.launcher/\n/.env\n")
+    write(root)
+    assert (root / ".gitignore").read_text() == "/env/\nsecrets\n.launcher/\n/.env\n"
+
+
 def test_a_hand_made_env_file_is_adopted_not_overwritten(root):
     (root / ".env").write_text("POSTGRES_PASSWORD=handMadePassword-0123456789abcdef\nEXTRA=1\n")
     write(root)

@@ -295,13 +295,23 @@ def _gitignore_text(stack: Stack, current: str) -> str:
     paths += [spec.path for spec in stack.secrets if spec.path is not None]
     wanted = [f"{STATE_DIR}/"] + [str(path.relative_to(stack.root)) for path in paths
                                    if path.is_relative_to(stack.root)]
-    missing = [entry for entry in wanted if entry not in present]
+    missing = [entry for entry in wanted if not _ignored_by(entry, present)]
     if not missing:
         return current
     text = current if not current or current.endswith("\n") else current + "\n"
     if GITIGNORE_HEADER not in current:
         text += ("\n" if text else "") + GITIGNORE_HEADER + "\n"
     return text + "".join(f"/{entry}\n" for entry in missing)
+
+
+def _ignored_by(entry: str, present: set[str]) -> bool:
+    """Whether a plain .gitignore line in ``present`` already covers ``entry``: itself or a folder above it.
+
+    Glob patterns are not interpreted; an entry they cover is simply listed once more.
+    """
+    parts = entry.rstrip("/").split("/")
+    covering = {"/".join(parts[:end]) for end in range(1, len(parts) + 1)}
+    return any(line.rstrip("/") in covering for line in present if line)
 
 
 # -- planning and writing -----------------------------------------------------------------
