@@ -186,3 +186,33 @@ async def test_up_view_hands_over_to_the_dashboard_when_all_is_healthy(live_stac
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await wait_for(pilot, lambda: "2/2" in title(app))
         assert [a for a in fake_engine.actions if a[0] == "start"] == [("start", ("web",)), ("start", ("worker",))]
+
+
+async def test_wizard_start_now_hands_over_to_up_then_the_dashboard(tmp_path):
+    """The last wizard step writes, then "Start now" runs launch.up in the up view, then the dashboard."""
+    from tests.tui.helpers import FakeEngine, copy_stack, fixed_session
+    from wizard.core.engine import PublishedPort, ServiceSpec
+    from wizard.core.stack import load_stack
+    from wizard.tui.screens import ReviewScreen
+
+    stack = load_stack(copy_stack("live_stack", tmp_path) / "stack.toml")
+    engine = FakeEngine(stack, [
+        ServiceSpec("web", "web", healthcheck=True, ports=(PublishedPort(18090, 8080, "127.0.0.1"),)),
+        ServiceSpec("worker", "worker", healthcheck=True),
+    ])
+    session = fixed_session(stack)
+    app = LauncherApp(stack, start="init", session=session, control=StackControl(stack, engine=engine))
+    async with app.run_test(size=SIZE) as pilot:
+        while not isinstance(app.screen, ReviewScreen):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#files", DataTable).row_count > 0)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: app.init_result is not None)
+        await pilot.press("enter")  # "Start now" has the focus
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await wait_for(pilot, lambda: title(app) == "tuilive: 2/2 ready")
+        assert [a for a in engine.actions if a[0] == "start"] == [("start", ("web",)), ("start", ("worker",))]
+        await pilot.press("q")
+    assert app.return_value == ExitCode.OK
+    assert (stack.root / ".env").is_file()

@@ -75,13 +75,15 @@ class LauncherApp(App[int]):
         """Leave; before the Review step wrote, nothing has been written."""
         self.exit(ExitCode.CANCELLED if self.init_result is None else ExitCode.OK)
 
-    def start_stack(self) -> None:
+    async def start_stack(self) -> None:
         """After the wizard wrote the files: hand over to the up view, then the dashboard."""
         from wizard.tui.screens.up import UpScreen
 
-        self.control = StackControl(self.stack, profiles=self.session.profiles)
-        self.add_mode("live", lambda: UpScreen(self.control, then="dashboard", extra=self.session.mongo_copy))
-        self.switch_mode("live")
+        self.control = self.control.with_profiles(self.session.profiles)
+        # The wizard's steps are done with: the up view takes the place of all of them.
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(UpScreen(self.control, then="dashboard", extra=self.session.mongo_copy))
 
     # -- errors, quitting ----------------------------------------------------------------
 

@@ -29,6 +29,12 @@ class StackControl:
         self.up_options = dict(up_options or {})  # only, pull, timeout, allow_demo_secrets
         self._engine = engine
 
+    def with_profiles(self, profiles: Sequence[str]) -> "StackControl":
+        """The same stack and engine with other profiles (the wizard's choice, when it starts the stack)."""
+        # An engine is built for its profiles: keep it only when they stay the same.
+        engine = self._engine if tuple(profiles) == self.profiles else None
+        return StackControl(self.stack, engine=engine, profiles=profiles, up_options=self.up_options)
+
     @property
     def engine(self):
         """The engine (found on first use, so building the app costs no Docker call)."""

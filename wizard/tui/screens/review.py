@@ -116,7 +116,8 @@ class ReviewScreen(StepScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
             event.stop()
-            self.app.start_stack()
+            # After this handler: the app removes this screen while starting the stack.
+            self.app.call_later(self.app.start_stack)
         elif event.button.id == "finish":
             event.stop()
             self.app.exit(0)
