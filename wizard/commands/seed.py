@@ -69,18 +69,14 @@ def run_postgres(args) -> int:
     from wizard.core.postgres import apply_seeds
 
     dsn, directory, values = _postgres_target(args)
-    seeding = apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run)
-    while True:
-        try:
-            outcome = next(seeding)
-        except StopIteration as done:
-            summary = done.value
-            break
+    def show(outcome) -> None:
         if args.json:
             print_json({"event": "seed-file", "path": outcome.path, "action": outcome.action,
                         "seconds": round(outcome.seconds, 3)})
         else:
             print(outcome.describe(), flush=True)
+
+    summary = _drive(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run), show)
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary, "dry_run": args.dry_run})
     else:
@@ -127,6 +123,15 @@ def run_capture(args) -> int:
         for path in written:
             print(path)
     return 0
+
+
+def _drive(work, show) -> str:
+    """Hand each item a generator yields to ``show`` as it comes; return the generator's summary."""
+    while True:
+        try:
+            show(next(work))
+        except StopIteration as done:
+            return done.value
 
 
 def _postgres_target(args, need_dsn: bool = True):
@@ -220,16 +225,13 @@ def run_mongo(args) -> int:
                              timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name)
     else:
         work = run_seed_step(stack, step, values, replace=args.replace)
-    while True:
-        try:
-            event = next(work)
-        except StopIteration as done:
-            summary = done.value
-            break
+    def show(event) -> None:
         if args.json:
             print_json(event.to_dict())
         else:
             print(event.message, flush=True)
+
+    summary = _drive(work, show)
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary})
     else:
