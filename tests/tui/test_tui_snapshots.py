@@ -109,3 +109,11 @@ def test_dashboard_down_asks(snap_compare, live_stack, fake_engine):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_ports_step_without_colour(snap_compare, wizard_stack, monkeypatch):
+    """NO_COLOR: Textual's monochrome filter; free and busy still read apart (✓ / ✗ and words)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = wizard_app(wizard_stack)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=SIZE, run_before=at_step(2))
