@@ -315,6 +315,16 @@ def test_restart_of_an_unknown_name_is_a_usage_error(stack):
         list(launch.restart(stack, ["nope"], engine=FakeEngine(specs())))
 
 
+def test_restart_of_a_service_without_a_container_says_to_start_it(stack):
+    from wizard.core.errors import UsageError
+
+    engine = FakeEngine(specs(), running=[healthy("postgres")])
+    with pytest.raises(UsageError, match="nothing to restart for redis: no container") as refused:
+        list(launch.restart(stack, ["postgres", "cache"], engine=engine))
+    assert "launcher up" in refused.value.hint
+    assert engine.restarted == []
+
+
 def test_down_keeps_volumes_unless_asked(stack):
     engine = FakeEngine(specs(), running=[healthy("postgres")])
     events = list(launch.down(stack, engine=engine))

@@ -165,6 +165,11 @@ def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = Non
             raise UsageError(f"no service or group named {target!r}",
                              f"services: {', '.join(model.names)}; groups: {', '.join(sorted(group_names))}")
         specs.extend(spec for spec in chosen if spec not in specs)
+    created = _by_service(engine.containers())
+    absent = [spec.name for spec in specs if spec.name not in created]
+    if absent:
+        # compose restart skips what has no container; waiting on it would only end in "not created".
+        raise UsageError(f"nothing to restart for {', '.join(absent)}: no container", "start it with `launcher up`")
     groups = list(dict.fromkeys(spec.group for spec in specs))
     for group in groups:
         yield GroupStarting(group=group, services=tuple(s.name for s in specs if s.group == group))
