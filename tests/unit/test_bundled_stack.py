@@ -346,3 +346,21 @@ def test_mongo_seed_is_extended_json_with_indexes():
     assert documents and all(isinstance(doc["_id"], ObjectId) for doc in documents)
     indexes = json.loads((folder / "templates.indexes.json").read_text())
     assert {"key": {"slug": 1}, "name": "slug_unique", "unique": True} in indexes
+
+
+def test_profiles_chosen_at_init_are_started_by_every_later_compose_run(root, compose_argv):
+    from wizard.core.values import collect_answers, initialize
+    from wizard.frontends.init_session import InitSession
+
+    stack = load_stack(root / "stack.toml")
+    mongodb = [root / "compose" / "mongodb.yml"]
+    assert set(config(compose_argv, root, mongodb)["services"]) == {"mongodb"}
+    session = InitSession.start(stack)
+    session.set_profiles(["tools"])
+    session.write()  # what the wizard and the prompts do when the user finishes
+    try:
+        # No --profile given: compose takes COMPOSE_PROFILES from the env file, as it does by hand.
+        assert set(config(compose_argv, root, mongodb)["services"]) == {"mongodb", "mongo-express"}
+        assert InitSession.start(stack).profiles == ["tools"]  # a re-run starts from the choice
+    finally:
+        initialize(stack, collect_answers(stack, sets=["COMPOSE_PROFILES="]))

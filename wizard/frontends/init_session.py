@@ -27,6 +27,14 @@ URL_KINDS = ("url",)
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 
 
+# A setting of this name, when the manifest declares one, keeps the chosen profiles.
+PROFILES_SETTING = "COMPOSE_PROFILES"
+
+
+def _split_profiles(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 @dataclass(frozen=True)
 class GroupInfo:
     """One group as the Services step shows it."""
@@ -109,7 +117,7 @@ class InitSession:
         session._existing = existing_values(stack)
         session.settings = prefill(stack)
         session._initial_settings = dict(session.settings)
-        session.profiles = list(profiles or [])
+        session.profiles = list(profiles or []) or _split_profiles(session.settings.get(PROFILES_SETTING, ""))
         given = dict(answers or {})
         secret_names = {spec.name for spec in stack.secrets}
         for name, value in given.items():
@@ -149,6 +157,10 @@ class InitSession:
     def set_profiles(self, profiles: list[str]) -> None:
         known = {profile for _, profile in self.all_profiles()}
         self.profiles = [profile for profile in dict.fromkeys(profiles) if profile in known]
+        if PROFILES_SETTING in self.settings:
+            # Compose reads COMPOSE_PROFILES from the env file: every later `up`, by the
+            # launcher or by hand, starts the same profiles.
+            self.settings[PROFILES_SETTING] = ",".join(self.profiles)
 
     # -- ports and settings -----------------------------------------------------------
 
@@ -159,7 +171,9 @@ class InitSession:
         return [spec for spec in self.stack.settings if spec.kind in URL_KINDS]
 
     def other_settings(self) -> list[SettingSpec]:
-        return [spec for spec in self.stack.settings if spec.kind not in PORT_KINDS + URL_KINDS]
+        # COMPOSE_PROFILES is answered by the profile choice on the services step.
+        return [spec for spec in self.stack.settings
+                if spec.kind not in PORT_KINDS + URL_KINDS and spec.name != PROFILES_SETTING]
 
     def set_setting(self, name: str, value: str) -> str:
         """Store an answer; returns why it is invalid ("" when it is fine). Invalid answers are kept
