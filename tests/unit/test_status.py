@@ -9,7 +9,7 @@ import pytest
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
 from wizard.core.engine import PublishedPort
 from wizard.core.stack import load_stack
-from wizard.core.status import NOT_CREATED, snapshot, summary
+from wizard.core.status import NOT_CREATED, SKIPPED, ready_text, snapshot, summary
 from wizard.frontends.plain import render_status
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack" / "stack.toml"
@@ -46,7 +46,27 @@ def test_snapshot_lists_every_service_in_group_order_with_one_list_call(stack):
     assert not by_name["web"].ready and by_name["web"].health == "starting"
     assert by_name["adminer"].ready  # running, and nothing says it has a healthcheck
     assert all(r.restarts is None for r in rows)
-    assert summary(rows) == {"services": 5, "ready": 3, "not_ready": 2}
+    assert summary(rows) == {"services": 5, "ready": 3, "not_ready": 2, "skipped": 0}
+
+
+def test_services_of_a_skipped_group_are_skipped_not_missing(tmp_path):
+    import shutil
+
+    shutil.copytree(FIXTURE.parent, tmp_path / "stack")
+    manifest = tmp_path / "stack" / "stack.toml"
+    manifest.write_text(manifest.read_text().replace(
+        '[groups.app]\n', '[groups.app]\nrequires_paths = ["app-src"]\n'))
+    rows = snapshot(load_stack(manifest), engine_with_containers())
+    states = {row.service: row.state for row in rows}
+    assert states["redis"] == NOT_CREATED  # its group runs: missing means not started yet
+    assert states["web"] == "running"  # a container that exists is shown as it is
+    engine = FakeEngine([spec("postgres", "db"), spec("worker", "app")],
+                        running=[container("postgres", "running", "healthy")])
+    rows = snapshot(load_stack(manifest), engine)
+    assert {row.service: row.state for row in rows} == {"postgres": "running", "worker": SKIPPED}
+    assert summary(rows)["not_ready"] == 0
+    assert ready_text(rows) == "1/1 ready, 1 skipped"
+    assert render_status(rows, stack="enginestack").splitlines()[-1] == "stack enginestack: 1/1 ready, 1 skipped"
 
 
 def test_restart_counts_only_when_asked(stack):

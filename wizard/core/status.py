@@ -16,6 +16,7 @@ from wizard.core.engine import ContainerState, Engine, ServiceSpec
 from wizard.core.stack import Stack
 
 NOT_CREATED = "not created"
+SKIPPED = "skipped"  # its group's requires_paths are missing: `up` does not start it
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,10 @@ class ServiceStatus:
 def snapshot(stack: Stack, engine: Engine | None = None, *, restarts: bool = False) -> list[ServiceStatus]:
     """Every service of the active profiles (created or not) plus any other container of the project."""
     from wizard.core.launch import READY, readiness
+    from wizard.core.plan import build_plan
 
     engine = engine or Engine(stack)
+    skipped_groups = {skip.group for skip in build_plan(stack).skipped}
     model = engine.model()
     containers = engine.containers()
     counts = engine.restart_counts([c.id for c in containers]) if restarts else {}
@@ -57,7 +60,8 @@ def snapshot(stack: Stack, engine: Engine | None = None, *, restarts: bool = Fal
     for spec in model.services:
         found = by_service.pop(spec.name, [])
         if not found:
-            rows.append(ServiceStatus(group=spec.group, service=spec.name, state=NOT_CREATED, health="",
+            state = SKIPPED if spec.group in skipped_groups else NOT_CREATED
+            rows.append(ServiceStatus(group=spec.group, service=spec.name, state=state, health="",
                                       ready=False, oneshot=spec.oneshot))
         for container in found:
             ready = readiness(spec, container, compose_done=True)[0] == READY
@@ -94,6 +98,14 @@ def _row(group: str, service: str, container: ContainerState, ready: bool, onesh
 
 
 def summary(rows: list[ServiceStatus]) -> dict[str, int]:
-    """Counts for a one-line summary: services, ready, not ready."""
+    """Counts for a one-line summary: services, ready, not ready, skipped (never counted as not ready)."""
     ready = sum(1 for row in rows if row.ready)
-    return {"services": len(rows), "ready": ready, "not_ready": len(rows) - ready}
+    skipped = sum(1 for row in rows if row.state == SKIPPED)
+    return {"services": len(rows), "ready": ready, "not_ready": len(rows) - ready - skipped, "skipped": skipped}
+
+
+def ready_text(rows: list[ServiceStatus]) -> str:
+    """'9/10 ready', plus how many are skipped: the same words in every front end."""
+    counts = summary(rows)
+    text = f"{counts['ready']}/{counts['services'] - counts['skipped']} ready"
+    return f"{text}, {counts['skipped']} skipped" if counts["skipped"] else text

@@ -105,9 +105,10 @@ def render_status(rows: Sequence[ServiceStatus], *, stack: str = "") -> str:
     widths = [max(len(line[column]) for line in table) for column in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1]
              for line in table]
-    ready = sum(1 for row in rows if row.ready)
+    from wizard.core.status import ready_text
+
     title = f"stack {stack}: " if stack else ""
-    lines.append(f"{title}{ready}/{len(rows)} ready")
+    lines.append(f"{title}{ready_text(rows)}")
     return "\n".join(line.rstrip() for line in lines)
 
 

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Log, Static
 from textual.worker import Worker
 
+from wizard.core.status import ready_text
 from wizard.tui.control import StackControl
 from wizard.tui.screens.base import LauncherScreen
 from wizard.tui.widgets.confirm import Confirm
@@ -199,8 +200,7 @@ class DashboardScreen(LauncherScreen):
             if selected in new:
                 table.move_cursor(row=table.get_row_index(selected))
         self.rows = new
-        ready = sum(1 for row in rows if row.ready)
-        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: {ready}/{len(rows)} ready")
+        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: {ready_text(rows)}")
 
     def cells(self, row) -> tuple[str, ...]:
         restarts = self.restarts.get(row.container)
