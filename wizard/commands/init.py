@@ -57,16 +57,8 @@ def render_result(result) -> str:
                 "unchanged": "unchanged"}
     lines = []
     for change in result.changes:
-        details = []
-        if change.added:
-            details.append(f"{len(change.added)} added")
-        if change.updated:
-            details.append(f"changed: {', '.join(change.updated)}")
-        if change.kept:
-            details.append(f"kept by hand: {', '.join(change.kept)}")
-        if change.backup:
-            details.append(f"backup {change.backup}")
-        suffix = f" ({'; '.join(details)})" if details and change.changes else ""
+        details = change.details()
+        suffix = f" ({'; '.join(details)})" if details else ""
         lines.append(f"{verb[change.action]} {change.path}{suffix}")
     generated = result.generated
     if generated:

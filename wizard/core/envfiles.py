@@ -60,6 +60,21 @@ class OutputChange:
     def changes(self) -> bool:
         return self.action != "unchanged"
 
+    def details(self) -> list[str]:
+        """Short phrases naming what changes (keys only), for any front end to show."""
+        if not self.changes:
+            return []
+        details = []
+        if self.added:
+            details.append(f"{len(self.added)} added")
+        if self.updated:
+            details.append(f"changed: {', '.join(self.updated)}")
+        if self.kept:
+            details.append(f"kept by hand: {', '.join(self.kept)}")
+        if self.backup:
+            details.append(f"backup {self.backup}")
+        return details
+
     def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "kind": self.kind, "action": self.action, "added": list(self.added),
                 "updated": list(self.updated), "kept": list(self.kept), "backup": self.backup}

@@ -92,15 +92,7 @@ class ReviewScreen(StepScreen):
         table = self.query_one("#files", DataTable)
         table.clear()
         for change in result.changes:
-            details = []
-            if change.added:
-                details.append(f"{len(change.added)} added")
-            if change.updated:
-                details.append(f"changed {', '.join(change.updated)}")
-            if change.kept:
-                details.append(f"keeps {', '.join(change.kept)}")
-            table.add_row(change.path, ACTION_WORDS[change.action], "; ".join(details) if change.changes else "",
-                          key=change.path)
+            table.add_row(change.path, ACTION_WORDS[change.action], "; ".join(change.details()), key=change.path)
 
     def action_next(self) -> None:
         """Write: the only step that touches the disk."""
