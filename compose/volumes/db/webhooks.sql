@@ -102,8 +102,28 @@ GRANT supabase_functions_admin TO postgres;
 REVOKE ALL ON FUNCTION supabase_functions.http_request() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION supabase_functions.http_request() TO postgres, anon, authenticated, service_role;
 
--- pg_net's request functions run as their owner and only for the roles named here;
--- the event trigger re-applies this whenever pg_net is (re)created.
+-- pg_net's request functions run as their owner and only for the roles named here.
+-- One function holds the grants: run once now (pg_net was created above, before the event
+-- trigger existed), and again by the event trigger whenever pg_net is (re)created.
+CREATE OR REPLACE FUNCTION extensions.apply_pg_net_grants()
+  RETURNS void
+  LANGUAGE plpgsql
+AS $$
+BEGIN
+  GRANT USAGE ON SCHEMA net TO supabase_functions_admin, postgres, anon, authenticated, service_role;
+  ALTER FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer)
+    SECURITY DEFINER SET search_path = net;
+  ALTER FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)
+    SECURITY DEFINER SET search_path = net;
+  REVOKE ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer)
+    TO supabase_functions_admin, postgres, anon, authenticated, service_role;
+  GRANT EXECUTE ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)
+    TO supabase_functions_admin, postgres, anon, authenticated, service_role;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION extensions.grant_pg_net_access()
   RETURNS event_trigger
   LANGUAGE plpgsql
@@ -115,34 +135,13 @@ BEGIN
     JOIN pg_extension AS ext ON ev.objid = ext.oid
     WHERE ext.extname = 'pg_net'
   ) THEN
-    GRANT USAGE ON SCHEMA net TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-    ALTER FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer)
-      SECURITY DEFINER SET search_path = net;
-    ALTER FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)
-      SECURITY DEFINER SET search_path = net;
-    REVOKE ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-    REVOKE ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-    GRANT EXECUTE ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer)
-      TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-    GRANT EXECUTE ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)
-      TO supabase_functions_admin, postgres, anon, authenticated, service_role;
+    PERFORM extensions.apply_pg_net_grants();
   END IF;
 END
 $$;
 COMMENT ON FUNCTION extensions.grant_pg_net_access IS 'Grants access to pg_net';
 
--- pg_net was created above, before the event trigger existed: apply the grants once now.
-GRANT USAGE ON SCHEMA net TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-ALTER FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer)
-  SECURITY DEFINER SET search_path = net;
-ALTER FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)
-  SECURITY DEFINER SET search_path = net;
-REVOKE ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-REVOKE ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer)
-  TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-GRANT EXECUTE ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)
-  TO supabase_functions_admin, postgres, anon, authenticated, service_role;
+SELECT extensions.apply_pg_net_grants();
 
 DO $$
 BEGIN
