@@ -46,7 +46,9 @@ class Terminal:
         done = self.cwd / f".exit-{self.count}"
         env = {"PATH": f"{Path(launcher_command()[0]).parent}:{os.environ['PATH']}", "LAUNCHER_NO_CACHE": "1"}
         exports = " ".join(f"{name}={value!r}" for name, value in env.items())
-        script = f"cd {self.cwd} && env {exports} {command}; echo $? > {done}; sleep 3600"
+        # The person at this terminal is not a CI job: CI=true (set by .ci/run) would make
+        # the launcher refuse to ask anything, as it must in CI.
+        script = f"cd {self.cwd} && env -u CI -u LAUNCHER_NON_INTERACTIVE {exports} {command}; echo $? > {done}; sleep 3600"
         if self.count == 1:
             self.tmux("new-session", "-d", "-s", "e2e", "-x", str(WIDTH), "-y", str(HEIGHT), script)
         else:

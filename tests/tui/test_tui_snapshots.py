@@ -37,7 +37,10 @@ def at_step(steps: int, *then: str):
             await pilot.press(*then)
         await pilot.pause(0.5)
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        # A worker's result arrives as a message; a DataTable sizes its columns on the idle
+        # after its rows change. Two idle rounds, or the header may lag behind the rows.
+        await pilot.pause(0.2)
+        await pilot.pause(0.2)
         # A crashed app photographs as an empty screen: make sure the step is really there.
         expected = WIZARD_STEPS[min(steps, len(WIZARD_STEPS) - 1)]
         assert isinstance(pilot.app.screen, expected) and pilot.app.screen.query("#step-header")
