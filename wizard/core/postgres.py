@@ -28,7 +28,6 @@ from wizard.core.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.interpolate import check_references, substitute
 from wizard.core.sqlscript import MetaCommand, ScriptError, Statement, meta_command_refusal, split_script
 
-TRACKING_TABLE = "launcher.applied_seeds"
 _TRACKING_DDL = """
 CREATE SCHEMA IF NOT EXISTS launcher;
 CREATE TABLE IF NOT EXISTS launcher.applied_seeds (
