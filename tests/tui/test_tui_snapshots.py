@@ -26,6 +26,23 @@ def wizard_app(stack):
     return LauncherApp(stack, start="init", session=session)
 
 
+async def settle(pilot) -> None:
+    """Wait until two screenshots a moment apart are the same.
+
+    Worker results arrive as messages and a DataTable sizes its columns on an idle after
+    its rows change; on a loaded CI machine a fixed pause can catch the header before it
+    follows the rows. A screen that stopped changing is the one to photograph.
+    """
+    before = pilot.app.export_screenshot()
+    for _ in range(50):
+        await pilot.pause(0.1)
+        now = pilot.app.export_screenshot()
+        if now == before:
+            return
+        before = now
+    raise AssertionError("the screen never settled")
+
+
 def at_step(steps: int, *then: str):
     """A run_before that presses ctrl+n `steps` times, then the given keys, and lets workers finish."""
 
@@ -37,10 +54,7 @@ def at_step(steps: int, *then: str):
             await pilot.press(*then)
         await pilot.pause(0.5)
         await pilot.app.workers.wait_for_complete()
-        # A worker's result arrives as a message; a DataTable sizes its columns on the idle
-        # after its rows change. Two idle rounds, or the header may lag behind the rows.
-        await pilot.pause(0.2)
-        await pilot.pause(0.2)
+        await settle(pilot)
         # A crashed app photographs as an empty screen: make sure the step is really there.
         expected = WIZARD_STEPS[min(steps, len(WIZARD_STEPS) - 1)]
         assert isinstance(pilot.app.screen, expected) and pilot.app.screen.query("#step-header")
@@ -78,8 +92,7 @@ async def until_rows(pilot, count: int) -> None:
         if table.row_count == count and "ready" in str(pilot.app.screen.query_one("#dash-title").render()):
             break
         await pilot.pause(0.05)
-    # The table sizes its columns when idle after rows arrive: let that happen before the picture.
-    await pilot.pause(0.3)
+    await settle(pilot)
 
 
 def test_dashboard(snap_compare, live_stack, fake_engine):

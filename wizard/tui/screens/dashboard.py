@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Log, Static
 from textual.worker import Worker
 
-from wizard.core.status import ready_text
+from wizard.core.status import NOT_CREATED, SKIPPED, ready_text
 from wizard.tui.control import StackControl
 from wizard.tui.screens.base import LauncherScreen
 from wizard.tui.widgets.confirm import Confirm
@@ -60,8 +60,11 @@ def row_key(row) -> str:
 
 
 def state_text(row) -> str:
-    """The state with a mark that reads without colour: ✓ ready, ✗ down or unhealthy, … on its way."""
-    down = row.state in ("exited", "dead", "not created") or row.health == "unhealthy"
+    """The state with a mark that reads without colour: ✓ ready, ✗ down or unhealthy, … on its way,
+    – not started on purpose (its group's sources are missing)."""
+    if row.state == SKIPPED:
+        return f"– {row.state}"
+    down = row.state in ("exited", "dead", NOT_CREATED) or row.health == "unhealthy"
     mark = "✓" if row.ready else "✗" if down else "…"
     if row.state == "exited" and row.exit_code is not None:
         return f"{mark} exited {row.exit_code}"
