@@ -19,6 +19,7 @@ from textual.worker import Worker
 
 from wizard.core.status import NOT_CREATED, SKIPPED, ready_text
 from wizard.tui.control import StackControl
+from wizard.tui.widgets.tables import fill_table
 from wizard.tui.screens.base import LauncherScreen
 from wizard.tui.widgets.confirm import Confirm
 
@@ -104,6 +105,7 @@ class DashboardScreen(LauncherScreen):
         self.control = control
         self.refresh_seconds = refresh_seconds
         self.rows: dict[str, object] = {}
+        self.shown: dict[str, tuple[str, ...]] = {}  # the cells on screen: an unchanged refresh redraws nothing
         self.restarts: dict[str, int] = {}  # by container, carried between the refreshes that read them
         self.refreshes = 0
         self.logs_open = False
@@ -115,8 +117,7 @@ class DashboardScreen(LauncherScreen):
     def compose(self) -> ComposeResult:
         yield Static(f"{self.control.stack.name}: reading…", id="dash-title", markup=False)
         table = DataTable(id="services", cursor_type="row", zebra_stripes=True)
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
+        fill_table(table, COLUMNS, {})
         yield table
         yield Log(id="log-pane", auto_scroll=True)
         yield Footer()
@@ -191,17 +192,12 @@ class DashboardScreen(LauncherScreen):
         table = self.query_one("#services", DataTable)
         new = {row_key(row): row for row in rows}
         cells = {key: self.cells(row) for key, row in new.items()}
-        if list(new) == list(self.rows):
-            for key, values in cells.items():
-                for (_, column), value in zip(COLUMNS, values):
-                    table.update_cell(key, column, value)
-        else:
+        if cells != self.shown:
             selected = self.selected_key()
-            table.clear()
-            for key, values in cells.items():
-                table.add_row(*values, key=key)
+            fill_table(table, COLUMNS, cells)
             if selected in new:
                 table.move_cursor(row=table.get_row_index(selected))
+            self.shown = cells
         self.rows = new
         self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: {ready_text(rows)}")
 

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
 from wizard.tui.screens.step import StepScreen
+from wizard.tui.widgets.tables import fill_table
 
 ACTION_WORDS = {"create": "create", "update": "update", "chmod": "fix mode", "unchanged": "unchanged"}
 
@@ -25,6 +26,8 @@ class Written(Message):
         super().__init__()
         self.result = result
 
+FILE_COLUMNS = (("File", "path"), ("Action", "action"), ("Details", "details"))
+
 
 class ReviewScreen(StepScreen):
     STEP = 5
@@ -34,9 +37,7 @@ class ReviewScreen(StepScreen):
     def body(self) -> ComposeResult:
         yield Static(self._summary(), id="summary", markup=False)
         table = DataTable(id="files", cursor_type="row", show_cursor=False)
-        table.add_column("File", key="path")
-        table.add_column("Action", key="action")
-        table.add_column("Details", key="details")
+        fill_table(table, FILE_COLUMNS, {})
         yield table
         with Horizontal(id="start-now"):
             yield Static("Files written. Start the stack now?", markup=False)
@@ -89,10 +90,9 @@ class ReviewScreen(StepScreen):
         self.refresh_bindings()
 
     def _show_changes(self, result) -> None:
-        table = self.query_one("#files", DataTable)
-        table.clear()
-        for change in result.changes:
-            table.add_row(change.path, ACTION_WORDS[change.action], "; ".join(change.details()), key=change.path)
+        fill_table(self.query_one("#files", DataTable), FILE_COLUMNS,
+                   {change.path: (change.path, ACTION_WORDS[change.action], "; ".join(change.details()))
+                    for change in result.changes})
 
     def action_next(self) -> None:
         """Write: the only step that touches the disk."""
