@@ -23,6 +23,7 @@ from tests.integration.pg_fixtures import (  # noqa: F401 - other_pg_dsn is a fi
     write_seed_stack,
 )
 from wizard.core.errors import ConfigError, SeedFailed, UsageError
+from wizard.core.events import consume
 from wizard.core.postgres import SeedStatementFailed, apply_seeds, run_seed_step, seed_status
 from wizard.core.steps import NothingToDo
 
@@ -74,12 +75,7 @@ ORDERED = {
 def apply(dsn: str, folder: Path, **options):
     """Run apply_seeds to the end: (outcomes, summary)."""
     outcomes = []
-    seeding = apply_seeds(dsn, folder, VALUES, **options)
-    while True:
-        try:
-            outcomes.append(next(seeding))
-        except StopIteration as done:
-            return outcomes, done.value
+    return outcomes, consume(apply_seeds(dsn, folder, VALUES, **options), outcomes.append)
 
 
 def recorded(dsn: str) -> list[str]:

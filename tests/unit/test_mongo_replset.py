@@ -16,7 +16,7 @@ import pytest
 from mockupdb import MockupDB
 
 from wizard.core.errors import ConfigError, SeedFailed
-from wizard.core.events import StepProgress
+from wizard.core.events import StepProgress, consume
 from wizard.core.mongo import mask_uri, run_replica_set_step, scrub
 from wizard.core.steps import NothingToDo
 from wizard.core.stack import Step
@@ -127,11 +127,7 @@ def replica_set_step(uri: str, **params) -> Step:
 def drive(generator):
     """Run a step generator to the end: (events, the summary it returned)."""
     events = []
-    while True:
-        try:
-            events.append(next(generator))
-        except StopIteration as stop:
-            return events, stop.value
+    return events, consume(generator, events.append)
 
 
 def messages(events) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 from bson import ObjectId
 
 from tests.unit.mongo_standin import MongoStandIn
+from wizard.core.events import consume
 from wizard.core.errors import ConfigError, SeedFailed
 from wizard.core.mongoseed import copy_database, read_documents, read_seeds, run_seed_step
 from wizard.core.steps import NothingToDo
@@ -61,11 +62,7 @@ def seed_step(uri: str, **params) -> Step:
 
 def drive(generator):
     events = []
-    while True:
-        try:
-            events.append(next(generator))
-        except StopIteration as stop:
-            return events, stop.value
+    return events, consume(generator, events.append)
 
 
 # -- reading seed files -----------------------------------------------------------------------

@@ -66,6 +66,7 @@ def _add_capture(targets, common) -> None:
 def run_postgres(args) -> int:
     """Apply the pending seed files; one line (or JSON line) per file."""
     from wizard.commands.context import print_json
+    from wizard.core.events import consume
     from wizard.core.postgres import apply_seeds
 
     dsn, directory, values = _postgres_target(args)
@@ -76,7 +77,7 @@ def run_postgres(args) -> int:
         else:
             print(outcome.describe(), flush=True)
 
-    summary = _drive(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run), show)
+    summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run), show)
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary, "dry_run": args.dry_run})
     else:
@@ -123,15 +124,6 @@ def run_capture(args) -> int:
         for path in written:
             print(path)
     return 0
-
-
-def _drive(work, show) -> str:
-    """Hand each item a generator yields to ``show`` as it comes; return the generator's summary."""
-    while True:
-        try:
-            show(next(work))
-        except StopIteration as done:
-            return done.value
 
 
 def _postgres_target(args, need_dsn: bool = True):
@@ -201,6 +193,7 @@ def run_mongo(args) -> int:
     from wizard.commands.context import confirm, load, print_json
     from wizard.core.errors import ConfigError, UsageError
     from wizard.core.mongo import step_seconds, step_text
+    from wizard.core.events import consume
     from wizard.core.mongoseed import DEFAULT_TIMEOUT, copy_database, run_seed_step
 
     stack = load(args)
@@ -231,7 +224,7 @@ def run_mongo(args) -> int:
         else:
             print(event.message, flush=True)
 
-    summary = _drive(work, show)
+    summary = consume(work, show)
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary})
     else:

@@ -8,7 +8,7 @@ form, and never contains a secret value.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable, Generator
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,16 @@ class Finished(Event):
 
 def _kebab(name: str) -> str:
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
+
+
+def consume(generator: Generator[Any, Any, Any], each: Callable[[Any], None] = lambda item: None) -> Any:
+    """Run a generator of events to its end, handing each item to ``each``; return what it returned.
+
+    The core's steps yield progress and ``return`` their summary: this is how a caller
+    that only renders gets both.
+    """
+    while True:
+        try:
+            each(next(generator))
+        except StopIteration as done:
+            return done.value
