@@ -9,23 +9,14 @@ from __future__ import annotations
 import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from synthetic_stack import LAUNCHER, compose_files, remove, write_stack
+from timing import time_runs
 
 RUNS = 9
 SERVICES = 10
 GOAL = 1.0
-
-
-def median_seconds(command: list[str], cwd: Path) -> tuple[float, list[float]]:
-    samples = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, capture_output=True, check=True)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), samples
 
 
 def main() -> None:
@@ -34,10 +25,11 @@ def main() -> None:
         project = write_stack(folder, SERVICES)
         try:
             subprocess.run([LAUNCHER, "up", "--pull", "never"], cwd=folder, check=True, capture_output=True)
-            ours, samples = median_seconds([LAUNCHER, "up"], folder)
-            reference, _ = median_seconds(["docker", "compose", "-p", project, "--env-file", str(folder / ".env"),
-                                           *compose_files(folder), "up", "--detach", "--wait", "--pull", "never"],
-                                          folder)
+            samples = time_runs([LAUNCHER, "up"], RUNS, folder)
+            reference = statistics.median(time_runs(
+                ["docker", "compose", "-p", project, "--env-file", str(folder / ".env"), *compose_files(folder),
+                 "up", "--detach", "--wait", "--pull", "never"], RUNS, folder))
+            ours = statistics.median(samples)
         finally:
             remove(folder, project)
     print(f"no-op launcher up ({SERVICES} services)   median {ours:6.3f} s  runs {[round(s, 2) for s in samples]}")

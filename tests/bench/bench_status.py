@@ -9,23 +9,13 @@ from __future__ import annotations
 import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from synthetic_stack import LAUNCHER, compose_files, remove, write_stack
+from timing import time_runs
 
 RUNS = 11
 SERVICES = 20
-
-
-def median_seconds(command: list[str], cwd: Path) -> float:
-    subprocess.run(command, cwd=cwd, capture_output=True, check=True)  # warm caches (and the model cache)
-    samples = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, capture_output=True, check=True)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -34,9 +24,10 @@ def main() -> None:
         project = write_stack(folder, SERVICES)
         try:
             subprocess.run([LAUNCHER, "up", "--pull", "never"], cwd=folder, check=True, capture_output=True)
-            ours = median_seconds([LAUNCHER, "status", "--json"], folder)
-            reference = median_seconds(["docker", "compose", "-p", project, "--env-file", str(folder / ".env"),
-                                        *compose_files(folder), "ps", "--format", "json"], folder)
+            ours = statistics.median(time_runs([LAUNCHER, "status", "--json"], RUNS, folder, warm=True))
+            reference = statistics.median(time_runs(
+                ["docker", "compose", "-p", project, "--env-file", str(folder / ".env"), *compose_files(folder),
+                 "ps", "--format", "json"], RUNS, folder, warm=True))
         finally:
             remove(folder, project)
     print(f"launcher status --json           median {ours * 1000:7.1f} ms  ({SERVICES} containers)")
