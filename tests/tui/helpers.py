@@ -151,3 +151,25 @@ class FakeEngine:
     def exec_interactive(self, service, command) -> int:
         self.actions.append(("shell", service, tuple(command)))
         return 0
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    """Every file below root with its bytes (what a run wrote)."""
+    return {path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+    """Let the app run until condition() holds (workers report through messages)."""
+    waited = 0.0
+    while not condition():
+        assert waited < timeout, "condition not reached"
+        await pilot.pause(0.05)
+        waited += 0.05
+
+
+def title(app) -> str:
+    """The dashboard's title line ("" while the screen is still being built)."""
+    titles = app.screen.query("#dash-title")
+    return str(titles.first().render()) if titles else ""
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.helpers import copy_stack
+from tests.tui.helpers import copy_stack, files_under
 from wizard.core.errors import Cancelled
 from wizard.core.stack import load_stack
 from wizard.frontends.init_session import InitSession, PortStatus
@@ -29,11 +29,6 @@ def drive(stack, keys: str):
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         pipe.send_text(keys)
         return run_prompts(stack)
-
-
-def files_under(root):
-    return {path.relative_to(root).as_posix(): path.read_bytes()
-            for path in sorted(root.rglob("*")) if path.is_file()}
 
 
 def test_prompts_write_what_init_non_interactive_writes(tmp_path, all_ports_free, run_launcher):

@@ -11,6 +11,7 @@ import contextlib
 import pytest
 from textual.widgets import DataTable, Log
 
+from tests.tui.helpers import title, wait_for
 from wizard.exitcodes import ExitCode
 from wizard.tui.app import LauncherApp
 from wizard.tui.control import StackControl
@@ -20,26 +21,12 @@ pytestmark = [pytest.mark.tui, pytest.mark.asyncio]
 SIZE = (80, 24)
 
 
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "condition not reached"
-        await pilot.pause(0.05)
-        waited += 0.05
-
-
 def dashboard_app(stack, engine, start="dashboard"):
     return LauncherApp(stack, start=start, control=StackControl(stack, engine=engine))
 
 
 def cell(app, key, column) -> str:
     return str(app.screen.query_one("#services", DataTable).get_cell(key, column))
-
-
-def title(app) -> str:
-    """The dashboard's title line ("" while the screen is still being built)."""
-    titles = app.screen.query("#dash-title")
-    return str(titles.first().render()) if titles else ""
 
 
 async def test_rows_show_state_health_url_uptime_and_restarts(live_stack, fake_engine):

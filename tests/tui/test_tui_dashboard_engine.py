@@ -7,7 +7,7 @@ import socket
 import pytest
 from textual.widgets import DataTable
 
-from tests.tui.helpers import copy_stack
+from tests.tui.helpers import copy_stack, title, wait_for
 from wizard.core.stack import load_stack
 from wizard.core.values import initialize
 from wizard.exitcodes import ExitCode
@@ -36,19 +36,6 @@ def running_stack(tmp_path, images, compose_project, run_launcher):
     return stack
 
 
-async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "condition not reached"
-        await pilot.pause(0.1)
-        waited += 0.1
-
-
-def title(app) -> str:
-    titles = app.screen.query("#dash-title")
-    return str(titles.first().render()) if titles else ""
-
-
 async def test_dashboard_on_the_real_engine_restarts_and_takes_the_stack_down(
         running_stack, docker_client, compose_project):
     from wizard.core.values import current_values
@@ -56,7 +43,7 @@ async def test_dashboard_on_the_real_engine_restarts_and_takes_the_stack_down(
     port = current_values(running_stack)["WEB_PORT"]
     app = LauncherApp(running_stack, start="dashboard", control=StackControl(running_stack))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: title(app) == f"{compose_project}: 2/2 ready")
+        await wait_for(pilot, timeout=60.0, condition=lambda: title(app) == f"{compose_project}: 2/2 ready")
         table = app.screen.query_one("#services", DataTable)
         web = f"{compose_project}-web-1"
         assert str(table.get_cell(web, "health")) == "healthy"
@@ -64,14 +51,14 @@ async def test_dashboard_on_the_real_engine_restarts_and_takes_the_stack_down(
         started_at = docker_client.containers.get(web).attrs["State"]["StartedAt"]
 
         await pilot.press("r")  # the first row: web
-        await wait_for(pilot, lambda: any("restarted" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, timeout=60.0, condition=lambda: any("restarted" in str(n.message) for n in app._notifications))
         assert docker_client.containers.get(web).attrs["State"]["StartedAt"] != started_at
-        await wait_for(pilot, lambda: title(app).endswith("2/2 ready"))
+        await wait_for(pilot, timeout=60.0, condition=lambda: title(app).endswith("2/2 ready"))
 
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: title(app).endswith("0/2 ready"))
+        await wait_for(pilot, timeout=60.0, condition=lambda: title(app).endswith("0/2 ready"))
         assert str(table.get_cell("service:web", "state")) == "✗ not created"
         await pilot.press("q")
     assert app.return_value == ExitCode.OK

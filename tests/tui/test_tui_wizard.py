@@ -10,7 +10,7 @@ import jwt
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from tests.tui.helpers import FIXED_SECRETS, fixed_session
+from tests.tui.helpers import FIXED_SECRETS, files_under, fixed_session, wait_for
 from wizard.exitcodes import ExitCode
 from wizard.tui.app import LauncherApp
 from wizard.tui.screens import (DataScreen, PortsScreen, ReviewScreen, SecretsScreen, ServicesScreen,
@@ -20,21 +20,6 @@ from wizard.tui.widgets.setting_field import SettingField
 
 pytestmark = [pytest.mark.tui, pytest.mark.asyncio]
 SIZE = (80, 24)
-
-
-def files_under(root):
-    """Every file below root with its bytes (what a run wrote)."""
-    return {path.relative_to(root).as_posix(): path.read_bytes()
-            for path in sorted(root.rglob("*")) if path.is_file()}
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    """Let the app run until condition() holds (workers report through messages)."""
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "condition not reached"
-        await pilot.pause(0.05)
-        waited += 0.05
 
 
 async def go_to(pilot, app, screen_type) -> None:
