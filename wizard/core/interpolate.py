@@ -14,12 +14,14 @@ from typing import Iterable, Mapping
 from wizard.core.errors import ConfigError
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def references(text: str) -> list[tuple[int, str]]:
     """Every ``${NAME}`` in text as (line number, name), in order."""
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" counts: str.splitlines() also cuts at U+2028, VT, FF..., which would shift line numbers.
+    for number, line in enumerate(text.split("\n"), start=1):
         found.extend((number, match.group(1)) for match in REFERENCE.finditer(line))
     return found
 
@@ -33,9 +35,23 @@ def check_references(text: str, known: Iterable[str], source: str) -> None:
 
 
 def substitute(text: str, values: Mapping[str, str], source: str) -> str:
-    """Replace every ``${NAME}`` with its value; unknown names fail before anything is replaced."""
+    """Replace every ``${NAME}`` with its value; unknown names fail before anything is replaced.
+
+    A value is data, never syntax: inside a URL (after ``scheme://`` on the same line)
+    it is percent-encoded, so a password holding ``@``, ``/`` or ``?`` stays a password.
+    """
     check_references(text, values.keys(), source)
-    return REFERENCE.sub(lambda match: values[match.group(1)], text)
+
+    def value_for(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if _URL_START.search(text, line_start, match.start()):
+            from urllib.parse import quote
+
+            return quote(value, safe="")
+        return value
+
+    return REFERENCE.sub(value_for, text)
 
 
 def _suggest(name: str, known: set[str]) -> str:

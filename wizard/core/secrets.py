@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from wizard.core.graph import reachable
+from wizard.core.stack import MIN_SIGNING_LENGTH as MIN_SIGNING_SECRET_LENGTH
 from wizard.core.stack import SecretSpec, Stack
 
 # URL-safe alphabets. Tokens use base64url (what secrets.token_urlsafe produces);
@@ -29,8 +30,6 @@ BASE64_ALPHABET = string.ascii_letters + string.digits + "+/="
 # MongoDB ignores whitespace in a keyfile but accepts only base64 characters otherwise.
 KEYFILE_ALPHABET = string.ascii_letters + string.digits + "+/="
 KEYFILE_LENGTH = (6, 1024)
-# Supabase refuses shorter JWT secrets; so do we, for any secret that signs a JWT.
-MIN_SIGNING_SECRET_LENGTH = 32
 JWT_ALGORITHM = "HS256"
 DEFAULT_ISSUER = "launcher"
 
@@ -144,6 +143,11 @@ def format_problem(spec: SecretSpec, value: str, values: Mapping[str, str], *, s
     """
     if not value:
         return "has no value"
+    from wizard.core import envvalue
+
+    unwritable = envvalue.problem(value)
+    if unwritable:
+        return unwritable
     kind, length = spec.kind, spec.length
     if kind in ("token", "password"):
         alphabet = TOKEN_ALPHABET if kind == "token" else PASSWORD_ALPHABET

@@ -31,6 +31,10 @@ STEP_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 SECRET_KINDS = ("token", "hex", "base64", "password", "jwt", "mongo-keyfile")
 SETTING_KINDS = ("string", "port", "url", "bool", "int", "host")
+# Supabase refuses shorter JWT secrets; so does the manifest check, for any secret that signs a JWT.
+MIN_SIGNING_LENGTH = 32
+# Where the launcher keeps its own state (values store, backups, lock) inside the stack folder.
+STATE_DIR = ".launcher"
 NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 GROUP_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -176,6 +180,9 @@ def load_stack(path: str | os.PathLike[str]) -> Stack:
         text = manifest.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {display}: {exc.strerror}", "check the path") from exc
+    except UnicodeDecodeError as exc:
+        line = manifest.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError("not UTF-8 text", "save the manifest as UTF-8", where=f"{display}:{line}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -211,7 +218,7 @@ class _LineFinder:
 
     def __init__(self, text: str) -> None:
         self.headers: list[tuple[int, tuple[str, ...]]] = []
-        self.lines = text.splitlines()
+        self.lines = text.split("\n")  # as tomllib counts lines: not at U+2028, VT, FF...
         for number, line in enumerate(self.lines, start=1):
             match = self._HEADER.match(line)
             if match:
@@ -320,6 +327,7 @@ class _Validator:
         settings = self.settings()
         outputs = self.outputs()
         self.unique_names(groups, steps, secrets, settings)
+        self.collisions(groups, secrets, outputs)
 
         compose_env_output = self.text(("stack",), stack_table, "compose_env_output", "") or ""
         output_names = [output.name for output in outputs]
@@ -356,6 +364,8 @@ class _Validator:
             if not compose:
                 self.problem(f"group {name} has no compose file", 'add compose = ["compose/NAME.yml"]', table)
             for file in compose:
+                if not self.inside(table, "compose", file):
+                    continue
                 if not (self.root / file).is_file():
                     self.problem(f"group {name}: compose file {file} does not exist",
                                  "create it or fix the path (relative to stack.toml)", table, "compose")
@@ -364,7 +374,8 @@ class _Validator:
                 compose_files=tuple(self.root / file for file in compose),
                 after=self.names(table, raw, "after"),
                 profiles=self.names(table, raw, "profiles"),
-                requires_paths=tuple(self.root / p for p in self.names(table, raw, "requires_paths")),
+                requires_paths=tuple(self.root / p for p in self.names(table, raw, "requires_paths")
+                                     if self.inside(table, "requires_paths", p)),
                 description=self.text(table, raw, "description") or "",
             ))
         known = {group.name for group in groups}
@@ -400,6 +411,8 @@ class _Validator:
                 self.problem(f"step {name} follows unknown group {after!r}",
                              f"set after to one of: {', '.join(sorted(group_names)) or '(no groups)'}",
                              table, "after" if "after" in raw else None)
+            if isinstance(raw.get("dir"), str) and "${" not in raw["dir"]:
+                self.inside(table, "dir", raw["dir"])
             params = {key: value for key, value in raw.items() if key not in {"kind", "after", "description"}}
             steps.append(Step(name=name, kind=kind, after=after, params=MappingProxyType(params),
                               description=self.text(table, raw, "description") or ""))
@@ -408,6 +421,8 @@ class _Validator:
     def secrets(self) -> list[SecretSpec]:
         secrets = []
         declared = {name for name, _ in self.entries("secrets")}
+        kinds = {name: raw.get("kind") for name, raw in self.entries("secrets")}
+        signers = {raw.get("signed_with") for _, raw in self.entries("secrets") if raw.get("kind") == "jwt"}
         for name, raw in self.entries("secrets"):
             table = ("secrets", name)
             self.value_name(name, table)
@@ -424,7 +439,8 @@ class _Validator:
                 role=self.text(table, raw, "role") or "",
                 issuer=self.text(table, raw, "issuer") or "",
                 expires_days=self.integer(table, raw, "expires_days", 3650),
-                path=self.root / raw["path"] if isinstance(raw.get("path"), str) else None,
+                path=self.root / raw["path"] if isinstance(raw.get("path"), str)
+                and self.inside(table, "path", raw["path"]) else None,
                 description=self.text(table, raw, "description") or "",
             )
             if kind == "jwt":
@@ -432,6 +448,12 @@ class _Validator:
                     self.problem(f"secret {name} (jwt) must be signed with a declared secret",
                                  "set signed_with to the name of a [secrets.X] entry", table,
                                  "signed_with" if "signed_with" in raw else None)
+                elif kinds.get(spec.signed_with) == "jwt":
+                    self.problem(f"secret {name} (jwt) is signed with {spec.signed_with}, which is a JWT itself",
+                                 "sign it with a token or password secret (the JWT secret)", table, "signed_with")
+                if spec.expires_days <= 0:
+                    self.problem(f"secret {name} (jwt) expires_days must be at least 1, not {spec.expires_days}",
+                                 "set expires_days = 3650 (or leave it out)", table, "expires_days")
                 if not spec.role:
                     self.problem(f"secret {name} (jwt) needs a role claim", 'add role = "anon"', table)
             elif kind in SECRET_KINDS:
@@ -439,6 +461,10 @@ class _Validator:
                 if not low <= length <= high:
                     self.problem(f"secret {name} length must be between {low} and {high}, not {length}",
                                  f"set length = {max(low, 32) if kind != 'mongo-keyfile' else 756}", table,
+                                 "length" if "length" in raw else None)
+                if name in signers and length < MIN_SIGNING_LENGTH:
+                    self.problem(f"secret {name} signs JWTs: its length must be at least {MIN_SIGNING_LENGTH}, "
+                                 f"not {length}", f"set length = {MIN_SIGNING_LENGTH} or more", table,
                                  "length" if "length" in raw else None)
                 if kind == "mongo-keyfile" and spec.path is None:
                     self.problem(f"secret {name} (mongo-keyfile) needs a path for its file",
@@ -465,9 +491,11 @@ class _Validator:
                 self.problem(f"setting {name} default must be a string, number or boolean",
                              'write default = "..."', table, "default")
                 default = None
-            settings.append(SettingSpec(name=name, kind=kind, default=default,
-                                        choices=self.names(table, raw, "choices"),
-                                        description=self.text(table, raw, "description") or ""))
+            spec = SettingSpec(name=name, kind=kind, default=default, choices=self.names(table, raw, "choices"),
+                               description=self.text(table, raw, "description") or "")
+            if default is not None and kind in SETTING_KINDS:
+                self.default_fits(spec, table)
+            settings.append(spec)
         return settings
 
     def outputs(self) -> list[Output]:
@@ -482,6 +510,8 @@ class _Validator:
                 self.problem(f"output {name} needs template and path",
                              'add template = "envtemplates/x.env" and path = ".env"', table)
                 continue
+            if not self.inside(table, "template", template) or not self.inside(table, "path", path):
+                continue
             if not (self.root / template).is_file():
                 self.problem(f"output {name}: template {template} does not exist",
                              "create it or fix the path (relative to stack.toml)", table, "template")
@@ -489,10 +519,67 @@ class _Validator:
             if resolved in paths:
                 self.problem(f"outputs {paths[resolved]} and {name} both write {path}",
                              "give each output its own path", table, "path")
+            elif resolved.is_symlink():
+                self.problem(f"output {name}: {path} is a symbolic link",
+                             "replace the link with a plain file, or write the output elsewhere", table, "path")
             paths[resolved] = name
             outputs.append(Output(name=name, template=self.root / template, path=resolved,
                                   description=self.text(table, raw, "description") or ""))
         return outputs
+
+    # -- paths -------------------------------------------------------------------
+
+    def inside(self, table: tuple[str, ...], key: str, relative: str) -> bool:
+        """Whether a path named in the manifest stays inside the stack folder (reported if not).
+
+        Relative, no ``..``, and no symbolic link on the way that leads out: the
+        launcher reads and writes only what belongs to the stack.
+        """
+        path = Path(relative)
+        if path.is_absolute() or ".." in path.parts:
+            self.problem(f"{'.'.join(table)}.{key} = {relative!r} points outside the stack folder",
+                         "use a path relative to stack.toml, without '..'", table, key)
+            return False
+        try:
+            resolved = (self.root / path).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            resolved = None
+        if resolved is None or not resolved.is_relative_to(self.root.resolve()):
+            self.problem(f"{'.'.join(table)}.{key} = {relative!r} leads outside the stack folder "
+                         "through a symbolic link", "point it at a real path inside the stack folder", table, key)
+            return False
+        return True
+
+    def collisions(self, groups: list[Group], secrets: list[SecretSpec], outputs: list[Output]) -> None:
+        """A generated file may not overwrite the manifest, a template, a compose file,
+        the launcher's own state, .gitignore or another generated file."""
+        protected: dict[Path, str] = {self.manifest: "the manifest", self.root / ".gitignore": ".gitignore"}
+        for group in groups:
+            protected.update((file, f"a compose file of group {group.name}") for file in group.compose_files)
+        for output in outputs:
+            protected[output.template] = f"the template of output {output.name}"
+        written: dict[Path, str] = {}
+        targets = [(("outputs", o.name), "path", o.path, f"output {o.name}") for o in outputs]
+        targets += [(("secrets", s.name), "path", s.path, f"secret {s.name}") for s in secrets if s.path]
+        for table, key, path, owner in targets:
+            relative = path.relative_to(self.root)
+            clash = protected.get(path) or written.get(path)
+            if relative.parts[:1] == (STATE_DIR,):
+                clash = f"the launcher's own state in {STATE_DIR}/"
+            # Two outputs on one path are already reported by outputs().
+            if clash and not (owner.startswith("output ") and clash.startswith("output ")):
+                self.problem(f"{owner} would overwrite {clash} ({relative})", "give it a path of its own",
+                             table, key)
+            written.setdefault(path, owner)
+
+    def default_fits(self, spec: SettingSpec, table: tuple[str, ...]) -> None:
+        from wizard.core.settingkinds import validate_setting
+
+        try:
+            validate_setting(spec, spec.default or "")
+        except ValueError as reason:
+            self.problem(f"setting {spec.name} default {reason}", f"give a default that is a valid {spec.kind}",
+                         table, "default")
 
     # -- cross checks ------------------------------------------------------------
 

@@ -18,22 +18,17 @@ file otherwise (``NAME=value``).
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
-from urllib.parse import urlsplit
 
 from wizard.core.errors import AnswerMissing, EnvFileError, NotInitialized, UsageError
+from wizard.core.settingkinds import validate_setting
 from wizard.core.stack import SettingSpec, Stack
 
 ENV_PREFIX = "LAUNCHER_"
-TRUE_WORDS = {"true", "yes", "on", "1"}
-FALSE_WORDS = {"false", "no", "off", "0"}
-_HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)"
-                   r"(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$")
 
 
 @dataclass(frozen=True)
@@ -53,57 +48,6 @@ class Resolution:
 
     def generated(self) -> list[str]:
         return [name for name, origin in self.origins.items() if origin in ("generated", "re-signed")]
-
-
-# -- settings validation -----------------------------------------------------------
-
-
-def validate_setting(spec: SettingSpec, value: str) -> str:
-    """The value in canonical form (bools as true/false, numbers without padding).
-
-    Raises ValueError with a reason that may be shown to the user: settings are
-    not secret, so the reason can quote the value.
-    """
-    if "\n" in value or "\r" in value:
-        raise ValueError("must be one line")
-    kind = spec.kind
-    if kind == "port":
-        number = _integer(value)
-        if not 1 <= number <= 65535:
-            raise ValueError(f"{value!r} is not a port number (1-65535)")
-        value = str(number)
-    elif kind == "int":
-        value = str(_integer(value))
-    elif kind == "bool":
-        word = value.strip().lower()
-        if word not in TRUE_WORDS | FALSE_WORDS:
-            raise ValueError(f"{value!r} is not a boolean (true/false, yes/no, on/off, 1/0)")
-        value = "true" if word in TRUE_WORDS else "false"
-    elif kind == "url":
-        parts = urlsplit(value)
-        if not parts.scheme or not parts.netloc:
-            raise ValueError(f"{value!r} is not a URL like http://host:port")
-    elif kind == "host":
-        if not _is_host(value):
-            raise ValueError(f"{value!r} is not a host name or IP address")
-    if spec.choices and value not in spec.choices:
-        raise ValueError(f"{value!r} is not one of: {', '.join(spec.choices)}")
-    return value
-
-
-def _integer(value: str) -> int:
-    try:
-        return int(value.strip(), 10)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a whole number") from None
-
-
-def _is_host(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-        return True
-    except ValueError:
-        return bool(_HOST.match(value))
 
 
 # -- answers --------------------------------------------------------------------------
@@ -264,7 +208,7 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
     Raises UsageError for an answer that fails its check and AnswerMissing for a
     setting with no answer, no existing value and no default (naming every one).
     """
-    from wizard.core.secrets import format_problem, generate_secret, signers, signing_order
+    from wizard.core.secrets import format_problem, generate_secret, is_demo, signers, signing_order
 
     rotate = set(rotate)
     result = Resolution()
@@ -303,6 +247,8 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
             value, origin = generate_secret(spec, result.values), "generated"
         if origin == "answer":
             problem = format_problem(spec, value, result.values, signs_jwt=name in signing)
+            if not problem and is_demo(value):
+                problem = "is a well-known public demo value"
             if problem:
                 # The message names the secret and the rule, never the value.
                 raise UsageError(f"{answers[name].source}: {name} {problem}",

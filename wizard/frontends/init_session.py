@@ -178,7 +178,7 @@ class InitSession:
     def set_setting(self, name: str, value: str) -> str:
         """Store an answer; returns why it is invalid ("" when it is fine). Invalid answers are kept
         as typed so the user can fix them, and the step refuses to go on."""
-        from wizard.core.values import validate_setting
+        from wizard.core.settingkinds import validate_setting
 
         spec = self._setting(name)
         self.settings[name] = value
@@ -190,7 +190,7 @@ class InitSession:
 
     def setting_problems(self) -> dict[str, str]:
         """Every setting whose current answer is invalid, with the reason."""
-        from wizard.core.values import validate_setting
+        from wizard.core.settingkinds import validate_setting
 
         problems = {}
         for spec in self.stack.settings:

@@ -119,7 +119,7 @@ def ask_setting(session: InitSession, name: str, status=None) -> None:
         value = _ask(questionary.select(label, choices=choices,
                                         default=default if default in choices else choices[0]))
     else:
-        from wizard.core.values import validate_setting
+        from wizard.core.settingkinds import validate_setting
 
         def valid(text: str) -> bool | str:
             try:
