@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"launcher {__version__}")
         return ExitCode.OK
     try:
+        _install_wait_notice()
         parser = build_parser()
         args = parser.parse_args(argv)
         for flag in ("stack", "json", "plain", "non_interactive"):
@@ -96,21 +97,34 @@ def main(argv: list[str] | None = None) -> int:
         return report(error)
 
 
+def _install_wait_notice() -> None:
+    """While another launcher holds the stack's lock, say so once on stderr."""
+    from wizard.core.lock import set_wait_notice
+
+    def notice(holder) -> None:
+        from wizard.frontends.plain import lock_wait_line
+
+        print(f"launcher: {lock_wait_line(holder)}", file=sys.stderr, flush=True)
+
+    set_wait_notice(notice)
+
+
 def report(error: BaseException) -> ExitCode:
     """Print an error as `launcher: ...` lines on stderr and return its exit code."""
     from wizard.core.errors import LauncherError
+    from wizard.core.redact import scrub
     from wizard.exitcodes import exit_code_for
 
     if isinstance(error, LauncherError):
         for line in error.lines():
-            print(f"launcher: {line}", file=sys.stderr)
+            print(scrub(f"launcher: {line}"), file=sys.stderr)
     else:
         if os.environ.get("LAUNCHER_DEBUG"):
             import traceback
 
-            traceback.print_exception(error)
-        print(f"launcher: unexpected error: {type(error).__name__}: {error} — "
-              "rerun with LAUNCHER_DEBUG=1 for the traceback and report it", file=sys.stderr)
+            print(scrub("".join(traceback.format_exception(error))), file=sys.stderr, end="")
+        print(scrub(f"launcher: unexpected error: {type(error).__name__}: {error} — "
+                    "rerun with LAUNCHER_DEBUG=1 for the traceback and report it"), file=sys.stderr)
     return exit_code_for(error)
 
 

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     UNHEALTHY = 9  # a service did not become healthy
     SEED_FAILED = 10  # an init step failed
     CANCELLED = 11  # the user declined a confirmation
+    BUSY = 13  # another launcher holds the stack's lock
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
@@ -39,6 +40,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
         (errors.Unhealthy, ExitCode.UNHEALTHY),
         (errors.SeedFailed, ExitCode.SEED_FAILED),
         (errors.Cancelled, ExitCode.CANCELLED),
+        (errors.StackBusy, ExitCode.BUSY),
     ]
     for kind, code in table:
         if isinstance(error, kind):

@@ -69,7 +69,8 @@ def run_postgres(args) -> int:
     from wizard.core.events import consume
     from wizard.core.postgres import apply_seeds
 
-    dsn, directory, values = _postgres_target(args)
+    stack, dsn, directory, values = _postgres_target(args)
+
     def show(outcome) -> None:
         if args.json:
             print_json({"event": "seed-file", "path": outcome.path, "action": outcome.action,
@@ -77,7 +78,10 @@ def run_postgres(args) -> int:
         else:
             print(outcome.describe(), flush=True)
 
-    summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run), show)
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "seed postgres"):
+        summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run), show)
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary, "dry_run": args.dry_run})
     else:
@@ -90,7 +94,7 @@ def run_status(args) -> int:
     from wizard.commands.context import print_json
     from wizard.core.postgres import seed_status
 
-    dsn, directory, _values = _postgres_target(args)
+    _stack, dsn, directory, _values = _postgres_target(args)
     states = seed_status(dsn, directory)
     if args.json:
         print_json({"dir": str(directory), "files": [state.to_dict() for state in states]})
@@ -116,7 +120,7 @@ def run_capture(args) -> int:
     if args.out:
         out = Path(args.out)
     else:
-        _dsn, out, _values = _postgres_target(args, need_dsn=False)
+        _stack, _dsn, out, _values = _postgres_target(args, need_dsn=False)
     written = capture(url, out, schemas=args.schema or ("public",), overwrite=args.yes, pg_dump=args.pg_dump)
     if args.json:
         print_json({"written": [str(path) for path in written]})
@@ -127,7 +131,7 @@ def run_capture(args) -> int:
 
 
 def _postgres_target(args, need_dsn: bool = True):
-    """(dsn, seeds folder, values) from the stack's postgres-seeds step, overridden by flags."""
+    """(stack, dsn, seeds folder, values) from the stack's postgres-seeds step, overridden by flags."""
     from pathlib import Path
 
     from wizard.commands.context import load
@@ -155,7 +159,7 @@ def _postgres_target(args, need_dsn: bool = True):
             "", stack.root / substitute(str(step.params["dir"]), values, source=source))
     if getattr(args, "dir", None):
         directory = Path(args.dir)
-    return dsn, directory, values
+    return stack, dsn, directory, values
 
 
 def _values(stack, allow_defaults: bool) -> dict[str, str]:
@@ -224,7 +228,10 @@ def run_mongo(args) -> int:
         else:
             print(event.message, flush=True)
 
-    summary = consume(work, show)
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "seed mongo"):
+        summary = consume(work, show)
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary})
     else:

@@ -65,8 +65,11 @@ def run(args) -> int:
 
         return run_up(stack, profiles=args.profile, only=args.only, pull=args.pull, timeout=args.timeout,
                       allow_demo_secrets=args.allow_demo_secrets)
-    emit(args, launch.up(stack, only=args.only, profiles=args.profile, pull=args.pull, timeout=args.timeout,
-                         allow_demo_secrets=args.allow_demo_secrets))
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "up"):
+        emit(args, launch.up(stack, only=args.only, profiles=args.profile, pull=args.pull, timeout=args.timeout,
+                             allow_demo_secrets=args.allow_demo_secrets))
     return 0
 
 
@@ -78,7 +81,10 @@ def run_down(args) -> int:
     if args.volumes:
         confirm(args, f"delete every volume of stack {stack.name}, with all its data",
                 declined_hint="nothing was removed; run `launcher down` to keep the data")
-    emit(args, launch.down(stack, volumes=args.volumes))
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "down"):
+        emit(args, launch.down(stack, volumes=args.volumes))
     return 0
 
 

@@ -348,10 +348,12 @@ def plan_writes(stack: Stack, values: Mapping[str, str]) -> list[_Planned]:
                                 tuple(k for k in values if old_store is None or k not in old_store.values),
                                 tuple(k for k in values if old_store is not None
                                       and k in old_store.values and old_store.values[k] != values[k]))
+    _check_reads_back(store_text, values, display(stack, store))
     planned.append(_Planned(store, "store", store_text.encode(), SECRET_MODE, store_change))
     for output in stack.outputs:
         existing = read_env_file(output.path, display(stack, output.path))
         text, change = render_env(stack, output, values, existing)
+        _check_reads_back(text, _rendered_values(stack, output, values), display(stack, output.path))
         planned.append(_Planned(output.path, "env", text.encode(), SECRET_MODE, change))
     for spec in stack.secrets:
         if spec.kind == "mongo-keyfile" and spec.path is not None and spec.name in values:
@@ -359,14 +361,56 @@ def plan_writes(stack: Stack, values: Mapping[str, str]) -> list[_Planned]:
             planned.append(_Planned(spec.path, "keyfile", (values[spec.name] + "\n").encode(), KEYFILE_MODE,
                                     change))
     gitignore = stack.root / ".gitignore"
-    current = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    _check_writable(stack, gitignore)
+    # surrogateescape: a .gitignore in another encoding comes back byte for byte.
+    current = gitignore.read_bytes().decode("utf-8", "surrogateescape") if gitignore.exists() else ""
     mode = gitignore.stat().st_mode & 0o777 if gitignore.exists() else 0o644
-    planned.append(_Planned(gitignore, "gitignore", _gitignore_text(stack, current).encode(), mode,
-                            OutputChange(".gitignore", "gitignore", "")))
+    planned.append(_Planned(gitignore, "gitignore", _gitignore_text(stack, current).encode("utf-8", "surrogateescape"),
+                            mode, OutputChange(".gitignore", "gitignore", "")))
     for item in planned:
+        _check_writable(stack, item.path)
         item.old = item.path.read_bytes() if item.path.exists() else None
         item.change = _with_action(item)
     return planned
+
+
+def _rendered_values(stack: Stack, output: Output, values: Mapping[str, str]) -> dict[str, str]:
+    """What each templated key of an output must read back as."""
+    source = display(stack, output.template)
+    return {line.key: substitute(line.expression, values, source)
+            for line in _read_template(stack, output) if line.key and references(line.expression)}
+
+
+def _check_reads_back(text: str, expected: Mapping[str, str], shown: str) -> None:
+    """Parse rendered text the way a consumer would (python-dotenv defaults) before it replaces a file.
+
+    A mismatch is a bug in quoting, never the user's doing; it must not reach the disk.
+    """
+    from dotenv import dotenv_values
+
+    read = dotenv_values(stream=io.StringIO(text))
+    for key, value in expected.items():
+        if read.get(key) != value:
+            raise ConfigError(f"{key} would not read back as written in {shown}",
+                              "nothing was written; report this with the value's shape (not the value)",
+                              where=shown)
+
+
+def _check_writable(stack: Stack, path: Path) -> None:
+    """A file we are about to write must be a plain file (or absent) in a folder we may write."""
+    shown = display(stack, path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ConfigError(f"{shown} is not a plain file", "move it out of the way; nothing was written",
+                          where=shown)
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{display(stack, folder)} is not a folder, so {shown} cannot be written",
+                          "move it out of the way; nothing was written", where=display(stack, folder))
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK)):
+        raise ConfigError(f"cannot write {shown}: permission denied",
+                          "fix the permissions of the file and its folder; nothing was written", where=shown)
 
 
 def _with_action(item: _Planned) -> OutputChange:
@@ -387,16 +431,22 @@ def write_outputs(stack: Stack, values: Mapping[str, str], *, dry_run: bool = Fa
     """Write the value store, every env file, keyfiles and .gitignore from ``values``.
 
     Everything is rendered and checked first (unknown template names, malformed
-    existing files), so an error writes nothing. With dry_run nothing is written
-    and the result says what would change. The store is written first: if a later
-    write fails, the next run renders the same values again.
+    existing files, folders in the way), so an error writes nothing. With dry_run
+    nothing is written and the result says what would change. The store is written
+    first: if a later write fails, the next run renders the same values again.
+    Writers hold the stack's lock (see wizard.core.lock); this takes it too.
     """
-    planned = plan_writes(stack, values)
-    if dry_run:
-        return [item.change for item in planned]
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "init"):
+        planned = plan_writes(stack, values)
+        if dry_run:
+            return [item.change for item in planned]
+        return _write_planned(stack, planned, now)
+
+
+def _write_planned(stack: Stack, planned: list[_Planned], now: datetime | None) -> list[OutputChange]:
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
-    state_dir = stack.root / STATE_DIR
-    state_dir.mkdir(mode=0o700, exist_ok=True)
     results = []
     for item in planned:
         change = item.change
@@ -415,6 +465,8 @@ def write_outputs(stack: Stack, values: Mapping[str, str], *, dry_run: bool = Fa
 
 
 def _backup(stack: Stack, path: Path, data: bytes, stamp: str) -> Path:
+    from wizard.core.files import make_private_dir
+
     relative = Path(display(stack, path))
     if relative.is_absolute() or relative.parts[0] == STATE_DIR:
         relative = Path(path.name)
@@ -423,20 +475,33 @@ def _backup(stack: Stack, path: Path, data: bytes, stamp: str) -> Path:
     while target.exists():
         target = target.with_name(f"{relative.name}.{stamp}-{counter}")
         counter += 1
-    _mkdir_private(target.parent)
+    make_private_dir(target.parent, stack.root)
     atomic_write(target, data, SECRET_MODE)
     return target
 
 
-def _mkdir_private(folder: Path) -> None:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-
-
 def _remove_stale_temps(path: Path) -> None:
-    """Temp files left by a crash between write and rename hold secrets: remove them."""
-    if path.parent.is_dir():
-        for stale in path.parent.glob(f".{path.name}.*{TEMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
+    """Temp files left by a killed run between write and rename hold secrets: remove them.
+
+    A temp file carries its writer's pid; one whose writer still lives is not ours to touch.
+    """
+    if not path.parent.is_dir():
+        return
+    for stale in path.parent.glob(f".{path.name}.*{TEMP_SUFFIX}"):
+        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def atomic_write(path: Path, data: bytes, mode: int) -> None:
@@ -447,8 +512,11 @@ def atomic_write(path: Path, data: bytes, mode: int) -> None:
     """
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    from wizard.core.files import make_private_dir
+
+    make_private_dir(path.parent)
+    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.",
+                                                suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(descriptor, "wb") as temp:
             temp.write(data)

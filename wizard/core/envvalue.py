@@ -28,6 +28,10 @@ _UNSAFE_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 
 def problem(value: str) -> str:
     """Why ``value`` cannot be written to an env file ("" when it can). Never quotes the value."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from argv or the environment (surrogateescape)
+        return "is not valid UTF-8 text"
     unsafe = _UNSAFE_CHARACTERS.search(value)
     if unsafe:
         return f"holds the control character U+{ord(unsafe.group()):04X}, which env files cannot carry"

@@ -78,5 +78,9 @@ class SeedFailed(LauncherError):
     """An init step (SQL seed, Mongo replica set or data) failed."""
 
 
+class StackBusy(LauncherError):
+    """Another launcher process holds the stack's lock and did not let go in time."""
+
+
 class Cancelled(LauncherError):
     """The user said no to a confirmation, or pressed Escape in the wizard."""

@@ -109,6 +109,7 @@ class _Script:
     seed: SeedFile
     display: str  # path shown in errors (relative to the working directory when possible)
     items: tuple[Statement, ...]
+    originals: tuple[str, ...]  # each statement as written, with ${NAME} unbound: what errors quote
 
 
 # ---------------------------------------------------------------- public API
@@ -240,7 +241,7 @@ def _prepare(seed: SeedFile, values: Mapping[str, str]) -> _Script:
         raise SeedFailed(error.message, "fix the file; nothing was applied", where=f"{display}:{error.line}") from None
     # COPY data is data: a ${...} in it is kept as written, as psql would.
     check_references(_mask_copy_data(text, items), values.keys(), source=display)
-    statements = []
+    statements, originals = [], []
     for item in items:
         if isinstance(item, MetaCommand):
             refusal = meta_command_refusal(item)
@@ -253,9 +254,23 @@ def _prepare(seed: SeedFile, values: Mapping[str, str]) -> _Script:
                              "transaction", "remove it; nothing was applied", where=f"{display}:{item.line}")
         if control == "skip":
             continue
-        sql = substitute(item.sql, values, source=display) if "${" in item.sql else item.sql
-        statements.append(Statement(sql, item.line, item.copy_data, item.data_line))
-    return _Script(seed, display, tuple(statements))
+        statements.append(Statement(_bound(item, values, display), item.line, item.copy_data, item.data_line))
+        originals.append(item.sql)
+    return _Script(seed, display, tuple(statements), tuple(originals))
+
+
+def _bound(statement: Statement, values: Mapping[str, str], display: str) -> str:
+    """The statement with its ``${NAME}`` references bound as literals (see wizard.core.sqlbind)."""
+    from wizard.core.sqlbind import MisplacedReference, bind_references
+
+    try:
+        return bind_references(statement.sql, values, standard_strings=statement.standard_strings)
+    except MisplacedReference as misplaced:
+        line = statement.line + statement.sql[: misplaced.offset].count("\n")
+        raise SeedFailed(str(misplaced), "nothing was applied", where=f"{display}:{line}") from None
+    except ValueError as reason:
+        raise SeedFailed(f"a value bound in this statement {reason}", "change that value; nothing was applied",
+                         where=f"{display}:{statement.line}") from None
 
 
 def _transaction_control(statement: Statement) -> str:
@@ -336,6 +351,9 @@ class _ManySeedProblems(SeedFailed):
 def _connect(dsn: str):
     import psycopg
 
+    from wizard.core.redact import remember_connection
+
+    remember_connection(dsn)
     try:
         # Seed files are UTF-8 text; on a SQL_ASCII database psycopg would hand back bytes.
         return psycopg.connect(dsn, autocommit=True, client_encoding="utf8")
@@ -391,7 +409,7 @@ def _apply_file(connection, script: _Script) -> float:
 
     started = time.monotonic()
     with connection.transaction(), connection.cursor() as cursor:
-        for statement in script.items:
+        for statement, original in zip(script.items, script.originals):
             try:
                 if statement.copy_data is not None:
                     with cursor.copy(statement.sql) as copy:
@@ -399,7 +417,7 @@ def _apply_file(connection, script: _Script) -> float:
                 else:
                     cursor.execute(statement.sql, prepare=False)
             except psycopg.Error as error:
-                raise _statement_failed(script, statement, error) from None
+                raise _statement_failed(script, statement, original, error) from None
         # A seed may have changed role or search_path for its session; the record is ours.
         cursor.execute("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE", prepare=False)
         cursor.execute(_RECORD, (script.seed.path, script.seed.sha256))
@@ -409,7 +427,7 @@ def _apply_file(connection, script: _Script) -> float:
     return time.monotonic() - started
 
 
-def _statement_failed(script: _Script, statement: Statement, error) -> SeedStatementFailed:
+def _statement_failed(script: _Script, statement: Statement, original: str, error) -> SeedStatementFailed:
     diag = getattr(error, "diag", None)
     message = (diag.message_primary if diag is not None and diag.message_primary else str(error)).strip()
     if diag is not None and diag.message_detail:
@@ -423,7 +441,7 @@ def _statement_failed(script: _Script, statement: Statement, error) -> SeedState
         line = statement.data_line + int(copy_line.group(1)) - 1
     return SeedStatementFailed(message, "fix it and run the seeds again: nothing of this file was applied, "
                                "no later file ran", where=f"{script.display}:{line}",
-                               statement=_quote(statement.sql))
+                               statement=_quote(original))
 
 
 def _quote(sql: str) -> str:

@@ -40,6 +40,8 @@ class Statement:
     # COPY ... FROM stdin: the data lines that followed, without the closing \. line.
     copy_data: str | None = None
     data_line: int = 0  # the file line of the first data line
+    # Whether '...' strings were standard (backslash literal) where this statement stands.
+    standard_strings: bool = True
 
     @property
     def first_words(self) -> tuple[str, ...]:
@@ -148,12 +150,12 @@ class _Scanner:
             if match is None:
                 # psql sends what is left at the end of the file even without a semicolon.
                 sql = text[start:].rstrip()
-                return end, (Statement(sql, line) if sql else None)
+                return end, (Statement(sql, line, standard_strings=self.standard_strings) if sql else None)
             token, at = match.group(), match.start()
             pos = match.end()
             if token == ";":
                 if paren_depth == 0 and begin_depth == 0:
-                    return pos, Statement(text[start:pos], line)
+                    return pos, Statement(text[start:pos], line, standard_strings=self.standard_strings)
             elif token == "--":
                 newline = text.find("\n", pos)
                 pos = end if newline < 0 else newline + 1

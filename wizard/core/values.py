@@ -83,6 +83,9 @@ def answers_from_file(stack: Stack, path: str | os.PathLike[str]) -> dict[str, A
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read answers file {shown}: {exc.strerror}", "check the --answers path") from exc
+    except UnicodeDecodeError as exc:
+        line = file.read_bytes()[: exc.start].count(b"\n") + 1
+        raise UsageError("answers file is not UTF-8 text", "save it as UTF-8", where=f"{shown}:{line}") from None
     if file.suffix == ".toml":
         raw = _toml_answers(text, shown)
     else:
@@ -155,7 +158,17 @@ def stored_values(stack: Stack) -> dict[str, str] | None:
     from wizard.core.envfiles import display, read_env_file, store_path
 
     store = read_env_file(store_path(stack), display(stack, store_path(stack)))
-    return None if store is None else dict(store.values)
+    if store is None:
+        return None
+    _remember_secrets(stack, store.values)
+    return dict(store.values)
+
+
+def _remember_secrets(stack: Stack, values: Mapping[str, str]) -> None:
+    """Whatever secret this process holds is masked in every error it may print."""
+    from wizard.core import redact
+
+    redact.remember(values[spec.name] for spec in stack.secrets if spec.name in values)
 
 
 def existing_values(stack: Stack) -> dict[str, str]:
@@ -211,6 +224,7 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
     from wizard.core.secrets import format_problem, generate_secret, is_demo, signers, signing_order
 
     rotate = set(rotate)
+    _remember_secrets(stack, {name: answer.value for name, answer in answers.items()})
     result = Resolution()
     missing = []
     for spec in stack.settings:
@@ -255,6 +269,7 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
                                  f"give a valid value, or leave {name} out to generate one")
         result.values[name] = value
         result.origins[name] = origin
+    _remember_secrets(stack, result.values)
     return result
 
 
@@ -304,12 +319,16 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
     nothing is written at all and the result says what would change.
     """
     from wizard.core.envfiles import write_outputs
+    from wizard.core.lock import stack_lock
     from wizard.core.secrets import rotation_set
 
     answers = {name: answer if isinstance(answer, Answer) else Answer(answer, f"answer {name}")
                for name, answer in answers.items()}
     for name in answers:
         _known(stack, name, f"answer {name}")
-    resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
-    changes = write_outputs(stack, resolution.values, dry_run=dry_run)
+    rotate = tuple(rotate)
+    # Read and write under one lock: a concurrent init must not write back what a rotation replaced.
+    with stack_lock(stack.root, "secrets rotate" if rotate else "init"):
+        resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
+        changes = write_outputs(stack, resolution.values, dry_run=dry_run)
     return InitResult(tuple(changes), dict(resolution.origins), dry_run)

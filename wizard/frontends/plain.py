@@ -26,6 +26,12 @@ def render_plan(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def lock_wait_line(holder) -> str:
+    """Said once while waiting for another launcher to let go of the stack's lock."""
+    who = holder.describe() if holder is not None else "another launcher"
+    return f"waiting for {who}, which is working on this stack…"
+
+
 # --------------------------------------------------------------------------- events of up/restart/down
 
 

@@ -1,0 +1,64 @@
+"""Secrets never reach error text: every known secret value is masked before a line is shown.
+
+Server messages, quoted statements, library exceptions and tracebacks can all
+carry a value the launcher handed over (a password inside a failing statement, a
+DSN echoed by a driver). Rather than trust every producer, the one place that
+prints errors (``cli.report``) passes its text through ``scrub``: secret values
+the process has loaded, and the password part of any URL or ``password=``
+conninfo, become ``********``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Iterable
+from urllib.parse import quote
+
+MASK = "********"
+# Shorter values would mask ordinary words; the manifest's secrets are 8+ characters.
+_MIN_LENGTH = 6
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@\s]*@")
+_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+_known: set[str] = set()
+_guard = threading.Lock()
+
+
+def remember(values: Iterable[str]) -> None:
+    """Values to mask from now on, in the forms they travel in (as is, and percent-encoded)."""
+    with _guard:
+        for value in values:
+            if value and len(value) >= _MIN_LENGTH:
+                _known.add(value)
+                _known.add(quote(value, safe=""))
+
+
+def remember_connection(dsn: str) -> None:
+    """The password of a connection string (URL or conninfo), as written and decoded.
+
+    Drivers quote a malformed DSN back in their errors ("invalid percent-encoded
+    token: ..."), so its password is masked even where no URL shape surrounds it.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    found = []
+    try:
+        password = urlsplit(dsn).password if "://" in dsn else None
+    except ValueError:
+        password = None
+    if password:
+        found += [password, unquote(password)]
+    found += [match.group(1).strip("'") for match in re.finditer(r"\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", dsn)]
+    remember(found)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every remembered secret and every URL or conninfo password masked."""
+    with _guard:
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, MASK)
+    text = _URL_PASSWORD.sub(lambda match: f"{match.group('head')}:{MASK}@", text)
+    return _CONNINFO_PASSWORD.sub(lambda match: f"{match.group('head')}{MASK}", text)
