@@ -434,15 +434,13 @@ def write_outputs(stack: Stack, values: Mapping[str, str], *, dry_run: bool = Fa
     existing files, folders in the way), so an error writes nothing. With dry_run
     nothing is written and the result says what would change. The store is written
     first: if a later write fails, the next run renders the same values again.
-    Writers hold the stack's lock (see wizard.core.lock); this takes it too.
+    The caller holds the stack's lock from reading the values to writing them
+    (``values.initialize`` does; see wizard.core.lock).
     """
-    from wizard.core.lock import stack_lock
-
-    with stack_lock(stack.root, "init"):
-        planned = plan_writes(stack, values)
-        if dry_run:
-            return [item.change for item in planned]
-        return _write_planned(stack, planned, now)
+    planned = plan_writes(stack, values)
+    if dry_run:
+        return [item.change for item in planned]
+    return _write_planned(stack, planned, now)
 
 
 def _write_planned(stack: Stack, planned: list[_Planned], now: datetime | None) -> list[OutputChange]:

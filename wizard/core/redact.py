@@ -18,7 +18,8 @@ from urllib.parse import quote
 MASK = "********"
 # Shorter values would mask ordinary words; the manifest's secrets are 8+ characters.
 _MIN_LENGTH = 6
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@\s]*@")
+# A password already masked (all asterisks) is left as its producer wrote it.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):(?!\*+@)[^@\s]*@")
 _CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 _known: set[str] = set()

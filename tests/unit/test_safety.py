@@ -1,0 +1,311 @@
+"""Safety rules of issue 10 that need no engine: paths, bad input as one line, the lock, folder modes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import launcher_command
+from wizard.core.errors import ManifestInvalid, StackBusy
+from wizard.core.lock import read_holder, stack_lock
+from wizard.core.sqlbind import MisplacedReference, bind_references
+from wizard.core.stack import load_stack
+
+BASE = """
+[stack]
+name = "safe"
+
+[groups.app]
+compose = ["compose/app.yml"]
+
+[secrets.JWT_SECRET]
+kind = "token"
+length = 40
+
+[secrets.ANON_KEY]
+kind = "jwt"
+signed_with = "JWT_SECRET"
+role = "anon"
+
+[settings.APP_PORT]
+kind = "port"
+default = "8080"
+
+[outputs.stack]
+template = "envtemplates/stack.env"
+path = ".env"
+"""
+
+
+def make_stack(folder: Path, extra: str = "", base: str = BASE) -> Path:
+    (folder / "compose").mkdir(parents=True, exist_ok=True)
+    (folder / "compose" / "app.yml").write_text("services: {}\n")
+    (folder / "envtemplates").mkdir(exist_ok=True)
+    (folder / "envtemplates" / "stack.env").write_text("JWT_SECRET=${JWT_SECRET}\nANON_KEY=${ANON_KEY}\n"
+                                                       "APP_PORT=${APP_PORT}\n")
+    manifest = folder / "stack.toml"
+    manifest.write_text(textwrap.dedent(base).lstrip() + textwrap.dedent(extra))
+    return manifest
+
+
+def problems(manifest: Path) -> list[str]:
+    with pytest.raises(ManifestInvalid) as caught:
+        load_stack(manifest)
+    return caught.value.lines()
+
+
+def launcher(folder: Path, *args: str, env: dict[str, str] | None = None, umask: int | None = None,
+             argv_bytes: list[bytes] | None = None) -> subprocess.CompletedProcess[bytes]:
+    command = [os.fsencode(part) for part in launcher_command()] + [os.fsencode(arg) for arg in args]
+    command += argv_bytes or []
+    return subprocess.run(command, cwd=folder, env={**os.environ, "NO_COLOR": "1", **(env or {})},
+                          capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
+                          preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
+
+
+# ---------------------------------------------------------------- paths stay inside the stack folder
+
+
+@pytest.mark.parametrize("path", ["../../outside.env", "/tmp/x.env", "env/../../x.env"])
+def test_an_output_outside_the_stack_folder_is_a_config_error_at_its_line(tmp_path, path):
+    manifest = make_stack(tmp_path, f'\n[outputs.other]\ntemplate = "envtemplates/stack.env"\npath = "{path}"\n')
+    lines = problems(manifest)
+    assert any("stack.toml:26: outputs.other.path" in line and "outside the stack folder" in line
+               for line in lines), lines
+
+
+@pytest.mark.parametrize("key, extra", [
+    ("template", '\n[outputs.other]\ntemplate = "../outside.env"\npath = "other.env"\n'),
+    ("compose", '\n[groups.more]\ncompose = ["/etc/hostname"]\n'),
+    ("path", '\n[secrets.MONGO_KEYFILE]\nkind = "mongo-keyfile"\nlength = 756\npath = "../keyfile"\n'),
+])
+def test_every_path_the_manifest_names_must_stay_inside(tmp_path, key, extra):
+    lines = problems(make_stack(tmp_path, extra))
+    assert any(f".{key} = " in line and "outside the stack folder" in line for line in lines), lines
+
+
+def test_a_symlink_leading_out_of_the_stack_folder_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    (stack / "env").symlink_to(outside)
+    lines = problems(make_stack(stack, '\n[outputs.other]\ntemplate = "envtemplates/stack.env"\npath = "env/x.env"\n'))
+    assert any("through a symbolic link" in line for line in lines), lines
+
+
+def test_a_symlinked_output_is_refused_and_its_target_is_untouched(tmp_path):
+    target = tmp_path / "target.env"
+    target.write_text("JWT_SECRET=someone-elses-secret-0123456789abcdef\n")
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    manifest = make_stack(stack)
+    (stack / ".env").symlink_to(stack / "other.env")
+    (stack / "other.env").write_text("X=1\n")
+    lines = problems(manifest)
+    assert any("is a symbolic link" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("path, clash", [("stack.toml", "the manifest"), (".launcher/values.env", "own state"),
+                                         (".gitignore", ".gitignore"), ("envtemplates/stack.env", "template"),
+                                         ("compose/app.yml", "compose file"), (".env", "both write .env")])
+def test_an_output_may_not_overwrite_what_the_stack_is_made_of(tmp_path, path, clash):
+    manifest = make_stack(tmp_path, f'\n[outputs.other]\ntemplate = "envtemplates/stack.env"\npath = "{path}"\n')
+    before = {file: file.read_bytes() for file in tmp_path.rglob("*") if file.is_file()}
+    lines = problems(manifest)
+    assert any(clash in line for line in lines), lines
+    assert {file: file.read_bytes() for file in tmp_path.rglob("*") if file.is_file()} == before
+
+
+# ---------------------------------------------------------------- the manifest agrees with secrets check
+
+
+@pytest.mark.parametrize("extra, words", [
+    ('\n[secrets.SELF]\nkind = "jwt"\nsigned_with = "SELF"\nrole = "x"\n', "which is a JWT itself"),
+    ('\n[secrets.TWICE]\nkind = "jwt"\nsigned_with = "ANON_KEY"\nrole = "x"\n', "which is a JWT itself"),
+    ('\n[secrets.SHORT]\nkind = "token"\nlength = 16\n[secrets.K]\nkind = "jwt"\nsigned_with = "SHORT"\n'
+     'role = "x"\n', "signs JWTs: its length must be at least 32"),
+    ('\n[secrets.OLD]\nkind = "jwt"\nsigned_with = "JWT_SECRET"\nrole = "x"\nexpires_days = 0\n',
+     "expires_days must be at least 1"),
+    ('\n[settings.BAD_PORT]\nkind = "port"\ndefault = 70000\n', "BAD_PORT default '70000' is not a port"),
+])
+def test_what_init_could_not_write_validly_is_a_manifest_problem(tmp_path, extra, words):
+    lines = problems(make_stack(tmp_path, extra))
+    assert any(words in line for line in lines), lines
+
+
+# ---------------------------------------------------------------- bad input is one line, nothing written
+
+
+def test_a_non_utf8_manifest_is_one_line_with_its_line_number(tmp_path):
+    manifest = make_stack(tmp_path)
+    manifest.write_bytes(manifest.read_bytes().replace(b'name = "safe"', b'name = "safe"\n# caf\xe9'))
+    done = launcher(tmp_path, "plan")
+    assert done.returncode == 3
+    assert done.stderr.decode() == "launcher: stack.toml:3: not UTF-8 text — save the manifest as UTF-8\n"
+
+
+def test_a_non_utf8_template_is_a_config_error(tmp_path):
+    make_stack(tmp_path)
+    (tmp_path / "envtemplates" / "stack.env").write_bytes(b"# caf\xe9\nJWT_SECRET=${JWT_SECRET}\n")
+    done = launcher(tmp_path, "init", "--non-interactive")
+    assert done.returncode == 3 and b"not UTF-8" in done.stderr and done.stderr.count(b"\n") == 1
+    assert not (tmp_path / ".env").exists() and not (tmp_path / ".launcher" / "values.env").exists()
+
+
+def test_non_utf8_set_environment_and_answers_are_usage_errors(tmp_path):
+    make_stack(tmp_path, '\n[settings.SMTP_PASS]\ndefault = "x"\n')
+    by_flag = launcher(tmp_path, "init", "--non-interactive", argv_bytes=[b"--set", b"SMTP_PASS=caf\xe9"])
+    by_env = subprocess.run([*launcher_command(), "init", "--non-interactive"], cwd=tmp_path, capture_output=True,
+                            env={**{k.encode(): v.encode() for k, v in os.environ.items()},
+                                 b"LAUNCHER_SMTP_PASS": b"caf\xe9"}, timeout=120)
+    (tmp_path / "answers.env").write_bytes(b"SMTP_PASS=caf\xe9\n")
+    by_file = launcher(tmp_path, "init", "--non-interactive", "--answers", "answers.env")
+    for done in (by_flag, by_env, by_file):
+        assert done.returncode == 2, done.stderr
+        assert b"UTF-8" in done.stderr and done.stderr.count(b"\n") == 1
+    assert not (tmp_path / ".env").exists()
+
+
+@pytest.mark.parametrize("in_the_way, code, words", [
+    (".gitignore", 3, ".gitignore is not a plain file"),
+    ("secrets/mongo-keyfile", 3, "secrets/mongo-keyfile is not a plain file"),
+    (".env", 4, "cannot read .env: [Errno 21] Is a directory"),  # an env file to adopt values from
+])
+def test_a_folder_where_a_file_should_be_is_one_line_and_nothing_is_written(tmp_path, in_the_way, code, words):
+    make_stack(tmp_path, '\n[secrets.MONGO_KEYFILE]\nkind = "mongo-keyfile"\nlength = 756\n'
+                         'path = "secrets/mongo-keyfile"\n')
+    (tmp_path / in_the_way).mkdir(parents=True)
+    done = launcher(tmp_path, "init", "--non-interactive")
+    assert done.returncode == code, done.stderr
+    assert words.encode() in done.stderr and done.stderr.count(b"\n") == 1
+    assert not (tmp_path / ".launcher" / "values.env").exists()
+
+
+def test_a_demo_secret_given_with_set_is_refused_without_echoing_it(tmp_path):
+    make_stack(tmp_path)
+    demo = "your-super-secret-jwt-token-with-at-least-32-characters-long"
+    done = launcher(tmp_path, "init", "--non-interactive", "--set", f"JWT_SECRET={demo}")
+    assert done.returncode == 2 and b"well-known public demo value" in done.stderr
+    assert demo.encode() not in done.stderr
+    assert not (tmp_path / ".env").exists()
+
+
+def test_a_template_comment_with_unicode_line_breaks_does_not_lock_anyone_out(tmp_path):
+    make_stack(tmp_path)
+    template = tmp_path / "envtemplates" / "stack.env"
+    template.write_text("# odd \u2028 \x0b \x0c \x1c \x85 breaks\n" + template.read_text())
+    assert launcher(tmp_path, "init", "--non-interactive").returncode == 0
+    for command in (["init", "--non-interactive"], ["secrets", "check"], ["plan"]):
+        done = launcher(tmp_path, *command)
+        assert done.returncode == 0, (command, done.stderr)
+
+
+def test_folders_created_for_outputs_and_secrets_are_private_whatever_the_umask(tmp_path):
+    manifest = make_stack(tmp_path, '\n[secrets.MONGO_KEYFILE]\nkind = "mongo-keyfile"\nlength = 756\n'
+                                    'path = "secrets/deep/mongo-keyfile"\n')
+    manifest.write_text(manifest.read_text().replace('path = ".env"', 'path = "env/app/stack.env"'))
+    done = launcher(tmp_path, "init", "--non-interactive", umask=0)
+    assert done.returncode == 0, done.stderr
+    for folder in ("env", "env/app", "secrets", "secrets/deep", ".launcher"):
+        assert (tmp_path / folder).stat().st_mode & 0o777 == 0o700, folder
+
+
+# ---------------------------------------------------------------- one writer at a time
+
+
+def test_a_second_writer_waits_then_gets_the_lock(tmp_path):
+    entered = threading.Event()
+
+    def hold() -> None:
+        with stack_lock(tmp_path, "init"):
+            entered.set()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold)
+    # A second process, not a thread: the lock is re-entrant within one process.
+    holder.start()
+    entered.wait(5)
+    script = ("import sys, time; from pathlib import Path; from wizard.core.lock import stack_lock\n"
+              "start = time.monotonic()\n"
+              "with stack_lock(Path(sys.argv[1]), 'secrets rotate', wait=10):\n"
+              "    print(round(time.monotonic() - start, 1))\n")
+    waited = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=30)
+    holder.join()
+    assert waited.returncode == 0, waited.stderr
+    assert float(waited.stdout) >= 0.2
+
+
+def test_a_busy_stack_names_who_holds_it_and_exits_13(tmp_path):
+    make_stack(tmp_path)
+    with stack_lock(tmp_path, "up"):
+        holder = read_holder(tmp_path / ".launcher" / "lock")
+        assert holder is not None and holder.pid == os.getpid() and holder.action == "up"
+        done = launcher(tmp_path, "init", "--non-interactive", env={"LAUNCHER_LOCK_WAIT": "0.3"})
+    assert done.returncode == 13
+    lines = done.stderr.decode().splitlines()
+    assert lines[0] == f"launcher: waiting for `launcher up` (pid {os.getpid()}, since {holder.since}), " \
+                       "which is working on this stack…"
+    assert lines[1].startswith("launcher: another launcher is working on this stack: `launcher up`")
+    assert not (tmp_path / ".env").exists()
+    # Released: the next writer goes straight in.
+    assert launcher(tmp_path, "init", "--non-interactive").returncode == 0
+
+
+def test_the_lock_is_reentrant_within_a_process_and_released_after(tmp_path):
+    with stack_lock(tmp_path, "up"):
+        with stack_lock(tmp_path, "init"):
+            pass
+        assert read_holder(tmp_path / ".launcher" / "lock").action == "up"
+    assert read_holder(tmp_path / ".launcher" / "lock") is None
+    with stack_lock(tmp_path, "init", wait=0):
+        pass
+
+
+def test_a_killed_writers_temp_file_is_cleaned_and_a_live_ones_is_kept(tmp_path):
+    make_stack(tmp_path)
+    assert launcher(tmp_path, "init", "--non-interactive").returncode == 0
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = tmp_path / f"..env.{sleeper.pid}.abc.launcher-tmp"
+        dead = tmp_path / "..env.999999999.abc.launcher-tmp"
+        for temp in (live, dead):
+            temp.write_text("SECRET=1\n")
+        (tmp_path / "envtemplates" / "stack.env").write_text("# changed\n" + (
+            tmp_path / "envtemplates" / "stack.env").read_text())
+        assert launcher(tmp_path, "init", "--non-interactive").returncode == 0
+        assert live.exists() and not dead.exists()
+    finally:
+        sleeper.kill()
+
+
+# ---------------------------------------------------------------- SQL binding
+
+
+def test_a_value_in_a_literal_is_escaped_whatever_it_holds():
+    values = {"URL": "x'); DROP TABLE t; --", "B": "a\\'b"}
+    assert bind_references("SELECT '${URL}/hook';", values) == "SELECT 'x''); DROP TABLE t; --/hook';"
+    assert bind_references("SELECT E'${B}\\n';", values) == "SELECT E'a\\\\''b\\n';"
+    # With standard_conforming_strings off, a plain literal treats backslash as an escape too.
+    assert bind_references("SELECT '${B}';", values, standard_strings=False) == "SELECT 'a\\\\''b';"
+    # Comments keep what they say; nothing is bound there.
+    assert bind_references("-- ${URL}\nSELECT 1 /* ${URL} */;", values) == "-- ${URL}\nSELECT 1 /* ${URL} */;"
+
+
+@pytest.mark.parametrize("sql, context", [
+    ("SELECT ${URL};", "outside a string literal"),
+    ('SELECT 1 AS "${URL}";', "inside a quoted identifier"),
+    ("CREATE FUNCTION f() RETURNS text AS $$ SELECT '${URL}' $$ LANGUAGE sql;", "dollar-quoted body"),
+    ("SELECT 'a' || ${URL};", "outside a string literal"),
+])
+def test_a_reference_anywhere_else_is_refused(sql, context):
+    with pytest.raises(MisplacedReference) as caught:
+        bind_references(sql, {"URL": "v"})
+    assert context in str(caught.value) and sql[caught.value.offset:].startswith("${URL}")
