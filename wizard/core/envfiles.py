@@ -382,13 +382,16 @@ def _rendered_values(stack: Stack, output: Output, values: Mapping[str, str]) ->
 
 
 def _check_reads_back(text: str, expected: Mapping[str, str], shown: str) -> None:
-    """Parse rendered text the way a consumer would (python-dotenv defaults) before it replaces a file.
+    """Parse rendered text the way a consumer would before it replaces a file.
 
     A mismatch is a bug in quoting, never the user's doing; it must not reach the disk.
+    python-dotenv's default interpolation only rewrites ``${...}``, which envvalue refuses
+    in every value, so parsing without it reads the same and skips copying os.environ
+    once per key.
     """
     from dotenv import dotenv_values
 
-    read = dotenv_values(stream=io.StringIO(text))
+    read = dotenv_values(stream=io.StringIO(text), interpolate=False)
     for key, value in expected.items():
         if read.get(key) != value:
             raise ConfigError(f"{key} would not read back as written in {shown}",

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from wizard.core.errors import StackBusy
+from wizard.core.errors import ConfigError, StackBusy
 from wizard.core.stack import STATE_DIR
 
 LOCK_NAME = "lock"
@@ -84,9 +84,13 @@ def stack_lock(root: Path, action: str, *, wait: float | None = None) -> Iterato
         finally:
             _release(path)
         return
-    make_private_dir(path.parent, root)
-    # Kept open while held; 0600 like everything else under .launcher/.
-    handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
+    try:
+        make_private_dir(path.parent, root)
+        # Kept open while held; 0600 like everything else under .launcher/.
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot open the stack's lock {STATE_DIR}/{LOCK_NAME}: {error.strerror}",
+                          f"{STATE_DIR} must be a folder the launcher may write") from None
     try:
         _acquire(handle, path, wait_seconds() if wait is None else wait)
     except BaseException:

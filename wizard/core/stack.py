@@ -571,6 +571,12 @@ class _Validator:
                 self.problem(f"{owner} would overwrite {clash} ({relative})", "give it a path of its own",
                              table, key)
             written.setdefault(path, owner)
+        for table, key, path, owner in targets:
+            inner = next((other for other_path, other in written.items() if other_path.is_relative_to(path)
+                          and other_path != path), None)
+            if inner:
+                self.problem(f"{owner} writes {path.relative_to(self.root)}, the folder {inner} is written into",
+                             "give it a path of its own", table, key)
 
     def default_fits(self, spec: SettingSpec, table: tuple[str, ...]) -> None:
         from wizard.core.settingkinds import validate_setting
