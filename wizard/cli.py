@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
+from typing import Sequence
 
 from wizard import __version__
 from wizard.exitcodes import ExitCode
@@ -32,8 +33,28 @@ def command_modules():
     return sorted(modules, key=lambda module: (getattr(module, "ORDER", 100), module.__name__))
 
 
-def build_parser():
-    """The full argument parser, one sub-command per ``wizard.commands`` module."""
+def hide_values(message: str, argv: Sequence[str] = ()) -> str:
+    """``message`` with the value of every NAME=VALUE or --flag=value token replaced by ``=…``.
+
+    argparse quotes the arguments it did not understand, and a mistyped
+    ``--sett JWT_SECRET=...`` would put the secret on the terminal. Tokens of
+    ``argv`` go first, whole, so a value holding spaces is hidden entirely.
+    """
+    import re
+
+    for token in sorted(argv, key=len, reverse=True):
+        name, equals, value = token.partition("=")
+        if equals and value:
+            # Whole, and as argparse quotes a value alone ("ignored explicit argument 'x'").
+            message = message.replace(token, f"{name}=…").replace(repr(value), "'…'")
+    return re.sub(r"([\w.-]+)=(?!…)[^\s'\",]+", r"\1=…", message)
+
+
+def build_parser(argv: Sequence[str] = ()):
+    """The full argument parser, one sub-command per ``wizard.commands`` module.
+
+    ``argv`` is only used to keep the values it holds out of error messages.
+    """
     import argparse
 
     class Parser(argparse.ArgumentParser):
@@ -41,7 +62,7 @@ def build_parser():
         def error(self, message: str) -> None:  # type: ignore[override]
             from wizard.core.errors import UsageError
 
-            raise UsageError(message, f"see `{self.prog} --help`")
+            raise UsageError(hide_values(message, argv), f"see `{self.prog} --help`")
 
     common = Parser(add_help=False)
     # SUPPRESS keeps a flag given before the command from being reset by the sub-parser.
@@ -76,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.OK
     try:
         _install_wait_notice()
-        parser = build_parser()
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         for flag in ("stack", "json", "plain", "non_interactive"):
             if not hasattr(args, flag):

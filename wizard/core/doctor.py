@@ -11,7 +11,7 @@ import os
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from wizard.core.engine import ContainerState, Engine, PublishedPort
 from wizard.core.errors import ConfigError, LauncherError
@@ -140,6 +140,44 @@ def _busy_hint(item: WantedPort, holder: str, instead: int | None) -> str:
     return f"{stop}, or publish it on port {instead} instead"
 
 
+def shared_ports(stack: Stack, values: Mapping[str, str] | None) -> dict[int, list[str]]:
+    """Ports that two or more of the stack's own port settings chose, each with those settings.
+
+    Each such port is free as far as the machine can tell, yet compose fails
+    the second time it publishes it: only the settings side by side show it.
+    """
+    owners: dict[int, list[str]] = {}
+    for port, name in _port_values(stack, values):
+        owners.setdefault(port, []).append(name)
+    return {port: names for port, names in owners.items() if len(names) > 1}
+
+
+def shared_port_checks(stack: Stack, values: Mapping[str, str] | None) -> list[Check]:
+    """One blocker per port that two of the stack's settings chose, naming a free port for one of them."""
+    shared = shared_ports(stack, values)
+    taken = [port for port, _ in _port_values(stack, values)]
+    checks = []
+    for port, names in sorted(shared.items()):
+        instead = free_port_near(port, taken)
+        if instead:
+            taken.append(instead)  # two shared ports never get the same suggestion
+        both = "both" if len(names) == 2 else "all"
+        named = ", ".join(names[:-1]) + f" and {names[-1]}"
+        checks.append(Check(f"port {port}", "fail", f"settings {named} {both} use port {port}",
+                            f"give {names[-1]} another port: launcher init --set {names[-1]}={instead or 'OTHERPORT'}"))
+    return checks
+
+
+def _port_values(stack: Stack, values: Mapping[str, str] | None) -> list[tuple[int, str]]:
+    """(port, setting) for every port setting whose value (or default) is a number."""
+    pairs = []
+    for setting in stack.settings:
+        raw = str((values or {}).get(setting.name, setting.default) or "").strip()
+        if setting.kind == "port" and raw.isdigit():
+            pairs.append((int(raw), setting.name))
+    return pairs
+
+
 def wanted_ports(stack: Stack, engine: Engine | None, values: dict[str, str] | None,
                  services: Iterable[str] | None = None) -> list[WantedPort]:
     """The host ports the stack publishes on 127.0.0.1.
@@ -193,10 +231,14 @@ def run_doctor(stack: Stack, engine: Engine) -> list[Check]:
     except ConfigError as error:
         checks.append(Check("compose files", "fail", error.message, error.hint))
         wanted = wanted_ports(stack, None, values)
+    shared = shared_port_checks(stack, values)
+    checks.extend(shared)
     project = engine.containers()
     busy = [w for w in wanted if not port_free(w.port)]
     everyone = engine.all_containers() if busy else []
-    checks.extend(check_ports(wanted, project, everyone))
+    # A port two settings share is reported once, as that blocker.
+    checks.extend(check for check in check_ports(wanted, project, everyone)
+                  if check.name not in {blocker.name for blocker in shared})
     return checks
 
 

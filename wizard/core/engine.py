@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from wizard.core.dockerapi import LightClient
-from wizard.core.errors import ConfigError, DockerUnavailable, PreflightFailed, UsageError
+from wizard.core.errors import ConfigError, ContainerGone, DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.stack import Stack
 
 if TYPE_CHECKING:
@@ -595,9 +595,20 @@ class Engine:
         return [container_from_summary(summary) for summary in summaries]
 
     def restart_counts(self, container_ids: Sequence[str]) -> dict[str, int]:
-        """Docker's RestartCount per container: one inspect each, so only when asked for."""
-        return {cid: int(self._call(self.client.api.inspect_container, cid).get("RestartCount") or 0)
-                for cid in container_ids}
+        """Docker's RestartCount per container: one inspect each, so only when asked for.
+
+        A container removed since it was listed (a `down` running meanwhile) is left out.
+        """
+        import docker.errors
+
+        counts = {}
+        for cid in container_ids:
+            try:
+                details = self._call(self.client.api.inspect_container, cid)
+            except docker.errors.NotFound:
+                continue
+            counts[cid] = int(details.get("RestartCount") or 0)
+        return counts
 
     def failure_details(self, container_id: str, tail: int = 40) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The last health probe outputs and the last ``tail`` log lines of a container."""
@@ -639,13 +650,23 @@ class Engine:
 
     def logs(self, container_id: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
         """A container's log output as it arrives (stdout and stderr, as Docker stores them)."""
-        stream = self._call(self.client.api.logs, container_id, stream=True, follow=follow, tail=tail)
+        import docker.errors
+
+        try:
+            stream = self._call(self.client.api.logs, container_id, stream=True, follow=follow, tail=tail)
+        except docker.errors.NotFound:
+            raise container_gone(container_id) from None
         yield from stream
 
     def has_program(self, container_id: str, program: str) -> bool:
         """Whether a running container has ``program`` on its PATH (to choose bash or sh)."""
-        result = self._call(self.client.containers.get, container_id).exec_run(
-            ["sh", "-c", f"command -v {program}"], stdout=True, stderr=False)
+        import docker.errors
+
+        try:
+            result = self._call(self.client.containers.get, container_id).exec_run(
+                ["sh", "-c", f"command -v {program}"], stdout=True, stderr=False)
+        except docker.errors.NotFound:
+            raise container_gone(container_id) from None
         return result.exit_code == 0
 
     def exec_interactive(self, service: str, command: Sequence[str]) -> int:
@@ -659,9 +680,13 @@ class Engine:
 def engine_unreachable(exc: BaseException) -> DockerUnavailable:
     """One line for "cannot talk to the engine", with the address and the reason."""
     host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-    text = str(exc)
+    text = f"{type(exc).__name__}: {exc}"
     reason = "no answer"
-    for needle, words in (("FileNotFoundError", "no socket there"), ("No such file", "no socket there"),
+    not_docker = "something answers there, but not as a Docker engine"
+    # BadStatusLine: not HTTP at all; NotDocker and a JSON decode error: HTTP, but not the Docker API.
+    for needle, words in (("BadStatusLine", not_docker), ("NotDocker", not_docker),
+                          ("JSONDecodeError", not_docker), ("Expecting value", not_docker),
+                          ("FileNotFoundError", "no socket there"), ("No such file", "no socket there"),
                           ("ConnectionRefused", "connection refused"), ("Connection refused", "connection refused"),
                           ("PermissionError", "permission denied"), ("Permission denied", "permission denied"),
                           ("timed out", "timed out"), ("Read timed out", "timed out")):
@@ -669,8 +694,16 @@ def engine_unreachable(exc: BaseException) -> DockerUnavailable:
             reason = words
             break
     hint = ("add yourself to the docker group (then log in again)" if reason == "permission denied"
+            else "point DOCKER_HOST at a Docker engine, or unset it for the local one" if reason == not_docker
             else "start Docker (e.g. `sudo systemctl start docker`) or fix DOCKER_HOST")
     return DockerUnavailable(f"Docker engine not reachable at {host} ({reason})", hint)
+
+
+def container_gone(container: str) -> ContainerGone:
+    """A container id or name from an earlier list that the engine no longer knows."""
+    shown = container[:12] if re.fullmatch(r"[0-9a-f]{64}", container) else container
+    return ContainerGone(f"container {shown} was removed since it was listed",
+                         "run the command again; `launcher status` shows what runs now")
 
 
 def compose_failed(command: str, output: str) -> ConfigError:

@@ -31,6 +31,10 @@ class UsageError(LauncherError):
     """The command line itself is wrong (bad flag value, unknown name)."""
 
 
+class ContainerGone(UsageError):
+    """A container listed a moment ago has been removed since (a `down` elsewhere, another terminal)."""
+
+
 class ConfigError(LauncherError):
     """stack.toml, a template or a compose file is wrong: fix the file, not the machine."""
 

@@ -76,7 +76,7 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
     can be checked without them); env files, secrets and ports are each reported
     in full before the error is raised.
     """
-    from wizard.core.doctor import check_ports, port_free, wanted_ports
+    from wizard.core.doctor import check_ports, port_free, shared_port_checks, wanted_ports
 
     engine.ping()
     yield PreflightCheck(check="engine", status="ok", detail="Docker engine answers")
@@ -103,6 +103,11 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
                                  "for demo values on a throwaway machine")
     yield PreflightCheck(check="secrets", status="ok", detail=f"{len(stack.secrets)} checked")
 
+    shared = shared_port_checks(stack, values)
+    for check in shared:
+        yield PreflightCheck(check=check.name, status=check.status, detail=check.detail, hint=check.hint)
+    if shared:
+        raise PreflightFailed(shared[0].detail, shared[0].hint)
     services = [spec.name for spec in engine.model().in_groups([group.name for group in plan.groups])]
     wanted = wanted_ports(stack, engine, values, services)
     project = engine.containers()

@@ -52,6 +52,9 @@ def snapshot(stack: Stack, engine: Engine | None = None, *, restarts: bool = Fal
     model = engine.model()
     containers = engine.containers()
     counts = engine.restart_counts([c.id for c in containers]) if restarts else {}
+    if len(counts) < len(containers) and restarts:
+        # Some were removed between the list and their inspect (a `down` running): list again.
+        containers = engine.containers()
     by_service: dict[str, list[ContainerState]] = {}
     for container in sorted(containers, key=lambda c: c.name):
         by_service.setdefault(container.service, []).append(container)

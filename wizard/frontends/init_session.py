@@ -215,25 +215,23 @@ class InitSession:
         ``containers`` returns (this project's containers, every container); by default they come
         from the Docker engine, and when it does not answer a busy port is named by process only.
         """
-        from wizard.core.doctor import WantedPort, check_ports, free_port_near, port_holder
+        from wizard.core.doctor import WantedPort, check_ports, free_port_near, port_holder, shared_ports
 
         statuses: dict[str, PortStatus] = {}
         wanted: list[WantedPort] = []
-        owners: dict[int, list[str]] = {}
+        owners = shared_ports(self.stack, self.settings)
         for spec in self.port_settings():
             value = self.settings.get(spec.name, "")
             if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
                 statuses[spec.name] = PortStatus(spec.name, None, "invalid", f"{value!r} is not a port number")
                 continue
-            port = int(value)
-            owners.setdefault(port, []).append(spec.name)
-            wanted.append(WantedPort(port, spec.name, spec.name))
+            wanted.append(WantedPort(int(value), spec.name, spec.name))
         project, everyone = (containers or self._containers)()
         checks = {check.name: check for check in check_ports(wanted, project, everyone)}
         taken = [item.port for item in wanted]
         for item in wanted:
             check = checks[f"port {item.port}"]
-            others = [name for name in owners[item.port] if name != item.setting]
+            others = [name for name in owners.get(item.port, ()) if name != item.setting]
             if others:
                 statuses[item.setting] = PortStatus(item.setting, item.port, "duplicate",
                                                     f"also chosen for {', '.join(others)}",

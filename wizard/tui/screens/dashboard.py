@@ -31,10 +31,11 @@ COLUMNS = (("Group", "group"), ("Service", "service"), ("State", "state"), ("Hea
 
 
 class RowsRead(Message):
-    def __init__(self, rows: list, logs: list[str] | None) -> None:
+    def __init__(self, rows: list, logs: list[str] | None, stale: bool = False) -> None:
         super().__init__()
         self.rows = rows
         self.logs = logs
+        self.stale = stale  # a container in these rows was removed meanwhile: read again at once
 
 
 class RefreshFailed(Message):
@@ -146,16 +147,21 @@ class DashboardScreen(LauncherScreen):
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def read_rows(self) -> None:
         """One snapshot (and the open log pane's tail), off the UI thread."""
-        from wizard.core.errors import LauncherError
+        from wizard.core.errors import ContainerGone, LauncherError
 
         try:
             rows = self.control.snapshot(restarts=self.refreshes % RESTARTS_EVERY == 0)
             container = self.selected_container() if self.logs_open else ""
-            logs = self.control.log_tail(container) if container else None
+            stale = False
+            try:
+                logs = self.control.log_tail(container) if container else None
+            except ContainerGone:
+                # Removed since the list (a `down` running): these rows are already stale.
+                logs, stale = None, True
         except LauncherError as error:
             self.post_message(RefreshFailed(error))
             return
-        self.post_message(RowsRead(rows, logs))
+        self.post_message(RowsRead(rows, logs, stale))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
@@ -183,6 +189,8 @@ class DashboardScreen(LauncherScreen):
             pane = self.query_one("#log-pane", Log)
             pane.clear()
             pane.write_lines(message.logs)
+        if message.stale:
+            self.refresh_now()  # runs right after this refresh ends
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         self.problem = message.error.one_line()
@@ -283,7 +291,15 @@ class DashboardScreen(LauncherScreen):
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def find_shell(self, service: str, container: str) -> None:
-        self.post_message(ShellReady(service, self.control.shell_for(container)))
+        from wizard.core.errors import ContainerGone
+
+        try:
+            shell = self.control.shell_for(container)
+        except ContainerGone:
+            # The row was stale; the refresh that follows every action shows what is there now.
+            self.post_message(ActionDone(f"{service} has no running container any more"))
+            return
+        self.post_message(ShellReady(service, shell))
 
     def on_shell_ready(self, message: ShellReady) -> None:
         try:
