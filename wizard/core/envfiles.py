@@ -17,6 +17,7 @@ leaves either the old file or the new one, never half of each.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -133,6 +134,15 @@ def read_env_file(path: Path, shown: str) -> EnvFile | None:
 
 def parse_env_text(text: str, shown: str) -> EnvFile:
     """Parse dotenv text (see read_env_file)."""
+    parsed = _parse_env(text, shown)
+    return EnvFile(dict(parsed.values), dict(parsed.lines), dict(parsed.comments_before))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_env(text: str, shown: str) -> EnvFile:
+    """The parse itself, keyed on the exact text (never stale): one init reads each file
+    up to three times, and python-dotenv's parser is the slowest part of an init.
+    """
     from dotenv.parser import parse_stream
 
     values: dict[str, str] = {}
@@ -189,6 +199,15 @@ def _read_template(stack: Stack, output: Output) -> list[_TemplateLine]:
         raise ConfigError(f"template {shown} is not UTF-8 text (byte {exc.start})", "save it as UTF-8",
                           where=shown) from None
     check_references(text, stack.value_names, shown)
+    return list(_parse_template(text, shown))
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_template(text: str, shown: str) -> tuple[_TemplateLine, ...]:
+    """A template's lines; keyed on its exact text, so a cached parse is never stale.
+
+    One init reads each template three times (adopting, rendering, checking the result).
+    """
     from dotenv.parser import parse_stream
 
     lines: list[_TemplateLine] = []
@@ -205,7 +224,7 @@ def _read_template(stack: Stack, output: Output) -> list[_TemplateLine]:
         # Blank lines before a binding belong to the layout, keep them.
         lines.extend(_TemplateLine("") for _ in range(_leading_newlines(original)))
         lines.append(_TemplateLine("", binding.key, binding.value or ""))
-    return lines
+    return tuple(lines)
 
 
 def direct_mappings(stack: Stack, output: Output) -> dict[str, str]:
@@ -385,13 +404,10 @@ def _check_reads_back(text: str, expected: Mapping[str, str], shown: str) -> Non
     """Parse rendered text the way a consumer would before it replaces a file.
 
     A mismatch is a bug in quoting, never the user's doing; it must not reach the disk.
-    python-dotenv's default interpolation only rewrites ``${...}``, which envvalue refuses
-    in every value, so parsing without it reads the same and skips copying os.environ
-    once per key.
+    python-dotenv's parser reads it (as ``dotenv_values`` does); its default interpolation
+    only rewrites ``${...}``, which envvalue refuses in every value, so it reads the same.
     """
-    from dotenv import dotenv_values
-
-    read = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    read = parse_env_text(text, shown).values
     for key, value in expected.items():
         if read.get(key) != value:
             raise ConfigError(f"{key} would not read back as written in {shown}",
