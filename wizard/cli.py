@@ -132,10 +132,15 @@ def _install_wait_notice() -> None:
 
 def report(error: BaseException) -> ExitCode:
     """Print an error as `launcher: ...` lines on stderr and return its exit code."""
-    from wizard.core.errors import LauncherError
+    from wizard.core.errors import ConfigError, LauncherError
     from wizard.core.redact import scrub
     from wizard.exitcodes import exit_code_for
 
+    if isinstance(error, OSError) and error.filename:
+        # A file system refusal nobody foresaw (full disk, a path in the way): still the
+        # user's machine to fix, so one line naming the path rather than a crash.
+        error = ConfigError(f"cannot use {error.filename}: {error.strerror}",
+                            "check that path, its permissions and the free space, then run the command again")
     if isinstance(error, LauncherError):
         for line in error.lines():
             print(scrub(f"launcher: {line}"), file=sys.stderr)
