@@ -68,7 +68,9 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None, program: list
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file under root with its content; the empty lock file (.launcher/lock) is not content."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.relative_to(root) != Path(".launcher/lock")}
 
 
 def mode(path: Path) -> int:
@@ -196,7 +198,13 @@ def test_bad_inputs_give_one_line_distinct_codes_and_write_nothing(root):
 
 
 def test_demo_secrets_fail_the_check_until_rotated(root):
-    result = run(root, "init", env={"LAUNCHER_JWT_SECRET": DEMO_JWT_SECRET})
+    # Given as an answer, a demo secret is refused at once (init never writes what check rejects)...
+    refused_answer = run(root, "init", env={"LAUNCHER_JWT_SECRET": DEMO_JWT_SECRET})
+    assert refused_answer.returncode == ExitCode.USAGE
+    assert "well-known public demo value" in refused_answer.stderr and DEMO_JWT_SECRET not in refused_answer.stderr
+    # ...but a hand-made .env holding one is adopted, so the check and rotation must handle it.
+    (root / ".env").write_text(f"JWT_SECRET={DEMO_JWT_SECRET}\n")
+    result = run(root, "init")
     assert result.returncode == 0, result.stderr
     check = run(root, "secrets", "check", "--json")
     assert check.returncode == ExitCode.SECRETS
