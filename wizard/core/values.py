@@ -17,6 +17,7 @@ file otherwise (``NAME=value``).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -328,7 +329,8 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
         _known(stack, name, f"answer {name}")
     rotate = tuple(rotate)
     # Read and write under one lock: a concurrent init must not write back what a rotation replaced.
-    with stack_lock(stack.root, "secrets rotate" if rotate else "init"):
+    # A dry run (the wizard's preview) writes nothing, not even the lock file.
+    with contextlib.nullcontext() if dry_run else stack_lock(stack.root, "secrets rotate" if rotate else "init"):
         resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
         changes = write_outputs(stack, resolution.values, dry_run=dry_run)
     return InitResult(tuple(changes), dict(resolution.origins), dry_run)
