@@ -35,17 +35,28 @@ Sleep = Callable[[float], None]
 
 def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
        pull: str = "missing", timeout: float | None = None, allow_demo_secrets: bool = False,
-       poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+       offline: bool = False, poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
        sleep: Sleep = time.sleep) -> Iterator[Event]:
     """Bring the stack up in dependency order; yields events, ends with Finished(ok=True).
 
     ``timeout`` overrides each service's wait (otherwise from its healthcheck).
+    ``offline``: ``pull="never"`` and no registry is ever asked (builds use what is here).
     """
     began = clock()
     check_profiles(stack, profiles)
     engine = engine or Engine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
+    # Images last among the checks; then pulls and builds, still before anything starts.
+    from wizard.core import images
+
+    pull = "never" if offline else pull
+    image_plan = yield from images.check_images(engine, [group.name for group in plan.groups], pull=pull,
+                                                offline=offline)
+    if image_plan.to_pull:
+        yield from images.pull(engine.image_store, image_plan.to_pull)
+    # What had to be pulled is here now: compose is never left to pull on its own (and print raw lines).
+    pull = "never" if pull == "never" else "missing"
 
     for skipped in plan.skipped:
         yield GroupSkipped(group=skipped.group, reason=skipped.reason)
