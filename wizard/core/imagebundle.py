@@ -181,6 +181,7 @@ def load(store: ImageStore, source: Path, *, clock=time.monotonic) -> Iterator[E
     if "error" in outcome or errors:
         reason = str(outcome.get("error") or errors[0]).strip().splitlines()[-1]
         raise BundleInvalid(f"the engine refused {source}: {reason}", "copy the archive again, or save it anew")
+    yield _progress("load", source.name, member.size, member.size)
     found = store.find(references)
     wrong = [item["image"] for item in manifest["images"]
              if found[item["image"]] is None or found[item["image"]].id != item["id"]]

@@ -55,6 +55,10 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                                                 offline=offline)
     if image_plan.to_pull:
         yield from images.pull(engine.image_store, image_plan.to_pull)
+    if image_plan.to_build:
+        from wizard.core.imagebuild import build
+
+        yield from build(engine, image_plan.to_build)
     # What had to be pulled is here now: compose is never left to pull on its own (and print raw lines).
     pull = "never" if pull == "never" else "missing"
 
