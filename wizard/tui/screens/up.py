@@ -221,6 +221,7 @@ class UpScreen(LauncherScreen):
         self.log_line(f"✗ {event.step}: {event.reason}")
 
     # -- image pulls and builds: one row per image, one bar for the batch ----------------------
+    # Image rows show no time: the pulls run together, the bar and its label carry the progress.
 
     def _on_ImagesStarted(self, event: ev.ImagesStarted) -> None:
         self.query_one("#images").add_class("active")
@@ -231,7 +232,7 @@ class UpScreen(LauncherScreen):
             key = f"image:{image}"
             if key not in self.rows:
                 self.rows[key] = Row(IMAGES_GROUP, image, order=(-1, 1, len(self.rows)))
-            self.rows[key].state, self.rows[key].started = "waiting", self.clock()
+            self.rows[key].state = "waiting"
 
     def _on_ImageProgress(self, event: ev.ImageProgress) -> None:
         from wizard.frontends.images import size_text
@@ -250,12 +251,10 @@ class UpScreen(LauncherScreen):
 
         row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
         row.state = IMAGE_DONE.get(event.action, "✓ done") + (f" {size_text(event.size)}" if event.size else "")
-        row.elapsed = event.elapsed
 
     def _on_ImageFailed(self, event: ev.ImageFailed) -> None:
         row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
         row.state = "✗ failed"
-        row.elapsed = self.clock() - row.started if row.started else None
         self.log_line(f"✗ {event.image}: {event.reason}")
 
     def _on_Finished(self, event: ev.Finished) -> None:
