@@ -238,3 +238,22 @@ def test_listing_table_says_what_is_missing_and_how_to_get_it():
     assert lines[1].split()[:5] == ["a/here:1", "here", "registry", "yes", "2.5"]
     assert lines[-1] == "stack demo: 1 of 3 image(s) here (`launcher images pull` gets 1; `launcher up` builds 1)"
 
+
+
+def test_terminal_bars_show_each_image_and_the_batch():
+    from rich.console import Console
+
+    from wizard.frontends.images import ProgressBars
+
+    output = io.StringIO()
+    bars = ProgressBars(Console(file=output, force_terminal=True, width=110, color_system=None))
+    bars.handle(ImagesStarted("pull", ("a/one:1", "a/two:1")))
+    bars.handle(ImageProgress("pull", "a/one:1", 5_000_000, 10_000_000, 5_000_000, 20_000_000, 25))
+    bars.handle(ImageProgress("pull", "a/two:1", 10_000_000, 10_000_000, 15_000_000, 20_000_000, 75))
+    bars.handle(ImageDone("pull", "a/two:1", 10_000_000, 1.0))
+    bars.handle(ImageFailed("pull", "a/one:1", "registry x cannot be reached (connection refused)"))
+    bars.close()
+    text = output.getvalue()
+    assert "pulling 2 image(s)" in text and "75%" in text and "15.0 MB of 20.0 MB" in text
+    assert "✓ a/two:1" in text and "✗ a/one:1: registry x cannot be reached (connection refused)" in text
+    assert "━" in text

@@ -24,6 +24,7 @@ def register(subparsers, common) -> None:
     actions.add_parser("pull", parents=[common, profile], help="pull every missing image, with progress")
     save = actions.add_parser("save", parents=[common, profile], help="write every image into one archive")
     save.add_argument("file", metavar="FILE", help="the archive to write (replaced only once complete)")
+    save.add_argument("--yes", action="store_true", help="replace FILE without asking when it exists")
     load = actions.add_parser("load", parents=[common, profile], help="verify an archive, then load its images")
     load.add_argument("file", metavar="FILE", help="an archive written by `launcher images save`")
     parser.set_defaults(handler=run)
@@ -68,8 +69,13 @@ def run(args) -> int:
             events = iter([Note(message=f"every image {stack.name} pulls is already here")])
         emit(args, events)
         return 0
+    from pathlib import Path
+
+    from wizard.commands.context import confirm
     from wizard.core.imagebundle import save
 
+    if Path(args.file).is_file():
+        confirm(args, f"replace the existing file {args.file}", declined_hint="nothing was written; pick another FILE")
     emit(args, save(engine.image_store, needed, args.file, stack=stack.name))
     return 0
 
@@ -86,8 +92,19 @@ def show(args, stack: str, needed) -> int:
 
 
 def emit(args, events) -> None:
-    """Progress as JSON lines with --json, else plain lines (a line every 10%)."""
-    from wizard.commands.context import print_json
+    """Progress as JSON lines with --json, bars in a terminal, else plain lines (a line every 10%)."""
+    from wizard.commands.context import print_json, use_tui
+
+    if use_tui(args):
+        from wizard.frontends.images import ProgressBars
+
+        bars = ProgressBars()
+        try:
+            for event in events:
+                bars.handle(event)
+        finally:
+            bars.close()
+        return
     from wizard.frontends.images import ProgressLines
 
     printer = ProgressLines()

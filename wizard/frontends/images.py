@@ -75,3 +75,68 @@ class ProgressLines:
         from wizard.frontends.plain import render_event
 
         return render_event(event)
+
+
+class ProgressBars:
+    """Image progress in a terminal: a rich bar per image and one for the whole batch.
+
+    Other events print as plain lines above the bars. ``close`` stops the live display.
+    """
+
+    def __init__(self, console=None) -> None:
+        from rich.console import Console
+
+        self.console = console or Console()
+        self._progress = None
+        self._tasks: dict[str, int] = {}
+        self._overall = None
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, ImagesStarted):
+            self._start(event)
+        elif isinstance(event, ImageProgress) and self._progress is not None:
+            task = self._tasks.get(event.image)
+            if task is not None and event.total:
+                amount = (f"step {event.current}/{event.total}" if event.action == "build"
+                          else f"{size_text(event.current)} of {size_text(event.total)}")
+                self._progress.update(task, completed=event.current, total=event.total, amount=amount)
+            self._progress.update(self._overall, completed=event.percent,
+                                  amount=f"{size_text(event.overall_current)} of {size_text(event.overall_total)}"
+                                  if event.action != "build" else "")
+        elif isinstance(event, (ImageDone, ImageFailed)) and self._progress is not None:
+            task = self._tasks.get(event.image)
+            done = isinstance(event, ImageDone)
+            word = f"✓ {event.image}" if done else f"✗ {event.image}: {event.reason}"
+            if task is not None:
+                total = self._progress.tasks[task].total or 1
+                self._progress.update(task, description=word, **({"completed": total} if done else {}))
+            else:
+                self._progress.console.print(f"  {DONE.get(event.action, event.action)} {event.image}"
+                                             if done else word, markup=False, highlight=False)
+            if done and len(self._tasks) <= 1:
+                self._progress.update(self._overall, completed=100)
+        else:
+            from wizard.frontends.plain import render_event
+
+            target = self._progress.console if self._progress is not None else self.console
+            for line in render_event(event):
+                target.print(line, markup=False, highlight=False)
+
+    def _start(self, event: ImagesStarted) -> None:
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+        self.close()
+        self._progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                                  TaskProgressColumn(), TextColumn("{task.fields[amount]}", markup=False),
+                                  console=self.console, transient=False)
+        self._progress.start()
+        self._overall = self._progress.add_task(f"{DOING.get(event.action, event.action)} "
+                                                f"{len(event.images)} image(s)", total=100, amount="")
+        # One image saved or loaded as a whole (an archive) needs no second bar.
+        images = event.images if event.action in ("pull", "build") else ()
+        self._tasks = {image: self._progress.add_task(f"  {image}", total=None, amount="") for image in images}
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
