@@ -44,7 +44,7 @@ def run(args) -> int:
     from wizard.commands.context import load
     from wizard.core.engine import Engine
     from wizard.core.images import needed_images
-    from wizard.core.plan import check_profiles
+    from wizard.core.plan import build_plan, check_profiles
 
     stack = load(args)
     check_profiles(stack, args.profile)
@@ -56,7 +56,8 @@ def run(args) -> int:
 
         emit(args, load_bundle(engine.image_store, args.file))
         return 0
-    needed = needed_images(engine)
+    # The groups `up` would start: a group skipped for a missing folder needs no image.
+    needed = needed_images(engine, [group.name for group in build_plan(stack, profiles=args.profile).groups])
     if action is None:
         return show(args, stack.name, needed)
     if action == "pull":
