@@ -63,11 +63,19 @@ class ImageStore:
 
     def save(self, references: Sequence[str], chunk_size: int = 1 << 20) -> Iterator[bytes]:
         """One `docker save` archive of every reference (layers shared between them stored once)."""
+        import docker.errors
+
+        from wizard.core.errors import ImagesUnavailable
+
         api = self._client().api
         # The SDK's get_image takes one name; the endpoint takes several, which is what lets
         # shared layers be written once, so the request is made through the SDK's own session.
         response = api._get(api._url("/images/get"), params={"names": list(references)}, stream=True)
-        api._raise_for_status(response)
+        try:
+            api._raise_for_status(response)
+        except docker.errors.APIError as error:
+            raise ImagesUnavailable(f"the engine could not export the images: {error.explanation or error}",
+                                    "check `launcher images` and try again") from None
         return response.iter_content(chunk_size)
 
     def load(self, archive: Any) -> list[Mapping[str, Any]]:

@@ -65,7 +65,7 @@ class ProgressLines:
                 return []
             self._next = (event.percent // STEP + 1) * STEP
             of = f" ({size_text(event.overall_current)} of {size_text(event.overall_total)})" \
-                if event.action != "build" else f" (step {event.current} of {event.total})"
+                if event.action != "build" else f" (step {event.overall_current} of {event.overall_total})"
             return [f"  {event.action}: {event.percent}%{of}"]
         if isinstance(event, ImageDone):
             size = f" ({size_text(event.size)}, {event.elapsed:.1f}s)" if event.size else f" ({event.elapsed:.1f}s)"
