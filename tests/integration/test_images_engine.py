@@ -168,3 +168,45 @@ def test_pull_from_an_unreachable_registry_is_one_line_and_starts_nothing(image_
     events = json_lines(result.stdout)
     assert events[0] == {"event": "images-started", "action": "pull", "images": [unreachable], "total": 0}
     assert events[-1]["event"] == "image-failed" and events[-1]["image"] == unreachable
+
+
+def test_pulls_show_real_progress_in_plain_and_json(image_stack, docker_client, compose_project, images):
+    """A real pull by the engine, from a registry on 127.0.0.1 that this test serves (nothing leaves the machine)."""
+    from tests.integration.loopback_registry import LoopbackRegistry
+
+    root, names, launcher = image_stack
+    with LoopbackRegistry() as registry:
+        repository = f"launcher-imgtest-{uuid.uuid4().hex[:12]}/job"
+        downloaded = registry.add(repository, "1", (600_000, 400_000), base=(docker_client, images["busybox"]))
+        pulled = f"{registry.host}/{repository}:1"
+        job = root / "compose" / "job.yml"
+        job.write_text(job.read_text().replace(names["busybox"], pulled))
+        try:
+            assert listing(launcher)[pulled]["present"] is False
+
+            # Plain: a line to start, percentage lines, a line per image done.
+            result = launcher("images", "pull")
+            assert result.returncode == 0, result.stderr
+            lines = result.stdout.splitlines()
+            assert lines[0] == f"pulling 1 image(s): {pulled}"
+            percents = [int(line.split(":")[1].split("%")[0]) for line in lines if line.startswith("  pull: ")]
+            assert percents and percents == sorted(percents) and percents[-1] == 100
+            assert lines[-1].startswith(f"  pulled {pulled} (") and listing(launcher)[pulled]["present"]
+
+            # JSON, inside `up`: progress events with the bytes of every layer, all before anything starts.
+            remove_image(docker_client, pulled)
+            result = launcher("up", "--json")
+            assert result.returncode == 0, result.stderr
+            events = json_lines(result.stdout)
+            pulls = [e for e in events if e["event"].startswith("image") and e["action"] == "pull"]
+            assert pulls[0] == {"event": "images-started", "action": "pull", "images": [pulled], "total": 0}
+            progress = [e for e in pulls if e["event"] == "image-progress"]
+            assert progress[-1]["overall_current"] == progress[-1]["overall_total"] == downloaded
+            assert progress[-1]["percent"] == 100 and len(progress) >= 3
+            assert pulls[-1] == {**pulls[-1], "event": "image-done", "image": pulled, "size": downloaded}
+            first_start = next(i for i, e in enumerate(events) if e["event"] == "group-starting")
+            assert events.index(pulls[-1]) < first_start
+            assert project_containers(docker_client, compose_project)["job"].attrs["State"]["ExitCode"] == 0
+        finally:
+            launcher("down")
+            remove_image(docker_client, pulled)

@@ -197,7 +197,7 @@ def pull(store: ImageStore, references: Sequence[str], *, workers: int = PULL_WO
     began = {reference: clock() for reference in references}
     failures: dict[str, str] = {}
     remaining = set(references)
-    last_percent, last_time = -1, 0.0
+    last_percent, last_time, last_current = -1, 0.0, -1
     try:
         while remaining:
             reference, message = messages.get()
@@ -217,8 +217,8 @@ def pull(store: ImageStore, references: Sequence[str], *, workers: int = PULL_WO
             total = sum(t.total for t in tallies.values())
             percent = min(100, current * 100 // total) if total else 0
             now = clock()
-            if percent != last_percent or now - last_time >= PROGRESS_EVERY:
-                last_percent, last_time = percent, now
+            if percent != last_percent or (now - last_time >= PROGRESS_EVERY and current != last_current):
+                last_percent, last_time, last_current = percent, now, current
                 yield ImageProgress(action="pull", image=reference, current=tally.current, total=tally.total,
                                     overall_current=current, overall_total=total, percent=percent)
     finally:
