@@ -40,7 +40,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     """Bring the stack up in dependency order; yields events, ends with Finished(ok=True).
 
     ``timeout`` overrides each service's wait (otherwise from its healthcheck).
-    ``offline``: ``pull="never"`` and no registry is ever asked (builds use what is here).
+    ``offline``: ``pull="never"``: nothing is pulled (a build still runs its Dockerfile as written).
     """
     began = clock()
     check_profiles(stack, profiles)
