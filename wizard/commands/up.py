@@ -27,7 +27,8 @@ def register(subparsers, common) -> None:
                     help="when images are pulled (default: missing); never: a missing image stops `up` "
                     "before anything starts")
     up.add_argument("--offline", action="store_true",
-                    help="no network use at all: --pull never, and missing images are named with the fix")
+                    help="pull nothing (as --pull never): a missing image is named, with the fix, before "
+                    "anything starts")
     up.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                     help="how long each service may take to become healthy (default: from its healthcheck)")
     up.add_argument("--allow-demo-secrets", action="store_true",

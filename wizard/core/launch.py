@@ -1,7 +1,8 @@
 """`up`, `restart` and `down` as generators of typed events; front ends render them, nothing here prints.
 
-``up``: preflight first (engine, compose, env files, secrets, ports); nothing is
-started until it passes. Then wave by wave: start what is not ready yet with
+``up``: preflight first (engine, compose, env files, secrets, ports, images);
+then missing images are pulled and ``build:`` images built; nothing is started
+until all of that passed. Then wave by wave: start what is not ready yet with
 ``compose up --detach --no-deps``, wait until every service is ready, run the
 wave's init steps, go on. A service is ready when it is healthy, running (no
 healthcheck), or, for a one-shot job, exited 0 (see ``engine.model_from_config``
