@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
 from wizard.core.errors import ImagesUnavailable
-from wizard.core.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted
+from wizard.core.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted, PreflightCheck
 from wizard.core.imagestore import ImageStore, LocalImage
 
 PULL_WORKERS = 4  # images pulled at once; the engine downloads up to 3 layers of each in parallel
@@ -262,8 +262,6 @@ def check_images(engine: Any, groups: Sequence[str], *, pull: str, offline: bool
     Changes nothing: it lists what is here. Pulls and builds happen after every
     check passed (``launch.up``), so a blocked image means nothing was started.
     """
-    from wizard.core.events import PreflightCheck
-
     needed = needed_images(engine, groups)
     plan = plan_images(needed, "never" if offline else pull)
     if plan.blocked:
