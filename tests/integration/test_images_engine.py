@@ -103,6 +103,11 @@ def test_list_build_save_remove_refuse_load_and_start_offline(image_stack, docke
     assert {item["image"] for item in manifest["images"]} == set(names.values())
     assert manifest["archive"]["sha256"] == hashlib.sha256(member).hexdigest()
     assert not list(tmp_path.glob(".bundle.tar*"))  # no temp file left behind
+    # An existing archive is replaced only when asked to.
+    before = bundle.stat().st_mtime_ns
+    result = launcher("images", "save", str(bundle))
+    assert result.returncode == 11 and "--yes" in result.stderr and bundle.stat().st_mtime_ns == before
+    assert launcher("images", "save", str(bundle), "--yes").returncode == 0
 
     # Without the images, `up --pull never` stops before anything starts and names what is missing.
     for name in names.values():
