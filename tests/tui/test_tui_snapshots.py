@@ -133,3 +133,57 @@ def test_ports_step_without_colour(snap_compare, wizard_stack, monkeypatch):
     app = wizard_app(wizard_stack)
     assert app.no_color
     assert snap_compare(app, terminal_size=SIZE, run_before=at_step(2))
+
+
+class ScriptedImages:
+    """The engine's image calls for the up view: nothing here yet, and pulls that send what dockerd sends."""
+
+    def __init__(self, pulls: dict[str, list[dict]]) -> None:
+        self.pulls = pulls
+
+    def find(self, references):
+        return {reference: None for reference in references}
+
+    def pull(self, reference):
+        yield from self.pulls[reference]
+
+
+def layer_pull(layer: str, total: int, upto: int, steps: int, error: str = "") -> list[dict]:
+    messages = [{"status": "Pulling fs layer", "progressDetail": {}, "id": layer}]
+    messages += [{"status": "Downloading", "progressDetail": {"current": upto * n // steps, "total": total},
+                  "id": layer} for n in range(1, steps + 1)]
+    if error:
+        return messages + [{"errorDetail": {"message": error}, "error": error}]
+    return messages + [{"status": "Download complete", "progressDetail": {}, "id": layer},
+                       {"status": "Pull complete", "progressDetail": {}, "id": layer}]
+
+
+def test_up_view_pulling_images(snap_compare, live_stack):
+    """The first `up` on a new machine: one row per image and a bar for every byte; a pull that breaks stops it."""
+    from tests.tui.helpers import FakeEngine
+    from wizard.core.engine import PublishedPort, ServiceSpec
+
+    engine = FakeEngine(live_stack, [
+        ServiceSpec("web", "web", healthcheck=True, ports=(PublishedPort(18090, 8080, "127.0.0.1"),),
+                    image="example/web:1"),
+        ServiceSpec("worker", "worker", healthcheck=True, image="registry.example.test/worker:2"),
+    ])
+    engine.image_store = ScriptedImages({
+        "example/web:1": layer_pull("aa11", 12_000_000, 12_000_000, 4),
+        # 15 of 20 MB: 75% falls on a whole bar cell, so the bar draws the same however its first frame raced the layout.
+        "registry.example.test/worker:2": layer_pull("bb22", 8_000_000, 3_000_000, 4, error="unexpected EOF"),
+    })
+    app = LauncherApp(live_stack, start="up", control=StackControl(live_stack, engine=engine))
+
+    async def run_before(pilot) -> None:
+        for _ in range(200):
+            if pilot.app.screen.done:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#progress", DataTable)
+        assert str(table.get_cell("image:example/web:1", "state")) == "✓ pulled 12.0 MB"
+        assert str(table.get_cell("image:registry.example.test/worker:2", "state")) == "✗ failed"
+        assert engine.actions == []  # nothing was started
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -24,7 +24,11 @@ def register(subparsers, common) -> None:
     up.add_argument("--profile", action="append", default=[], metavar="NAME",
                     help="compose profile to enable (repeatable)")
     up.add_argument("--pull", choices=PULL_POLICIES, default="missing",
-                    help="when compose may pull images (default: missing)")
+                    help="when images are pulled (default: missing); never: a missing image stops `up` "
+                    "before anything starts")
+    up.add_argument("--offline", action="store_true",
+                    help="pull nothing (as --pull never): a missing image is named, with the fix, before "
+                    "anything starts")
     up.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                     help="how long each service may take to become healthy (default: from its healthcheck)")
     up.add_argument("--allow-demo-secrets", action="store_true",
@@ -64,12 +68,12 @@ def run(args) -> int:
         from wizard.tui.app import run_up
 
         return run_up(stack, profiles=args.profile, only=args.only, pull=args.pull, timeout=args.timeout,
-                      allow_demo_secrets=args.allow_demo_secrets)
+                      allow_demo_secrets=args.allow_demo_secrets, offline=args.offline)
     from wizard.core.lock import stack_lock
 
     with stack_lock(stack.root, "up"):
         emit(args, launch.up(stack, only=args.only, profiles=args.profile, pull=args.pull, timeout=args.timeout,
-                             allow_demo_secrets=args.allow_demo_secrets))
+                             allow_demo_secrets=args.allow_demo_secrets, offline=args.offline))
     return 0
 
 
@@ -99,12 +103,13 @@ def run_restart(args) -> int:
 def emit(args, events) -> None:
     """Print each event as it comes: JSON lines with --json, plain lines otherwise."""
     from wizard.commands.context import print_json
-    from wizard.frontends.plain import render_event
+    from wizard.frontends.images import ProgressLines
 
+    printer = ProgressLines()  # image progress every 10%; every other event as wizard.frontends.plain renders it
     for event in events:
         if args.json:
             print_json(event.to_dict())
         else:
-            for line in render_event(event):
+            for line in printer.lines(event):
                 print(line, flush=True)
     sys.stdout.flush()

@@ -162,6 +162,10 @@ class ServiceSpec:
     wait_timeout: float = WAIT_FLOOR
     depends_on: tuple[str, ...] = ()
     ports: tuple[PublishedPort, ...] = ()
+    # The image it runs; for a service with `build:` the one compose builds (see images.py).
+    image: str = ""
+    build: bool = False
+    pull_policy: str = ""  # the compose file's own pull_policy ("" when it says nothing)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -263,6 +267,10 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
             wait_timeout=wait_timeout(healthcheck if has_check else None),
             depends_on=tuple(service.get("depends_on") or ()),
             ports=tuple(_config_ports(service.get("ports") or ())),
+            # Compose names an image it builds without an `image:` "<project>-<service>".
+            image=str(service.get("image") or (f"{config.get('name')}-{name}" if service.get("build") else "")),
+            build=bool(service.get("build")),
+            pull_policy=str(service.get("pull_policy") or ""),
         ))
     return ComposeModel(tuple(specs), MappingProxyType(dict(groups_of)))
 
@@ -431,6 +439,13 @@ class Engine:
                 raise engine_unreachable(exc) from None
         return self._client
 
+    @property
+    def image_store(self) -> Any:
+        """Local images: what is here, pulls, save and load (``wizard.core.imagestore``)."""
+        from wizard.core.imagestore import ImageStore
+
+        return ImageStore(light=self._light, client=lambda: self.client)
+
     def ping(self) -> None:
         """Make sure the engine answers; DockerUnavailable (one line) when it does not."""
         if self._light is not None:
@@ -529,7 +544,8 @@ class Engine:
         if self._model is not None:
             return self._model
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
-        key = _fingerprint({"compose": list(self.compose.argv), "version": self.compose.version,
+        # "model": the cached shape's version, so an older cache without images is not reused.
+        key = _fingerprint({"model": 2, "compose": list(self.compose.argv), "version": self.compose.version,
                             "project": self.project, "profiles": list(self.profiles),
                             "environ": self._environment_overrides()}, inputs)
         cache_name = "model-" + hashlib.sha256(str(self.stack.root).encode()).hexdigest()[:16]

@@ -70,6 +70,14 @@ class PreflightFailed(LauncherError):
     """A check before `up` found a blocker (busy port, missing env file, ...)."""
 
 
+class ImagesUnavailable(PreflightFailed):
+    """An image the stack needs is not here and cannot be pulled (--pull never, --offline, no registry)."""
+
+
+class BundleInvalid(PreflightFailed):
+    """An image archive is not one `launcher images save` wrote, or it changed since."""
+
+
 class NotInitialized(PreflightFailed):
     """The stack has no stored values yet: `launcher init` has not run."""
 

@@ -116,6 +116,46 @@ class StepFailed(Event):
 
 
 @dataclass(frozen=True)
+class ImagesStarted(Event):
+    """A batch of image work begins: action is "pull", "build", "save", "verify" or "load"."""
+
+    action: str
+    images: tuple[str, ...]
+    total: int = 0  # bytes expected, 0 while unknown
+
+
+@dataclass(frozen=True)
+class ImageProgress(Event):
+    """Bytes done for one image and for the whole batch; percent is the batch's (0-100).
+
+    For a build, current/total count build steps rather than bytes.
+    """
+
+    action: str
+    image: str
+    current: int
+    total: int
+    overall_current: int
+    overall_total: int
+    percent: int
+
+
+@dataclass(frozen=True)
+class ImageDone(Event):
+    action: str
+    image: str
+    size: int
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class ImageFailed(Event):
+    action: str
+    image: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Finished(Event):
     ok: bool
     elapsed: float

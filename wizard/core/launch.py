@@ -1,7 +1,8 @@
 """`up`, `restart` and `down` as generators of typed events; front ends render them, nothing here prints.
 
-``up``: preflight first (engine, compose, env files, secrets, ports); nothing is
-started until it passes. Then wave by wave: start what is not ready yet with
+``up``: preflight first (engine, compose, env files, secrets, ports, images);
+then missing images are pulled and ``build:`` images built; nothing is started
+until all of that passed. Then wave by wave: start what is not ready yet with
 ``compose up --detach --no-deps``, wait until every service is ready, run the
 wave's init steps, go on. A service is ready when it is healthy, running (no
 healthcheck), or, for a one-shot job, exited 0 (see ``engine.model_from_config``
@@ -35,17 +36,32 @@ Sleep = Callable[[float], None]
 
 def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
        pull: str = "missing", timeout: float | None = None, allow_demo_secrets: bool = False,
-       poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+       offline: bool = False, poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
        sleep: Sleep = time.sleep) -> Iterator[Event]:
     """Bring the stack up in dependency order; yields events, ends with Finished(ok=True).
 
     ``timeout`` overrides each service's wait (otherwise from its healthcheck).
+    ``offline``: ``pull="never"``: nothing is pulled (a build still runs its Dockerfile as written).
     """
     began = clock()
     check_profiles(stack, profiles)
     engine = engine or Engine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
+    # Images last among the checks; then pulls and builds, still before anything starts.
+    from wizard.core import images
+
+    pull = "never" if offline else pull
+    image_plan = yield from images.check_images(engine, [group.name for group in plan.groups], pull=pull,
+                                                offline=offline)
+    if image_plan.to_pull:
+        yield from images.pull(engine.image_store, image_plan.to_pull)
+    if image_plan.to_build:
+        from wizard.core.imagebuild import build
+
+        yield from build(engine, image_plan.to_build)
+    # What had to be pulled is here now: compose is never left to pull on its own (and print raw lines).
+    pull = "never" if pull == "never" else "missing"
 
     for skipped in plan.skipped:
         yield GroupSkipped(group=skipped.group, reason=skipped.reason)

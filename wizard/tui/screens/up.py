@@ -15,7 +15,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Log, Static
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from wizard.core import events as ev
@@ -25,6 +26,9 @@ from wizard.tui.screens.base import LauncherScreen
 READY_WORDS = {"healthy": "✓ healthy", "running": "✓ running", "completed": "✓ completed",
                "already-healthy": "✓ already up"}
 INIT_GROUP = "init"
+IMAGES_GROUP = "images"
+IMAGE_DOING = {"pull": "pulling", "build": "building", "save": "saving", "verify": "verifying", "load": "loading"}
+IMAGE_DONE = {"pull": "✓ pulled", "build": "✓ built", "save": "✓ saved", "verify": "✓ verified", "load": "✓ loaded"}
 
 
 class StopRequested(Exception):
@@ -81,6 +85,9 @@ class UpScreen(LauncherScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"Starting {self.control.stack.name}…", id="up-title", markup=False)
+        with Horizontal(id="images"):
+            yield Static("", id="images-label", markup=False)
+            yield ProgressBar(id="images-bar", total=100, show_eta=False)
         table = DataTable(id="progress", cursor_type="row", show_cursor=False)
         for label, key in (("Group", "group"), ("Service / step", "name"), ("State", "state"), ("Time", "time")):
             table.add_column(label, key=key)
@@ -212,6 +219,43 @@ class UpScreen(LauncherScreen):
         row.state = "✗ failed"
         row.elapsed = self.clock() - row.started if row.started else None
         self.log_line(f"✗ {event.step}: {event.reason}")
+
+    # -- image pulls and builds: one row per image, one bar for the batch ----------------------
+    # Image rows show no time: the pulls run together, the bar and its label carry the progress.
+
+    def _on_ImagesStarted(self, event: ev.ImagesStarted) -> None:
+        self.query_one("#images").add_class("active")
+        self.query_one("#images-bar", ProgressBar).update(total=100, progress=0)
+        self.query_one("#images-label", Static).update(f"{IMAGE_DOING.get(event.action, event.action)} "
+                                                       f"{len(event.images)} image(s)")
+        for image in event.images:
+            key = f"image:{image}"
+            if key not in self.rows:
+                self.rows[key] = Row(IMAGES_GROUP, image, order=(-1, 1, len(self.rows)))
+            self.rows[key].state = "waiting"
+
+    def _on_ImageProgress(self, event: ev.ImageProgress) -> None:
+        from wizard.frontends.images import size_text
+
+        self.query_one("#images-bar", ProgressBar).update(progress=event.percent)
+        doing = IMAGE_DOING.get(event.action, event.action)
+        amount = (f"step {event.overall_current} of {event.overall_total}" if event.action == "build"
+                  else f"{size_text(event.overall_current)} of {size_text(event.overall_total)}")
+        self.query_one("#images-label", Static).update(f"{doing}: {amount}")
+        row = self.rows.get(f"image:{event.image}")
+        if row is not None and event.total:
+            row.state = f"{doing} {event.current * 100 // event.total}%"
+
+    def _on_ImageDone(self, event: ev.ImageDone) -> None:
+        from wizard.frontends.images import size_text
+
+        row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
+        row.state = IMAGE_DONE.get(event.action, "✓ done") + (f" {size_text(event.size)}" if event.size else "")
+
+    def _on_ImageFailed(self, event: ev.ImageFailed) -> None:
+        row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
+        row.state = "✗ failed"
+        self.log_line(f"✗ {event.image}: {event.reason}")
 
     def _on_Finished(self, event: ev.Finished) -> None:
         self.log_line(("✓ " if event.ok else "✗ ") + event.summary)
