@@ -37,9 +37,10 @@ def run(args) -> int:
     if args.target == "kubernetes":
         texts, report = render_kubernetes(source)
     else:
-        from wizard.core.export.swarmfile import render_swarm
+        from wizard.core.export.swarmfile import export_todos, render_swarm
 
-        texts, report = render_swarm(source, secrets_by_file=True)
+        texts, objects, report = render_swarm(source)
+        export_todos(source, objects, report)
     folder = Path(args.folder)
     write_files(folder, texts)
     if args.json:

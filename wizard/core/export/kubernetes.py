@@ -143,7 +143,7 @@ def environment(source: Source, service: str, values: dict[str, Any], files: Fil
         if value is None:
             report.drop(f"service {service}", f"environment {key}", "no value in the compose config")
             continue
-        text = str(value)
+        text = unescape(str(value))
         found = source.secrets_in(text)
         if found and text == source.values.get(found[0]):
             ref = {"name": stack_secret_name(source), "key": found[0]}
