@@ -245,13 +245,17 @@ class SwarmEngine(Engine):
         if stacks:
             subprocess.run([self.docker_cli, "stack", "rm", *stacks], capture_output=True, check=True,
                            stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + GONE_TIMEOUT
         label = f"{PROJECT_LABEL}={self.project}"
-        while self._call(self.client.api.containers, all=True, filters={"label": label}):
-            if time.monotonic() > deadline:
+        ours = {"label": label}
+        deadline = time.monotonic() + GONE_TIMEOUT
+        while time.monotonic() < deadline:
+            left = self._call(self.client.api.containers, all=True, filters=ours)
+            if all(container.get("State") in ("exited", "dead", "created") for container in left):
                 break
             time.sleep(0.5)
-        ours = {"label": label}
+        # Swarm leaves the containers of finished jobs (and exited tasks) behind: ours to remove.
+        for container in self._call(self.client.api.containers, all=True, filters=ours):
+            self._remove(self.client.api.remove_container, container["Id"], force=True, v=False)
         for net in self._call(self.client.api.networks, filters=ours):
             self._remove(self.client.api.remove_network, net["Id"])
         for secret in self._call(self.client.api.secrets, filters=ours):
