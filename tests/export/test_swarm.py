@@ -126,3 +126,25 @@ def stack_value(stack, name: str) -> str:
     from dotenv import dotenv_values
 
     return dotenv_values(stack.root / ".launcher" / "values.env")[name]
+
+
+def test_a_service_swarm_cannot_start_fails_with_swarm_s_reason(swarm, engine_stack, docker_client):
+    stack, project = engine_stack, engine_stack.project
+    stack.edit("compose/cache.yml", "image: launcher-test/redis:7", f"image: launcher-test/{project}-absent:1")
+    try:
+        result = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
+        assert result.returncode == 9, result.stdout[-3000:] + result.stderr
+        failed = [e for e in json_lines(result.stdout) if e["event"] == "service-failed"]
+        assert [e["service"] for e in failed] == ["redis"]
+        assert f"No such image: launcher-test/{project}-absent:1" in failed[0]["reason"]
+        assert failed[0]["next_command"].endswith(f"docker service ps --no-trunc {project}-cache_redis")
+        assert result.stderr.count("\n") == 1 and "service redis (group cache)" in result.stderr
+        assert not [e for e in json_lines(result.stdout) if e["event"] == "group-starting" and e["group"] == "app"]
+        # The healthy group keeps running, as on the local target.
+        status = json.loads(stack.launcher("status", "--target", "swarm", "--json").stdout)
+        assert {row["service"]: row["ready"] for row in status["services"]}["postgres"] is True
+    finally:
+        down = stack.launcher("down", "--target", "swarm", "--volumes", "--yes", timeout=180)
+    assert down.returncode == 0, down.stderr
+    assert leftovers(docker_client, project) == {"services": [], "containers": [], "networks": [], "secrets": [],
+                                                 "configs": [], "volumes": []}

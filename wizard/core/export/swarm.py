@@ -278,8 +278,13 @@ class SwarmEngine(Engine):
             pass
 
     def by_hand(self) -> str:
-        return (f"{self.docker_cli} stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
+        return (f"docker stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
                 f"{self.project}-GROUP")
+
+    def start_by_hand(self, service: str) -> str:
+        group = self.model().group_of(service)
+        return (f"docker stack deploy --resolve-image never -c .launcher/swarm/{group}.yml "
+                f"{stack_name(self.project, group)} && docker service ps --no-trunc {self.service_name(service)}")
 
 
 def _rank(summary: dict[str, Any]) -> tuple[bool, int]:
