@@ -72,6 +72,12 @@ def translate_service(source: Source, group: str, name: str, service: dict[str, 
     probes(container, service.get("healthcheck"), where, report)
     if service.get("working_dir"):
         container["workingDir"] = service["working_dir"]
+    for key, field in (("tty", "tty"), ("stdin_open", "stdin")):
+        if service.get(key):
+            container[field] = True
+    for key in (service.get("deploy") or {}):
+        if key != "replicas":
+            report.drop(where, f"deploy.{key}", "only deploy.replicas is translated")
     security = security_context(service, where, report)
     if security:
         container["securityContext"] = security

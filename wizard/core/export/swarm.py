@@ -118,6 +118,7 @@ class SwarmEngine(Engine):
                  docker_cli: str | None = None) -> None:
         super().__init__(stack, profiles=profiles, client=client, compose=compose)
         self._docker_cli = docker_cli
+        self._rendered = None  # (texts, objects) of this run's translation, made on the first start
 
     @property
     def docker_cli(self) -> str:
@@ -190,10 +191,11 @@ class SwarmEngine(Engine):
         from wizard.core.export.source import load_source
         from wizard.core.export.swarmfile import render_swarm
 
-        source = load_source(self.stack, profiles=self.profiles, engine=self)
-        texts, objects, _report = render_swarm(source)
-        write_files(self.folder, texts)
-        self.ensure_objects(objects)
+        if self._rendered is None:
+            texts, objects, _report = render_swarm(load_source(self.stack, profiles=self.profiles, engine=self))
+            write_files(self.folder, texts)
+            self.ensure_objects(objects)
+            self._rendered = texts, objects
         model = self.model()
         groups = list(dict.fromkeys(model.group_of(name) for name in services))
         commands = [[self.docker_cli, "stack", "deploy", "--resolve-image", "never", "--detach=true",
