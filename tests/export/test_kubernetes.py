@@ -244,3 +244,16 @@ def test_the_seed_job_command_applies_seeds_with_the_tracking_table(exported, pg
     with psycopg.connect(pg_dsn) as conn:
         assert conn.execute("SELECT name FROM items").fetchall() == [("first",)]
         assert conn.execute("SELECT count(*) FROM launcher.applied_seeds").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("args", [["kubernetes", "{file}"], ["swarm", "{file}"], ["kubernetes", "{out}",
+                                                                                   "--profile=nope"]])
+def test_bad_arguments_are_one_line_exit_2(tmp_path, args):
+    root = engine_copy(tmp_path)
+    assert run("init", "--non-interactive", cwd=root).returncode == 0
+    (tmp_path / "file").write_text("keep me")
+    given = [arg.format(file=tmp_path / "file", out=tmp_path / "out") for arg in args]
+    result = run("export", *given, cwd=root)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("launcher: ")
+    assert (tmp_path / "file").read_text() == "keep me" and not (tmp_path / "out").exists()

@@ -79,8 +79,15 @@ def render_kubernetes(source: Source) -> tuple[dict[str, str], TranslationReport
 def write_files(folder: Path, texts: Mapping[str, str]) -> None:
     """Every file 0600 in ``folder`` (0700), each replaced atomically."""
     from wizard.core.envfiles import atomic_write
+    from wizard.core.errors import UsageError
 
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    for name, text in texts.items():
-        atomic_write(folder / name, text.encode("utf-8"), 0o600)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder", "name a folder to write the files into")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        for name, text in texts.items():
+            atomic_write(folder / name, text.encode("utf-8"), 0o600)
+    except OSError as error:
+        raise UsageError(f"cannot write to {folder}: {error.strerror or error}",
+                         "choose a folder you can write to") from None

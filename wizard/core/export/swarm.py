@@ -279,6 +279,17 @@ class SwarmEngine(Engine):
         except docker.errors.NotFound:
             pass
 
+    def exec_interactive(self, service: str, command: Sequence[str]) -> int:
+        """Hand the terminal to `docker exec -it` in the service's running container (on this node)."""
+        import subprocess
+
+        from wizard.core.errors import UsageError
+
+        running = [c for c in self.containers() if c.service == service and c.state == "running"]
+        if not running:
+            raise UsageError(f"no running container of {service} on this node", "see `launcher status --target swarm`")
+        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command])
+
     def by_hand(self) -> str:
         return (f"docker stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
                 f"{self.project}-GROUP")
