@@ -132,8 +132,12 @@ class SwarmEngine(Engine):
 
     def ping(self) -> None:
         """The engine answers and is a Swarm manager; PreflightFailed (one line) when it is not."""
-        super().ping()
-        swarm = (self._call(self.client.info).get("Swarm") or {})
+        if self._light is not None:  # one GET /info, without the SDK's import cost on a no-op up
+            info = self._light.get("/info")
+        else:
+            super().ping()
+            info = self._call(self.client.info)
+        swarm = info.get("Swarm") or {}
         if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
             raise PreflightFailed("this Docker engine is not a Swarm manager",
                                   "run `docker swarm init` (or use a manager's DOCKER_HOST), then again")
