@@ -112,8 +112,6 @@ class SwarmRun:
 class SwarmEngine(Engine):
     """The stack on the engine's Swarm: one Swarm stack per group, named PROJECT-GROUP."""
 
-    target = "swarm"
-
     def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
                  docker_cli: str | None = None) -> None:
         super().__init__(stack, profiles=profiles, client=client, compose=compose)
@@ -212,7 +210,7 @@ class SwarmEngine(Engine):
         import docker.errors
 
         labels = {PROJECT_LABEL: self.project}
-        existing = {net["Name"] for net in self._call(self.client.api.networks, filters={"label": PROJECT_LABEL})}
+        existing = {net["Name"] for net in self._call(self.client.api.networks)}
         for name in objects.networks:
             if name not in existing:
                 self._call(self.client.api.create_network, name, driver="overlay", attachable=True, labels=labels)
@@ -230,11 +228,20 @@ class SwarmEngine(Engine):
                         raise
 
     def restart(self, services: Sequence[str]) -> None:
+        for name in services:
+            self._docker("service", "update", "--force", "--detach", self.service_name(name))
+
+    def _docker(self, *args: str) -> None:
+        """Run the Docker CLI; a failure becomes one line with its own last words."""
         import subprocess
 
-        for name in services:
-            subprocess.run([self.docker_cli, "service", "update", "--force", "--detach", self.service_name(name)],
-                           capture_output=True, check=True, stdin=subprocess.DEVNULL)
+        from wizard.core.errors import ConfigError
+
+        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+            raise ConfigError(f"docker {' '.join(args[:2])} failed: {lines[-1] if lines else 'no output'}",
+                              "see `docker stack ls` and `docker service ls`")
 
     def stacks(self) -> list[str]:
         """The project's stacks that exist now (every group, whatever the profiles)."""
@@ -245,12 +252,9 @@ class SwarmEngine(Engine):
 
     def down(self, volumes: bool = False) -> str:
         """Remove every stack of the project, then its networks, secrets, configs (and volumes)."""
-        import subprocess
-
         stacks = self.stacks()
         if stacks:
-            subprocess.run([self.docker_cli, "stack", "rm", *stacks], capture_output=True, check=True,
-                           stdin=subprocess.DEVNULL)
+            self._docker("stack", "rm", *stacks)
         label = f"{PROJECT_LABEL}={self.project}"
         ours = {"label": label}
         deadline = time.monotonic() + GONE_TIMEOUT
