@@ -77,6 +77,9 @@ class FakeEngine:
     def by_hand(self) -> str:
         return f"docker compose -p {self.project} --env-file .env"
 
+    def start_by_hand(self, service: str) -> str:
+        return f"{self.by_hand()} up {service}"
+
     def model(self) -> ComposeModel:
         return self._model
 

@@ -17,6 +17,9 @@ def register(subparsers, common) -> None:
         "(asks first), q quit. Without a full terminal it prints `launcher status` once.")
     parser.add_argument("--profile", action="append", default=[], metavar="NAME",
                         help="compose profile whose services to show and start with u (repeatable)")
+    from wizard.commands.up import add_target
+
+    add_target(parser)
     parser.set_defaults(handler=run)
 
 
@@ -24,9 +27,12 @@ def run(args) -> int:
     from wizard.commands.context import load, use_tui
 
     if use_tui(args):
+        from wizard.core.targets import engine_for
         from wizard.tui.app import run_dashboard
 
-        return run_dashboard(load(args), profiles=args.profile)
+        stack = load(args)
+        engine = None if args.target == "local" else engine_for(args.target, stack, profiles=args.profile)
+        return run_dashboard(stack, profiles=args.profile, engine=engine)
     from wizard.commands import status
 
     args.watch, args.interval, args.restarts = False, 2.0, True

@@ -15,21 +15,24 @@ def register(subparsers, common) -> None:
                         help="seconds between refreshes with --watch (default: 2)")
     parser.add_argument("--restarts", action="store_true",
                         help="also show restart counts (one extra API call per container)")
+    from wizard.commands.up import add_target
+
+    add_target(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
     from wizard.commands.context import load, print_json, use_tui
-    from wizard.core.engine import Engine
+    from wizard.core.targets import engine_for
     from wizard.core.status import snapshot
     from wizard.frontends.plain import render_status
 
     stack = load(args)
+    engine = engine_for(args.target, stack)
     if use_tui(args):
         from wizard.tui.app import run_dashboard
 
-        return run_dashboard(stack)
-    engine = Engine(stack)
+        return run_dashboard(stack, engine=None if args.target == "local" else engine)
     redraw = sys.stdout.isatty() and not args.json
     try:
         while True:

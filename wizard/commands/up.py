@@ -11,6 +11,12 @@ import sys
 
 ORDER = 20
 PULL_POLICIES = ("never", "missing", "always")
+TARGETS = ("local", "swarm")  # wizard.core.targets.TARGETS (not imported: stdlib only at module top)
+
+
+def add_target(parser) -> None:
+    parser.add_argument("--target", choices=TARGETS, default="local",
+                        help="local compose project (default) or the engine's Docker Swarm, one stack per group")
 
 
 def register(subparsers, common) -> None:
@@ -33,11 +39,13 @@ def register(subparsers, common) -> None:
                     help="how long each service may take to become healthy (default: from its healthcheck)")
     up.add_argument("--allow-demo-secrets", action="store_true",
                     help="start even with well-known public demo secrets (throwaway machines only)")
+    add_target(up)
     up.set_defaults(handler=run)
 
     down = subparsers.add_parser("down", parents=[common], help="stop and remove the stack's containers (volumes kept)")
     down.add_argument("--volumes", action="store_true", help="also delete the stack's volumes: ALL ITS DATA")
     down.add_argument("--yes", action="store_true", help="do not ask before deleting volumes")
+    add_target(down)
     down.set_defaults(handler=run_down)
 
     restart = subparsers.add_parser("restart", parents=[common], help="restart services or groups and wait for health")
@@ -62,18 +70,21 @@ def _seconds(text: str) -> float:
 def run(args) -> int:
     from wizard.commands.context import load, use_tui
     from wizard.core import launch
+    from wizard.core.targets import engine_for
 
     stack = load(args)
+    # None keeps the local default exactly as before: launch and the TUI build their own Engine.
+    engine = None if args.target == "local" else engine_for(args.target, stack, profiles=args.profile)
     if use_tui(args):
         from wizard.tui.app import run_up
 
-        return run_up(stack, profiles=args.profile, only=args.only, pull=args.pull, timeout=args.timeout,
-                      allow_demo_secrets=args.allow_demo_secrets, offline=args.offline)
+        return run_up(stack, profiles=args.profile, engine=engine, only=args.only, pull=args.pull,
+                      timeout=args.timeout, allow_demo_secrets=args.allow_demo_secrets, offline=args.offline)
     from wizard.core.lock import stack_lock
 
     with stack_lock(stack.root, "up"):
-        emit(args, launch.up(stack, only=args.only, profiles=args.profile, pull=args.pull, timeout=args.timeout,
-                             allow_demo_secrets=args.allow_demo_secrets, offline=args.offline))
+        emit(args, launch.up(stack, engine=engine, only=args.only, profiles=args.profile, pull=args.pull,
+                             timeout=args.timeout, allow_demo_secrets=args.allow_demo_secrets, offline=args.offline))
     return 0
 
 
@@ -86,9 +97,11 @@ def run_down(args) -> int:
         confirm(args, f"delete every volume of stack {stack.name}, with all its data",
                 declined_hint="nothing was removed; run `launcher down` to keep the data")
     from wizard.core.lock import stack_lock
+    from wizard.core.targets import engine_for
 
+    engine = None if args.target == "local" else engine_for(args.target, stack)
     with stack_lock(stack.root, "down"):
-        emit(args, launch.down(stack, volumes=args.volumes))
+        emit(args, launch.down(stack, engine=engine, volumes=args.volumes))
     return 0
 
 

@@ -321,7 +321,7 @@ def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, r
             # Its exit code cannot tell: compose 2.40 exits 0 when a pull fails.
             error = _compose_error(tail)
             reason = f"{reason}: {error}" if error else reason
-            command = f"{engine.by_hand()} up {spec.name}"
+            command = engine.start_by_hand(spec.name)
     yield ServiceFailed(group=spec.group, service=spec.name, reason=reason, health_log=probes, log_tail=tail,
                         next_command=command)
     raise Unhealthy(f"service {spec.name} (group {spec.group}) {reason}",

@@ -1,0 +1,10 @@
+"""Carrying the stack beyond one machine: Swarm stack files and Kubernetes manifests.
+
+``source`` reads what the stack resolves to (compose config of the active profiles,
+the plan, the values); ``swarmfile`` translates it to one Swarm stack file per group,
+``kubernetes`` (services), ``kubefiles`` (Secrets, ConfigMaps) and ``kubesteps``
+(init-step Jobs, run in the cluster by ``jobstep``) to Kubernetes manifests; every
+decision is recorded in a ``report.TranslationReport``; ``bundle`` renders and writes
+the files. ``swarm`` is the Swarm deploy target: an ``Engine`` that `launch.up`,
+`status` and `down` drive exactly like the local one.
+"""
