@@ -130,14 +130,16 @@ def stack_value(stack, name: str) -> str:
 
 def test_a_service_swarm_cannot_start_fails_with_swarm_s_reason(swarm, engine_stack, docker_client):
     stack, project = engine_stack, engine_stack.project
-    stack.edit("compose/cache.yml", "image: launcher-test/redis:7", f"image: launcher-test/{project}-absent:1")
+    # An image that is missing is refused before anything starts (the image preflight, exit 8);
+    # a container that exits at once is a failure only Swarm can report.
+    stack.edit("compose/cache.yml", "    pull_policy: never\n", '    pull_policy: never\n    entrypoint: ["sh", "-c", "exit 3"]\n')
     try:
         result = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
         assert result.returncode == 9, result.stdout[-3000:] + result.stderr
         failed = [e for e in json_lines(result.stdout) if e["event"] == "service-failed"]
         assert [e["service"] for e in failed] == ["redis"]
-        assert f"No such image: launcher-test/{project}-absent:1" in failed[0]["reason"]
-        assert failed[0]["next_command"].endswith(f"docker service ps --no-trunc {project}-cache_redis")
+        assert "exited with code 3" in failed[0]["reason"]
+        assert failed[0]["next_command"] == f"docker service logs --no-trunc {project}-cache_redis"
         assert result.stderr.count("\n") == 1 and "service redis (group cache)" in result.stderr
         assert not [e for e in json_lines(result.stdout) if e["event"] == "group-starting" and e["group"] == "app"]
         # The healthy group keeps running, as on the local target.

@@ -80,6 +80,9 @@ class FakeEngine:
     def start_by_hand(self, service: str) -> str:
         return f"{self.by_hand()} up {service}"
 
+    def logs_by_hand(self, service: str) -> str:
+        return f"launcher logs {service}"
+
     def model(self) -> ComposeModel:
         return self._model
 

@@ -524,6 +524,10 @@ class Engine:
         """The command that starts one service by hand, to repeat what failed with its own words."""
         return f"{self.by_hand()} up {service}"
 
+    def logs_by_hand(self, service: str) -> str:
+        """The command that shows a failed service's logs."""
+        return f"launcher logs {service}"
+
     def run_compose(self, *args: str, check: bool = True, **options: Any) -> subprocess.CompletedProcess[str]:
         """Run compose to completion; a failure becomes a ConfigError with compose's own words."""
         import subprocess

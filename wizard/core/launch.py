@@ -312,7 +312,7 @@ def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, r
     tail: tuple[str, ...] = ()
     if container is not None:
         probes, tail = engine.failure_details(container.id, tail=LOG_TAIL)
-    command = f"launcher logs {spec.name}"
+    command = engine.logs_by_hand(spec.name)
     if not tail and run is not None and run.done():
         tail = tuple(run.output().splitlines()[-LOG_TAIL:])
         if container is None:

@@ -307,6 +307,10 @@ class SwarmEngine(Engine):
         return (f"docker stack deploy --resolve-image never -c .launcher/swarm/{group}.yml "
                 f"{stack_name(self.project, group)} && docker service ps --no-trunc {self.service_name(service)}")
 
+    def logs_by_hand(self, service: str) -> str:
+        # `launcher logs` reads compose's containers; a Swarm task's logs come from the service.
+        return f"docker service logs --no-trunc {self.service_name(service)}"
+
 
 def _rank(summary: dict[str, Any]) -> tuple[bool, int]:
     return summary.get("State") != "created", int(summary.get("Created") or 0)
