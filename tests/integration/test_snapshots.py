@@ -56,11 +56,18 @@ def stack_dsn(stack) -> str:
     return f"postgresql://postgres:{password}@127.0.0.1:{stack.ports['PG_PORT']}/postgres"
 
 
-def logical(dsn: str, *flags: str) -> str:
-    """Everything pg_dump says about the database (the seed ledger included), minus its random keys."""
-    out = subprocess.run(["pg_dump", "--format=plain", *flags, "-d", dsn], capture_output=True, text=True,
-                         check=True).stdout
-    return re.sub(r"^\\(un)?restrict .*$", "", out, flags=re.MULTILINE)
+def logical(stack, docker_client, *flags: str) -> str:
+    """Everything pg_dump says about the database (the seed ledger included), minus its random keys.
+
+    Run by the server's own pg_dump inside its container: a host pg_dump of another minor
+    version prints server-internal column options that differ for every CREATE.
+    """
+    password = stack_dsn(stack).split(":")[2].split("@")[0]
+    result = container(docker_client, stack, "postgres").exec_run(
+        ["pg_dump", "--format=plain", "--host=127.0.0.1", "--username=postgres", *flags, "postgres"],
+        environment={"PGPASSWORD": password}, demux=True)
+    assert result.exit_code == 0, result.output[1]
+    return re.sub(r"^\\(un)?restrict .*$", "", result.output[0].decode(), flags=re.MULTILINE)
 
 
 def container(docker_client, stack, service):
@@ -88,13 +95,20 @@ def web_sh(docker_client, stack, script: str) -> None:
     assert container(docker_client, stack, "web").exec_run(["sh", "-c", script]).exit_code == 0
 
 
+def execute(dsn: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+
+
 def change_everything(docker_client, stack, dsn: str) -> None:
-    query(dsn, "INSERT INTO public.people (name) VALUES ('Intruder')")
-    query(dsn, "DELETE FROM public.people WHERE name = 'Ann'")
-    query(dsn, "DROP FUNCTION public.shout(text)")
+    execute(dsn, "INSERT INTO public.people (name) VALUES ('Intruder')")
+    execute(dsn, "DELETE FROM public.people WHERE name = 'Ann'")
+    execute(dsn, "DROP FUNCTION public.shout(text)")
     redis(docker_client, stack, "FLUSHALL")
     redis(docker_client, stack, "SET", "other", "value")
-    web_sh(docker_client, stack, "rm /srv/files/a.txt && echo new > /srv/files/b.txt")
+    web_sh(docker_client, stack, "rm -f /srv/files/a.txt && echo new > /srv/files/b.txt")
 
 
 def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshots(
@@ -108,7 +122,7 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     redis(docker_client, stack, "RPUSH", "queue", "a", "b")
     web_sh(docker_client, stack, "mkdir -p /srv/files/docs && echo hello > /srv/files/a.txt "
                                  "&& head -c 300000 /dev/urandom > /srv/files/docs/blob.bin")
-    before_pg, before_redis, before_files = logical(dsn), redis_state(docker_client, stack), files_state(
+    before_pg, before_redis, before_files = logical(stack, docker_client), redis_state(docker_client, stack), files_state(
         docker_client, stack)
     assert "COPY public.people" in before_pg and "launcher.applied_seeds" in before_pg
     assert before_redis["greeting"].strip() == "hello; world" and "blob.bin" in before_files
@@ -138,7 +152,7 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     assert row["name"] == "first" and row["encrypted"] is False and len(row["parts"]) == 4
 
     change_everything(docker_client, stack, dsn)
-    assert logical(dsn) != before_pg
+    assert logical(stack, docker_client) != before_pg
 
     # Damaged copies are refused before anything changes: a flipped byte, a truncated part.
     flipped = folder.with_name("flipped")
@@ -151,13 +165,13 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     shutil.copytree(folder, truncated)
     tar = truncated / f"volume-{stack.project}_files.tar"
     tar.write_bytes(tar.read_bytes()[:-1000])
-    changed = logical(dsn)
+    changed = logical(stack, docker_client)
     started = {name: c.attrs["State"]["StartedAt"] for name, c in project_containers(docker_client, stack.project).items()}
     for name, words in (("flipped", "sha256"), ("truncated", "truncated")):
         refused = stack.launcher("snapshot", "restore", name, "--yes")
         assert refused.returncode == 12, refused.stdout + refused.stderr
         assert words in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
-    assert logical(dsn) == changed
+    assert logical(stack, docker_client) == changed
     assert {name: c.attrs["State"]["StartedAt"]
             for name, c in project_containers(docker_client, stack.project).items()} == started
     # A snapshot taken with another stack.toml is refused unless --force.
@@ -173,7 +187,9 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     restored = stack.launcher("snapshot", "restore", "first", "--yes")
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert re.search(r"^\[ *\d+%\] restoring postgres-postgres-postgres.dump", restored.stdout, re.MULTILINE)
-    assert logical(dsn) == before_pg
+    after_pg = logical(stack, docker_client)
+    import difflib
+    assert after_pg == before_pg, "".join(difflib.unified_diff(before_pg.splitlines(True), after_pg.splitlines(True)))
     assert redis_state(docker_client, stack) == before_redis
     assert files_state(docker_client, stack) == before_files
     status = json_lines(stack.launcher("status", "--json").stdout)[0]["services"]
@@ -197,9 +213,9 @@ def test_reset_gives_the_seeded_state_and_an_encrypted_snapshot_needs_its_passph
     up = stack.launcher("up", "--pull", "never")
     assert up.returncode == 0, up.stdout + up.stderr
     dsn = stack_dsn(stack)
-    seeded = logical(dsn, "--exclude-schema=launcher")  # the ledger's applied times differ after a reset
+    seeded = logical(stack, docker_client, "--exclude-schema=launcher")  # the ledger's applied times differ after a reset
     change_everything(docker_client, stack, dsn)
-    changed = logical(dsn)
+    changed = logical(stack, docker_client)
 
     passphrase = {"LAUNCHER_SNAPSHOT_PASSPHRASE": "correct horse battery staple"}
     saved = stack.launcher("snapshot", "save", "sealed", "--encrypt", env=passphrase)
@@ -214,7 +230,7 @@ def test_reset_gives_the_seeded_state_and_an_encrypted_snapshot_needs_its_passph
     assert refused.returncode == 11
     reset = stack.launcher("reset", "--yes")
     assert reset.returncode == 0, reset.stdout + reset.stderr
-    assert logical(dsn, "--exclude-schema=launcher") == seeded
+    assert logical(stack, docker_client, "--exclude-schema=launcher") == seeded
     assert query(dsn, "SELECT count(*) FROM launcher.applied_seeds")[0][0] == 2
 
     no_passphrase = stack.launcher("snapshot", "restore", "sealed", "--yes")
@@ -222,9 +238,9 @@ def test_reset_gives_the_seeded_state_and_an_encrypted_snapshot_needs_its_passph
     wrong = stack.launcher("snapshot", "restore", "sealed", "--yes", env={"LAUNCHER_SNAPSHOT_PASSPHRASE": "wrong"})
     assert wrong.returncode == 12 and "wrong passphrase" in wrong.stderr
     assert "correct horse" not in wrong.stderr
-    assert logical(dsn, "--exclude-schema=launcher") == seeded
+    assert logical(stack, docker_client, "--exclude-schema=launcher") == seeded
 
     restored = stack.launcher("snapshot", "restore", "sealed", "--yes", env=passphrase)
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert logical(dsn) == changed
+    assert logical(stack, docker_client) == changed
     assert redis_state(docker_client, stack) == {"other": "value\n"}

@@ -106,7 +106,7 @@ def restore(target: PgTarget, container: str, chunks: Iterable[bytes]) -> None:
     """Replace the database with the dump: drop it (closing its connections), recreate it from the dump."""
     # psql quotes the name itself (:"db"): the name is data, never spliced into SQL.
     drop = _exec(container, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"db={target.database}",
-                 *_connect(target), "--dbname=template1")
+                 *_connect(target), "--dbname=template1", interactive=True)
     result = subprocess.run(drop, input=b'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\n', capture_output=True,
                             env=_env(target))
     if result.returncode != 0:
@@ -156,5 +156,7 @@ def _failed(tool: str, target: PgTarget, errors) -> SnapshotStepFailed:
 
 
 def _last_line(output: bytes) -> str:
+    """The tool's own error line (pg_restore follows it with the failing command)."""
     lines = [line.strip() for line in output.decode("utf-8", "replace").splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+    errors = [line for line in lines if "error:" in line.lower() or line.startswith(("ERROR", "FATAL"))]
+    return (errors or lines or ["no output"])[-1]

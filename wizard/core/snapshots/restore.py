@@ -16,7 +16,7 @@ import time
 from typing import Iterable, Iterator
 
 from wizard.core.errors import PreflightFailed, SnapshotInvalid
-from wizard.core.events import Event, Finished
+from wizard.core.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import postgres, volumes
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
@@ -103,7 +103,9 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
                 yield from _restore_part(part, meter, lambda chunks: postgres.restore(target, ids[target.service],
                                                                                     chunks), snapshot, key)
                 states[part["name"]] = "restored"
-        yield from launch.up(stack, engine=engine)
+        for event in launch.up(stack, engine=engine):
+            # up's own summary is one line of ours; the restore's Finished comes last.
+            yield Note(message=event.summary) if isinstance(event, Finished) else event
     except KeyboardInterrupt:
         yield RestoreInterrupted(states=dict(states), snapshot=snapshot.name)
         raise
