@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import stat
 import subprocess
-import textwrap
 
 import pytest
 
+from tests.conftest import launcher_command
 from tests.integration.engine_stack import engine_stack, json_lines, project_containers  # noqa: F401
 from tests.integration.pg_fixtures import fresh_database, query
 
@@ -147,6 +148,14 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     status = json_lines(stack.launcher("status", "--json").stdout)[0]["services"]
     assert all(row["ready"] for row in status)
 
+    # A disk that fills up mid-save (a file size limit here): one line, nothing left under the name.
+    full = subprocess.run([*launcher_command(), "snapshot", "save", "full"], cwd=stack.root, capture_output=True,
+                          text=True, env={**os.environ, **stack.env, "NO_COLOR": "1"}, stdin=subprocess.DEVNULL,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000)))
+    assert full.returncode == 10, full.stdout + full.stderr
+    assert "File too large" in full.stderr and len(full.stderr.strip().splitlines()) == 1
+    assert sorted(path.name for path in folder.parent.iterdir()) == ["first"]
+
     listed = stack.launcher("snapshot", "list", "--json")
     (row,) = json.loads(listed.stdout)["snapshots"]
     assert row["name"] == "first" and row["encrypted"] is False and len(row["parts"]) == 4
@@ -244,3 +253,33 @@ def test_reset_gives_the_seeded_state_and_an_encrypted_snapshot_needs_its_passph
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert logical(stack, docker_client) == changed
     assert redis_state(docker_client, stack) == {"other": "value\n"}
+
+
+def test_restore_into_a_fresh_clone_brings_the_values_back_with_with_secrets(engine_stack, docker_client, tmp_path):
+    stack = engine_stack
+    up = stack.launcher("up", "--pull", "never")
+    assert up.returncode == 0, up.stdout + up.stderr
+    redis(docker_client, stack, "SET", "moved", "yes")
+    saved = stack.launcher("snapshot", "save", "move")
+    assert saved.returncode == 0, saved.stdout + saved.stderr
+    before_pg = logical(stack, docker_client)
+    gone = stack.launcher("down", "--volumes", "--yes")
+    assert gone.returncode == 0, gone.stderr
+
+    # Another folder, initialised afresh (new secrets), with the snapshot carried over.
+    clone = tmp_path / "clone"
+    shutil.copytree(stack.root, clone, ignore=shutil.ignore_patterns(".launcher", ".env"))
+    init = stack.run("init", "--non-interactive", *(f"--set={k}={v}" for k, v in stack.ports.items()), cwd=clone,
+                     env=stack.env)
+    assert init.returncode == 0, init.stderr
+    old_values = (stack.root / ".launcher" / "values.env").read_bytes()
+    assert (clone / ".launcher" / "values.env").read_bytes() != old_values
+    shutil.copytree(stack.root / ".launcher" / "snapshots", clone / ".launcher" / "snapshots")
+
+    restored = stack.run("snapshot", "restore", "move", "--yes", "--with-secrets", cwd=clone, env=stack.env)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert (clone / ".launcher" / "values.env").read_bytes() == old_values
+    assert stat.S_IMODE((clone / ".launcher" / "values.env").stat().st_mode) == 0o600
+    assert (clone / ".env").read_text() == (stack.root / ".env").read_text()
+    assert logical(stack, docker_client) == before_pg
+    assert redis_state(docker_client, stack) == {"moved": "yes\n"}

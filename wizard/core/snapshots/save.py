@@ -9,6 +9,7 @@ anywhere (a full disk, Ctrl-C) leaves no snapshot under the name.
 
 from __future__ import annotations
 
+import errno
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -19,6 +20,8 @@ from wizard.core.snapshots import postgres, volumes
 from wizard.core.snapshots.events import PartDone, PartProgress, ServicesStopped
 
 PGDATA = "/var/lib/postgresql/data"
+# Errors that mean "this disk will not take the snapshot", not a bug.
+NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES}
 
 
 def save(stack, *, name: str | None = None, to: str | None = None, passphrase: str | None = None,
@@ -87,6 +90,13 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
                     "encryption": encryption, "online": online,
                     "images": {service: images.get(service + "@id") for service in sorted(running)}}
         final = writer.commit(manifest)
+    except OSError as exc:
+        writer.abandon()
+        if exc.errno not in NO_ROOM:
+            raise
+        raise postgres.SnapshotStepFailed(f"could not write snapshot {folder.name} in {folder.parent}: "
+                                          f"{exc.strerror}", "free some space or save elsewhere with --to PATH; "
+                                          "nothing was kept under the name") from None
     except BaseException:
         writer.abandon()
         raise
