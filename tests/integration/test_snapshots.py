@@ -145,8 +145,10 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     assert {stat.S_IMODE(path.stat().st_mode) for path in folder.iterdir()} == {0o600}
     assert not [path for path in folder.parent.iterdir() if path.name.startswith(".")]
     # The services writing a volume were stopped for the copy and are healthy again.
-    status = json_lines(stack.launcher("status", "--json").stdout)[0]["services"]
-    assert all(row["ready"] for row in status)
+    status = json_lines(stack.launcher("status", "--json").stdout)[0]
+    assert all(row["ready"] for row in status["services"])
+    assert status["last_snapshot"] == {"name": "first", "created": manifest["created"]}
+    assert f"last snapshot: first, taken {manifest['created']}" in stack.launcher("status").stdout
 
     # A disk that fills up mid-save (a file size limit here): one line, nothing left under the name.
     full = subprocess.run([*launcher_command(), "snapshot", "save", "full"], cwd=stack.root, capture_output=True,

@@ -110,8 +110,21 @@ def test_names_existing_snapshots_failed_saves_listing_and_retention(tmp_path):
     listed = manifests.list_snapshots(stack)
     assert [(folder.name, bool(problem)) for folder, _, problem in listed] == [("junk", True), ("old", False),
                                                                                 ("new", False)]
-    assert manifests.last_snapshot_time(stack) == "2026-02-01T00:00:00+00:00"
+    assert manifests.last_snapshot(stack) == {"name": "new", "created": "2026-02-01T00:00:00+00:00"}
     assert manifests.prune(stack, 1) == ["old"]
     assert sorted(p.name for p in manifests.snapshots_dir(stack).iterdir()) == ["junk", "new"]
     with pytest.raises(UsageError, match="no snapshot"):
         manifests.locate(stack, "old")
+
+
+@pytest.mark.parametrize("dsn", ["postgresql://post%40gres:p%3Aw@127.0.0.1:5433/my%20db",
+                                 "postgresql://postgres@localhost/postgres",
+                                 "host=127.0.0.1 port=5433 user=postgres password=x dbname=app"])
+def test_a_dsn_is_read_as_psycopg_reads_it(dsn):
+    from psycopg.conninfo import conninfo_to_dict
+
+    from wizard.core.snapshots.postgres import _conninfo
+
+    ours = {key: str(value) for key, value in _conninfo(dsn).items() if value not in ("", None)}
+    theirs = {key: str(value) for key, value in conninfo_to_dict(dsn).items()}
+    assert {key: value for key, value in ours.items() if key != "port" or "port" in theirs} == theirs

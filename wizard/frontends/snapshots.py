@@ -54,6 +54,12 @@ def render_interrupted(event: RestoreInterrupted) -> list[str]:
     return lines
 
 
+def last_snapshot_line(last: dict[str, Any] | None) -> str:
+    if not last:
+        return "last snapshot: none yet (`launcher snapshot save`)"
+    return f"last snapshot: {last['name']}, taken {last['created']}"
+
+
 def render_list(rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return "no snapshots yet (make one with `launcher snapshot save`)"

@@ -261,7 +261,7 @@ def prune(stack, keep: int) -> list[str]:
     return [folder.name for folder, _ in doomed]
 
 
-def last_snapshot_time(stack) -> str | None:
-    """When the newest snapshot under .launcher/snapshots was taken (ISO time), for status."""
+def last_snapshot(stack) -> dict[str, Any] | None:
+    """Name and time (ISO) of the newest snapshot under .launcher/snapshots, for status."""
     valid = [snap for _, snap, _ in list_snapshots(stack) if snap is not None]
-    return valid[-1].manifest.get("created") if valid else None
+    return {"name": valid[-1].name, "created": valid[-1].manifest.get("created")} if valid else None

@@ -49,8 +49,6 @@ class PgTarget:
 
 def targets(stack, values: Mapping[str, str], containers: Sequence[ContainerState]) -> list[PgTarget]:
     """The databases the stack's postgres-seeds steps name, each matched to its running container."""
-    from psycopg.conninfo import conninfo_to_dict
-
     from wizard.core.postgres import resolve_step
 
     found: dict[tuple[str, str], PgTarget] = {}
@@ -58,9 +56,9 @@ def targets(stack, values: Mapping[str, str], containers: Sequence[ContainerStat
         if step.kind != "postgres-seeds":
             continue
         dsn, _folder = resolve_step(stack, step, values)
-        info = conninfo_to_dict(dsn)
+        info = _conninfo(dsn)
         host, port = str(info.get("host") or ""), int(info.get("port") or 5432)
-        service, inner = _serving(containers, host, port)
+        service, inner = serving(containers, host, port)
         if service is None:
             raise PreflightFailed(f"the database of step {step.name} ({host or 'localhost'}:{port}) is not running "
                                   "in this stack", "start it with `launcher up`, then run the command again")
@@ -71,7 +69,24 @@ def targets(stack, values: Mapping[str, str], containers: Sequence[ContainerStat
     return list(found.values())
 
 
-def _serving(containers: Sequence[ContainerState], host: str, port: int) -> tuple[str | None, int]:
+def _conninfo(dsn: str) -> dict:
+    """host, port, user, password, dbname of a DSN.
+
+    URLs are split with urllib (psycopg's import alone costs as much as dumping a small
+    database); the key=value form goes to psycopg's own parser.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        from psycopg.conninfo import conninfo_to_dict
+
+        return conninfo_to_dict(dsn)
+    url = urlsplit(dsn)
+    return {"host": url.hostname or "", "port": url.port or 5432, "user": unquote(url.username or ""),
+            "password": unquote(url.password or ""), "dbname": unquote(url.path.lstrip("/"))}
+
+
+def serving(containers: Sequence[ContainerState], host: str, port: int) -> tuple[str | None, int]:
     for container in containers:
         if container.state != "running":
             continue

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 from wizard.core.errors import PreflightFailed, SnapshotInvalid
 from wizard.core.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
-from wizard.core.snapshots import postgres, volumes
+from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
 from wizard.core.snapshots.progress import Meter
 
@@ -50,7 +50,6 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
     began = time.monotonic()
     engine = engine or Engine(stack)
     engine.ping()
-    client = engine.client
     parts = snapshot.parts
     states = {part["name"]: "not started" for part in parts if part.get("kind") != "values" or with_secrets}
     meter = Meter(sum(int(part["size"]) for part in parts if part["name"] in states))
@@ -63,36 +62,32 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
             states[values_part["name"]] = "restored"
         model = engine.model()
         databases = [part for part in parts if part.get("kind") == "postgres"]
-        keep_running = {part["service"] for part in databases}
+        mongos = [part for part in parts if part.get("kind") == "mongo"]
+        keep_running = {part["service"] for part in databases + mongos}
         active = sorted({c.service for c in engine.containers() if c.state in ACTIVE} - keep_running)
         if active:
             engine.run_compose("stop", *active)
             yield ServicesStopped(services=tuple(active), why="restore")
 
-        config = volumes.compose_config(engine)
-        declared = volumes.declared(config, engine.project)
-        images = volumes.service_images(config)
+        recorded = snapshot.manifest.get("images") or {}
         for part in (part for part in parts if part.get("kind") == "volume"):
-            use = declared.get(part["volume"])
-            services = use.services if use else list(part.get("services") or [])
-            in_use = volumes.in_use_by(client, part["volume"])
-            for container in in_use:
+            services = list(part.get("services") or [])
+            for container in volumes.in_use_by(engine.client, part["volume"]):
                 container.remove(force=True)
             states[part["name"]] = "in progress"
-            image = volumes.helper_image(client, services, images)
+            image = volumes.helper_image(engine.client, services, recorded)
             yield from _restore_part(part, meter, lambda chunks: volumes.replace(
-                client, part["volume"], part.get("key") or (use.key if use else ""), engine.project, image, chunks),
-                snapshot, key)
+                engine.client, part["volume"], part.get("key", ""), engine.project, image, chunks), snapshot, key)
             states[part["name"]] = "restored"
 
-        if databases:
+        if databases or mongos:
             from wizard.core.values import current_values
 
             specs = [spec for spec in model.services if spec.name in keep_running]
             yield from launch.bring_up(engine, model, specs, list(dict.fromkeys(s.group for s in specs)))
             containers = engine.containers()
             targets = {(t.service, t.database): t
-                       for t in postgres.targets(stack, current_values(stack), containers)}
+                       for t in (postgres.targets(stack, current_values(stack), containers) if databases else [])}
             ids = {c.service: c.id for c in containers if c.state == "running"}
             for part in databases:
                 target = targets.get((part["service"], part["database"]))
@@ -102,6 +97,15 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
                 states[part["name"]] = "in progress"
                 yield from _restore_part(part, meter, lambda chunks: postgres.restore(target, ids[target.service],
                                                                                     chunks), snapshot, key)
+                states[part["name"]] = "restored"
+            uris = dict(mongo.uris(stack, current_values(stack)))
+            for part in mongos:
+                uri = uris.get(part["step"])
+                if uri is None:
+                    raise PreflightFailed(f"this stack has no Mongo step {part['step']} to restore into",
+                                          "restore into the stack it was taken from")
+                states[part["name"]] = "in progress"
+                yield from _restore_part(part, meter, lambda chunks: mongo.restore(uri, chunks), snapshot, key)
                 states[part["name"]] = "restored"
         for event in launch.up(stack, engine=engine):
             # up's own summary is one line of ours; the restore's Finished comes last.

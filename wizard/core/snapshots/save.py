@@ -16,10 +16,12 @@ from typing import Iterable, Iterator
 
 from wizard.core.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
-from wizard.core.snapshots import postgres, volumes
+from wizard.core.snapshots import mongo, postgres, volumes
+from wizard.core.snapshots.engineview import EngineView
 from wizard.core.snapshots.events import PartDone, PartProgress, ServicesStopped
 
 PGDATA = "/var/lib/postgresql/data"
+MONGO_DATA = ("/data/db", "/data/configdb")
 # Errors that mean "this disk will not take the snapshot", not a bug.
 NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES}
 
@@ -30,7 +32,7 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
     import time
 
     from wizard import __version__
-    from wizard.core.engine import Engine
+    from wizard.core.engine import Engine, container_from_summary
     from wizard.core.envfiles import store_path
     from wizard.core.values import current_values
 
@@ -38,16 +40,15 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
     values = current_values(stack)
     engine = engine or Engine(stack)
     engine.ping()
-    client = engine.client
-    containers = engine.containers()
+    view = EngineView(engine)
+    summaries = view.containers()
+    containers = [container_from_summary(summary) for summary in summaries]
     running = {c.service: c for c in containers if c.state == "running"}
     databases = postgres.targets(stack, values, containers)
-    covered = _data_volumes(client, databases, running)
-    present = volumes.existing(client, engine.project)
-    declared = volumes.declared(volumes.compose_config(engine), engine.project)
-    uses = [use for use_name, use in sorted(declared.items())
-            if use_name in present and use_name not in covered]
-    images = _images(client, engine.project)
+    mongos = _mongo_targets(stack, values, containers)
+    covered = _data_volumes(view, databases, running) | _mongo_volumes(summaries, mongos)
+    uses = [use for use in volumes.in_project(view.volumes(), summaries) if use.name not in covered]
+    images = {(s.get("Labels") or {}).get(volumes.SERVICE_LABEL, ""): s.get("ImageID", "") for s in summaries}
 
     folder = Path(to) if to else manifests.snapshots_dir(stack) / manifests.check_name(name or manifests.default_name())
     writer = manifests.PartWriter(folder)
@@ -56,14 +57,19 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
         from wizard.core.snapshots.crypto import new_encryption
 
         key, encryption = new_encryption(passphrase)
-    total = len(databases) + len(uses) + 1
+    total = len(databases) + len(mongos) + len(uses) + 1
     done_parts = 0
     try:
         for target in databases:
             yield from _write(writer, target.part_name, postgres.dump(target, running[target.service].id),
                               key, done_parts, total, target.about())
             done_parts += 1
+        for step, service, uri in mongos:
+            yield from _write(writer, mongo.part_name(service), mongo.dump(uri), key, done_parts, total,
+                              {"kind": "mongo", "service": service, "step": step})
+            done_parts += 1
         if uses:
+            client = engine.client
             writers = sorted({service for use in uses for service in use.services if service in running})
             stopped = [] if online else writers
             if stopped:
@@ -88,7 +94,7 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
         manifest = {"format": manifests.FORMAT, "launcher": __version__, "stack": stack.name,
                     "stack_manifest_sha256": manifests.file_sha256(stack), "created": created,
                     "encryption": encryption, "online": online,
-                    "images": {service: images.get(service + "@id") for service in sorted(running)}}
+                    "images": {service: images.get(service) for service in sorted(running)}}
         final = writer.commit(manifest)
     except OSError as exc:
         writer.abandon()
@@ -129,11 +135,35 @@ def _write(writer, name: str, chunks: Iterable[bytes], key: bytes | None, done_p
     yield PartDone(action="save", part=name, percent=(done_parts + 1) * 100 // total, size=entry["size"])
 
 
-def _data_volumes(client, databases, running) -> set[str]:
+def _mongo_targets(stack, values, containers) -> list[tuple[str, str, str]]:
+    """(step, service, uri) of each MongoDB server the stack's Mongo steps connect to."""
+    from wizard.core.errors import PreflightFailed
+
+    found = []
+    for step, uri in mongo.uris(stack, values):
+        host, port = mongo.host_port(uri)
+        service, _inner = postgres.serving(containers, host, port)
+        if service is None:
+            raise PreflightFailed(f"the MongoDB of step {step} ({host}:{port}) is not running in this stack",
+                                  "start it with `launcher up`, then run the command again")
+        found.append((step, service, uri))
+    return found
+
+
+def _mongo_volumes(summaries, mongos) -> set[str]:
+    """The Mongo services' data volumes: the Extended JSON dump covers them."""
+    services = {service for _, service, _ in mongos}
+    return {mount.get("Name") for summary in summaries
+            if (summary.get("Labels") or {}).get(volumes.SERVICE_LABEL) in services
+            for mount in summary.get("Mounts") or []
+            if mount.get("Type") == "volume" and str(mount.get("Destination", "")).rstrip("/") in MONGO_DATA}
+
+
+def _data_volumes(view, databases, running) -> set[str]:
     """Volumes holding a dumped database's files: the logical dump already covers them."""
     covered = set()
     for target in databases:
-        attrs = client.api.inspect_container(running[target.service].id)
+        attrs = view.inspect(running[target.service].id)
         env = dict(item.split("=", 1) for item in (attrs.get("Config") or {}).get("Env") or [] if "=" in item)
         data = env.get("PGDATA", PGDATA).rstrip("/")
         for mount in attrs.get("Mounts") or []:
@@ -141,16 +171,6 @@ def _data_volumes(client, databases, running) -> set[str]:
             if mount.get("Type") == "volume" and (data == destination or data.startswith(destination + "/")):
                 covered.add(mount.get("Name"))
     return covered
-
-
-def _images(client, project: str) -> dict[str, str]:
-    """service -> image name, and service@id -> image id, of every container of the project."""
-    found: dict[str, str] = {}
-    for summary in client.api.containers(all=True, filters={"label": f"{volumes.PROJECT_LABEL}={project}"}):
-        service = (summary.get("Labels") or {}).get("com.docker.compose.service", "")
-        found.setdefault(service, summary.get("Image", ""))
-        found.setdefault(service + "@id", summary.get("ImageID", ""))
-    return found
 
 
 def _start_again(engine, services) -> Iterator[Event]:

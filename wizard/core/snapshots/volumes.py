@@ -22,6 +22,7 @@ from wizard.core.errors import PreflightFailed
 MOUNT = "/snapshot-volume"
 PROJECT_LABEL = "com.docker.compose.project"
 VOLUME_LABEL = "com.docker.compose.volume"
+SERVICE_LABEL = "com.docker.compose.service"
 
 
 @dataclass
@@ -46,10 +47,6 @@ def compose_config(engine) -> dict[str, Any]:
     return json.loads(engine.run_compose("config", "--format", "json", profiles=["*"]).stdout)
 
 
-def service_images(config: Mapping[str, Any]) -> dict[str, str]:
-    return {name: spec["image"] for name, spec in (config.get("services") or {}).items() if spec.get("image")}
-
-
 def declared(config: Mapping[str, Any], project: str) -> dict[str, VolumeUse]:
     """Every named volume the compose files declare (every profile), by its full engine name."""
     keys = {key: (spec or {}).get("name") or f"{project}_{key}"
@@ -60,6 +57,18 @@ def declared(config: Mapping[str, Any], project: str) -> dict[str, VolumeUse]:
             if mount.get("type") == "volume" and mount.get("source") in keys:
                 uses[keys[mount["source"]]].mounts[service] = mount.get("target", "")
     return uses
+
+
+def in_project(volumes: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping[str, Any]]) -> list[VolumeUse]:
+    """The project's existing volumes, each with the services whose containers mount it."""
+    uses = {volume["Name"]: VolumeUse(name=volume["Name"], key=(volume.get("Labels") or {}).get(VOLUME_LABEL, ""))
+            for volume in volumes}
+    for summary in summaries:
+        service = (summary.get("Labels") or {}).get(SERVICE_LABEL, "")
+        for mount in summary.get("Mounts") or []:
+            if mount.get("Type") == "volume" and mount.get("Name") in uses:
+                uses[mount["Name"]].mounts[service] = mount.get("Destination", "")
+    return [uses[name] for name in sorted(uses)]
 
 
 def existing(client, project: str) -> set[str]:
