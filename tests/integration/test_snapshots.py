@@ -8,6 +8,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import stat
 import subprocess
 
@@ -194,6 +195,21 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     edited.write_text(original)
     asked = stack.launcher("snapshot", "restore", "first", "--non-interactive")
     assert asked.returncode == 11
+
+    # Ctrl-C once the restore has started: it says where each part stands and how to finish.
+    process = subprocess.Popen([*launcher_command(), "snapshot", "restore", "first", "--yes"], cwd=stack.root,
+                               env={**os.environ, **stack.env, "NO_COLOR": "1"}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "] restoring " in line:
+            break
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "restore of snapshot first interrupted; where each part stands:" in err
+    assert re.search(r"^  volume-\S+_files.tar: (in progress|restored)$", err, re.MULTILINE), err
+    assert "run `launcher snapshot restore first` again" in err
 
     restored = stack.launcher("snapshot", "restore", "first", "--yes")
     assert restored.returncode == 0, restored.stdout + restored.stderr

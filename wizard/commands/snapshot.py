@@ -114,9 +114,9 @@ def run_restore(args) -> int:
             shown[0] = percent
             if args.json:
                 from wizard.commands.context import print_json
+                from wizard.core.snapshots.events import PartProgress
 
-                print_json({"event": "part-progress", "action": "verify", "part": "", "percent": percent,
-                            "done": done})
+                print_json(PartProgress(action="verify", part="", percent=percent, done=done).to_dict())
             else:
                 print(verify_line(done, total), flush=True)
 

@@ -1,8 +1,6 @@
-"""Byte counting for progress events, shared by save, verify and restore."""
+"""Byte counting for the restore's progress events."""
 
 from __future__ import annotations
-
-from typing import Iterable, Iterator
 
 STEP = 5  # percent between two progress events of one part
 
@@ -25,10 +23,3 @@ class Meter:
             self.shown = self.percent
             return True
         return False
-
-
-def counted(chunks: Iterable[bytes], counter: list[int]) -> Iterator[bytes]:
-    """Pass chunks through, adding their sizes to counter[0]."""
-    for data in chunks:
-        counter[0] += len(data)
-        yield data
