@@ -153,15 +153,32 @@ def _passphrase(args, *, twice: bool) -> str | None:
 
 
 def emit(args, events, *, verb: str) -> None:
-    """Each event as it comes: JSON lines with --json, percentage lines otherwise."""
+    """Each event as it comes: JSON lines with --json, percentage lines otherwise.
+
+    Ctrl-C may land while an event is being printed rather than inside the core's
+    generator; it is then thrown into the generator, so a restore can still say where
+    each part stands before the process ends.
+    """
     from wizard.commands.context import print_json
     from wizard.core.snapshots.events import RestoreInterrupted
     from wizard.frontends.snapshots import render_snapshot_event
 
-    for event in events:
+    def show(event) -> None:
         if args.json:
             print_json(event.to_dict())
-            continue
+            return
         stream = sys.stderr if isinstance(event, RestoreInterrupted) else sys.stdout
         for line in render_snapshot_event(event, verb=verb):
             print(line, file=stream, flush=True)
+
+    iterator = iter(events)
+    for event in iterator:
+        try:
+            show(event)
+        except KeyboardInterrupt:
+            try:
+                last = iterator.throw(KeyboardInterrupt())
+            except (KeyboardInterrupt, StopIteration):
+                raise KeyboardInterrupt from None
+            show(last)
+            raise

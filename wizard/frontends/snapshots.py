@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from wizard.core.events import Event, Finished
-from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
+from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted, ServicesStopped,
+                                          SnapshotsPruned)
 from wizard.frontends.plain import render_event
 
 VERBS = {"save": "saving", "verify": "verifying", "restore": "restoring"}
@@ -32,6 +33,12 @@ def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:
                 f"{'copied' if event.why == 'save' else 'replaced'}"]
     if isinstance(event, RestoreInterrupted):
         return render_interrupted(event)
+    if isinstance(event, SnapshotsPruned):
+        return [f"removed old snapshot(s): {', '.join(event.names)}"]
+    if isinstance(event, GroupsCleared):
+        gone = f": {', '.join(event.volumes)}" if event.volumes else ""
+        return [f"removed {event.containers} container(s) and {len(event.volumes)} volume(s) of "
+                f"{', '.join(event.groups)}{gone}"]
     if isinstance(event, Finished) and verb == "save":
         details = event.details
         sealed = ", encrypted" if details.get("encrypted") else ""

@@ -39,3 +39,19 @@ class RestoreInterrupted(Event):
 
     states: dict[str, str] = field(default_factory=dict)  # part -> "restored" | "in progress" | "not started"
     snapshot: str = ""
+
+
+@dataclass(frozen=True)
+class SnapshotsPruned(Event):
+    """Old snapshots removed by --keep."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupsCleared(Event):
+    """`reset` removed these groups' containers and volumes; `up` follows."""
+
+    groups: tuple[str, ...]
+    containers: int
+    volumes: tuple[str, ...]

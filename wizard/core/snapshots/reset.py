@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from wizard.core.errors import UsageError
-from wizard.core.events import Event, Note
+from wizard.core.events import Event
 from wizard.core.snapshots import volumes
+from wizard.core.snapshots.events import GroupsCleared
 
 SEED_KINDS = ("postgres-seeds", "mongo-seeds")
 
@@ -56,6 +57,5 @@ def reset(stack, groups: Sequence[str], *, engine=None, timeout: float | None = 
         for container in volumes.in_use_by(client, use.name):
             container.remove(force=True)
         client.volumes.get(use.name).remove()
-    yield Note(message=f"removed {len(created)} container(s) and {len(doomed)} volume(s) of "
-                       f"{', '.join(groups)}" + (f": {', '.join(use.name for use in doomed)}" if doomed else ""))
+    yield GroupsCleared(groups=tuple(groups), containers=len(created), volumes=tuple(use.name for use in doomed))
     yield from launch.up(stack, engine=engine, only=groups, timeout=timeout)

@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from wizard.core.events import Event, Finished, Note
+from wizard.core.events import Event, Finished
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.engineview import EngineView
-from wizard.core.snapshots.events import PartDone, PartProgress, ServicesStopped
+from wizard.core.snapshots.events import PartDone, PartProgress, ServicesStopped, SnapshotsPruned
 
 PGDATA = "/var/lib/postgresql/data"
 MONGO_DATA = ("/data/db", "/data/configdb")
@@ -108,7 +108,7 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
         raise
     removed = manifests.prune(stack, keep) if keep is not None else []
     if removed:
-        yield Note(message="removed old snapshot(s): " + ", ".join(removed))
+        yield SnapshotsPruned(names=tuple(removed))
     snapshot = manifests.load(final)
     yield Finished(ok=True, elapsed=time.monotonic() - began, summary="",
                    details={"name": snapshot.name, "path": str(final), "size": snapshot.size,
