@@ -69,8 +69,28 @@ def test_ctrl_c_while_an_event_is_printed_still_reaches_the_restore(capsys):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("builtins.print", interrupt_first_print)
         with pytest.raises(KeyboardInterrupt):
-            emit(Namespace(json=False), restore(), verb="restore")
+            emit(Namespace(json=False, non_interactive=True, plain=True), restore(), verb="restore")
     shown = [args[0] for args in printed]
     assert shown[0] == "[  0%] restoring a.tar"
     assert shown[1] == "restore of snapshot s1 interrupted; where each part stands:"
     assert "  a.tar: in progress" in shown
+
+
+def test_a_terminal_gets_a_bar_per_part_and_the_other_events_as_lines():
+    import io
+
+    from rich.console import Console
+
+    from wizard.frontends.snapshots import ProgressBars
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100, color_system=None)
+    with ProgressBars("restore", console=console) as bars:
+        bars.show(PartProgress(action="restore", part="a.dump", percent=0, done=0, total=2_000_000))
+        bars.show(PartProgress(action="restore", part="a.dump", percent=50, done=1_000_000, total=2_000_000))
+        bars.show(PartDone(action="restore", part="a.dump", percent=100, size=2_000_000))
+        bars.show(SnapshotsPruned(names=("old",)))
+    text = out.getvalue()
+    assert "restoring a.dump" in text and "2.0/2.0 MB" in text
+    assert "removed old snapshot(s): old" in text
+    assert [task.completed for task in bars.progress.tasks] == [2_000_000]

@@ -153,17 +153,19 @@ def _passphrase(args, *, twice: bool) -> str | None:
 
 
 def emit(args, events, *, verb: str) -> None:
-    """Each event as it comes: JSON lines with --json, percentage lines otherwise.
+    """Each event as it comes: a bar per part in a terminal, JSON lines with --json, percentage lines otherwise.
 
     Ctrl-C may land while an event is being printed rather than inside the core's
     generator; it is then thrown into the generator, so a restore can still say where
     each part stands before the process ends.
     """
-    from wizard.commands.context import print_json
-    from wizard.core.snapshots.events import RestoreInterrupted
-    from wizard.frontends.snapshots import render_snapshot_event
+    from contextlib import nullcontext
 
-    def show(event) -> None:
+    from wizard.commands.context import print_json, use_tui
+    from wizard.core.snapshots.events import RestoreInterrupted
+    from wizard.frontends.snapshots import ProgressBars, render_snapshot_event
+
+    def lines(event) -> None:
         if args.json:
             print_json(event.to_dict())
             return
@@ -171,14 +173,17 @@ def emit(args, events, *, verb: str) -> None:
         for line in render_snapshot_event(event, verb=verb):
             print(line, file=stream, flush=True)
 
+    bars = ProgressBars(verb) if use_tui(args) else None
+    show = bars.show if bars else lines
     iterator = iter(events)
-    for event in iterator:
-        try:
-            show(event)
-        except KeyboardInterrupt:
+    with bars or nullcontext():
+        for event in iterator:
             try:
-                last = iterator.throw(KeyboardInterrupt())
-            except (KeyboardInterrupt, StopIteration):
-                raise KeyboardInterrupt from None
-            show(last)
-            raise
+                show(event)
+            except KeyboardInterrupt:
+                try:
+                    last = iterator.throw(KeyboardInterrupt())
+                except (KeyboardInterrupt, StopIteration):
+                    raise KeyboardInterrupt from None
+                show(last)
+                raise

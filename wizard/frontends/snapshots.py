@@ -79,3 +79,35 @@ def render_list(rows: Sequence[dict[str, Any]]) -> str:
                       "yes" if row["encrypted"] else "no"])
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table)
+
+
+class ProgressBars:
+    """A rich progress bar per part, for a real terminal; every other event prints as its lines."""
+
+    def __init__(self, verb: str, console=None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+        self.verb = verb
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                 console=console or Console(), transient=False)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "ProgressBars":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.progress.stop()
+
+    def show(self, event: Event) -> None:
+        if isinstance(event, PartProgress):
+            if event.part not in self.tasks:
+                self.tasks[event.part] = self.progress.add_task(f"{VERBS.get(event.action, event.action)} {event.part}",
+                                                                total=event.total or None)
+            self.progress.update(self.tasks[event.part], completed=event.done)
+        elif isinstance(event, PartDone) and event.part in self.tasks:
+            self.progress.update(self.tasks[event.part], total=event.size, completed=event.size)
+        else:
+            for line in render_snapshot_event(event, verb=self.verb):
+                self.progress.console.print(line, markup=False, highlight=False)

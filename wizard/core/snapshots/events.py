@@ -15,6 +15,7 @@ class PartProgress(Event):
     part: str
     percent: int
     done: int
+    total: int = 0  # bytes of this part when known in advance (restore), else 0
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,8 @@ def _restore_part(part, meter: Meter, consume, snapshot, key) -> Iterator[Event]
 
     events: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
-    yield PartProgress(action="restore", part=part["name"], percent=meter.percent, done=0)
+    total = int(part["size"])
+    yield PartProgress(action="restore", part=part["name"], percent=meter.percent, done=0, total=total)
 
     def chunks() -> Iterable[bytes]:
         done = 0
@@ -143,7 +144,7 @@ def _restore_part(part, meter: Meter, consume, snapshot, key) -> Iterator[Event]
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
     while (done := events.get()) is not None:
-        yield PartProgress(action="restore", part=part["name"], percent=meter.percent, done=done)
+        yield PartProgress(action="restore", part=part["name"], percent=meter.percent, done=done, total=total)
     worker.join()
     if failure:
         raise failure[0]
