@@ -158,6 +158,8 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     assert full.returncode == 10, full.stdout + full.stderr
     assert "File too large" in full.stderr and len(full.stderr.strip().splitlines()) == 1
     assert sorted(path.name for path in folder.parent.iterdir()) == ["first"]
+    # The services it had stopped for the copy were started again; `up` waits until they are healthy.
+    assert stack.launcher("up").returncode == 0
 
     listed = stack.launcher("snapshot", "list", "--json")
     (row,) = json.loads(listed.stdout)["snapshots"]
