@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     UNHEALTHY = 9  # a service did not become healthy
     SEED_FAILED = 10  # an init step failed
     CANCELLED = 11  # the user declined a confirmation
+    SNAPSHOT_INVALID = 12  # a snapshot is corrupt, truncated, of another stack, or will not decrypt
     BUSY = 13  # another launcher holds the stack's lock
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
@@ -40,6 +41,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
         (errors.Unhealthy, ExitCode.UNHEALTHY),
         (errors.SeedFailed, ExitCode.SEED_FAILED),
         (errors.Cancelled, ExitCode.CANCELLED),
+        (errors.SnapshotInvalid, ExitCode.SNAPSHOT_INVALID),
         (errors.StackBusy, ExitCode.BUSY),
     ]
     for kind, code in table:

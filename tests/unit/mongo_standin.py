@@ -4,7 +4,8 @@ No mongod can be installed on this machine. mockupdb answers the real pymongo
 client over the real wire protocol; this handler gives it just enough memory to
 behave like one writable primary for the commands seeding and copying send:
 hello/ping, listCollections, create, drop, collMod, update (upserts), find and
-getMore, listIndexes, createIndexes. Replies and error codes follow the server's.
+getMore, listIndexes, createIndexes, and for snapshots listDatabases,
+dropDatabase and insert. Replies and error codes follow the server's.
 """
 
 from __future__ import annotations
@@ -145,6 +146,28 @@ class MongoStandIn:
                 continue  # a replace without upsert matches nothing and writes nothing
             coll["docs"][key] = new
         reply = {"n": matched + len(upserted), "nModified": modified, "upserted": upserted}
+        if errors:
+            reply["writeErrors"] = errors
+        return reply
+
+    def on_listdatabases(self, db, doc):
+        names = sorted(set(self.dbs) | {"admin", "local"})
+        return {"databases": [{"name": name, "sizeOnDisk": 0, "empty": name not in self.dbs} for name in names],
+                "totalSize": 0}
+
+    def on_dropdatabase(self, db, doc):
+        self.dbs.pop(db, None)
+        return {"dropped": db}
+
+    def on_insert(self, db, doc):
+        coll = self.collection(db, doc["insert"])
+        errors = []
+        for index, new in enumerate(doc["documents"]):
+            if new["_id"] in coll["docs"]:
+                errors.append({"index": index, "code": 11000, "errmsg": "E11000 duplicate key error"})
+                break
+            coll["docs"][new["_id"]] = dict(new)
+        reply = {"n": len(doc["documents"]) - len(errors)}
         if errors:
             reply["writeErrors"] = errors
         return reply

@@ -23,9 +23,11 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import load, print_json, use_tui
+    from wizard.core.snapshots.manifest import last_snapshot
     from wizard.core.targets import engine_for
     from wizard.core.status import snapshot
     from wizard.frontends.plain import render_status
+    from wizard.frontends.snapshots import last_snapshot_line
 
     stack = load(args)
     engine = engine_for(args.target, stack)
@@ -38,12 +40,14 @@ def run(args) -> int:
         while True:
             # Sequential by construction: the next poll starts only after this one is shown.
             rows = snapshot(stack, engine, restarts=args.restarts)
+            last = last_snapshot(stack)
             if args.json:
-                print_json({"stack": stack.name, "services": [row.to_dict() for row in rows]}
+                print_json({"stack": stack.name, "services": [row.to_dict() for row in rows], "last_snapshot": last}
                            if not args.watch else {"time": time.time(), "stack": stack.name,
-                                                   "services": [row.to_dict() for row in rows]})
+                                                   "services": [row.to_dict() for row in rows],
+                                                   "last_snapshot": last})
             else:
-                text = render_status(rows, stack=stack.name)
+                text = render_status(rows, stack=stack.name) + "\n" + last_snapshot_line(last)
                 if args.watch and redraw:
                     # Home + clear screen, then the table: one redraw, no scrolling history.
                     sys.stdout.write("\x1b[H\x1b[2J" + text + f"\n(every {args.interval:g}s, Ctrl-C to stop)\n")

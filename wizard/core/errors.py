@@ -96,3 +96,7 @@ class StackBusy(LauncherError):
 
 class Cancelled(LauncherError):
     """The user said no to a confirmation, or pressed Escape in the wizard."""
+
+
+class SnapshotInvalid(LauncherError):
+    """A snapshot cannot be trusted: corrupt, truncated, of another stack, or will not decrypt."""

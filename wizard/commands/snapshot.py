@@ -1,0 +1,189 @@
+"""`launcher snapshot save|list|rm|restore`: the whole stack's data, saved, verified, restored.
+
+    launcher snapshot save [NAME] [--to PATH] [--encrypt] [--online] [--keep N]
+    launcher snapshot list
+    launcher snapshot rm NAME [--yes]
+    launcher snapshot restore NAME [--yes] [--force] [--with-secrets]
+
+The work lives in ``wizard.core.snapshots``; this module parses, asks, and hands
+the events to the front end (percentage lines, or JSON lines with --json).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ORDER = 45
+PASSPHRASE_VARIABLE = "LAUNCHER_SNAPSHOT_PASSPHRASE"
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("snapshot", parents=[common],
+                                   help="save, list, remove and restore snapshots of every store of the stack")
+    actions = parser.add_subparsers(dest="snapshot_action", metavar="ACTION", required=True)
+
+    save = actions.add_parser("save", parents=[common], help="snapshot every database and volume of the stack")
+    save.add_argument("name", nargs="?", help="snapshot name (default: the time, e.g. 20260130-094500)")
+    save.add_argument("--to", metavar="PATH", help="write the snapshot folder here instead of .launcher/snapshots/NAME")
+    save.add_argument("--encrypt", action="store_true",
+                      help=f"encrypt every part with a passphrase (${PASSPHRASE_VARIABLE}, or asked)")
+    save.add_argument("--online", action="store_true",
+                      help="copy volumes without stopping the services that write them (faster, maybe inconsistent)")
+    save.add_argument("--keep", type=_count, metavar="N", help="then keep only the N newest snapshots")
+    save.set_defaults(handler=run_save)
+
+    listing = actions.add_parser("list", parents=[common], help="snapshots: name, when, size, parts, encrypted")
+    listing.set_defaults(handler=run_list)
+
+    remove = actions.add_parser("rm", parents=[common], help="delete a snapshot")
+    remove.add_argument("name")
+    remove.add_argument("--yes", action="store_true", help="do not ask first")
+    remove.set_defaults(handler=run_rm)
+
+    restore = actions.add_parser("restore", parents=[common],
+                                 help="verify a snapshot, put every store back, start the stack healthy")
+    restore.add_argument("name", help="snapshot name (or the path of a snapshot folder)")
+    restore.add_argument("--yes", action="store_true", help="do not ask before replacing the stack's data")
+    restore.add_argument("--force", action="store_true",
+                         help="restore a snapshot of another stack name or another stack.toml")
+    restore.add_argument("--with-secrets", action="store_true",
+                         help="also restore the snapshot's secrets and settings (moving a stack to a new machine)")
+    restore.set_defaults(handler=run_restore)
+
+
+def _count(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def run_save(args) -> int:
+    from wizard.commands.context import load
+    from wizard.core.snapshots.save import save
+
+    stack = load(args)
+    passphrase = _passphrase(args, twice=True) if args.encrypt else None
+    emit(args, save(stack, name=args.name, to=args.to, passphrase=passphrase, online=args.online, keep=args.keep),
+         verb="save")
+    return 0
+
+
+def run_list(args) -> int:
+    from wizard.commands.context import load, print_json
+    from wizard.core.snapshots.manifest import list_snapshots
+    from wizard.frontends.snapshots import render_list
+
+    rows = []
+    for folder, snapshot, problem in list_snapshots(load(args)):
+        rows.append(snapshot.summary() if snapshot else {"name": folder.name, "path": str(folder), "problem": problem})
+    if args.json:
+        print_json({"snapshots": rows})
+    else:
+        print(render_list(rows))
+    return 0
+
+
+def run_rm(args) -> int:
+    from wizard.commands.context import confirm, load, print_json
+    from wizard.core.snapshots.manifest import locate, remove
+
+    folder = locate(load(args), args.name)
+    confirm(args, f"delete snapshot {args.name} ({folder})", declined_hint="the snapshot was kept")
+    remove(folder)
+    if args.json:
+        print_json({"removed": args.name, "path": str(folder)})
+    else:
+        print(f"removed snapshot {args.name}")
+    return 0
+
+
+def run_restore(args) -> int:
+    from wizard.commands.context import confirm, load
+    from wizard.core.snapshots.restore import open_verified, restore
+    from wizard.frontends.snapshots import verify_line
+
+    stack = load(args)
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent - shown[0] >= 10 or done == total:
+            shown[0] = percent
+            if args.json:
+                from wizard.commands.context import print_json
+                from wizard.core.snapshots.events import PartProgress
+
+                print_json(PartProgress(action="verify", part="", percent=percent, done=done).to_dict())
+            else:
+                print(verify_line(done, total), flush=True)
+
+    snapshot, key = open_verified(stack, args.name, force=args.force, progress=progress,
+                                  passphrase_for=lambda _snapshot: _passphrase(args, twice=False))
+    secrets = " and its secrets and settings" if args.with_secrets else ""
+    confirm(args, f"replace every database and volume of stack {stack.name}{secrets} with snapshot {snapshot.name}",
+            declined_hint="nothing was changed")
+    emit(args, restore(stack, snapshot, key, with_secrets=args.with_secrets), verb="restore")
+    return 0
+
+
+def _passphrase(args, *, twice: bool) -> str | None:
+    """From LAUNCHER_SNAPSHOT_PASSPHRASE, or a hidden prompt in a terminal; never echoed or stored."""
+    import getpass
+
+    from wizard.commands.context import interactive
+    from wizard.core.errors import AnswerMissing, UsageError
+
+    given = os.environ.get(PASSPHRASE_VARIABLE)
+    if given:
+        return given
+    if not interactive(args):
+        if not twice:
+            return None  # the restore refuses with the snapshot's own message
+        raise AnswerMissing("--encrypt needs a passphrase and nobody can be asked",
+                            f"set {PASSPHRASE_VARIABLE}")
+    first = getpass.getpass("Snapshot passphrase (hidden): ")
+    if twice and getpass.getpass("Again, to be sure: ") != first:
+        raise UsageError("the two passphrases differ", "run the command again")
+    if not first:
+        raise UsageError("the passphrase is empty", f"type one, or set {PASSPHRASE_VARIABLE}")
+    return first
+
+
+def emit(args, events, *, verb: str) -> None:
+    """Each event as it comes: a bar per part in a terminal, JSON lines with --json, percentage lines otherwise.
+
+    Ctrl-C may land while an event is being printed rather than inside the core's
+    generator; it is then thrown into the generator, so a restore can still say where
+    each part stands before the process ends.
+    """
+    from contextlib import nullcontext
+
+    from wizard.commands.context import print_json, use_tui
+    from wizard.core.snapshots.events import RestoreInterrupted
+    from wizard.frontends.snapshots import ProgressBars, render_snapshot_event
+
+    def lines(event) -> None:
+        if args.json:
+            print_json(event.to_dict())
+            return
+        stream = sys.stderr if isinstance(event, RestoreInterrupted) else sys.stdout
+        for line in render_snapshot_event(event, verb=verb):
+            print(line, file=stream, flush=True)
+
+    bars = ProgressBars(verb) if use_tui(args) else None
+    show = bars.show if bars else lines
+    iterator = iter(events)
+    with bars or nullcontext():
+        for event in iterator:
+            try:
+                show(event)
+            except KeyboardInterrupt:
+                try:
+                    last = iterator.throw(KeyboardInterrupt())
+                except (KeyboardInterrupt, StopIteration):
+                    raise KeyboardInterrupt from None
+                show(last)
+                raise

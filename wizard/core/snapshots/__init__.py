@@ -1,0 +1,10 @@
+"""Snapshots of every store of a stack, and reset to the seeded state.
+
+manifest.py    folders, part files, manifest.json and checksum verification
+crypto.py      passphrase encryption of parts (scrypt + AES-256-GCM, chunked)
+postgres.py    pg_dump / pg_restore inside the database's container
+mongo.py       every non-system Mongo database as canonical Extended JSON (pymongo)
+volumes.py     named volumes as tar archives through a never-started helper container
+engineview.py  the engine reads, without the Docker SDK when the socket allows
+save.py restore.py reset.py   the orchestrations, as generators of events (events.py)
+"""

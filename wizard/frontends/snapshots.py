@@ -1,0 +1,113 @@
+"""Words for `snapshot` and `reset`: percentage lines, the snapshot table, the interrupted-restore note."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from wizard.core.events import Event, Finished
+from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted, ServicesStopped,
+                                          SnapshotsPruned)
+from wizard.frontends.plain import render_event
+
+VERBS = {"save": "saving", "verify": "verifying", "restore": "restoring"}
+
+
+def size_text(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
+def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:
+    if isinstance(event, PartProgress):
+        moved = f" ({size_text(event.done)})" if event.done else ""
+        return [f"[{event.percent:3d}%] {VERBS.get(event.action, event.action)} {event.part}{moved}"]
+    if isinstance(event, PartDone):
+        return [f"[{event.percent:3d}%] {event.part}: {size_text(event.size)} {event.action}d"
+                if event.action != "save" else f"[{event.percent:3d}%] {event.part}: {size_text(event.size)} saved"]
+    if isinstance(event, ServicesStopped):
+        return [f"stopped {', '.join(event.services)} while their data is "
+                f"{'copied' if event.why == 'save' else 'replaced'}"]
+    if isinstance(event, RestoreInterrupted):
+        return render_interrupted(event)
+    if isinstance(event, SnapshotsPruned):
+        return [f"removed old snapshot(s): {', '.join(event.names)}"]
+    if isinstance(event, GroupsCleared):
+        gone = f": {', '.join(event.volumes)}" if event.volumes else ""
+        return [f"removed {event.containers} container(s) and {len(event.volumes)} volume(s) of "
+                f"{', '.join(event.groups)}{gone}"]
+    if isinstance(event, Finished) and verb == "save":
+        details = event.details
+        sealed = ", encrypted" if details.get("encrypted") else ""
+        return [f"snapshot {details['name']} saved in {details['path']} ({size_text(details['size'])}, "
+                f"{len(details['parts'])} parts{sealed}, {event.elapsed:.1f}s)"]
+    if isinstance(event, Finished) and verb == "restore":
+        return [f"snapshot {event.details['name']} restored; the stack is healthy ({event.elapsed:.1f}s)"]
+    return render_event(event)
+
+
+def verify_line(done: int, total: int) -> str:
+    return f"[{done * 100 // max(total, 1):3d}%] verifying checksums ({size_text(done)} of {size_text(total)})"
+
+
+def render_interrupted(event: RestoreInterrupted) -> list[str]:
+    lines = [f"restore of snapshot {event.snapshot} interrupted; where each part stands:"]
+    lines += [f"  {part}: {state}" for part, state in event.states.items()]
+    lines.append(f"to finish: run `launcher snapshot restore {event.snapshot}` again (it starts over and "
+                 "replaces every store), or `launcher up` to run with what is there now")
+    return lines
+
+
+def last_snapshot_line(last: dict[str, Any] | None) -> str:
+    if not last:
+        return "last snapshot: none yet (`launcher snapshot save`)"
+    return f"last snapshot: {last['name']}, taken {last['created']}"
+
+
+def render_list(rows: Sequence[dict[str, Any]]) -> str:
+    if not rows:
+        return "no snapshots yet (make one with `launcher snapshot save`)"
+    table = [["NAME", "WHEN", "SIZE", "PARTS", "ENCRYPTED"]]
+    for row in rows:
+        if row.get("problem"):
+            table.append([row["name"], "-", "-", "-", f"INVALID: {row['problem']}"])
+            continue
+        table.append([row["name"], str(row.get("created") or "-"), size_text(row["size"]), str(len(row["parts"])),
+                      "yes" if row["encrypted"] else "no"])
+    widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table)
+
+
+class ProgressBars:
+    """A rich progress bar per part, for a real terminal; every other event prints as its lines."""
+
+    def __init__(self, verb: str, console=None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+        self.verb = verb
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                 console=console or Console(), transient=False)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "ProgressBars":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.progress.stop()
+
+    def show(self, event: Event) -> None:
+        if isinstance(event, PartProgress):
+            if event.part not in self.tasks:
+                self.tasks[event.part] = self.progress.add_task(f"{VERBS.get(event.action, event.action)} {event.part}",
+                                                                total=event.total or None)
+            self.progress.update(self.tasks[event.part], completed=event.done)
+        elif isinstance(event, PartDone) and event.part in self.tasks:
+            self.progress.update(self.tasks[event.part], total=event.size, completed=event.size)
+        else:
+            for line in render_snapshot_event(event, verb=self.verb):
+                self.progress.console.print(line, markup=False, highlight=False)
