@@ -31,5 +31,8 @@ def run(args) -> int:
         raise UsageError("no group has a seed step to reset to", "name the groups: `launcher reset GROUP`")
     confirm(args, f"delete every volume of group(s) {', '.join(groups)} of stack {stack.name} and seed them again",
             declined_hint="nothing was removed; `launcher snapshot save` first if you want a way back")
-    emit(args, reset(stack, groups, timeout=args.timeout), verb="reset")
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "reset"):
+        emit(args, reset(stack, groups, timeout=args.timeout), verb="reset")
     return 0

@@ -66,8 +66,11 @@ def run_save(args) -> int:
 
     stack = load(args)
     passphrase = _passphrase(args, twice=True) if args.encrypt else None
-    emit(args, save(stack, name=args.name, to=args.to, passphrase=passphrase, online=args.online, keep=args.keep),
-         verb="save")
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "snapshot save"):
+        emit(args, save(stack, name=args.name, to=args.to, passphrase=passphrase, online=args.online,
+                        keep=args.keep), verb="save")
     return 0
 
 
@@ -125,7 +128,10 @@ def run_restore(args) -> int:
     secrets = " and its secrets and settings" if args.with_secrets else ""
     confirm(args, f"replace every database and volume of stack {stack.name}{secrets} with snapshot {snapshot.name}",
             declined_hint="nothing was changed")
-    emit(args, restore(stack, snapshot, key, with_secrets=args.with_secrets), verb="restore")
+    from wizard.core.lock import stack_lock
+
+    with stack_lock(stack.root, "snapshot restore"):
+        emit(args, restore(stack, snapshot, key, with_secrets=args.with_secrets), verb="restore")
     return 0
 
 
