@@ -7,6 +7,7 @@ storage, kong and functions; both files come from the real `launcher init`.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import shutil
 import subprocess
 
@@ -77,3 +78,24 @@ def test_realtime_health_does_not_use_the_tenants_api(compose_argv, tmp_path):
 def test_the_switch_is_a_bool_setting(tmp_path, value):
     values = initialised(tmp_path, f"SUPABASE_NEW_API_KEYS={value}")
     assert values["SUPABASE_NEW_API_KEYS"] == "true"
+
+
+def test_pooler_profile_runs_supavisor_on_loopback_with_its_tenant(compose_argv, tmp_path):
+    values = initialised(tmp_path)
+    files = list(load_stack(tmp_path / "stack.toml").group("supabase").compose_files)
+    assert "supavisor" not in config(compose_argv, tmp_path, files)["services"]
+    services = config(compose_argv, tmp_path, files, profiles=("pooler",))["services"]
+    pooler = services["supavisor"]
+    assert [(p["host_ip"], p["published"], p["target"]) for p in pooler["ports"]] == [("127.0.0.1", "6543", 6543)]
+    environment = pooler["environment"]
+    assert environment["POOLER_TENANT_ID"] == "local" and environment["POOLER_POOL_MODE"] == "transaction"
+    assert environment["VAULT_ENC_KEY"] == values["VAULT_ENC_KEY"] and len(values["VAULT_ENC_KEY"]) >= 32
+    assert environment["DATABASE_URL"].endswith("@db:5432/_supabase")
+    assert environment["POSTGRES_PORT"] == "5432"  # the db container's port, not the host's
+    assert any(v["target"] == "/etc/pooler/pooler.exs" for v in pooler["volumes"])
+    # Its schema is created with the database (init SQL), in the internal _supabase database.
+    mounts = {v["target"]: v["source"] for v in services["db"]["volumes"] if v["type"] == "bind"}
+    pooler_sql = Path(mounts["/docker-entrypoint-initdb.d/migrations/99-pooler.sql"]).read_text()
+    assert "\\connect _supabase" in pooler_sql and "CREATE SCHEMA IF NOT EXISTS _supavisor" in pooler_sql
+    # The stack's password reaches the pooler, so `rotate --apply` recreates it as well.
+    assert values["POSTGRES_PASSWORD"] in environment["DATABASE_URL"]
