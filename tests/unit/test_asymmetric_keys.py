@@ -145,3 +145,11 @@ def test_rotating_the_pair_alone_rederives_its_dependents_only(values):
     fresh = resolve_values(STACK, {}, values, rotate=names).values
     assert fresh["ANON_KEY"] == values["ANON_KEY"] and fresh["JWT_SECRET"] == values["JWT_SECRET"]
     assert check_secrets(STACK, fresh) == []
+
+
+def test_check_uses_the_opaque_keys_once_the_switch_is_on(values):
+    from wizard.core.smoke import api_keys
+
+    assert api_keys(values) == (values["ANON_KEY"], values["SERVICE_ROLE_KEY"])
+    switched = dict(values, SUPABASE_NEW_API_KEYS="true")
+    assert api_keys(switched) == (values["SUPABASE_PUBLISHABLE_KEY"], values["SUPABASE_SECRET_KEY"])

@@ -125,8 +125,12 @@ def run_rotate(args) -> int:
         print(f"note: the previous {args.name} stays valid until {rotated.signed_with} is rotated")
     elif rotated.kind == "password":
         # The env files change, but a database volume keeps the password it was created with.
-        print(f"note: a server that already stores {args.name} (an existing database volume) "
-              "keeps the old one until it is changed there too")
+        if rotated.apply:
+            print(f"note: the database still has the old {args.name}; next time use "
+                  f"`launcher secrets rotate {args.name} --apply` to change it there first")
+        else:
+            print(f"note: a server that already stores {args.name} (an existing database volume) "
+                  "keeps the old one until it is changed there too")
     for change in result.changes:
         if change.changes and change.path != str(store_path(stack).relative_to(stack.root)):
             backup = f" (backup {change.backup})" if change.backup else ""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from wizard.core.envfiles import STATE_DIR, atomic_write, display, parse_env_text, quote_value, write_outputs
-from wizard.core.errors import ConfigError, LauncherError, SeedFailed, UsageError
+from wizard.core.errors import ConfigError, LauncherError, SeedFailed, Unhealthy, UsageError
 from wizard.core.events import EnvFilesWritten, Event, Finished, RotationResumed, SecretApplied, WaveStarted
 from wizard.core.interpolate import substitute
 from wizard.core.stack import SecretSpec, Stack
@@ -176,7 +176,13 @@ def apply_rotation(stack: Stack, name: str, *, engine=None, timeout: float | Non
     yield EnvFilesWritten(secret=name, files=written, recreate=tuple(recreate))
     pending_path(stack, name).unlink(missing_ok=True)
 
-    recreated = yield from recreate_in_order(stack, engine, recreate, timeout=timeout)
+    try:
+        recreated = yield from recreate_in_order(stack, engine, recreate, timeout=timeout)
+    except Unhealthy as error:
+        # The rotation itself is complete: say so, so nobody rotates a second time.
+        raise Unhealthy(f"{name} is changed in the database and the env files, but {error.message}",
+                        "see `launcher status` and `launcher logs SERVICE`, then `launcher up` "
+                        "recreates what is left") from None
     elapsed = clock() - began
     yield Finished(ok=True, elapsed=elapsed,
                    summary=f"{name} rotated in the database, {len(written)} file(s) and "
@@ -214,12 +220,9 @@ def recreate_in_order(stack: Stack, engine, services: Sequence[str], *,
             while not run.done():
                 time.sleep(POLL_INTERVAL)
             if run.returncode != 0:
-                from wizard.core.errors import Unhealthy
-
                 lines = [line for line in run.output().splitlines() if line.strip()]
                 raise Unhealthy(f"compose could not recreate {', '.join(s.name for s in specs)}: "
-                                f"{lines[-1] if lines else 'no output'}",
-                                "the new value is in the env files and the database; run `launcher up`")
+                                f"{lines[-1] if lines else 'no output'}", "run `launcher up`")
             yield from wait_ready(engine, specs, run=run, timeout=timeout)
         finally:
             run.cancel()
