@@ -145,3 +145,18 @@ def test_apply_without_a_declared_home_is_refused_before_anything_changes(rotate
     assert result.returncode == 3
     assert "does not say where PG_PASSWORD lives" in result.stderr
     assert stored_password(stack) == old and logs_in(stack, "postgres", old)
+
+
+def test_a_service_that_fails_after_rotation_is_named_with_the_command_to_finish(rotate_stack):
+    stack = rotate_stack
+    # `app-user` is left out of roles: the client gets the new password, its role keeps the old one.
+    stack.edit("stack.toml", 'roles = ["postgres", "app-user"]', 'roles = ["postgres"]')
+    old = stored_password(stack)
+    result = stack.launcher("secrets", "rotate", "PG_PASSWORD", "--apply", "--yes", "--timeout", "6")
+    assert result.returncode == 9, result.stdout + result.stderr
+    assert "PG_PASSWORD is changed in the database and the env files, but service client" in result.stderr
+    assert "up -d --no-deps client" in result.stderr
+    new = stored_password(stack)
+    assert new != old and logs_in(stack, "postgres", new) and logs_in(stack, "app-user", old)
+    assert not list((stack.root / ".launcher").glob("rotation-*"))  # nothing left to resume
+    assert new not in result.stdout + result.stderr

@@ -176,13 +176,16 @@ def apply_rotation(stack: Stack, name: str, *, engine=None, timeout: float | Non
     yield EnvFilesWritten(secret=name, files=written, recreate=tuple(recreate))
     pending_path(stack, name).unlink(missing_ok=True)
 
+    recreated: list[str] = []
     try:
-        recreated = yield from recreate_in_order(stack, engine, recreate, timeout=timeout)
+        yield from recreate_in_order(stack, engine, recreate, timeout=timeout, done=recreated)
     except Unhealthy as error:
-        # The rotation itself is complete: say so, so nobody rotates a second time.
+        # The rotation itself is complete: say so, so nobody rotates a second time. `launcher up`
+        # would leave an old, still healthy container alone, so name the command that recreates.
+        left = [service for service in recreate if service not in recreated]
         raise Unhealthy(f"{name} is changed in the database and the env files, but {error.message}",
-                        "see `launcher status` and `launcher logs SERVICE`, then `launcher up` "
-                        "recreates what is left") from None
+                        f"fix it (`launcher logs SERVICE`), then recreate what is left: "
+                        f"{engine.by_hand()} up -d --no-deps {' '.join(left)}") from None
     elapsed = clock() - began
     yield Finished(ok=True, elapsed=elapsed,
                    summary=f"{name} rotated in the database, {len(written)} file(s) and "
@@ -191,24 +194,30 @@ def apply_rotation(stack: Stack, name: str, *, engine=None, timeout: float | Non
                             "recreated": recreated})
 
 
-def recreate_in_order(stack: Stack, engine, services: Sequence[str], *,
-                      timeout: float | None = None) -> Iterator[Event]:
-    """`compose up -d --no-deps` the given services, wave by wave in plan order, waiting for each wave."""
+def recreate_in_order(stack: Stack, engine, services: Sequence[str], *, timeout: float | None = None,
+                      done: list[str] | None = None) -> Iterator[Event]:
+    """`compose up -d --no-deps` the given services, wave by wave in plan order, waiting for each wave.
+
+    Returns (and appends to ``done``, as it goes) the services recreated and ready.
+    """
     from wizard.core.events import GroupStarting
     from wizard.core.launch import wait_ready
     from wizard.core.plan import build_plan
 
+    done = [] if done is None else done
     if not services:
-        return []
+        return done
     model = engine.model()
     wanted = [spec for spec in model.services if spec.name in services]
-    done: list[str] = []
-    for wave in build_plan(stack).waves:
-        groups = [group.name for group in wave.groups]
+    batches = [(wave.index, [group.name for group in wave.groups]) for wave in build_plan(stack).waves]
+    planned = {group for _, groups in batches for group in groups}
+    # A running service of a group the plan skips today still holds the old value.
+    batches.append((len(batches) + 1, sorted({spec.group for spec in wanted} - planned)))
+    for index, groups in batches:
         specs = [spec for spec in wanted if spec.group in groups]
         if not specs:
             continue
-        yield WaveStarted(wave=wave.index, groups=tuple(groups))
+        yield WaveStarted(wave=index, groups=tuple(groups))
         for group in groups:
             names = tuple(spec.name for spec in specs if spec.group == group)
             if names:
