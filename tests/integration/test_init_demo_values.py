@@ -29,6 +29,7 @@ DEMO_ENV = {
     "POSTGRES_HOST": "db",
     "POSTGRES_DB": "postgres",
     "POOLER_TENANT_ID": "your-tenant-id",
+    "ENABLE_PHONE_SIGNUP": "true",
     "SITE_URL": "http://localhost:3000",
     "JWT_EXPIRY": "3600",
     "SMTP_ADMIN_EMAIL": "admin@example.com",
@@ -64,7 +65,8 @@ def hand_made(tmp_path) -> Path:
 
 
 DEMO_NAMES = {"POSTGRES_PASSWORD", "JWT_SECRET", "ANON_KEY", "SERVICE_ROLE_KEY", "DASHBOARD_PASSWORD",
-              "SECRET_KEY_BASE", "PG_META_CRYPTO_KEY", "LOGFLARE_PUBLIC_ACCESS_TOKEN", "LOGFLARE_PRIVATE_ACCESS_TOKEN"}
+              "SECRET_KEY_BASE", "PG_META_CRYPTO_KEY", "LOGFLARE_PUBLIC_ACCESS_TOKEN", "LOGFLARE_PRIVATE_ACCESS_TOKEN",
+              "VAULT_ENC_KEY"}
 
 
 def test_init_names_every_adopted_demo_value_one_line_each(hand_made, run_launcher):
@@ -100,7 +102,8 @@ def test_replace_demo_rotates_them_resigns_the_keys_and_keeps_settings(hand_made
     assert env["SMTP_ADMIN_EMAIL"] == "admin@example.com"
     assert env["PGRST_DB_SCHEMAS"] == "public,storage,graphql_public"
     assert env["JWT_EXPIRY"] == "3600"
-    assert env["VAULT_ENC_KEY"] == DEMO_ENV["VAULT_ENC_KEY"]  # not ours to manage: kept as written
+    assert env["POOLER_TENANT_ID"] == "your-tenant-id"  # a setting, not a secret: kept as written
+    assert env["ENABLE_PHONE_SIGNUP"] == "true"  # not declared anywhere: a hand-added key survives
     again = run_launcher("secrets", "check", cwd=hand_made)
     assert again.returncode == 0, again.stdout + again.stderr
     # A second run finds nothing left to replace.
