@@ -153,3 +153,24 @@ def test_check_uses_the_opaque_keys_once_the_switch_is_on(values):
     assert api_keys(values) == (values["ANON_KEY"], values["SERVICE_ROLE_KEY"])
     switched = dict(values, SUPABASE_NEW_API_KEYS="true")
     assert api_keys(switched) == (values["SUPABASE_PUBLISHABLE_KEY"], values["SUPABASE_SECRET_KEY"])
+
+
+def test_underscores_inside_the_random_part_or_checksum_are_not_separators():
+    """Found by a random key: `_` is a base64url character, so the key is split by position."""
+    from wizard.core.asymmetric_keys import api_key_checksum, api_key_problem
+
+    for random_part in ("a_b_c_d_e_f_g_h_i_j_k_", "_" * 22, "A" * 21 + "-"):
+        body = "sb_secret_" + random_part
+        key = f"{body}_{api_key_checksum(body)}"
+        assert api_key_problem(key, "sb_secret_") == ""
+    # A checksum holding "_" (searched for, so the case is really covered).
+    body = next(b for b in (f"sb_secret_{i:022d}" for i in range(10_000)) if "_" in api_key_checksum(b))
+    assert api_key_problem(f"{body}_{api_key_checksum(body)}", "sb_secret_") == ""
+    assert "checksum" in api_key_problem(f"{body}_{api_key_checksum(body)}x", "sb_secret_")
+
+
+def test_a_thousand_generated_keys_all_pass_their_own_check():
+    from wizard.core.asymmetric_keys import api_key_problem, generate_api_key
+
+    assert not [key for key in (generate_api_key("sb_publishable_") for _ in range(1000))
+                if api_key_problem(key, "sb_publishable_")]

@@ -57,10 +57,12 @@ def generate_api_key(prefix: str) -> str:
 def api_key_problem(value: str, prefix: str) -> str:
     if not value.startswith(prefix):
         return f"does not start with {prefix}"
-    body, separator, checksum = value.rpartition("_")
-    random_part = body[len(prefix):]
+    # Split by position: both the random part and the checksum may contain "_" themselves.
+    end = len(prefix) + API_KEY_RANDOM_CHARS
+    body, separator, checksum = value[:end], value[end:end + 1], value[end + 1:]
     alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-    if not separator or len(random_part) != API_KEY_RANDOM_CHARS or not set(random_part) <= alphabet:
+    if (separator != "_" or len(checksum) != API_KEY_CHECKSUM_CHARS
+            or not set(body[len(prefix):]) <= alphabet or len(body) != end):
         return f"is not {prefix} + {API_KEY_RANDOM_CHARS} base64url characters + _ + a checksum"
     if checksum != api_key_checksum(body):
         return "has a checksum that does not match the key (mistyped or truncated?)"
