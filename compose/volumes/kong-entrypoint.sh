@@ -5,12 +5,51 @@
 # Upstream's compose ran `eval "echo \"$(cat temp.yml)\""`, which strips quotes and would
 # execute a backtick or $( ) found in a value. awk copies each value byte for byte, and
 # only the names listed here are replaced, so nothing else in the file can be mangled.
+#
+# The newer API keys: lines of kong.yml tagged `#new-keys` are kept only when the opaque
+# keys reach this container (env/supabase-keys-true.env, SUPABASE_NEW_API_KEYS=true), and
+# lines tagged `#legacy-keys` only when they do not. With them on, Kong accepts the opaque
+# keys and hands the services the matching ES256 JWT in Authorization.
 set -eu
 
-awk -v names="SUPABASE_ANON_KEY SUPABASE_SERVICE_KEY DASHBOARD_USERNAME DASHBOARD_PASSWORD" '
+publishable=${SUPABASE_PUBLISHABLE_KEY:-}
+secret=${SUPABASE_SECRET_KEY:-}
+if [ -n "$publishable" ] && [ -n "$secret" ]; then
+  keep=new-keys
+  drop=legacy-keys
+  # The keys land inside Lua string literals below: accept only the characters opaque
+  # keys and JWTs are made of, so no value can end a literal.
+  for value in "$publishable" "$secret" "${ANON_KEY_ASYMMETRIC:-}" "${SERVICE_ROLE_KEY_ASYMMETRIC:-}"; do
+    case "$value" in
+      "" | *[!A-Za-z0-9._-]*)
+        echo "kong-entrypoint: the new API keys are on but a key is missing or malformed — run \`launcher secrets check\`" >&2
+        exit 1 ;;
+    esac
+  done
+  # A user session (a JWT in Authorization) passes through; an opaque key becomes its
+  # ES256 JWT; a legacy key given only as apikey is passed on as a bearer token.
+  AUTH_EXPR="\$((headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= \"Bearer sb_\" and headers.authorization) or (headers.apikey == \"$secret\" and \"Bearer $SERVICE_ROLE_KEY_ASYMMETRIC\") or (headers.apikey == \"$publishable\" and \"Bearer $ANON_KEY_ASYMMETRIC\") or (headers.apikey and \"Bearer \" .. headers.apikey))"
+  # supabase-js opens the realtime socket with ?apikey=...
+  REALTIME_WS_EXPR="\$((query_params.apikey == \"$secret\" and \"$SERVICE_ROLE_KEY_ASYMMETRIC\") or (query_params.apikey == \"$publishable\" and \"$ANON_KEY_ASYMMETRIC\") or query_params.apikey)"
+else
+  keep=legacy-keys
+  drop=new-keys
+  AUTH_EXPR=
+  REALTIME_WS_EXPR=
+fi
+export AUTH_EXPR REALTIME_WS_EXPR
+
+awk -v names="SUPABASE_ANON_KEY SUPABASE_SERVICE_KEY SUPABASE_PUBLISHABLE_KEY SUPABASE_SECRET_KEY AUTH_EXPR REALTIME_WS_EXPR DASHBOARD_USERNAME DASHBOARD_PASSWORD" \
+    -v keep="#$keep" -v drop="#$drop" '
 BEGIN { count = split(names, list, " ") }
 {
   line = $0
+  # Tags are whole trailing comments: `  # ... #new-keys` never matches by accident.
+  if (index(line, drop) > 0 && substr(line, length(line) - length(drop) + 1) == drop) next
+  if (index(line, keep) > 0 && substr(line, length(line) - length(keep) + 1) == keep) {
+    line = substr(line, 1, length(line) - length(keep))
+    sub(/[ \t]+$/, "", line)
+  }
   for (i = 1; i <= count; i++) {
     token = "$" list[i]
     out = ""

@@ -63,7 +63,100 @@ def test_entrypoint_leaves_the_rest_of_the_file_alone(docker_client, images, tmp
     values = {"SUPABASE_ANON_KEY": "A", "SUPABASE_SERVICE_KEY": "S", "DASHBOARD_USERNAME": "U",
               "DASHBOARD_PASSWORD": "P"}
     config = render(docker_client, images, tmp_path, values)
-    template = (VOLUMES / "kong.yml").read_text()
+    # Legacy keys (the default): #new-keys lines go, #legacy-keys lines stay without their tag.
+    template = "".join(line.replace("  #legacy-keys", "") + "\n"
+                       for line in (VOLUMES / "kong.yml").read_text().splitlines() if not line.endswith("#new-keys"))
     expected = (template.replace("$SUPABASE_ANON_KEY", "A").replace("$SUPABASE_SERVICE_KEY", "S")
                 .replace("$DASHBOARD_USERNAME", "U").replace("$DASHBOARD_PASSWORD", "P"))
     assert config.split("\n", 1)[1] == expected
+
+
+# --------------------------------------------------------------------------- security blocks and the new keys
+
+
+def routes(config: dict) -> dict[str, dict]:
+    """Route path -> its service, from a parsed declarative config."""
+    return {path: service for service in config["services"] for route in service["routes"]
+            for path in route["paths"]}
+
+
+def plugin(service: dict, name: str) -> dict | None:
+    return next((p for p in service.get("plugins", []) if p["name"] == name), None)
+
+
+LEGACY = {"SUPABASE_ANON_KEY": "A", "SUPABASE_SERVICE_KEY": "S", "DASHBOARD_USERNAME": "U", "DASHBOARD_PASSWORD": "P"}
+
+
+@pytest.fixture(scope="module")
+def new_keys() -> dict[str, str]:
+    from wizard.core.asymmetric_keys import generate_api_key, generate_jwks, sign_es256
+
+    pair = generate_jwks("x" * 40)
+    return {"SUPABASE_PUBLISHABLE_KEY": generate_api_key("sb_publishable_"),
+            "SUPABASE_SECRET_KEY": generate_api_key("sb_secret_"),
+            "ANON_KEY_ASYMMETRIC": sign_es256(pair, "anon", "supabase", 30),
+            "SERVICE_ROLE_KEY_ASYMMETRIC": sign_es256(pair, "service_role", "supabase", 30)}
+
+
+@pytest.mark.parametrize("mode", ["legacy", "new"])
+def test_realtime_admin_api_and_mcp_answer_403_before_anything_else(docker_client, images, tmp_path, new_keys, mode):
+    import yaml
+
+    environment = {**LEGACY, **(new_keys if mode == "new" else {})}
+    config = yaml.safe_load(render(docker_client, images, tmp_path, environment).split("\n", 1)[1])
+    by_path = routes(config)
+    for path in ("/realtime/v1/api/tenants", "/realtime/v1/api/openapi", "/api/mcp", "/mcp"):
+        service = by_path[path]
+        termination = plugin(service, "request-termination")
+        assert termination and termination["config"]["status_code"] == 403, path
+        # Nothing else on that route: no key lets a request through.
+        assert [p["name"] for p in service["plugins"]] == ["request-termination"], path
+    # Kong picks the longest matching prefix, so these beat /realtime/v1/api and Studio's /.
+    assert "/realtime/v1/api" in by_path and "/" in by_path
+
+
+def test_new_keys_add_opaque_credentials_and_translate_them(docker_client, images, tmp_path, new_keys):
+    import yaml
+
+    text = render(docker_client, images, tmp_path, {**LEGACY, **new_keys}).split("\n", 1)[1]
+    kept = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in kept if line.endswith(("#new-keys", "#legacy-keys"))]
+    config = yaml.safe_load(text)
+    consumers = {c["username"]: [k["key"] for k in c.get("keyauth_credentials", [])] for c in config["consumers"]}
+    assert consumers["anon"] == ["A", new_keys["SUPABASE_PUBLISHABLE_KEY"]]
+    assert consumers["service_role"] == ["S", new_keys["SUPABASE_SECRET_KEY"]]
+    by_path = routes(config)
+    for path in ("/auth/v1/", "/rest/v1/", "/graphql/v1", "/realtime/v1/api", "/storage/v1/"):
+        transformer = plugin(by_path[path], "request-transformer")
+        headers = transformer["config"]["replace"]["headers"]
+        expression = next(h for h in headers if h.startswith("Authorization:"))
+        # Each opaque key maps to the ES256 JWT of its role, and nothing else maps to them.
+        assert (f'headers.apikey == "{new_keys["SUPABASE_SECRET_KEY"]}" and '
+                f'"Bearer {new_keys["SERVICE_ROLE_KEY_ASYMMETRIC"]}"') in expression, path
+        assert (f'headers.apikey == "{new_keys["SUPABASE_PUBLISHABLE_KEY"]}" and '
+                f'"Bearer {new_keys["ANON_KEY_ASYMMETRIC"]}"') in expression, path
+    # key-auth must leave the apikey header in place for the translation to read it.
+    assert plugin(by_path["/rest/v1/"], "key-auth")["config"]["hide_credentials"] is False
+    ws = plugin(by_path["/realtime/v1/"], "request-transformer")["config"]
+    assert new_keys["ANON_KEY_ASYMMETRIC"] in ws["replace"]["querystring"][0]
+
+
+def test_legacy_mode_has_no_translation_and_hides_credentials(docker_client, images, tmp_path):
+    import yaml
+
+    config = yaml.safe_load(render(docker_client, images, tmp_path, LEGACY).split("\n", 1)[1])
+    by_path = routes(config)
+    assert plugin(by_path["/rest/v1/"], "request-transformer") is None
+    assert plugin(by_path["/rest/v1/"], "key-auth")["config"]["hide_credentials"] is True
+    assert plugin(by_path["/graphql/v1"], "request-transformer")["config"] == {
+        "add": {"headers": ["Content-Profile: graphql_public"]}}
+    assert [c.get("keyauth_credentials") for c in config["consumers"] if c["username"] == "anon"] == [[{"key": "A"}]]
+
+
+def test_a_malformed_new_key_stops_kong_before_it_reaches_lua(docker_client, images, tmp_path, new_keys):
+    import docker.errors
+
+    broken = {**LEGACY, **new_keys, "SUPABASE_SECRET_KEY": 'sb_secret_x") or ("'}
+    with pytest.raises(docker.errors.ContainerError) as caught:
+        render(docker_client, images, tmp_path, broken)
+    assert "a key is missing or malformed" in caught.value.stderr.decode()

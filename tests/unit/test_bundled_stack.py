@@ -129,7 +129,8 @@ def group_ids(stack_path=REPO / "stack.toml") -> list[str]:
 @pytest.mark.parametrize("group_name", group_ids())
 def test_compose_config_passes_for_every_group(compose_argv, root, stack, group_name):
     group = stack.group(group_name)
-    for profiles in ((), group.profiles):
+    # No profile, all of the group's together, and each one alone (pooler included).
+    for profiles in ((), group.profiles, *((profile,) for profile in group.profiles)):
         result = compose(compose_argv, root, list(group.compose_files), "config", "--format", "json",
                          profiles=profiles)
         assert result.returncode == 0, result.stderr
@@ -150,7 +151,7 @@ def test_every_service_has_a_healthcheck(everything):
     missing = [name for name, service in everything["services"].items()
                if not service.get("healthcheck", {}).get("test") or service["healthcheck"].get("disable")]
     assert missing == []
-    assert len(everything["services"]) == 21  # every profile's services were looked at
+    assert len(everything["services"]) == 22  # every profile's services were looked at
 
 
 def test_every_published_port_binds_to_loopback(everything):

@@ -23,14 +23,15 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import load, print_json
     from wizard.core.errors import Unhealthy
-    from wizard.core.smoke import gateway_url, run_check
+    from wizard.core.smoke import api_keys, gateway_url, run_check
     from wizard.core.values import current_values
 
     stack = load(args)
     values = current_values(stack)
     url = gateway_url(values)
     failed = []
-    for step in run_check(url, values["ANON_KEY"], values["SERVICE_ROLE_KEY"], table=args.table):
+    public_key, server_key = api_keys(values)
+    for step in run_check(url, public_key, server_key, table=args.table):
         if not step.ok:
             failed.append(step)
         if args.json:

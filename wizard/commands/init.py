@@ -22,6 +22,9 @@ def register(subparsers, common) -> None:
                         help="answer for a setting or secret (repeatable; beats LAUNCHER_NAME and --answers)")
     parser.add_argument("--answers", metavar="FILE", help="answers file: TOML (*.toml) or dotenv")
     parser.add_argument("--dry-run", action="store_true", help="show which files would change; write nothing")
+    parser.add_argument("--replace-demo", action="store_true",
+                        help="replace every published demo secret found (e.g. in a .env copied from upstream's "
+                        ".env.example) with a new one, re-signing the keys that depend on it")
     parser.set_defaults(handler=run)
 
 
@@ -41,12 +44,35 @@ def run(args) -> int:
         from wizard.frontends.prompts import run_prompts
 
         return run_prompts(stack, answers=given)
-    result = initialize(stack, answers, dry_run=args.dry_run)
+    from wizard.core.demo import demo_secrets
+    from wizard.core.secrets import rotation_set
+
+    demo = [name for name in demo_secrets(stack) if name not in answers]
+    replace = demo if args.replace_demo else []
+    result = initialize(stack, answers, dry_run=args.dry_run, rotate=replace)
     if args.json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "demo_values": demo, "replaced_demo": replace})
     else:
+        notice = render_demo(demo, rotation_set(stack, replace) if replace else [], result.dry_run)
+        if notice:
+            print(notice)
         print(render_result(result))
     return 0
+
+
+def render_demo(demo: list[str], rotated: list[str], dry_run: bool) -> str:
+    """One line per published demo secret: replaced, or kept with the command that replaces it."""
+    lines = []
+    for name in demo:
+        if rotated:
+            lines.append(f"{'would replace' if dry_run else 'replaced'} demo value of {name}")
+        else:
+            lines.append(f"demo value kept: {name} is a published sample value — "
+                         "run `launcher init --replace-demo` to replace it")
+    resigned = [name for name in rotated if name not in demo]
+    if resigned:
+        lines.append(f"{'would re-sign' if dry_run else 're-signed'}: {', '.join(resigned)}")
+    return "\n".join(lines)
 
 
 def render_result(result) -> str:

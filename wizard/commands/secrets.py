@@ -25,6 +25,11 @@ def register(subparsers, common) -> None:
                                 help="generate a new value for a secret and re-sign the JWTs it signs")
     rotate.add_argument("name", metavar="NAME", help="the secret to replace, e.g. JWT_SECRET")
     rotate.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rotate.add_argument("--apply", action="store_true",
+                        help="also change it inside the running database (the secret's `apply` step and "
+                        "`roles` in stack.toml), then recreate the services whose environment changed")
+    rotate.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="with --apply: how long each recreated service may take to become healthy")
     rotate.set_defaults(handler=run_rotate)
 
 
@@ -95,6 +100,12 @@ def run_rotate(args) -> int:
     if args.name not in declared:
         raise UsageError(f"no secret named {args.name}", f"use one of: {', '.join(declared)}")
     current_values(stack)  # rotating needs an initialized stack
+    if args.apply:
+        from wizard.core.lock import stack_lock
+
+        # The database, the store and the env files change together: nobody else may write meanwhile.
+        with stack_lock(stack.root, "secrets rotate --apply"):
+            return run_rotate_apply(args, stack)
     names = rotation_set(stack, [args.name])
     action = f"rotate {args.name}" + (f" and re-sign {', '.join(names[1:])}" if len(names) > 1 else "")
     confirm(args, f"{action} (services using them must restart)", declined_hint="nothing was changed")
@@ -118,8 +129,12 @@ def run_rotate(args) -> int:
         print(f"note: the previous {args.name} stays valid until {rotated.signed_with} is rotated")
     elif rotated.kind == "password":
         # The env files change, but a database volume keeps the password it was created with.
-        print(f"note: a server that already stores {args.name} (an existing database volume) "
-              "keeps the old one until it is changed there too")
+        if rotated.apply:
+            print(f"note: the database still has the old {args.name}; next time use "
+                  f"`launcher secrets rotate {args.name} --apply` to change it there first")
+        else:
+            print(f"note: a server that already stores {args.name} (an existing database volume) "
+                  "keeps the old one until it is changed there too")
     for change in result.changes:
         if change.changes and change.path != str(store_path(stack).relative_to(stack.root)):
             backup = f" (backup {change.backup})" if change.backup else ""
@@ -130,3 +145,16 @@ def run_rotate(args) -> int:
         print("no compose service references the rotated values")
     return 0
 
+
+def run_rotate_apply(args, stack) -> int:
+    from wizard.commands.context import confirm
+    from wizard.commands.up import emit
+    from wizard.core.rotation import apply_rotation, read_pending
+
+    spec = stack.secret(args.name)
+    verb = "finish rotating" if read_pending(stack, args.name) else "rotate"
+    confirm(args, f"{verb} {args.name}: change it for role(s) {', '.join(spec.roles)} inside the database "
+            f"(step {spec.apply}), write the env files and recreate the services using it",
+            declined_hint="nothing was changed")
+    emit(args, apply_rotation(stack, args.name, timeout=args.timeout))
+    return 0

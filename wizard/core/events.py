@@ -163,6 +163,31 @@ class Finished(Event):
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RotationResumed(Event):
+    """`secrets rotate --apply` found an unfinished rotation of this secret and finishes it."""
+
+    secret: str
+    pending_file: str
+
+
+@dataclass(frozen=True)
+class SecretApplied(Event):
+    """A rotated secret now holds inside its server: the roles changed, never the value itself."""
+
+    secret: str
+    target: str  # host:port/database, without the password
+    roles: tuple[str, ...]
+    already_current: bool = False  # a re-run found the server already on the new value
+
+
+@dataclass(frozen=True)
+class EnvFilesWritten(Event):
+    secret: str
+    files: tuple[str, ...]
+    recreate: tuple[str, ...]  # services whose environment changed and that have a container
+
+
 def _kebab(name: str) -> str:
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
 

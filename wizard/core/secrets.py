@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from wizard.core.asymmetric_keys import NEW_KINDS
 from wizard.core.graph import reachable
 from wizard.core.stack import MIN_SIGNING_LENGTH as MIN_SIGNING_SECRET_LENGTH
 from wizard.core.stack import SecretSpec, Stack
@@ -96,6 +97,8 @@ def generate_secret(spec: SecretSpec, values: Mapping[str, str], *, now: float |
         return base64.b64encode(raw).decode("ascii")[: spec.length]
     if spec.kind == "jwt":
         return sign_jwt(spec, values[spec.signed_with], now=now)
+    if spec.kind in NEW_KINDS:
+        return _generate_new_kind(spec, values, now=now)
     raise ValueError(f"unknown secret kind {spec.kind!r}")
 
 
@@ -113,25 +116,63 @@ def sign_jwt(spec: SecretSpec, signing_secret: str, *, now: float | None = None)
     return jwt.encode(claims, signing_secret, algorithm=JWT_ALGORITHM)
 
 
+def _generate_new_kind(spec: SecretSpec, values: Mapping[str, str], *, now: float | None = None) -> str:
+    from wizard.core import asymmetric_keys as keys
+
+    if spec.kind == "api-key":
+        return keys.generate_api_key(spec.prefix)
+    if spec.kind == "jwks":
+        return keys.generate_jwks(values[spec.signed_with])
+    if spec.kind == "jwks-public":
+        return keys.public_jwks(values[spec.signed_with])
+    return keys.sign_es256(values[spec.signed_with], spec.role, spec.issuer or DEFAULT_ISSUER, spec.expires_days,
+                           now=now)
+
+
+def _new_kind_problem(spec: SecretSpec, value: str, values: Mapping[str, str]) -> str:
+    from wizard.core import asymmetric_keys as keys
+
+    if spec.kind == "api-key":
+        return keys.api_key_problem(value, spec.prefix)
+    signer = values.get(spec.signed_with, "")
+    if not signer:
+        return f"cannot be checked: {spec.signed_with} has no value"
+    if spec.kind == "jwks":
+        return keys.jwks_problem(value, signer)
+    if spec.kind == "jwks-public":
+        return keys.jwks_public_problem(value, signer)
+    return keys.es256_problem(value, signer, spec.role, spec.issuer, spec.name, spec.signed_with)
+
+
 def _random_string(alphabet: str, length: int) -> str:
     return "".join(random.choice(alphabet) for _ in range(length))
 
 
 def signing_order(stack: Stack) -> list[SecretSpec]:
-    """Secrets in an order where every signer comes before the JWTs it signs."""
-    ordered = [spec for spec in stack.secrets if spec.kind != "jwt"]
-    ordered += [spec for spec in stack.secrets if spec.kind == "jwt"]
-    return ordered
+    """Secrets in an order where every signer comes before what it signs or derives.
+
+    Chains are short (JWT_SECRET -> JWT_KEYS -> ANON_KEY_ASYMMETRIC), so a secret's
+    depth along its ``signed_with`` links orders them; manifest order breaks ties.
+    """
+    by_name = {spec.name: spec for spec in stack.secrets}
+
+    def depth(spec: SecretSpec, seen: frozenset[str] = frozenset()) -> int:
+        signer = by_name.get(spec.signed_with)
+        if signer is None or signer.name in seen:
+            return 0
+        return 1 + depth(signer, seen | {spec.name})
+
+    return sorted(stack.secrets, key=depth)
 
 
 def derived_from(stack: Stack, name: str) -> list[str]:
-    """Names of the secrets signed with ``name``: rotating it must re-sign these."""
-    return [spec.name for spec in stack.secrets if spec.kind == "jwt" and spec.signed_with == name]
+    """Names of the secrets signed with or derived from ``name``: rotating it must re-derive these."""
+    return [spec.name for spec in stack.secrets if spec.signed_with == name]
 
 
 def signers(stack: Stack) -> set[str]:
-    """Names of the secrets that sign at least one JWT."""
-    return {spec.signed_with for spec in stack.secrets if spec.kind == "jwt"}
+    """Names of the secrets that sign an HS256 JWT (directly or as a JWKS oct key)."""
+    return {spec.signed_with for spec in stack.secrets if spec.kind in ("jwt", "jwks")}
 
 
 def format_problem(spec: SecretSpec, value: str, values: Mapping[str, str], *, signs_jwt: bool = False) -> str:
@@ -170,6 +211,8 @@ def format_problem(spec: SecretSpec, value: str, values: Mapping[str, str], *, s
             return "has characters outside the base64 alphabet MongoDB accepts in a keyfile"
     elif kind == "jwt":
         return _jwt_problem(spec, value, values.get(spec.signed_with, ""))
+    elif kind in NEW_KINDS:
+        return _new_kind_problem(spec, value, values)
     if signs_jwt and len(value) < MIN_SIGNING_SECRET_LENGTH:
         return f"signs JWTs but is {len(value)} characters long; it needs at least {MIN_SIGNING_SECRET_LENGTH}"
     return ""
@@ -243,11 +286,11 @@ def mask(value: str) -> str:
 
 def describe(spec: SecretSpec, value: str) -> str:
     """A short non-secret description: kind, length, and for a JWT its public claims."""
-    if spec.kind == "jwt" and value:
+    if spec.kind in ("jwt", "jwt-es256") and value:
         claims = jwt_claims(value)
         if claims:
             expires = time.strftime("%Y-%m-%d", time.gmtime(int(claims.get("exp", 0))))
-            return f"jwt role={claims.get('role')} iss={claims.get('iss')} expires {expires}"
+            return f"{spec.kind} role={claims.get('role')} iss={claims.get('iss')} expires {expires}"
         return "jwt (unreadable)"
     return f"{spec.kind}, {len(value)} chars"
 

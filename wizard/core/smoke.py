@@ -37,6 +37,14 @@ def gateway_url(values: Mapping[str, str]) -> str:
     return f"http://{GATEWAY_HOST}:{values['KONG_HTTP_PORT']}"
 
 
+def api_keys(values: Mapping[str, str]) -> tuple[str, str]:
+    """(public key, server key) as clients hold them: the opaque keys once the stack uses
+    the new API keys (SUPABASE_NEW_API_KEYS), the legacy anon/service_role JWTs before."""
+    if values.get("SUPABASE_NEW_API_KEYS") == "true" and values.get("SUPABASE_PUBLISHABLE_KEY"):
+        return values["SUPABASE_PUBLISHABLE_KEY"], values["SUPABASE_SECRET_KEY"]
+    return values["ANON_KEY"], values["SERVICE_ROLE_KEY"]
+
+
 def run_check(url: str, anon_key: str, service_role_key: str, *, table: str = DEFAULT_TABLE
               ) -> Iterator[CheckStep]:
     """Yield the sign-up, read and cleanup steps in order.

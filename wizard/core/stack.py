@@ -29,7 +29,8 @@ STEP_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 
-SECRET_KINDS = ("token", "hex", "base64", "password", "jwt", "mongo-keyfile")
+SECRET_KINDS = ("token", "hex", "base64", "password", "jwt", "mongo-keyfile",
+                "api-key", "jwks", "jwks-public", "jwt-es256")  # the last four: wizard.core.asymmetric_keys
 SETTING_KINDS = ("string", "port", "url", "bool", "int", "host")
 # Supabase refuses shorter JWT secrets; so does the manifest check, for any secret that signs a JWT.
 MIN_SIGNING_LENGTH = 32
@@ -79,6 +80,9 @@ class SecretSpec:
     expires_days: int = 0  # jwt: lifetime
     path: Path | None = None  # mongo-keyfile: where the file is written
     description: str = ""
+    apply: str = ""  # the init step whose connection reaches the server storing it (rotate --apply)
+    roles: tuple[str, ...] = ()  # apply: the Postgres roles whose password it is
+    prefix: str = ""  # api-key: e.g. "sb_publishable_"
 
 
 @dataclass(frozen=True)
@@ -328,6 +332,7 @@ class _Validator:
         outputs = self.outputs()
         self.unique_names(groups, steps, secrets, settings)
         self.collisions(groups, secrets, outputs)
+        self.applied_secrets(secrets, steps)
 
         compose_env_output = self.text(("stack",), stack_table, "compose_env_output", "") or ""
         output_names = [output.name for output in outputs]
@@ -420,14 +425,13 @@ class _Validator:
 
     def secrets(self) -> list[SecretSpec]:
         secrets = []
-        declared = {name for name, _ in self.entries("secrets")}
-        kinds = {name: raw.get("kind") for name, raw in self.entries("secrets")}
+        declared = {name: raw.get("kind") for name, raw in self.entries("secrets")}
         signers = {raw.get("signed_with") for _, raw in self.entries("secrets") if raw.get("kind") == "jwt"}
         for name, raw in self.entries("secrets"):
             table = ("secrets", name)
             self.value_name(name, table)
             self.unknown_keys(table, raw, {"kind", "length", "signed_with", "role", "issuer", "expires_days",
-                                           "path", "description"})
+                                           "path", "description", "apply", "roles", "prefix"})
             kind = self.text(table, raw, "kind") or ""
             if kind not in SECRET_KINDS:
                 self.problem(f"secret {name} has unknown kind {kind!r}", f"use one of: {', '.join(SECRET_KINDS)}",
@@ -442,13 +446,16 @@ class _Validator:
                 path=self.root / raw["path"] if isinstance(raw.get("path"), str)
                 and self.inside(table, "path", raw["path"]) else None,
                 description=self.text(table, raw, "description") or "",
+                apply=self.text(table, raw, "apply") or "",
+                roles=self.names(table, raw, "roles"),
+                prefix=self.text(table, raw, "prefix") or "",
             )
             if kind == "jwt":
                 if not spec.signed_with or spec.signed_with not in declared:
                     self.problem(f"secret {name} (jwt) must be signed with a declared secret",
                                  "set signed_with to the name of a [secrets.X] entry", table,
                                  "signed_with" if "signed_with" in raw else None)
-                elif kinds.get(spec.signed_with) == "jwt":
+                elif declared.get(spec.signed_with) == "jwt":
                     self.problem(f"secret {name} (jwt) is signed with {spec.signed_with}, which is a JWT itself",
                                  "sign it with a token or password secret (the JWT secret)", table, "signed_with")
                 if spec.expires_days <= 0:
@@ -456,6 +463,8 @@ class _Validator:
                                  "set expires_days = 3650 (or leave it out)", table, "expires_days")
                 if not spec.role:
                     self.problem(f"secret {name} (jwt) needs a role claim", 'add role = "anon"', table)
+            elif kind in ("api-key", "jwks", "jwks-public", "jwt-es256"):
+                self.derived_key(spec, raw, declared)
             elif kind in SECRET_KINDS:
                 low, high = (6, 1024) if kind == "mongo-keyfile" else (8, 4096)
                 if not low <= length <= high:
@@ -471,6 +480,23 @@ class _Validator:
                                  'add path = "secrets/mongo-keyfile"', table)
             secrets.append(spec)
         return secrets
+
+    def derived_key(self, spec: SecretSpec, raw: dict[str, Any], declared: dict[str, str]) -> None:
+        """The newer Supabase key kinds: what each one needs besides its kind."""
+        table = ("secrets", spec.name)
+        if spec.kind == "api-key":
+            if not re.fullmatch(r"[a-z][a-z0-9_]*_", spec.prefix):
+                self.problem(f"secret {spec.name} (api-key) needs a prefix like \"sb_secret_\"",
+                             'add prefix = "sb_publishable_" (lower case, ending in _)', table,
+                             "prefix" if "prefix" in raw else None)
+            return
+        wanted = {"jwks": ("token", "password", "hex", "base64"), "jwks-public": ("jwks",), "jwt-es256": ("jwks",)}[spec.kind]
+        if declared.get(spec.signed_with) not in wanted:
+            self.problem(f"secret {spec.name} ({spec.kind}) needs signed_with naming a {' or '.join(wanted)} secret",
+                         "set signed_with to the name of that [secrets.X] entry", table,
+                         "signed_with" if "signed_with" in raw else None)
+        if spec.kind == "jwt-es256" and not spec.role:
+            self.problem(f"secret {spec.name} (jwt-es256) needs a role claim", 'add role = "anon"', table)
 
     def settings(self) -> list[SettingSpec]:
         settings = []
@@ -599,6 +625,26 @@ class _Validator:
             if key not in allowed:
                 self.problem(f"unknown key {key!r} in [{'.'.join(table)}]",
                              f"expected one of: {', '.join(sorted(allowed))}", table, key)
+
+    def applied_secrets(self, secrets: list[SecretSpec], steps: list[Step]) -> None:
+        """`apply` names a Postgres step (its dsn reaches the server) and comes with `roles`."""
+        kinds = {step.name: step.kind for step in steps}
+        for spec in secrets:
+            table = ("secrets", spec.name)
+            if spec.roles and not spec.apply:
+                self.problem(f"secret {spec.name} lists roles but no apply step",
+                             'add apply = "<the postgres-seeds step that reaches the server>"', table, "roles")
+            if not spec.apply:
+                continue
+            if spec.apply not in kinds:
+                self.problem(f"secret {spec.name} applies through unknown step {spec.apply!r}",
+                             f"use one of: {', '.join(sorted(kinds)) or '(no steps declared)'}", table, "apply")
+            elif kinds[spec.apply] != "postgres-seeds":
+                self.problem(f"secret {spec.name}: step {spec.apply} is a {kinds[spec.apply]} step; "
+                             "rotate --apply reaches Postgres only", "name a postgres-seeds step", table, "apply")
+            if not spec.roles:
+                self.problem(f"secret {spec.name} applies to a database but names no roles",
+                             'add roles = ["postgres"] (the roles whose password it is)', table, "apply")
 
     def unique_names(self, groups: list[Group], steps: list[Step], secrets: list[SecretSpec],
                      settings: list[SettingSpec]) -> None:

@@ -254,7 +254,7 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
             value, origin = answers[name].value, "answer"
         elif name in rotate:
             value, origin = generate_secret(spec, result.values), "generated"
-        elif name in existing and not (spec.kind == "jwt" and _signer_changed(spec.signed_with, existing, result)):
+        elif name in existing and not (spec.signed_with and _signer_changed(spec.signed_with, existing, result)):
             value, origin = existing[name], "stored"
         elif name in existing:
             value, origin = generate_secret(spec, result.values), "re-signed"

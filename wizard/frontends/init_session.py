@@ -302,6 +302,20 @@ class InitSession:
             self.origins[secret] = "regenerated" if secret == name else "re-signed"
         return changed
 
+    def demo_secrets(self) -> list[str]:
+        """Secrets whose value is a published sample (adopted from a copied `.env.example`)."""
+        from wizard.core.secrets import is_demo
+
+        return [spec.name for spec in self.stack.secrets if is_demo(self.secret_value(spec.name))]
+
+    def replace_demo(self) -> list[str]:
+        """Regenerate every demo secret, re-signing what depends on them; returns the names that changed."""
+        changed: list[str] = []
+        for name in self.demo_secrets():
+            if name not in changed:  # a demo JWT is already re-signed once its signer is replaced
+                changed += [other for other in self.regenerate(name) if other not in changed]
+        return changed
+
     def replaces_existing(self, name: str) -> bool:
         """Whether regenerating this secret replaces a value a running stack may already use."""
         return name in self._existing

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
-                                ServiceFailed, ServiceProgress, ServiceReady, StepFailed, StepFinished, StepProgress,
-                                StepStarted, WaveStarted)
+from wizard.core.events import (EnvFilesWritten, Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note,
+                                PreflightCheck, RotationResumed, SecretApplied, ServiceFailed, ServiceProgress,
+                                ServiceReady, StepFailed, StepFinished, StepProgress, StepStarted, WaveStarted)
 from wizard.core.plan import Plan
 
 if TYPE_CHECKING:
@@ -69,8 +69,23 @@ def render_event(event: Event) -> list[str]:
         return [f"  step {event.step} FAILED: {event.reason}"]
     if isinstance(event, Note):
         return [event.message]
+    if isinstance(event, (RotationResumed, SecretApplied, EnvFilesWritten)):
+        return _render_rotation(event)
     if isinstance(event, Finished):
         return [event.summary] if event.summary else []
+    return [str(event)]
+
+
+def _render_rotation(event: Event) -> list[str]:
+    if isinstance(event, RotationResumed):
+        return [f"finishing an earlier rotation of {event.secret} (new value kept in {event.pending_file})"]
+    if isinstance(event, SecretApplied):
+        how = "already had the new password" if event.already_current else "password changed"
+        return [f"{event.secret}: {how} for {', '.join(event.roles)} at {event.target}"]
+    if isinstance(event, EnvFilesWritten):
+        files = ", ".join(event.files) or "no file changed"
+        recreate = ", ".join(event.recreate) or "none (no running service uses it)"
+        return [f"{event.secret}: wrote {files}", f"recreating: {recreate}"]
     return [str(event)]
 
 

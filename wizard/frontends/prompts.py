@@ -144,6 +144,12 @@ def secrets(session: InitSession) -> None:
     say("Secrets (new ones are generated now and written as they are):")
     for row in session.secrets():
         say(f"  {row.name:<28} {row.origin:<11} {mask(row.value)}  {row.description}")
+    demo = session.demo_secrets()
+    for name in demo:
+        say(f"  demo value: {name} is a published sample value, known to anyone")
+    if demo and _ask(questionary.confirm("Replace every demo value now (re-signing the keys that depend on them)?",
+                                         default=True)):
+        say(f"  replaced {', '.join(session.replace_demo())}")
     names = [row.name for row in session.secrets()]
     regenerate = _ask(questionary.checkbox("Regenerate any of them? (Enter for none)", choices=names))
     for name in regenerate:

@@ -20,6 +20,8 @@ class SecretsScreen(StepScreen):
     BINDINGS = [
         Binding("v", "reveal", "Reveal/hide"),
         Binding("g", "regenerate", "Regenerate"),
+        # Shown in the screen's text when it applies, not in the footer.
+        Binding("d", "replace_demo", "Replace demo values", show=False),
     ]
 
     def __init__(self, session) -> None:
@@ -29,6 +31,10 @@ class SecretsScreen(StepScreen):
     def body(self) -> ComposeResult:
         yield Static("New secrets are generated now and written as shown; kept and imported "
                      "values stay as they are.", markup=False)
+        demo = self.session.demo_secrets()
+        if demo:
+            yield Static(f"Published demo values: {', '.join(demo)} — press d to replace them all "
+                         "(the keys they sign are re-signed).", id="demo-values", markup=False)
         table = DataTable(id="secrets", cursor_type="row", zebra_stripes=True)
         table.add_column("Secret", key="name")
         table.add_column("Kind", key="kind")
@@ -69,6 +75,13 @@ class SecretsScreen(StepScreen):
                     "password). Generate a new one anyway?")
         self.app.push_screen(Confirm(question, yes="Regenerate", no="Keep"),
                              lambda yes: self._regenerate(name) if yes else None)
+
+    def action_replace_demo(self) -> None:
+        changed = self.session.replace_demo()
+        if changed:
+            self._refresh_rows(changed)
+            self.query_one("#demo-values", Static).update("Demo values replaced.")
+            self.notify(f"replaced {', '.join(changed)}", markup=False)
 
     def _regenerate(self, name: str) -> None:
         changed = self.session.regenerate(name)

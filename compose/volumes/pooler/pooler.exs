@@ -1,0 +1,41 @@
+# Registers the stack's database as supavisor's one tenant, from the container's
+# environment, before the server starts (compose/supabase.yml, profile `pooler`).
+#
+# The tenant is written afresh on every start: supavisor stores the pgbouncer role's
+# password with it, and a rotated POSTGRES_PASSWORD (which recreates this container)
+# must reach the stored tenant too. Clients connect as `<role>.<POOLER_TENANT_ID>`.
+{:ok, _} = Application.ensure_all_started(:supavisor)
+
+env = fn name -> System.fetch_env!(name) end
+
+%{rows: [[server_version]]} = Supavisor.Repo.query!("SHOW server_version")
+
+tenant = %{
+  "external_id" => env.("POOLER_TENANT_ID"),
+  "db_host" => System.get_env("POSTGRES_HOST", "db"),
+  "db_port" => env.("POSTGRES_PORT"),
+  "db_database" => env.("POSTGRES_DB"),
+  "require_user" => false,
+  # Client passwords are checked against the database itself, through pgbouncer's
+  # SECURITY DEFINER lookup that ships with the supabase/postgres image.
+  "auth_query" => "SELECT * FROM pgbouncer.get_auth($1)",
+  "default_max_clients" => env.("POOLER_MAX_CLIENT_CONN"),
+  "default_pool_size" => env.("POOLER_DEFAULT_POOL_SIZE"),
+  "default_parameter_status" => %{"server_version" => server_version},
+  "users" => [
+    %{
+      "db_user" => "pgbouncer",
+      "db_password" => env.("POSTGRES_PASSWORD"),
+      "mode_type" => env.("POOLER_POOL_MODE"),
+      "pool_size" => env.("POOLER_DEFAULT_POOL_SIZE"),
+      "is_manager" => true
+    }
+  ]
+}
+
+case Supavisor.Tenants.get_tenant_by_external_id(tenant["external_id"]) do
+  nil -> :ok
+  existing -> {:ok, _} = Supavisor.Tenants.delete_tenant(existing)
+end
+
+{:ok, _} = Supavisor.Tenants.create_tenant(tenant)
