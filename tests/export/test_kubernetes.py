@@ -76,7 +76,7 @@ def test_every_manifest_passes_strict_validation(exported, name):
 def test_strict_validation_rejects_an_unknown_field(exported):
     import kubernetes_validate
 
-    deployment = next(doc for _, doc in exported["engine"].docs() if doc["kind"] == "Deployment")
+    deployment = next(doc for _, doc in exported["bundled"].docs() if doc["kind"] == "Deployment")
     broken = {**deployment, "spec": {**deployment["spec"], "replicaz": 2}}
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
@@ -152,7 +152,10 @@ def test_workload_kinds_follow_volumes_and_one_shot_jobs(exported):
     assert found["postgres"]["kind"] == "StatefulSet"
     assert [c["metadata"]["name"] for c in found["postgres"]["spec"]["volumeClaimTemplates"]] == ["pgdata"]
     assert found["migrate"]["kind"] == "Job"
-    assert found["redis"]["kind"] == "Deployment" and found["web"]["kind"] == "Deployment"
+    # redis keeps its data and web its files in named volumes: StatefulSets with claims too.
+    assert found["redis"]["kind"] == "StatefulSet" and found["web"]["kind"] == "StatefulSet"
+    assert [c["metadata"]["name"] for c in found["redis"]["spec"]["volumeClaimTemplates"]] == ["redisdata"]
+    assert [c["metadata"]["name"] for c in found["web"]["spec"]["volumeClaimTemplates"]] == ["files"]
     # cache comes after db, app after db and cache: initContainers wait for their services.
     waits = {name: [w["name"] for w in doc["spec"]["template"]["spec"].get("initContainers", [])]
              for name, doc in found.items()}
@@ -202,6 +205,17 @@ def test_plain_report_names_every_section(tmp_path):
     for title in ("Translated:", "Dropped (the target rejects or ignores it):", "To do by hand:"):
         assert title in result.stdout
     assert "service redis: depends_on — order within a group is not kept" in result.stdout
+
+
+def test_an_existing_target_folder_keeps_its_mode(tmp_path):
+    root = engine_copy(tmp_path)
+    assert run("init", "--non-interactive", cwd=root).returncode == 0
+    (tmp_path / "shared").mkdir(mode=0o755)
+    os.chmod(tmp_path / "shared", 0o755)
+    result = run("export", "kubernetes", str(tmp_path / "shared"), cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o755
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in (tmp_path / "shared").iterdir())
 
 
 def test_export_before_init_is_one_line_and_writes_nothing(tmp_path):

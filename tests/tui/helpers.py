@@ -141,6 +141,9 @@ class FakeEngine:
     def failure_details(self, container_id, tail=40):
         return (("exit 1: connection refused",), ("booting", "fatal: cannot reach the database"))
 
+    def logs_by_hand(self, service: str) -> str:
+        return f"launcher logs {service}"
+
     def logs(self, container, *, follow=False, tail="all"):
         self.actions.append(("logs", container))
         yield f"{container}: listening on 8080\n{container}: GET / 200\n".encode()

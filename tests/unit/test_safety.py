@@ -309,3 +309,18 @@ def test_a_reference_anywhere_else_is_refused(sql, context):
     with pytest.raises(MisplacedReference) as caught:
         bind_references(sql, {"URL": "v"})
     assert context in str(caught.value) and sql[caught.value.offset:].startswith("${URL}")
+
+
+# ---------------------------------------------------------------- hand-edited newer keys
+
+
+@pytest.mark.parametrize("kind, value", [("jwks", '[{"kty": "EC", "crv": "P-256", "kid": "k", "d": 1, "x": 2, "y": 3}]'),
+                                         ("jwks-public", '{"keys": [1]}'), ("jwt-es256", "eyJhbGciOiJFUzI1NiJ9.e30.x")])
+def test_a_malformed_newer_key_is_a_problem_not_a_crash(kind, value):
+    from wizard.core.secrets import format_problem
+    from wizard.core.stack import SecretSpec
+
+    spec = SecretSpec(name="KEY", kind=kind, signed_with="SIGNER", role="anon")
+    signer = '[1]' if kind != "jwks" else "x" * 40
+    problem = format_problem(spec, value, {"SIGNER": signer})
+    assert problem and value not in problem

@@ -130,6 +130,16 @@ def _generate_new_kind(spec: SecretSpec, values: Mapping[str, str], *, now: floa
 
 
 def _new_kind_problem(spec: SecretSpec, value: str, values: Mapping[str, str]) -> str:
+    """What is wrong with a newer-kind key; a hand-edited one of the wrong shape is "unreadable", not a crash."""
+    import jwt
+
+    try:
+        return _checked_new_kind(spec, value, values)
+    except (ValueError, TypeError, KeyError, AttributeError, jwt.PyJWTError):
+        return f"cannot be read as a {spec.kind} value — run `launcher secrets rotate {spec.name}`"
+
+
+def _checked_new_kind(spec: SecretSpec, value: str, values: Mapping[str, str]) -> str:
     from wizard.core import asymmetric_keys as keys
 
     if spec.kind == "api-key":

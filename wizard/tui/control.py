@@ -45,10 +45,13 @@ class StackControl:
         return self._engine
 
     def up(self, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:
-        """``launch.up``; ``sleep`` is called between polls, and may raise to stop waiting."""
+        """``launch.up`` under the stack's lock; ``sleep`` is called between polls, and may raise to stop waiting."""
         from wizard.core.launch import up
+        from wizard.core.lock import stack_lock
 
-        return up(self.stack, engine=self.engine, profiles=self.profiles, sleep=sleep, **self.up_options)
+        # Held while the worker iterates (seeds write the databases), not while the dashboard idles.
+        with stack_lock(self.stack.root, "up"):
+            yield from up(self.stack, engine=self.engine, profiles=self.profiles, sleep=sleep, **self.up_options)
 
     def restart(self, service: str, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:
         from wizard.core.launch import restart
@@ -57,8 +60,10 @@ class StackControl:
 
     def down(self) -> Iterator[Event]:
         from wizard.core.launch import down
+        from wizard.core.lock import stack_lock
 
-        return down(self.stack, engine=self.engine)
+        with stack_lock(self.stack.root, "down"):
+            yield from down(self.stack, engine=self.engine)
 
     def snapshot(self, *, restarts: bool = False) -> list:
         """Every service's row (``wizard.core.status.ServiceStatus``)."""

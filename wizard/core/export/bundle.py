@@ -8,7 +8,6 @@ nothing is written unless the whole translation succeeded.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -83,9 +82,11 @@ def write_files(folder: Path, texts: Mapping[str, str]) -> None:
 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder", "name a folder to write the files into")
+    from wizard.core.files import make_private_dir
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
+        # Folders made here are 0700; one that already exists (the user's own) keeps its mode.
+        make_private_dir(folder)
         for name, text in texts.items():
             atomic_write(folder / name, text.encode("utf-8"), 0o600)
     except OSError as error:

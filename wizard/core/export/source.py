@@ -48,9 +48,13 @@ class Source:
         return {spec.name: self.values[spec.name] for spec in self.stack.secrets if self.values.get(spec.name)}
 
     def secrets_in(self, text: str) -> list[str]:
-        """Names of the generated secrets whose value appears in ``text``."""
+        """Names of the generated secrets whose value appears in ``text``, as is or percent-encoded
+        (the form it takes inside a URL a template builds)."""
+        from urllib.parse import quote
+
         return [name for name, value in self.secret_values().items()
-                if len(value) >= MIN_SECRET_LENGTH and value in text or value == text]
+                if value == text or len(value) >= MIN_SECRET_LENGTH
+                and (value in text or quote(value, safe="") in text)]
 
     def secret_file(self, path: Path) -> bool:
         """Whether a file holds secrets: a secret's own file (the Mongo keyfile) or a rendered env file."""

@@ -193,7 +193,9 @@ class DashboardScreen(LauncherScreen):
             self.refresh_now()  # runs right after this refresh ends
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
-        self.problem = message.error.one_line()
+        from wizard.core.redact import scrub
+
+        self.problem = scrub(message.error.one_line())
         self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
 
     def show_rows(self, rows: list) -> None:

@@ -272,7 +272,9 @@ class UpScreen(LauncherScreen):
 
         self.failed = True
         self.app.failure = message.error
-        text = message.error.one_line() if isinstance(message.error, LauncherError) else str(message.error)
+        from wizard.core.redact import scrub
+
+        text = scrub(message.error.one_line() if isinstance(message.error, LauncherError) else str(message.error))
         title.update(f"✗ {text}\nq quits; Enter shows the dashboard (healthy services keep running).")
         self.log_line(f"✗ {text}")
 
