@@ -283,6 +283,7 @@ def test_restore_into_a_fresh_clone_brings_the_values_back_with_with_secrets(eng
     saved = stack.launcher("snapshot", "save", "move")
     assert saved.returncode == 0, saved.stdout + saved.stderr
     before_pg = logical(stack, docker_client)
+    refuse_a_forged_foreign_volume(stack, docker_client)
     gone = stack.launcher("down", "--volumes", "--yes")
     assert gone.returncode == 0, gone.stderr
 
@@ -303,3 +304,38 @@ def test_restore_into_a_fresh_clone_brings_the_values_back_with_with_secrets(eng
     assert (clone / ".env").read_text() == (stack.root / ".env").read_text()
     assert logical(stack, docker_client) == before_pg
     assert redis_state(docker_client, stack) == {"moved": "yes\n"}
+
+
+def refuse_a_forged_foreign_volume(stack, docker_client) -> None:
+    """A manifest edited (and re-hashed) to name another project's volume: refused, that volume and
+    the container using it untouched, even with --force."""
+    from wizard.core.snapshots.manifest import manifest_hash
+
+    foreign = f"{stack.project}-foreign-precious"
+    volume = docker_client.volumes.create(name=foreign, labels={"com.docker.compose.project": f"{stack.project}-x"})
+    user = docker_client.containers.create("launcher-test/busybox:1", command=["true"],
+                                           volumes={foreign: {"bind": "/data", "mode": "rw"}})
+    try:
+        source = stack.root / ".launcher" / "snapshots" / "move"
+        forged = source.with_name("forged")
+        shutil.copytree(source, forged)
+        manifest = json.loads((forged / "manifest.json").read_text())
+        part = next(p for p in manifest["parts"] if p["name"] == f"volume-{stack.project}_redisdata.tar")
+        part.update(volume=foreign, key="precious")
+        manifest["manifest_sha256"] = manifest_hash(manifest)
+        (forged / "manifest.json").write_text(json.dumps(manifest))
+        refused = stack.launcher("snapshot", "restore", "forged", "--force", "--yes")
+        assert refused.returncode == 12, refused.stdout + refused.stderr
+        assert foreign in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+        user.reload()
+        docker_client.volumes.get(foreign)
+        assert redis_state(docker_client, stack) == {"moved": "yes\n"}
+        shutil.rmtree(forged)
+    finally:
+        import docker.errors
+
+        for leftover in (user, volume):  # the container is gone if a restore wrongly removed it
+            try:
+                leftover.remove(force=True)
+            except docker.errors.NotFound:
+                pass

@@ -90,12 +90,23 @@ def run_list(args) -> int:
 
 
 def run_rm(args) -> int:
+    """Only a snapshot under .launcher/snapshots, by name, whose manifest loads: never any folder."""
     from wizard.commands.context import confirm, load, print_json
+    from wizard.core.errors import UsageError
+    from wizard.core.lock import stack_lock
+    from wizard.core.snapshots.manifest import check_name
+    from wizard.core.snapshots.manifest import load as load_snapshot
     from wizard.core.snapshots.manifest import locate, remove
 
-    folder = locate(load(args), args.name)
-    confirm(args, f"delete snapshot {args.name} ({folder})", declined_hint="the snapshot was kept")
-    remove(folder)
+    if "/" in args.name or os.sep in args.name:
+        raise UsageError(f"{args.name!r} is a path; `snapshot rm` removes only snapshots under .launcher/snapshots",
+                         "give the snapshot's name (see `launcher snapshot list`), or delete the folder yourself")
+    stack = load(args)
+    with stack_lock(stack.root, "snapshot rm"):
+        folder = locate(stack, check_name(args.name))
+        load_snapshot(folder)
+        confirm(args, f"delete snapshot {args.name} ({folder})", declined_hint="the snapshot was kept")
+        remove(folder)
     if args.json:
         print_json({"removed": args.name, "path": str(folder)})
     else:
@@ -123,14 +134,15 @@ def run_restore(args) -> int:
             else:
                 print(verify_line(done, total), flush=True)
 
-    snapshot, key = open_verified(stack, args.name, force=args.force, progress=progress,
-                                  passphrase_for=lambda _snapshot: _passphrase(args, twice=False))
-    secrets = " and its secrets and settings" if args.with_secrets else ""
-    confirm(args, f"replace every database and volume of stack {stack.name}{secrets} with snapshot {snapshot.name}",
-            declined_hint="nothing was changed")
     from wizard.core.lock import stack_lock
 
+    # Locked from the verification on: a concurrent `save --keep` cannot prune what was just checked.
     with stack_lock(stack.root, "snapshot restore"):
+        snapshot, key = open_verified(stack, args.name, force=args.force, progress=progress,
+                                      passphrase_for=lambda _snapshot: _passphrase(args, twice=False))
+        secrets = " and its secrets and settings" if args.with_secrets else ""
+        confirm(args, f"replace every database and volume of stack {stack.name}{secrets} with snapshot "
+                      f"{snapshot.name}", declined_hint="nothing was changed")
         emit(args, restore(stack, snapshot, key, with_secrets=args.with_secrets), verb="restore")
     return 0
 

@@ -28,7 +28,12 @@ MANIFEST = "manifest.json"
 FOLDER = Path(".launcher") / "snapshots"
 PARTIAL = ".partial-"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+NAME_MAX = 100
 READ_CHUNK = 1 << 20
+# What a manifest must say, and as what type: anything else is a damaged snapshot, not a crash.
+PART_TYPES = {"name": str, "size": int, "sha256": str}
+OPTIONAL_PART_TYPES = {"kind": str, "volume": str, "key": str, "service": str, "database": str, "step": str,
+                       "services": list}
 
 
 def snapshots_dir(stack) -> Path:
@@ -40,6 +45,16 @@ def check_name(name: str) -> str:
         raise UsageError(f"{name!r} is not a usable snapshot name",
                          "use letters, digits, '.', '_' and '-', starting with a letter or digit")
     return name
+
+
+def part_name(prefix: str, stem: str, suffix: str) -> str:
+    """A part's file name under NAME's rule: a stem too long keeps its start and gains a hash of the whole."""
+    name = f"{prefix}{stem}{suffix}"
+    if len(name) <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(stem.encode()).hexdigest()[:12]
+    room = NAME_MAX - len(prefix) - len(suffix) - len(digest) - 1
+    return f"{prefix}{stem[:room]}-{digest}{suffix}"
 
 
 def default_name(now: datetime | None = None) -> str:
@@ -192,11 +207,34 @@ def load(folder: Path) -> Snapshot:
     if manifest.get("manifest_sha256") != manifest_hash(manifest):
         raise SnapshotInvalid(f"{shown} does not match its own hash (edited or damaged)",
                               "the snapshot cannot be trusted; use another one")
-    for part in manifest.get("parts") or []:
-        if not NAME.fullmatch(str(part.get("name", ""))) or part.get("name") == MANIFEST:
-            raise SnapshotInvalid(f"{shown} names a part outside the snapshot ({part.get('name')!r})",
+    _check_shape(manifest, shown)
+    for part in manifest["parts"]:
+        if not NAME.fullmatch(part["name"]) or part["name"] == MANIFEST:
+            raise SnapshotInvalid(f"{shown} names a part outside the snapshot ({part['name']!r})",
                                   "the snapshot cannot be trusted; use another one")
     return Snapshot(folder, manifest)
+
+
+def _check_shape(manifest: Mapping[str, Any], shown: Path) -> None:
+    """Every field the launcher reads has the type it is read as (the hash only proves nobody edited it)."""
+    def damaged(what: str) -> SnapshotInvalid:
+        return SnapshotInvalid(f"{shown} is damaged: {what}", "the snapshot cannot be trusted; use another one")
+
+    for field_name in ("stack", "created"):
+        if not isinstance(manifest.get(field_name), str):
+            raise damaged(f"{field_name} is not a string")
+    parts = manifest.get("parts")
+    if not isinstance(parts, list) or not all(isinstance(part, dict) for part in parts):
+        raise damaged("parts is not a list of objects")
+    for part in parts:
+        for key, kind in PART_TYPES.items():
+            if not isinstance(part.get(key), kind) or isinstance(part.get(key), bool):
+                raise damaged(f"a part's {key} is missing or not a {kind.__name__}")
+        if part["size"] < 0:
+            raise damaged(f"part {part['name']!r} has a negative size")
+        for key, kind in OPTIONAL_PART_TYPES.items():
+            if key in part and not isinstance(part[key], kind):
+                raise damaged(f"part {part['name']!r} has a {key} that is not a {kind.__name__}")
 
 
 def verify(snapshot: Snapshot, stack, *, force: bool = False, progress=lambda done, total: None) -> None:

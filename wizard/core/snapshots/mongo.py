@@ -49,7 +49,9 @@ def host_port(uri: str) -> tuple[str, int]:
 
 
 def part_name(service: str) -> str:
-    return "mongo-" + re.sub(r"[^A-Za-z0-9._-]", "_", service) + ".ejson"
+    from wizard.core.snapshots.manifest import part_name as fitted
+
+    return fitted("mongo-", re.sub(r"[^A-Za-z0-9._-]", "_", service), ".ejson")
 
 
 def dump(uri: str, *, timeout: float = TIMEOUT) -> Iterator[bytes]:

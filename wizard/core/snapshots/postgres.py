@@ -41,7 +41,9 @@ class PgTarget:
 
     @property
     def part_name(self) -> str:
-        return "postgres-" + re.sub(r"[^A-Za-z0-9._-]", "_", f"{self.service}-{self.database}") + ".dump"
+        from wizard.core.snapshots.manifest import part_name
+
+        return part_name("postgres-", re.sub(r"[^A-Za-z0-9._-]", "_", f"{self.service}-{self.database}"), ".dump")
 
     def about(self) -> dict:
         return {"kind": "postgres", "service": self.service, "database": self.database, "step": self.step}
@@ -101,7 +103,7 @@ def serving(containers: Sequence[ContainerState], host: str, port: int) -> tuple
 
 def dump(target: PgTarget, container: str) -> Iterator[bytes]:
     """The custom-format dump of one database, as it streams out of pg_dump."""
-    argv = _exec(container, "pg_dump", "--format=custom", *_connect(target), target.database)
+    argv = _exec(container, "pg_dump", "--format=custom", *_connect(target), _dbname(target.database))
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
                                    env=_env(target))
@@ -150,6 +152,13 @@ def restore(target: PgTarget, container: str, chunks: Iterable[bytes]) -> None:
 
 def _connect(target: PgTarget) -> list[str]:
     return ["--host=127.0.0.1", f"--port={target.port}", f"--username={target.user}", "--no-password"]
+
+
+def _dbname(database: str) -> str:
+    """The database as a quoted conninfo: a name that starts with '-' or holds '=' is still only a name."""
+    from psycopg.conninfo import make_conninfo
+
+    return "--dbname=" + make_conninfo(dbname=database)
 
 
 def _exec(container: str, *command: str, interactive: bool = False) -> list[str]:

@@ -42,7 +42,8 @@ def reset(stack, groups: Sequence[str], *, engine=None, timeout: float | None = 
     model = engine.model()
     services = sorted(service for service, group in model.groups.items() if group in groups)
     client = engine.client
-    present = volumes.existing(client, engine.project)
+    with volumes.engine_errors("list the project's volumes"):
+        present = volumes.existing(client, engine.project)
     doomed = [use for use in volumes.declared(volumes.compose_config(engine), engine.project).values()
               if set(use.services) & set(services) and use.name in present]
     for use in doomed:
@@ -54,8 +55,6 @@ def reset(stack, groups: Sequence[str], *, engine=None, timeout: float | None = 
     if created:
         engine.run_compose("rm", "--stop", "--force", *created, profiles=["*"])
     for use in doomed:
-        for container in volumes.in_use_by(client, use.name):
-            container.remove(force=True)
-        client.volumes.get(use.name).remove()
+        volumes.remove(client, use.name, engine.project)
     yield GroupsCleared(groups=tuple(groups), containers=len(created), volumes=tuple(use.name for use in doomed))
     yield from launch.up(stack, engine=engine, only=groups, timeout=timeout)

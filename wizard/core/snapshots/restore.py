@@ -53,11 +53,13 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
     parts = snapshot.parts
     states = {part["name"]: "not started" for part in parts if part.get("kind") != "values" or with_secrets}
     meter = Meter(sum(int(part["size"]) for part in parts if part["name"] in states))
+    volume_parts = [part for part in parts if part.get("kind") == "volume"]
+    targets_of = _volume_targets(engine, volume_parts) if volume_parts else {}
     try:
         values_part = next((part for part in parts if part.get("kind") == "values"), None)
         if with_secrets and values_part:
             states[values_part["name"]] = "in progress"
-            _restore_values(stack, b"".join(_plain(snapshot, values_part, key)))
+            _restore_values(stack, b"".join(_plain(snapshot, values_part, key)), snapshot.name)
             meter.add(int(values_part["size"]))
             states[values_part["name"]] = "restored"
         model = engine.model()
@@ -70,14 +72,16 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
             yield ServicesStopped(services=tuple(active), why="restore")
 
         recorded = snapshot.manifest.get("images") or {}
-        for part in (part for part in parts if part.get("kind") == "volume"):
+        for part in volume_parts:
             services = list(part.get("services") or [])
-            for container in volumes.in_use_by(engine.client, part["volume"]):
-                container.remove(force=True)
+            volume = targets_of[part["name"]]
+            with volumes.engine_errors(f"remove the containers using volume {volume}"):
+                for container in volumes.in_use_by(engine.client, volume, engine.project):
+                    container.remove(force=True)
             states[part["name"]] = "in progress"
             image = volumes.helper_image(engine.client, services, recorded)
             yield from _restore_part(part, meter, lambda chunks: volumes.replace(
-                engine.client, part["volume"], part.get("key", ""), engine.project, image, chunks), snapshot, key)
+                engine.client, volume, part.get("key", ""), engine.project, image, chunks), snapshot, key)
             states[part["name"]] = "restored"
 
         if databases or mongos:
@@ -165,10 +169,40 @@ def _plain(snapshot, part, key, raw_counter=lambda n: None) -> Iterator[bytes]:
     return decrypt_stream(key, part["name"], stored())
 
 
-def _restore_values(stack, data: bytes) -> None:
-    """The snapshot's value store becomes this stack's, and every env file is rendered from it."""
-    from wizard.core.envfiles import atomic_write, store_path, write_outputs
-    from wizard.core.values import current_values
+def _volume_targets(engine, parts) -> dict[str, str]:
+    """Each volume part's volume in this project, checked before anything changes.
 
-    atomic_write(store_path(stack), data, 0o600)
-    write_outputs(stack, current_values(stack))
+    SnapshotInvalid for a part whose volume is not this project's; PreflightFailed when
+    a container of another project mounts it (it could not be replaced under it).
+    """
+    own = volumes.own_volumes(engine)
+    targets = {part["name"]: volumes.restore_target(part, own, engine.project) for part in parts}
+    for volume in targets.values():
+        users = volumes.foreign_users(engine.client, volume, engine.project)
+        if users:
+            raise PreflightFailed(f"volume {volume} is also mounted by {', '.join(users)}, outside compose project "
+                                  f"{engine.project}", "remove those containers first; nothing was changed")
+    return targets
+
+
+def _restore_values(stack, data: bytes, snapshot_name: str) -> None:
+    """The snapshot's declared values become this stack's: checked in memory, written with backups.
+
+    Names the stack does not declare are dropped; write_outputs backs up the old
+    store and renders every env file only after everything checked out.
+    """
+    from wizard.core.envfiles import parse_env_text, write_outputs
+    from wizard.core.errors import EnvFileError
+    from wizard.core.lock import stack_lock
+
+    shown = f"{snapshot_name}/values.env"
+    try:
+        parsed = parse_env_text(data.decode("utf-8"), shown)
+    except (UnicodeDecodeError, EnvFileError) as exc:
+        reason = (f"{exc.where}: {exc.message}" if isinstance(exc, EnvFileError) and exc.where
+                  else getattr(exc, "message", "it is not UTF-8 text"))
+        raise SnapshotInvalid(f"the values of snapshot {snapshot_name} cannot be read: {reason}",
+                              "nothing was changed; restore without --with-secrets or use another snapshot") from None
+    declared = stack.value_names
+    with stack_lock(stack.root, "snapshot restore"):
+        write_outputs(stack, {name: value for name, value in parsed.values.items() if name in declared})

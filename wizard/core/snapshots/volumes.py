@@ -14,10 +14,11 @@ archive into it: nothing of the old content survives.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from wizard.core.errors import PreflightFailed
+from wizard.core.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
 PROJECT_LABEL = "com.docker.compose.project"
@@ -39,7 +40,9 @@ class VolumeUse:
 
     @property
     def part_name(self) -> str:
-        return f"volume-{self.name}.tar"
+        from wizard.core.snapshots.manifest import part_name
+
+        return part_name("volume-", self.name, ".tar")
 
 
 def compose_config(engine) -> dict[str, Any]:
@@ -97,40 +100,109 @@ def helper_image(client, services: Sequence[str], images_of: Mapping[str, str]) 
 
 def archive(client, volume: str, image: str) -> Iterator[bytes]:
     """The volume's files as one tar stream (entries under the folder name of MOUNT)."""
-    helper = _helper(client, volume, image, read_only=True)
-    try:
-        stream, _stat = helper.get_archive(MOUNT)
-        yield from stream
-    finally:
-        helper.remove(force=True)
+    with engine_errors(f"read volume {volume}"):
+        helper = _helper(client, volume, image, read_only=True)
+        try:
+            stream, _stat = helper.get_archive(MOUNT)
+            yield from stream
+        finally:
+            helper.remove(force=True)
 
 
 def replace(client, volume: str, key: str, project: str, image: str, chunks: Iterable[bytes]) -> None:
     """Empty the volume (remove and recreate it as it was) and unpack the archive into it."""
     import docker.errors
 
-    try:
-        old = client.volumes.get(volume)
-        attrs: dict[str, Any] = old.attrs
-        old.remove()
-    except docker.errors.NotFound:
-        attrs = {"Driver": "local", "Options": None,
-                 "Labels": {PROJECT_LABEL: project, VOLUME_LABEL: key}}
-    client.volumes.create(name=volume, driver=attrs.get("Driver") or "local",
-                          driver_opts=attrs.get("Options") or None, labels=attrs.get("Labels") or None)
-    helper = _helper(client, volume, image, read_only=False)
+    with engine_errors(f"replace volume {volume}"):
+        try:
+            old = client.volumes.get(volume)
+            attrs: dict[str, Any] = old.attrs
+            old.remove()
+        except docker.errors.NotFound:
+            attrs = {"Driver": "local", "Options": None,
+                     "Labels": {PROJECT_LABEL: project, VOLUME_LABEL: key}}
+        client.volumes.create(name=volume, driver=attrs.get("Driver") or "local",
+                              driver_opts=attrs.get("Options") or None, labels=attrs.get("Labels") or None)
+        helper = _helper(client, volume, image, read_only=False)
     try:
         # The archive's top folder is MOUNT's own name: unpacked at "/", it lands in the volume.
-        if not helper.put_archive("/", _stream(chunks)):
+        with engine_errors(f"unpack the archive into volume {volume}"):
+            unpacked = helper.put_archive("/", _stream(chunks))
+        if not unpacked:
             raise PreflightFailed(f"the engine refused to unpack the archive into volume {volume}",
                                   "check the engine's log (journalctl -u docker)")
     finally:
-        helper.remove(force=True)
+        with engine_errors(f"remove the helper container of volume {volume}"):
+            helper.remove(force=True)
 
 
-def in_use_by(client, volume: str) -> list[Any]:
-    """Containers (any state) that mount the volume: they must go before it can be recreated."""
-    return client.containers.list(all=True, filters={"volume": volume})
+def remove(client, volume: str, project: str) -> None:
+    """Remove the project's containers that mount the volume, then the volume (reset)."""
+    with engine_errors(f"remove volume {volume}"):
+        for container in in_use_by(client, volume, project):
+            container.remove(force=True)
+        client.volumes.get(volume).remove()
+
+
+def own_volumes(engine) -> dict[str, VolumeUse]:
+    """This project's volumes: declared in its compose files, or labelled with its project name."""
+    own = declared(compose_config(engine), engine.project)
+    with engine_errors("list the project's volumes"):
+        labelled = engine.client.volumes.list(filters={"label": f"{PROJECT_LABEL}={engine.project}"})
+    for volume in labelled:
+        own.setdefault(volume.name, VolumeUse(name=volume.name,
+                                              key=((volume.attrs or {}).get("Labels") or {}).get(VOLUME_LABEL, "")))
+    return own
+
+
+def restore_target(part: Mapping[str, Any], own: Mapping[str, VolumeUse], project: str) -> str:
+    """The volume of this project a snapshot part goes into: its own name, else the one with its compose key.
+
+    A part naming a volume that is not this project's is refused: a restore never
+    touches another stack's data, whatever the manifest says.
+    """
+    name, key = part.get("volume"), part.get("key")
+    if name in own:
+        return str(name)
+    by_key = [use.name for use in own.values() if key and use.key == key]
+    if len(by_key) == 1:
+        return by_key[0]
+    raise SnapshotInvalid(f"part {part.get('name')} of the snapshot is of volume {name!r}, "
+                          f"which is not a volume of compose project {project}",
+                          "nothing was changed; restore a snapshot of this stack")
+
+
+def foreign_users(client, volume: str, project: str) -> list[str]:
+    """Names of containers outside the project that mount the volume (it cannot be replaced under them)."""
+    with engine_errors(f"list the containers using volume {volume}"):
+        users = client.containers.list(all=True, filters={"volume": volume})
+    return sorted(container.name for container in users
+                  if (container.labels or {}).get(PROJECT_LABEL) != project
+                  and "launcher.snapshot-helper" not in (container.labels or {}))
+
+
+def in_use_by(client, volume: str, project: str) -> list[Any]:
+    """The project's containers (any state) that mount the volume: they must go before it can be recreated."""
+    with engine_errors(f"list the containers using volume {volume}"):
+        return client.containers.list(all=True, filters={"volume": volume, "label": f"{PROJECT_LABEL}={project}"})
+
+
+@contextmanager
+def engine_errors(doing: str) -> Iterator[None]:
+    """The engine's refusals and a lost connection as one launcher line, never a traceback."""
+    import docker.errors
+    import requests.exceptions
+
+    from wizard.core.engine import engine_unreachable
+
+    try:
+        yield
+    except docker.errors.APIError as exc:
+        reason = exc.explanation or str(exc)
+        raise PreflightFailed(f"the engine refused to {doing}: {reason}",
+                              "check what uses it (docker ps -a) and the engine's log, then try again") from None
+    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+        raise engine_unreachable(exc) from None
 
 
 def _helper(client, volume: str, image: str, *, read_only: bool):
