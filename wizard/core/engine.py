@@ -374,6 +374,9 @@ class ComposeRun:
     def done(self) -> bool:
         return self._process.poll() is not None
 
+    def wait(self) -> None:
+        self._process.wait()
+
     @property
     def returncode(self) -> int | None:
         return self._process.poll()
@@ -413,6 +416,8 @@ class Engine:
         self._client = client
         self._compose = compose
         self._model: ComposeModel | None = None
+        # The answer of the last containers() call: `up` reuses the preflight's while it changes nothing.
+        self.listed: list[ContainerState] | None = None
         # The hot reads (ping, list) skip the SDK's heavy import when the transport is plain.
         self._light = None if client is not None else LightClient.for_environment()
 
@@ -586,7 +591,8 @@ class Engine:
             summaries = self._light.containers({"label": [label]})
         else:
             summaries = self._call(self.client.api.containers, all=True, filters={"label": label})
-        return [container_from_summary(summary) for summary in summaries]
+        self.listed = [container_from_summary(summary) for summary in summaries]
+        return self.listed
 
     def all_containers(self) -> list[ContainerState]:
         """Every container on the engine (to name who holds a port), in one API list call."""
@@ -637,6 +643,17 @@ class Engine:
             raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
         argv = self.compose_command("up", "--detach", "--no-deps", "--pull", pull, *services)
         return ComposeRun(argv, self.stack.root)
+
+    def create(self, services: Sequence[str], pull: str = "missing") -> ComposeRun:
+        """`compose up --no-start --no-deps` for these services, in the background: created, not started."""
+        if pull not in PULL_POLICIES:
+            raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
+        argv = self.compose_command("up", "--no-start", "--no-deps", "--pull", pull, *services)
+        return ComposeRun(argv, self.stack.root)
+
+    def remove_created(self, services: Sequence[str]) -> None:
+        """Remove these services' stopped containers (and their anonymous volumes); best effort."""
+        self.run_compose("rm", "--force", "--volumes", *services, check=False)
 
     def restart(self, services: Sequence[str]) -> None:
         self.run_compose("restart", *services)
