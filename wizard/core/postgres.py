@@ -122,13 +122,24 @@ def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[Any, None
     summary; raises SeedFailed (nothing of the failing file is kept).
     """
     from wizard.core.events import StepProgress
+    from wizard.core.seedcache import applied_record
 
     dsn, directory = resolve_step(stack, step, values)
+    # When nothing changed since a clean run (see wizard.core.seedcache for the key),
+    # say what a connection would have told, without one.
+    files = find_seed_files(directory)
+    record = applied_record(stack, step.name, dsn, files)
+    if record is not None and record.hit():
+        for seed in files:
+            yield StepProgress(step=step.name, message=SeedOutcome(seed.path, "skipped").describe())
+        return _summary({"skipped": len(files)}, len(files))
     seeding = apply_seeds(dsn, directory, values)
     while True:
         try:
             outcome = next(seeding)
         except StopIteration as done:
+            if record is not None:
+                record.store()
             return done.value
         yield StepProgress(step=step.name, message=outcome.describe())
 
