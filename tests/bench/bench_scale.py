@@ -122,7 +122,10 @@ def write_dump(path: Path, megabytes: float = 3.0) -> None:
 
 
 def seeded_stack(folder: Path) -> str:
-    """postgres, then 4 busybox probes; a postgres-seeds step with one 3 MB dump after the db group."""
+    """postgres, then 4 busybox probes; a postgres-seeds step with one 3 MB dump after the db group.
+
+    With a JWT among its secrets, as a real stack has: its check is part of every `up`.
+    """
     project = f"lb{uuid.uuid4().hex[:8]}"
     (folder / "compose").mkdir(parents=True)
     (folder / "envtemplates").mkdir()
@@ -176,6 +179,15 @@ path = ".env"
 kind = "password"
 length = 24
 
+[secrets.JWT_SECRET]
+kind = "token"
+length = 48
+
+[secrets.ANON_KEY]
+kind = "jwt"
+signed_with = "JWT_SECRET"
+role = "anon"
+
 [settings.PG_PORT]
 kind = "port"
 default = 15432
@@ -213,6 +225,9 @@ def seeds_row(root: Path) -> None:
 
 
 def main() -> None:
+    # A user's install has compiled bytecode; a test bed that forbids writing it would time
+    # the compiler on every run of the launcher, not the launcher.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     root = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
         chained_rows(root)

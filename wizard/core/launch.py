@@ -111,11 +111,11 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
         raise PreflightFailed(f"env file(s) missing: {shown}", "run `launcher init` first")
     yield PreflightCheck(check="env files", status="ok", detail=f"{len(stack.outputs)} present")
 
-    from wizard.core.secrets import check_secrets
+    from wizard.core.secretrecord import checked_secrets
     from wizard.core.values import current_values
 
     values = current_values(stack)
-    problems = [p for p in check_secrets(stack, values) if not (allow_demo_secrets and p.demo)]
+    problems = [p for p in checked_secrets(stack, values) if not (allow_demo_secrets and p.demo)]
     for problem in problems:
         yield PreflightCheck(check=f"secret {problem.name}", status="fail", detail=problem.message,
                              hint="run `launcher secrets check`")
