@@ -59,8 +59,9 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
         yield GroupSkipped(group=skipped.group, reason=skipped.reason)
     model = engine.model()
     started: list[str] = []
-    # The preflight's list of the project's containers stands for the next wave's state
-    # as long as this run changed nothing: a no-op `up` lists once, not once per wave.
+    # The latest list of the project's containers (the preflight's, then the last poll of
+    # the wave before) stands for the next wave's state unless a step took time since:
+    # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
     snapshot = getattr(engine, "listed", None)
     ahead = CreateAhead(engine, model, plan, snapshot, pull=pull)
     try:
@@ -72,6 +73,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                                       timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
                                       states=snapshot, compose_done=ahead.create_later)
             started += now
+            snapshot = getattr(engine, "listed", None)
             if wave.steps:
                 from wizard.core.steps import NothingToDo, run_step
 
@@ -79,8 +81,6 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                     summary = yield from run_step(stack, step, values)
                     if not isinstance(summary, NothingToDo):
                         snapshot = None
-            if now:
-                snapshot = None
     finally:
         ahead.close()
     elapsed = clock() - began
