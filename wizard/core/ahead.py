@@ -42,9 +42,9 @@ class CreateAhead:
 
     def entering(self, wave: int) -> None:
         """A wave is about to start: what was created ahead for it must be in place first."""
-        self._wave = wave
         if self._run is not None and not self._run.done():
             self._run.wait()
+        self._wave = wave  # only now: interrupted while waiting, this wave counts as never reached
 
     def create_later(self) -> None:
         """The current wave's compose run succeeded: create the later waves' containers (once)."""
