@@ -48,6 +48,15 @@ def shown(samples: list[float]) -> str:
     return f"median {statistics.median(samples):6.2f} s  runs {[round(s, 2) for s in samples]}"
 
 
+def down(folder: Path, project: str) -> None:
+    """`compose down`, tried again once: a loaded engine sometimes refuses the network the first time."""
+    try:
+        remove(folder, project)
+    except subprocess.CalledProcessError:
+        time.sleep(5)
+        remove(folder, project)
+
+
 def cold_up(folder: Path, project: str) -> tuple[list[float], list[float]]:
     """(launcher, compose) seconds from nothing to every service healthy, alternating."""
     reference_command = ["docker", "compose", "-p", project, "--env-file", str(folder / ".env"),
@@ -55,9 +64,9 @@ def cold_up(folder: Path, project: str) -> tuple[list[float], list[float]]:
     ours, reference = [], []
     for _ in range(COLD_RUNS):
         reference.append(timed(reference_command, folder))
-        remove(folder, project)
+        down(folder, project)
         ours.append(timed([LAUNCHER, "up", "--pull", "never"], folder))
-        remove(folder, project)
+        down(folder, project)
     return ours, reference
 
 
@@ -75,7 +84,7 @@ def chained_rows(root: Path) -> None:
             if size == SIZES[-1]:
                 running_rows(folder, project, size)
         finally:
-            remove(folder, project)
+            down(folder, project)
 
 
 def running_rows(folder: Path, project: str, size: int) -> None:
