@@ -1,7 +1,8 @@
 """Issue 16's table in one run: cold `up` at 10/30/60 services, the daily no-op, seeds, status.
 
 Run: .venv/bin/python tests/bench/bench_scale.py   (about 6-10 minutes on a quiet 2-core machine)
-     BENCH_RUNS=3 for more runs per measure (default 2 for the cold starts).
+     BENCH_RUNS=3 for more runs per measure (default 2 for the cold starts);
+     BENCH_SIZES=60 for fewer sizes (the running rows use the last one).
 
 Rows, each printed with its samples so the machine's noise shows:
 - cold `up` of the chained busybox stacks (3 groups; for compose every service of group k
@@ -31,7 +32,7 @@ import bench_seeds
 from synthetic_stack import LAUNCHER, compose, compose_files, remove, write_stack
 from timing import time_runs
 
-SIZES = (10, 30, 60)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10,30,60").split(","))
 COLD_RUNS = int(os.environ.get("BENCH_RUNS", "2"))
 WARM_RUNS = 7
 POSTGRES = "launcher-test/postgres:15"

@@ -48,9 +48,6 @@ class FakeRun:
     def cancel(self) -> None:
         self.cancelled = not self.done()
 
-    def wait(self) -> None:
-        self.ticks = 0
-
 
 class FakeEngine:
     """Scripted engine: ``scripts[service]`` lists (state, health, exit_code) seen after start."""
@@ -69,8 +66,6 @@ class FakeEngine:
         self.restarted: list[list[str]] = []
         self.list_calls = 0
         self.listed: list[ContainerState] | None = None
-        self.created: list[list[str]] = []  # one entry per create-ahead run
-        self.removed: list[list[str]] = []
         self.run: FakeRun | None = None
         self.downed: list[bool] = []
         self._pending: dict[str, list[tuple]] = {}
@@ -110,18 +105,6 @@ class FakeEngine:
             self._pending[service] = list(self.scripts.get(service, self._settles(service)))
         self.run = FakeRun(1 if self.compose_fails else 0, self.compose_ticks, self.compose_fails)
         return self.run
-
-    def create(self, services: Sequence[str], pull: str = "missing") -> FakeRun:
-        self.created.append(list(services))
-        for service in services:
-            self.current[service] = container(service, "created", "", None, (), self.project)
-        return FakeRun(0, 0, "")
-
-    def remove_created(self, services: Sequence[str]) -> None:
-        self.removed.append(list(services))
-        for service in services:
-            if self.current.get(service) is not None and self.current[service].state == "created":
-                del self.current[service]
 
     def restart(self, services: Sequence[str]) -> None:
         self.restarted.append(list(services))

@@ -124,25 +124,6 @@ def test_unhealthy_service_fails_with_logs_and_later_waves_never_start(stack):
     assert not any(isinstance(e, WaveStarted) and e.wave == 3 for e in events)
 
 
-def test_later_waves_are_created_ahead_and_only_started_in_their_wave(stack):
-    engine = FakeEngine(specs(), running=[healthy("postgres")])
-    events, error = run_up(stack, engine)
-    assert error is None
-    # postgres was up already; once redis' compose run returned, the app wave was created ahead.
-    assert engine.created == [["migrate", "web"]]
-    assert engine.started == [["redis"], ["migrate", "web"]]
-    assert engine.removed == []
-
-
-def test_what_was_created_ahead_for_a_wave_never_reached_is_removed(stack):
-    engine = FakeEngine(specs(), scripts={"redis": [("running", "starting", None), ("running", "unhealthy", None)]})
-    _, error = run_up(stack, engine)
-    assert isinstance(error, Unhealthy)
-    assert engine.created == [["redis", "migrate", "web"]]
-    assert engine.removed == [["migrate", "web"]]  # redis' own wave was reached: it stays
-    assert "migrate" not in engine.current and "web" not in engine.current
-
-
 def test_a_job_that_exits_non_zero_fails(stack):
     engine = FakeEngine(specs(), scripts={"migrate": [("running", "", None), ("exited", "", 3)]})
     events, error = run_up(stack, engine)
@@ -254,8 +235,7 @@ def test_init_steps_run_after_their_wave(stack, monkeypatch):
     seen = []
 
     def runner(stack_, step, values):
-        # Later waves' containers may already be created ahead; none of them is started.
-        seen.append((step.name, [name for name, c in engine.current.items() if c.state != "created"]))
+        seen.append((step.name, list(engine.current)))
         yield StepProgress(step=step.name, message="applied 001.sql")
         return "1 file applied"
 

@@ -374,9 +374,6 @@ class ComposeRun:
     def done(self) -> bool:
         return self._process.poll() is not None
 
-    def wait(self) -> None:
-        self._process.wait()
-
     @property
     def returncode(self) -> int | None:
         return self._process.poll()
@@ -416,7 +413,7 @@ class Engine:
         self._client = client
         self._compose = compose
         self._model: ComposeModel | None = None
-        # The answer of the last containers() call: `up` reuses the preflight's while it changes nothing.
+        # The answer of the last containers() call: `up` starts each wave from it (see launch.up).
         self.listed: list[ContainerState] | None = None
         # The hot reads (ping, list) skip the SDK's heavy import when the transport is plain.
         self._light = None if client is not None else LightClient.for_environment()
@@ -643,17 +640,6 @@ class Engine:
             raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
         argv = self.compose_command("up", "--detach", "--no-deps", "--pull", pull, *services)
         return ComposeRun(argv, self.stack.root)
-
-    def create(self, services: Sequence[str], pull: str = "missing") -> ComposeRun:
-        """`compose up --no-start --no-deps` for these services, in the background: created, not started."""
-        if pull not in PULL_POLICIES:
-            raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
-        argv = self.compose_command("up", "--no-start", "--no-deps", "--pull", pull, *services)
-        return ComposeRun(argv, self.stack.root)
-
-    def remove_created(self, services: Sequence[str]) -> None:
-        """Remove these services' stopped containers (and their anonymous volumes); best effort."""
-        self.run_compose("rm", "--force", "--volumes", *services, check=False)
 
     def restart(self, services: Sequence[str]) -> None:
         self.run_compose("restart", *services)

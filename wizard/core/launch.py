@@ -9,12 +9,6 @@ for how a job is recognised). Services already ready are not touched, so a
 daily ``up`` on a running stack is one list call (the preflight's, reused by
 every wave while nothing was started) and no compose run.
 
-Containers of later waves that do not exist yet are created (``compose up
---no-start``) in the background once the first wave's compose run is done, so
-their creation overlaps that wave's wait for health instead of adding to each
-later wave; they are only started in their own wave, and removed again when
-``up`` stops before their wave (a failure, Ctrl-C), as if never created.
-
 Failures are yielded as events (ServiceFailed with health probes and log tail,
 StepFailed) and then raised as LauncherError subclasses (Unhealthy, SeedFailed,
 PreflightFailed, DockerUnavailable), which the CLI maps to exit codes. Closing
@@ -26,7 +20,6 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator, Mapping, Sequence
 
-from wizard.core.ahead import CreateAhead
 from wizard.core.engine import ComposeModel, ComposeRun, ContainerState, Engine, ServiceSpec
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
@@ -63,26 +56,20 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     # the wave before) stands for the next wave's state unless a step took time since:
     # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
     snapshot = getattr(engine, "listed", None)
-    ahead = CreateAhead(engine, model, plan, snapshot, pull=pull)
-    try:
-        for wave in plan.waves:
-            yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
-            specs = model.in_groups([group.name for group in wave.groups])
-            ahead.entering(wave.index)
-            now = yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
-                                      timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
-                                      states=snapshot, compose_done=ahead.create_later)
-            started += now
-            snapshot = getattr(engine, "listed", None)
-            if wave.steps:
-                from wizard.core.steps import NothingToDo, run_step
+    for wave in plan.waves:
+        yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
+        specs = model.in_groups([group.name for group in wave.groups])
+        started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
+                                       timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
+                                       states=snapshot)
+        snapshot = getattr(engine, "listed", None)
+        if wave.steps:
+            from wizard.core.steps import NothingToDo, run_step
 
-                for step in wave.steps:
-                    summary = yield from run_step(stack, step, values)
-                    if not isinstance(summary, NothingToDo):
-                        snapshot = None
-    finally:
-        ahead.close()
+            for step in wave.steps:
+                summary = yield from run_step(stack, step, values)
+                if not isinstance(summary, NothingToDo):
+                    snapshot = None
     elapsed = clock() - began
     summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
                else f"everything was already running ({elapsed:.1f}s)")
@@ -148,12 +135,10 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
 def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
              pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
              clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
-             states: Sequence[ContainerState] | None = None,
-             compose_done: Callable[[], None] | None = None) -> Iterator[Event]:
+             states: Sequence[ContainerState] | None = None) -> Iterator[Event]:
     """Start what is not ready among ``specs`` and wait for it; returns the names started.
 
-    ``states``: a list of the project's containers still true now (else one is made);
-    ``compose_done``: called once the compose run this starts has succeeded.
+    ``states``: a list of the project's containers still true now (else one is made).
     """
     began = clock()
     states = _by_service(engine.containers() if states is None else states)
@@ -170,7 +155,7 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
         run = engine.start([spec.name for spec in pending], pull=pull)
     try:
         yield from wait_ready(engine, pending, run=run, timeout=timeout, poll_interval=poll_interval,
-                              clock=clock, sleep=sleep, compose_done=compose_done)
+                              clock=clock, sleep=sleep)
     finally:
         if run is not None:
             run.cancel()
@@ -264,23 +249,15 @@ def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_do
 
 def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
                poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
-               sleep: Sleep = time.sleep, compose_done: Callable[[], None] | None = None) -> Iterator[Event]:
-    """Poll (one list call per tick) until every service is ready; raise Unhealthy on the first failure.
-
-    ``compose_done`` is called once, as soon as ``run`` is seen to have succeeded.
-    """
+               sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """Poll (one list call per tick) until every service is ready; raise Unhealthy on the first failure."""
     began = clock()
     budgets = wait_budgets(specs, timeout)
     pending = {spec.name: spec for spec in specs}
     last_seen: dict[str, tuple[str, str]] = {}
-    notify = compose_done if run is not None else None
     while pending:
         # Read compose's state before the containers', so "done" is true for what we list.
         compose_done = run is None or run.done()
-        if notify is not None and compose_done:
-            if run.returncode == 0:
-                notify()
-            notify = None
         states = _by_service(engine.containers())
         elapsed = clock() - began
         for name, spec in list(pending.items()):
