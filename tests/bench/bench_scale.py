@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python tests/bench/bench_scale.py   (about 6-10 minutes on a quiet 2-core machine)
      BENCH_RUNS=3 for more runs per measure (default 2 for the cold starts);
-     BENCH_SIZES=60 for fewer sizes (the running rows use the last one).
+     BENCH_SIZES=60 for fewer sizes (the running rows use the last one; empty: none).
 
 Rows, each printed with its samples so the machine's noise shows:
 - cold `up` of the chained busybox stacks (3 groups; for compose every service of group k
@@ -32,7 +32,7 @@ import bench_seeds
 from synthetic_stack import LAUNCHER, compose, compose_files, remove, write_stack
 from timing import time_runs
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10,30,60").split(","))
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10,30,60").split(",") if n)
 COLD_RUNS = int(os.environ.get("BENCH_RUNS", "2"))
 WARM_RUNS = 7
 POSTGRES = "launcher-test/postgres:15"
@@ -55,7 +55,13 @@ def down(folder: Path, project: str) -> None:
         remove(folder, project)
     except subprocess.CalledProcessError:
         time.sleep(5)
-        remove(folder, project)
+        try:
+            remove(folder, project)
+        except subprocess.CalledProcessError as error:
+            # Seen on Docker 20.10 under heavy load: the containers go, the network stays
+            # ("has active endpoints"). Say so and go on: the next rows use new projects.
+            print(f"warning: `compose down` of {project} failed: {error.stderr.decode(errors='replace').strip()[-200:]}",
+                  flush=True)
 
 
 def cold_up(folder: Path, project: str) -> tuple[list[float], list[float]]:
