@@ -65,6 +65,7 @@ class FakeEngine:
         self.started: list[list[str]] = []  # one entry per compose up, in order
         self.restarted: list[list[str]] = []
         self.list_calls = 0
+        self.listed: list[ContainerState] | None = None
         self.run: FakeRun | None = None
         self.downed: list[bool] = []
         self._pending: dict[str, list[tuple]] = {}
@@ -95,7 +96,8 @@ class FakeEngine:
                 state, health, exit_code = steps.pop(0)
                 spec = self._model.service(service)
                 self.current[service] = container(service, state, health, exit_code, spec.ports, self.project)
-        return list(self.current.values())
+        self.listed = list(self.current.values())
+        return self.listed
 
     def all_containers(self) -> list[ContainerState]:
         return list(self.current.values())

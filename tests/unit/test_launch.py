@@ -97,8 +97,8 @@ def test_up_on_a_ready_stack_starts_nothing(stack):
     assert engine.started == []
     assert all(not e.changed for e in events if isinstance(e, GroupReady))
     assert {e.how for e in events if isinstance(e, ServiceReady)} == {"already-healthy"}
-    # One list call per wave plus the preflight's: no polling at all.
-    assert engine.list_calls == 4
+    # The preflight's list call stands for every wave: nothing else is listed, nothing polled.
+    assert engine.list_calls == 1
     assert "already running" in events[-1].summary
 
 

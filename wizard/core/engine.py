@@ -421,6 +421,8 @@ class Engine:
         self._client = client
         self._compose = compose
         self._model: ComposeModel | None = None
+        # The answer of the last containers() call: `up` starts each wave from it (see launch.up).
+        self.listed: list[ContainerState] | None = None
         # The hot reads (ping, list) skip the SDK's heavy import when the transport is plain.
         self._light = None if client is not None else LightClient.for_environment()
 
@@ -610,7 +612,8 @@ class Engine:
             summaries = self._light.containers({"label": [label]})
         else:
             summaries = self._call(self.client.api.containers, all=True, filters={"label": label})
-        return [container_from_summary(summary) for summary in summaries]
+        self.listed = [container_from_summary(summary) for summary in summaries]
+        return self.listed
 
     def all_containers(self) -> list[ContainerState]:
         """Every container on the engine (to name who holds a port), in one API list call."""

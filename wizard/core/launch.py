@@ -7,7 +7,8 @@ until all of that passed. Then wave by wave: start what is not ready yet with
 wave's init steps, go on. A service is ready when it is healthy, running (no
 healthcheck), or, for a one-shot job, exited 0 (see ``engine.model_from_config``
 for how a job is recognised). Services already ready are not touched, so a
-daily ``up`` on a running stack is one list call per wave and no compose run.
+daily ``up`` on a running stack is one list call (the preflight's, reused by
+every wave while nothing was started) and no compose run.
 
 Failures are yielded as events (ServiceFailed with health probes and log tail,
 StepFailed) and then raised as LauncherError subclasses (Unhealthy, SeedFailed,
@@ -67,16 +68,24 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
         yield GroupSkipped(group=skipped.group, reason=skipped.reason)
     model = engine.model()
     started: list[str] = []
+    # The latest list of the project's containers (the preflight's, then the last poll of
+    # the wave before) stands for the next wave's state unless a step took time since:
+    # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
+    snapshot = getattr(engine, "listed", None)
     for wave in plan.waves:
         yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
         specs = model.in_groups([group.name for group in wave.groups])
         started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
-                                       timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep)
+                                       timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
+                                       states=snapshot)
+        snapshot = getattr(engine, "listed", None)
         if wave.steps:
-            from wizard.core.steps import run_step
+            from wizard.core.steps import NothingToDo, run_step
 
             for step in wave.steps:
-                yield from run_step(stack, step, values)
+                summary = yield from run_step(stack, step, values)
+                if not isinstance(summary, NothingToDo):
+                    snapshot = None
     elapsed = clock() - began
     summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
                else f"everything was already running ({elapsed:.1f}s)")
@@ -105,11 +114,11 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
         raise PreflightFailed(f"env file(s) missing: {shown}", "run `launcher init` first")
     yield PreflightCheck(check="env files", status="ok", detail=f"{len(stack.outputs)} present")
 
-    from wizard.core.secrets import check_secrets
+    from wizard.core.secretrecord import checked_secrets
     from wizard.core.values import current_values
 
     values = current_values(stack)
-    problems = [p for p in check_secrets(stack, values) if not (allow_demo_secrets and p.demo)]
+    problems = [p for p in checked_secrets(stack, values) if not (allow_demo_secrets and p.demo)]
     for problem in problems:
         yield PreflightCheck(check=f"secret {problem.name}", status="fail", detail=problem.message,
                              hint="run `launcher secrets check`")
@@ -141,10 +150,14 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
 
 def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
              pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
-             clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> Iterator[Event]:
-    """Start what is not ready among ``specs`` and wait for it; returns the names started."""
+             clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
+             states: Sequence[ContainerState] | None = None) -> Iterator[Event]:
+    """Start what is not ready among ``specs`` and wait for it; returns the names started.
+
+    ``states``: a list of the project's containers still true now (else one is made).
+    """
     began = clock()
-    states = _by_service(engine.containers())
+    states = _by_service(engine.containers() if states is None else states)
     pending = [spec for spec in specs if readiness(spec, states.get(spec.name), compose_done=True)[0] != READY]
     for spec in specs:
         if spec not in pending:

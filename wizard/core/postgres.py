@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Generator, Iterable, Mapping
+from typing import Any, Generator, Iterable, Iterator, Mapping
 
 from wizard.core.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.interpolate import check_references, substitute
@@ -48,6 +48,10 @@ SET sha256 = excluded.sha256, applied_at = excluded.applied_at, duration = exclu
 # One launcher at a time per database: pg_advisory_lock key "launchr" in ASCII.
 _LOCK_KEY = 0x6C61756E636872
 _QUOTE_LENGTH = 160
+# Statements sent together in one query (see _batches): few enough that a failing batch,
+# run again statement by statement to find the culprit, costs little.
+_BATCH_STATEMENTS = 100
+_BATCH_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -122,13 +126,24 @@ def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[Any, None
     summary; raises SeedFailed (nothing of the failing file is kept).
     """
     from wizard.core.events import StepProgress
+    from wizard.core.seedcache import applied_record
 
     dsn, directory = resolve_step(stack, step, values)
+    # When nothing changed since a clean run (see wizard.core.seedcache for the key),
+    # say what a connection would have told, without one.
+    files = find_seed_files(directory)
+    record = applied_record(stack, step.name, dsn, files)
+    if record is not None and record.hit():
+        for seed in files:
+            yield StepProgress(step=step.name, message=SeedOutcome(seed.path, "skipped").describe())
+        return _summary({"skipped": len(files)}, len(files))
     seeding = apply_seeds(dsn, directory, values)
     while True:
         try:
             outcome = next(seeding)
         except StopIteration as done:
+            if record is not None:
+                record.store()
             return done.value
         yield StepProgress(step=step.name, message=outcome.describe())
 
@@ -409,22 +424,66 @@ def _apply_file(connection, script: _Script) -> float:
 
     started = time.monotonic()
     with connection.transaction(), connection.cursor() as cursor:
-        for statement, original in zip(script.items, script.originals):
-            try:
-                if statement.copy_data is not None:
-                    with cursor.copy(statement.sql) as copy:
-                        copy.write(statement.copy_data)
-                else:
-                    cursor.execute(statement.sql, prepare=False)
-            except psycopg.Error as error:
-                raise _statement_failed(script, statement, original, error) from None
+        for batch in _batches(script):
+            if len(batch) > 1:
+                try:
+                    # A savepoint: a failing batch leaves nothing behind, and is run again
+                    # one statement at a time below to name the statement and its line.
+                    with connection.transaction():
+                        cursor.execute("\n".join(_terminated(script.items[i].sql) for i in batch), prepare=False)
+                    continue
+                except psycopg.Error:
+                    pass
+            for index in batch:
+                statement, original = script.items[index], script.originals[index]
+                try:
+                    if statement.copy_data is not None:
+                        with cursor.copy(statement.sql) as copy:
+                            copy.write(statement.copy_data)
+                    else:
+                        cursor.execute(statement.sql, prepare=False)
+                except psycopg.Error as error:
+                    raise _statement_failed(script, statement, original, error) from None
         # A seed may have changed role or search_path for its session; the record is ours.
         cursor.execute("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE", prepare=False)
-        cursor.execute(_RECORD, (script.seed.path, script.seed.sha256))
+        # Never prepared: DISCARD ALL below drops prepared statements between files.
+        cursor.execute(_RECORD, (script.seed.path, script.seed.sha256), prepare=False)
     # What one file set for its session (search_path, role, temp tables) must not leak into
     # the next, as it would not between two psql runs; cheaper than a new connection.
     connection.execute("DISCARD ALL", prepare=False)
     return time.monotonic() - started
+
+
+def _batches(script: _Script) -> Iterator[list[int]]:
+    """Statement indexes in runs sent as one query each (COPY alone), to spare a round trip per statement.
+
+    The server runs a multi-statement query one statement after the other, as psql
+    sends them. A file that manages its own savepoints runs one statement at a time:
+    releasing the batch's savepoint would release the file's own ones with it.
+    """
+    own_savepoints = any(item.first_words[:1] in (("savepoint",), ("release",)) or item.first_words == ("rollback", "to")
+                         for item in script.items)
+    batch: list[int] = []
+    size = 0
+    for index, item in enumerate(script.items):
+        if item.copy_data is not None or own_savepoints:
+            if batch:
+                yield batch
+            yield [index]
+            batch, size = [], 0
+            continue
+        batch.append(index)
+        size += len(item.sql)
+        if len(batch) >= _BATCH_STATEMENTS or size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _terminated(sql: str) -> str:
+    # Joined with the next statement: make sure this one ends here (a trailing -- comment included).
+    return sql if sql.rstrip().endswith(";") else sql + "\n;"
 
 
 def _statement_failed(script: _Script, statement: Statement, original: str, error) -> SeedStatementFailed:

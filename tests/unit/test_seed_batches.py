@@ -1,0 +1,36 @@
+"""Seed statements go to the server in batches; a COPY, and any file with its own savepoints, one at a time."""
+
+from __future__ import annotations
+
+import hashlib
+
+from wizard.core import postgres
+
+
+def script(tmp_path, text: str):
+    path = tmp_path / "seed.sql"
+    path.write_text(text)
+    seed = postgres.SeedFile("seed.sql", path, hashlib.sha256(text.encode()).hexdigest())
+    return postgres._prepare(seed, {})
+
+
+def test_statements_are_batched_around_copy(tmp_path):
+    prepared = script(tmp_path, "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n"
+                                "COPY t (id) FROM stdin;\n2\n\\.\nINSERT INTO t VALUES (3); -- last\n")
+    assert list(postgres._batches(prepared)) == [[0, 1], [2], [3]]
+
+
+def test_batches_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(postgres, "_BATCH_STATEMENTS", 2)
+    prepared = script(tmp_path, "".join(f"SELECT {n};\n" for n in range(5)))
+    assert list(postgres._batches(prepared)) == [[0, 1], [2, 3], [4]]
+
+
+def test_a_file_with_its_own_savepoints_runs_one_statement_at_a_time(tmp_path):
+    prepared = script(tmp_path, "SAVEPOINT a;\nSELECT 1;\nROLLBACK TO a;\nSELECT 2;\n")
+    assert list(postgres._batches(prepared)) == [[0], [1], [2], [3]]
+
+
+def test_a_statement_ending_in_a_comment_is_still_terminated():
+    joined = "\n".join(postgres._terminated(sql) for sql in ("SELECT 1 -- no semicolon", "SELECT 2;"))
+    assert joined == "SELECT 1 -- no semicolon\n;\nSELECT 2;"
