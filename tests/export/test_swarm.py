@@ -20,8 +20,8 @@ pytestmark = pytest.mark.integration
 
 LABEL = "launcher.swarm.project"
 NAMESPACE = "com.docker.stack.namespace"
+# Two files the web service reads: on Swarm a template becomes a config and an env file a secret.
 FILES = """
-    volumes:
       - ../envtemplates/stack.env:/etc/launcher/template.env:ro
       - ../.env:/run/launcher/stack.env:ro
 """
@@ -50,8 +50,7 @@ def test_up_status_down_on_a_single_node_swarm(swarm, engine_stack, docker_clien
     import psycopg
 
     stack, client, project = engine_stack, docker_client, engine_stack.project
-    stack.edit("compose/app.yml", "    command: [\"sh\", \"-c\", \"mkdir -p /www", FILES.rstrip("\n").lstrip("\n")
-               + "\n    command: [\"sh\", \"-c\", \"mkdir -p /www")
+    stack.edit("compose/app.yml", "    volumes:\n", "    volumes:\n" + FILES.lstrip("\n"))
     try:
         result = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr
