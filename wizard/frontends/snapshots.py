@@ -7,18 +7,10 @@ from typing import Any, Sequence
 from wizard.core.events import Event, Finished
 from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted, ServicesStopped,
                                           SnapshotsPruned)
+from wizard.frontends.images import size_text
 from wizard.frontends.plain import render_event
 
 VERBS = {"save": "saving", "verify": "verifying", "restore": "restoring"}
-
-
-def size_text(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
 
 
 def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:

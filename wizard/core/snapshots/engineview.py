@@ -12,8 +12,7 @@ import json
 from typing import Any
 
 from wizard.core.dockerapi import LightClient
-
-PROJECT_LABEL = "com.docker.compose.project"
+from wizard.core.engine import PROJECT_LABEL
 
 
 class EngineView:

@@ -18,12 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from wizard.core.engine import PROJECT_LABEL, SERVICE_LABEL
 from wizard.core.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
-PROJECT_LABEL = "com.docker.compose.project"
 VOLUME_LABEL = "com.docker.compose.volume"
-SERVICE_LABEL = "com.docker.compose.service"
 
 
 @dataclass
