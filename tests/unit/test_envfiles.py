@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from wizard.core import envfiles
+from wizard.core import envfiles, files
 from wizard.core.envfiles import atomic_write, quote_value, write_outputs
 from wizard.core.errors import ConfigError, EnvFileError
 from wizard.core.stack import load_stack
@@ -207,7 +207,7 @@ def test_failure_between_write_and_rename_leaves_old_file_whole(tmp_path, monkey
 
 def test_stale_temp_files_from_a_crash_are_removed_on_the_next_write(root):
     write(root)
-    stale = root / "env" / f".web.env.abc123{envfiles.TEMP_SUFFIX}"
+    stale = root / "env" / f".web.env.abc123{files.TEMP_SUFFIX}"
     stale.write_text("SECRET=half-written")
     web = root / "env/web.env"
     web.write_text(web.read_text() + "HAND=1\n")

@@ -20,19 +20,19 @@ from __future__ import annotations
 import functools
 import io
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
 from wizard.core.errors import ConfigError, EnvFileError
-from wizard.core.interpolate import check_references, references, substitute
+from wizard.core.envtemplate import direct_mappings, leading_newlines, read_template
+from wizard.core.interpolate import references, substitute
+from wizard.core.files import atomic_write, make_private_dir, remove_stale_temps
 from wizard.core.stack import STATE_DIR, Output, Stack
 
 STORE_NAME = "values.env"
 BACKUP_DIR = "backups"
-TEMP_SUFFIX = ".launcher-tmp"
 SECRET_MODE = 0o600
 KEYFILE_MODE = 0o400
 HAND_ADDED_HEADER = "# Added by hand: kept by `launcher init`"
@@ -151,7 +151,7 @@ def _parse_env(text: str, shown: str) -> EnvFile:
     pending: list[str] = []
     for binding in parse_stream(io.StringIO(text)):
         original = binding.original.string
-        number = binding.original.line + _leading_newlines(original)
+        number = binding.original.line + leading_newlines(original)
         if binding.error:
             raise EnvFileError(f"cannot parse this line of {shown}",
                                "fix or remove it (expected KEY=VALUE), then run again",
@@ -168,73 +168,9 @@ def _parse_env(text: str, shown: str) -> EnvFile:
     return EnvFile(values, lines, comments_before)
 
 
-def _leading_newlines(original: str) -> int:
-    stripped = original.lstrip()
-    return original[: len(original) - len(stripped)].count("\n")
-
-
 def _strip_leading_blank_lines(original: str) -> str:
     head = original[: len(original) - len(original.lstrip())]
     return original[head.rfind("\n") + 1:] if "\n" in head else original
-
-
-# -- templates --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _TemplateLine:
-    text: str  # the line as written (comments, blanks), or "" for a binding
-    key: str = ""
-    expression: str = ""  # the value with ${NAME} references still in it
-
-
-def _read_template(stack: Stack, output: Output) -> list[_TemplateLine]:
-    shown = display(stack, output.template)
-    try:
-        text = output.template.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read template {shown}: {exc.strerror}",
-                          f"fix [outputs.{output.name}] template in stack.toml", where=shown) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"template {shown} is not UTF-8 text (byte {exc.start})", "save it as UTF-8",
-                          where=shown) from None
-    check_references(text, stack.value_names, shown)
-    return list(_parse_template(text, shown))
-
-
-@functools.lru_cache(maxsize=32)
-def _parse_template(text: str, shown: str) -> tuple[_TemplateLine, ...]:
-    """A template's lines; keyed on its exact text, so a cached parse is never stale.
-
-    One init reads each template three times (adopting, rendering, checking the result).
-    """
-    from dotenv.parser import parse_stream
-
-    lines: list[_TemplateLine] = []
-    for binding in parse_stream(io.StringIO(text)):
-        original = binding.original.string
-        number = binding.original.line + _leading_newlines(original)
-        if binding.error or (binding.key is not None and binding.value is None):
-            raise ConfigError("template line is not KEY=VALUE", "fix the template line",
-                              where=f"{shown}:{number}")
-        if binding.key is None:
-            body = original[:-1] if original.endswith("\n") else original
-            lines.extend(_TemplateLine(line) for line in body.split("\n"))
-            continue
-        # Blank lines before a binding belong to the layout, keep them.
-        lines.extend(_TemplateLine("") for _ in range(_leading_newlines(original)))
-        lines.append(_TemplateLine("", binding.key, binding.value or ""))
-    return tuple(lines)
-
-
-def direct_mappings(stack: Stack, output: Output) -> dict[str, str]:
-    """Template keys whose whole value is one ``${NAME}``: key -> NAME."""
-    mappings = {}
-    for line in _read_template(stack, output):
-        refs = references(line.expression)
-        if line.key and len(refs) == 1 and line.expression == f"${{{refs[0][1]}}}":
-            mappings[line.key] = refs[0][1]
-    return mappings
 
 
 def adopt_values(stack: Stack) -> dict[str, str]:
@@ -275,7 +211,7 @@ def quote_value(value: str) -> str:
 def render_env(stack: Stack, output: Output, values: Mapping[str, str],
                existing: EnvFile | None) -> tuple[str, OutputChange]:
     """The text an output should have, and what changes compared with ``existing``."""
-    template = _read_template(stack, output)
+    template = read_template(stack, output)
     source = display(stack, output.template)
     template_keys = {line.key for line in template if line.key}
     template_text = {line.text for line in template if not line.key}
@@ -397,7 +333,7 @@ def _rendered_values(stack: Stack, output: Output, values: Mapping[str, str]) ->
     """What each templated key of an output must read back as."""
     source = display(stack, output.template)
     return {line.key: substitute(line.expression, values, source)
-            for line in _read_template(stack, output) if line.key and references(line.expression)}
+            for line in read_template(stack, output) if line.key and references(line.expression)}
 
 
 def _check_reads_back(text: str, expected: Mapping[str, str], shown: str) -> None:
@@ -473,7 +409,7 @@ def _write_planned(stack: Stack, planned: list[_Planned], now: datetime | None) 
             backup = ""
             if change.action == "update" and item.kind != "gitignore":
                 backup = display(stack, _backup(stack, item.path, item.old or b"", stamp))
-            _remove_stale_temps(item.path)
+            remove_stale_temps(item.path)
             atomic_write(item.path, item.data, item.mode)
             change = OutputChange(change.path, change.kind, change.action, change.added, change.updated,
                                   change.kept, backup)
@@ -482,8 +418,6 @@ def _write_planned(stack: Stack, planned: list[_Planned], now: datetime | None) 
 
 
 def _backup(stack: Stack, path: Path, data: bytes, stamp: str) -> Path:
-    from wizard.core.files import make_private_dir
-
     relative = Path(display(stack, path))
     if relative.is_absolute() or relative.parts[0] == STATE_DIR:
         relative = Path(path.name)
@@ -495,57 +429,3 @@ def _backup(stack: Stack, path: Path, data: bytes, stamp: str) -> Path:
     make_private_dir(target.parent, stack.root)
     atomic_write(target, data, SECRET_MODE)
     return target
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Temp files left by a killed run between write and rename hold secrets: remove them.
-
-    A temp file carries its writer's pid; one whose writer still lives is not ours to touch.
-    """
-    if not path.parent.is_dir():
-        return
-    for stale in path.parent.glob(f".{path.name}.*{TEMP_SUFFIX}"):
-        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
-            continue
-        stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def atomic_write(path: Path, data: bytes, mode: int) -> None:
-    """Replace ``path`` with ``data`` all at once: temp file, fsync, rename, fsync the folder.
-
-    The temp file is created 0600 in the target's own folder (rename is atomic
-    only within one file system) and gets ``mode`` before it takes the name.
-    """
-    import tempfile
-
-    from wizard.core.files import make_private_dir
-
-    make_private_dir(path.parent)
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.",
-                                                suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(descriptor, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-            os.fchmod(temp.fileno(), mode)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from wizard.core.errors import ConfigError, LauncherError, ManifestInvalid
 from wizard.core.graph import find_cycle
+from wizard.core.stackmodel import Group, Output, SecretSpec, SettingSpec, Stack, Step
+from wizard.core.tomllines import LineFinder
 
 MANIFEST_NAME = "stack.toml"
 
@@ -38,119 +39,6 @@ MIN_SIGNING_LENGTH = 32
 STATE_DIR = ".launcher"
 NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 GROUP_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-@dataclass(frozen=True)
-class Group:
-    """A set of compose services started together; one or more compose files."""
-
-    name: str
-    compose_files: tuple[Path, ...]
-    after: tuple[str, ...] = ()
-    profiles: tuple[str, ...] = ()
-    requires_paths: tuple[Path, ...] = ()
-    description: str = ""
-
-    def missing_paths(self) -> tuple[Path, ...]:
-        """Required source paths that are absent: the group is skipped when any is."""
-        return tuple(path for path in self.requires_paths if not path.exists())
-
-
-@dataclass(frozen=True)
-class Step:
-    """An init step run once its group is healthy (seeds, replica-set init, ...)."""
-
-    name: str
-    kind: str
-    after: str
-    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class SecretSpec:
-    """A generated value: never typed by a user, never printed unless asked."""
-
-    name: str
-    kind: str
-    length: int = 0
-    signed_with: str = ""  # jwt: the secret that signs it
-    role: str = ""  # jwt: the `role` claim
-    issuer: str = ""  # jwt: the `iss` claim
-    expires_days: int = 0  # jwt: lifetime
-    path: Path | None = None  # mongo-keyfile: where the file is written
-    description: str = ""
-    apply: str = ""  # the init step whose connection reaches the server storing it (rotate --apply)
-    roles: tuple[str, ...] = ()  # apply: the Postgres roles whose password it is
-    prefix: str = ""  # api-key: e.g. "sb_publishable_"
-
-
-@dataclass(frozen=True)
-class SettingSpec:
-    """A value the user may choose (port, URL, username, switch), with a default."""
-
-    name: str
-    kind: str
-    default: str | None = None
-    choices: tuple[str, ...] = ()
-    description: str = ""
-
-    @property
-    def required(self) -> bool:
-        return self.default is None
-
-
-@dataclass(frozen=True)
-class Output:
-    """An env file rendered from a template in ``envtemplates/``."""
-
-    name: str
-    template: Path
-    path: Path
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Stack:
-    """The whole manifest, with every path resolved against the manifest's folder."""
-
-    name: str
-    root: Path
-    manifest: Path
-    groups: tuple[Group, ...]
-    steps: tuple[Step, ...]
-    secrets: tuple[SecretSpec, ...]
-    settings: tuple[SettingSpec, ...]
-    outputs: tuple[Output, ...]
-    compose_env_output: str  # the output passed to compose as --env-file
-    description: str = ""
-
-    def group(self, name: str) -> Group:
-        for group in self.groups:
-            if group.name == name:
-                return group
-        raise KeyError(name)
-
-    def secret(self, name: str) -> SecretSpec:
-        for secret in self.secrets:
-            if secret.name == name:
-                return secret
-        raise KeyError(name)
-
-    def output(self, name: str) -> Output:
-        for output in self.outputs:
-            if output.name == name:
-                return output
-        raise KeyError(name)
-
-    @property
-    def compose_env_file(self) -> Path:
-        return self.output(self.compose_env_output).path
-
-    @property
-    def value_names(self) -> frozenset[str]:
-        """Every name a template or seed may reference as ``${NAME}``."""
-        return frozenset(s.name for s in self.secrets) | frozenset(s.name for s in self.settings)
 
 
 def find_manifest(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -211,43 +99,6 @@ def _toml_where(display: str, exc: tomllib.TOMLDecodeError) -> str:
     return f"{display}:{match.group(1)}" if match else display
 
 
-class _LineFinder:
-    """Finds the line of a table or key in the manifest text.
-
-    tomllib gives no positions for values, so errors about content are located by
-    scanning for the table header and then the key inside that table.
-    """
-
-    _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-
-    def __init__(self, text: str) -> None:
-        self.headers: list[tuple[int, tuple[str, ...]]] = []
-        self.lines = text.split("\n")  # as tomllib counts lines: not at U+2028, VT, FF...
-        for number, line in enumerate(self.lines, start=1):
-            match = self._HEADER.match(line)
-            if match:
-                self.headers.append((number, self._split(match.group(1))))
-
-    @staticmethod
-    def _split(dotted: str) -> tuple[str, ...]:
-        parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([^.\s]+)', dotted)
-        return tuple(next(p for p in part if p) if any(part) else "" for part in parts)
-
-    def line_of(self, table: tuple[str, ...], key: str | None = None) -> int | None:
-        for index, (number, path) in enumerate(self.headers):
-            if path != table:
-                continue
-            if key is None:
-                return number
-            end = self.headers[index + 1][0] if index + 1 < len(self.headers) else len(self.lines) + 1
-            key_pattern = re.compile(rf"^\s*(\"{re.escape(key)}\"|{re.escape(key)})\s*=")
-            for line_number in range(number + 1, end):
-                if key_pattern.match(self.lines[line_number - 1]):
-                    return line_number
-            return number
-        return None
-
-
 class _Validator:
     """Turns raw TOML data into a Stack, collecting every problem on the way."""
 
@@ -256,7 +107,7 @@ class _Validator:
         self.root = manifest.parent
         self.display = display
         self.data = data
-        self.lines = _LineFinder(text)
+        self.lines = LineFinder(text)
         self.problems: list[LauncherError] = []
 
     def problem(self, message: str, hint: str, table: tuple[str, ...] = (), key: str | None = None) -> None:
