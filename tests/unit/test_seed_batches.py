@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from wizard.core import postgres
+from wizard.core import postgres, seedscript
 
 
 def script(tmp_path, text: str):
     path = tmp_path / "seed.sql"
     path.write_text(text)
     seed = postgres.SeedFile("seed.sql", path, hashlib.sha256(text.encode()).hexdigest())
-    return postgres._prepare(seed, {})
+    return seedscript.prepare(seed, {})
 
 
 def test_statements_are_batched_around_copy(tmp_path):

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator, Mapping
 
 from wizard.core.errors import ConfigError, SeedFailed, UsageError
-from wizard.core.interpolate import check_references, substitute
-from wizard.core.sqlscript import MetaCommand, ScriptError, Statement, meta_command_refusal, split_script
+from wizard.core.interpolate import substitute
+from wizard.core.seedscript import Script, display_path, prepare
+from wizard.core.sqlscript import Statement
 
 _TRACKING_DDL = """
 CREATE SCHEMA IF NOT EXISTS launcher;
@@ -108,14 +109,6 @@ class SeedStatementFailed(SeedFailed):
         return [self.one_line(), f"  statement: {self.statement}"]
 
 
-@dataclass(frozen=True)
-class _Script:
-    seed: SeedFile
-    display: str  # path shown in errors (relative to the working directory when possible)
-    items: tuple[Statement, ...]
-    originals: tuple[str, ...]  # each statement as written, with ${NAME} unbound: what errors quote
-
-
 # ---------------------------------------------------------------- public API
 
 
@@ -159,7 +152,7 @@ def resolve_step(stack, step, values: Mapping[str, str]) -> tuple[str, Path]:
 def find_seed_files(directory: Path) -> list[SeedFile]:
     """Every ``*.sql`` file under directory, in the order they apply (hidden entries ignored)."""
     if not directory.is_dir():
-        raise ConfigError(f"seeds folder {_display(directory)} does not exist",
+        raise ConfigError(f"seeds folder {display_path(directory)} does not exist",
                           "create it, or fix `dir` of the postgres-seeds step in stack.toml")
     found = []
     for file in directory.rglob("*.sql"):
@@ -179,7 +172,7 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
     """
     files = find_seed_files(directory)
     reapply = _match_reapply(files, directory, reapply)
-    scripts = [_prepare(seed, values) for seed in files]  # every file checked before any runs
+    scripts = [prepare(seed, values) for seed in files]  # every file checked before any runs
     counts: dict[str, int] = {}
     worker = None
     with _connect(dsn) as control, _server_errors(dsn):
@@ -243,77 +236,6 @@ def safe_target(dsn: str) -> str:
 # ---------------------------------------------------------------- checks before anything runs
 
 
-def _prepare(seed: SeedFile, values: Mapping[str, str]) -> _Script:
-    display = _display(seed.file)
-    try:
-        text = seed.file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise SeedFailed(f"not UTF-8 text ({error.reason} at byte {error.start})",
-                         "save the file as UTF-8", where=display) from None
-    try:
-        items = split_script(text)
-    except ScriptError as error:
-        raise SeedFailed(error.message, "fix the file; nothing was applied", where=f"{display}:{error.line}") from None
-    # COPY data is data: a ${...} in it is kept as written, as psql would.
-    check_references(_mask_copy_data(text, items), values.keys(), source=display)
-    statements, originals = [], []
-    for item in items:
-        if isinstance(item, MetaCommand):
-            refusal = meta_command_refusal(item)
-            if refusal:
-                raise SeedFailed(refusal, "remove that line; nothing was applied", where=f"{display}:{item.line}")
-            continue
-        control = _transaction_control(item)
-        if control == "refuse":
-            raise SeedFailed(f"{item.first_words[0].upper()} in a seed file: each file already runs in one "
-                             "transaction", "remove it; nothing was applied", where=f"{display}:{item.line}")
-        if control == "skip":
-            continue
-        statements.append(Statement(_bound(item, values, display), item.line, item.copy_data, item.data_line))
-        originals.append(item.sql)
-    return _Script(seed, display, tuple(statements), tuple(originals))
-
-
-def _bound(statement: Statement, values: Mapping[str, str], display: str) -> str:
-    """The statement with its ``${NAME}`` references bound as literals (see wizard.core.sqlbind)."""
-    from wizard.core.sqlbind import MisplacedReference, bind_references
-
-    try:
-        return bind_references(statement.sql, values, standard_strings=statement.standard_strings)
-    except MisplacedReference as misplaced:
-        line = statement.line + statement.sql[: misplaced.offset].count("\n")
-        raise SeedFailed(str(misplaced), "nothing was applied", where=f"{display}:{line}") from None
-    except ValueError as reason:
-        raise SeedFailed(f"a value bound in this statement {reason}", "change that value; nothing was applied",
-                         where=f"{display}:{statement.line}") from None
-
-
-def _transaction_control(statement: Statement) -> str:
-    """"skip" for BEGIN/COMMIT (the file's own transaction already wraps it), "refuse" for ROLLBACK."""
-    words = statement.first_words
-    if not words:
-        return ""
-    first, second = words[0], (words[1] if len(words) > 1 else "")
-    if first in ("begin", "end") or (first == "commit" and second != "prepared") or \
-            (first == "start" and second == "transaction"):
-        return "skip"
-    if first in ("rollback", "abort") and second not in ("to", "prepared"):
-        return "refuse"
-    return ""
-
-
-def _mask_copy_data(text: str, items: list) -> str:
-    """The text with COPY data lines blanked, so line numbers stay right for reference checks."""
-    if not any(isinstance(item, Statement) and item.copy_data for item in items):
-        return text
-    lines = text.split("\n")
-    for item in items:
-        if isinstance(item, Statement) and item.copy_data:
-            for index in range(item.data_line - 1, item.data_line - 1 + item.copy_data.count("\n")):
-                lines[index] = ""
-    return "\n".join(lines)
-
-
 def _match_reapply(files: list[SeedFile], directory: Path, requested: Iterable[str]) -> frozenset[str]:
     chosen: set[str] = set()
     for given in requested:
@@ -337,7 +259,7 @@ def _seed_key(given: str, directory: Path) -> str:
     return path.as_posix().strip("/")
 
 
-def _refuse_changed(scripts: list[_Script], applied: Mapping[str, dict], reapply: frozenset[str]) -> None:
+def _refuse_changed(scripts: list[Script], applied: Mapping[str, dict], reapply: frozenset[str]) -> None:
     changed = [script for script in scripts
                if script.seed.path in applied and applied[script.seed.path]["sha256"] != script.seed.sha256
                and script.seed.path not in reapply]
@@ -418,7 +340,7 @@ def _worker(dsn: str):
     return connection
 
 
-def _apply_file(connection, script: _Script) -> float:
+def _apply_file(connection, script: Script) -> float:
     """Run one file and record it, all in one transaction, in a session as fresh as `psql -f` gives."""
     import psycopg
 
@@ -454,7 +376,7 @@ def _apply_file(connection, script: _Script) -> float:
     return time.monotonic() - started
 
 
-def _batches(script: _Script) -> Iterator[list[int]]:
+def _batches(script: Script) -> Iterator[list[int]]:
     """Statement indexes in runs sent as one query each (COPY alone), to spare a round trip per statement.
 
     The server runs a multi-statement query one statement after the other, as psql
@@ -486,7 +408,7 @@ def _terminated(sql: str) -> str:
     return sql if sql.rstrip().endswith(";") else sql + "\n;"
 
 
-def _statement_failed(script: _Script, statement: Statement, original: str, error) -> SeedStatementFailed:
+def _statement_failed(script: Script, statement: Statement, original: str, error) -> SeedStatementFailed:
     diag = getattr(error, "diag", None)
     message = (diag.message_primary if diag is not None and diag.message_primary else str(error)).strip()
     if diag is not None and diag.message_detail:
@@ -525,10 +447,3 @@ def _summary(counts: Mapping[str, int], total: int) -> str:
 
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "an unknown date"
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
