@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Mapping
 
 from wizard.core.errors import ConfigError, EnvFileError
-from wizard.core.envtemplate import direct_mappings, leading_newlines, read_template
+from wizard.core.envtemplate import direct_mappings, display, leading_newlines, read_template
 from wizard.core.interpolate import references, substitute
 from wizard.core.files import atomic_write, make_private_dir, remove_stale_temps
 from wizard.core.stack import STATE_DIR, Output, Stack
@@ -103,14 +103,6 @@ class _Planned:
 def store_path(stack: Stack) -> Path:
     """The canonical value store of a stack."""
     return stack.root / STATE_DIR / STORE_NAME
-
-
-def display(stack: Stack, path: Path) -> str:
-    """A path as the user sees it: relative to the stack root when inside it."""
-    try:
-        return str(path.relative_to(stack.root))
-    except ValueError:
-        return str(path)
 
 
 # -- reading --------------------------------------------------------------------

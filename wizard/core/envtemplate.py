@@ -25,7 +25,7 @@ class _TemplateLine:
 
 
 def read_template(stack: Stack, output: Output) -> list[_TemplateLine]:
-    shown = _display(stack, output.template)
+    shown = display(stack, output.template)
     try:
         text = output.template.read_text(encoding="utf-8")
     except OSError as exc:
@@ -73,7 +73,8 @@ def direct_mappings(stack: Stack, output: Output) -> dict[str, str]:
     return mappings
 
 
-def _display(stack: Stack, path: Path) -> str:
+def display(stack: Stack, path: Path) -> str:
+    """A path as the user sees it: relative to the stack root when inside it."""
     try:
         return str(path.relative_to(stack.root))
     except ValueError:
