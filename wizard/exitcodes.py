@@ -25,26 +25,7 @@ class ExitCode(IntEnum):
 
 def exit_code_for(error: BaseException) -> ExitCode:
     """Map an exception to the exit code the CLI returns for it."""
-    # Imported here so `launcher --version` stays import-light.
-    from wizard.core import errors
-
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
-    table: list[tuple[type[BaseException], ExitCode]] = [
-        (errors.UsageError, ExitCode.USAGE),
-        (errors.ConfigError, ExitCode.CONFIG),
-        (errors.EnvFileError, ExitCode.ENV_FILE),
-        (errors.AnswerMissing, ExitCode.ANSWER_MISSING),
-        (errors.SecretsCheckFailed, ExitCode.SECRETS),
-        (errors.DockerUnavailable, ExitCode.DOCKER_UNAVAILABLE),
-        (errors.PreflightFailed, ExitCode.PREFLIGHT),
-        (errors.Unhealthy, ExitCode.UNHEALTHY),
-        (errors.SeedFailed, ExitCode.SEED_FAILED),
-        (errors.Cancelled, ExitCode.CANCELLED),
-        (errors.SnapshotInvalid, ExitCode.SNAPSHOT_INVALID),
-        (errors.StackBusy, ExitCode.BUSY),
-    ]
-    for kind, code in table:
-        if isinstance(error, kind):
-            return code
-    return ExitCode.ERROR
+    # The launcher's own errors declare their code (wizard.core.errors); anything else is a bug.
+    return getattr(error, "exit_code", ExitCode.ERROR)

@@ -1,14 +1,21 @@
 """Every error the core raises on purpose.
 
 Each one carries what happened and what to do next; ``cli.py`` turns them into
-one line on stderr and an exit code (see ``wizard.exitcodes``).
+one line on stderr and the exit code the error's class declares.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from wizard.exitcodes import ExitCode
+
 
 class LauncherError(Exception):
     """An expected failure: a message for the user and a hint for the next step."""
+
+    # Each kind of failure declares its own code, so the mapping cannot drift from the classes.
+    exit_code: ClassVar[ExitCode] = ExitCode.ERROR
 
     def __init__(self, message: str, hint: str = "", *, where: str = "") -> None:
         super().__init__(message)
@@ -30,6 +37,8 @@ class LauncherError(Exception):
 class UsageError(LauncherError):
     """The command line itself is wrong (bad flag value, unknown name)."""
 
+    exit_code = ExitCode.USAGE
+
 
 class ContainerGone(UsageError):
     """A container listed a moment ago has been removed since (a `down` elsewhere, another terminal)."""
@@ -37,6 +46,8 @@ class ContainerGone(UsageError):
 
 class ConfigError(LauncherError):
     """stack.toml, a template or a compose file is wrong: fix the file, not the machine."""
+
+    exit_code = ExitCode.CONFIG
 
 
 class ManifestInvalid(ConfigError):
@@ -53,21 +64,31 @@ class ManifestInvalid(ConfigError):
 class EnvFileError(LauncherError):
     """An existing env file cannot be read (malformed line, unreadable)."""
 
+    exit_code = ExitCode.ENV_FILE
+
 
 class AnswerMissing(LauncherError):
     """A required value has no answer, no default, and nobody can be asked."""
+
+    exit_code = ExitCode.ANSWER_MISSING
 
 
 class SecretsCheckFailed(LauncherError):
     """A secret is invalid, mis-signed or a public demo value."""
 
+    exit_code = ExitCode.SECRETS
+
 
 class DockerUnavailable(LauncherError):
     """The Docker engine does not answer, or Compose is missing or too old."""
 
+    exit_code = ExitCode.DOCKER_UNAVAILABLE
+
 
 class PreflightFailed(LauncherError):
     """A check before `up` found a blocker (busy port, missing env file, ...)."""
+
+    exit_code = ExitCode.PREFLIGHT
 
 
 class ImagesUnavailable(PreflightFailed):
@@ -85,18 +106,28 @@ class NotInitialized(PreflightFailed):
 class Unhealthy(LauncherError):
     """A service did not become healthy in time."""
 
+    exit_code = ExitCode.UNHEALTHY
+
 
 class SeedFailed(LauncherError):
     """An init step (SQL seed, Mongo replica set or data) failed."""
+
+    exit_code = ExitCode.SEED_FAILED
 
 
 class StackBusy(LauncherError):
     """Another launcher process holds the stack's lock and did not let go in time."""
 
+    exit_code = ExitCode.BUSY
+
 
 class Cancelled(LauncherError):
     """The user said no to a confirmation, or pressed Escape in the wizard."""
 
+    exit_code = ExitCode.CANCELLED
+
 
 class SnapshotInvalid(LauncherError):
     """A snapshot cannot be trusted: corrupt, truncated, of another stack, or will not decrypt."""
+
+    exit_code = ExitCode.SNAPSHOT_INVALID
