@@ -17,6 +17,7 @@ import socket
 from typing import Any, Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
+from wizard.core.docker.failures import engine_unreachable
 from wizard.core.errors import DockerUnavailable
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
@@ -59,8 +60,6 @@ class LightClient:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and return the decoded JSON; DockerUnavailable when the engine does not answer."""
-        from wizard.core.engine import engine_unreachable
-
         query = f"?{urlencode(params, quote_via=quote)}" if params else ""
         connection = self._connection()
         try:
