@@ -26,7 +26,7 @@ from typing import Any, Generator, Iterable, Iterator, Mapping
 
 from wizard.core.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.interpolate import substitute
-from wizard.core.seedscript import Script, display_path, prepare
+from wizard.core.seedscript import Script, SeedFile, display_path, prepare
 from wizard.core.sqlscript import Statement
 
 _TRACKING_DDL = """
@@ -53,15 +53,6 @@ _QUOTE_LENGTH = 160
 # run again statement by statement to find the culprit, costs little.
 _BATCH_STATEMENTS = 100
 _BATCH_BYTES = 256 * 1024
-
-
-@dataclass(frozen=True)
-class SeedFile:
-    """One ``*.sql`` file under the seeds folder."""
-
-    path: str  # relative to the seeds folder, with / separators: the key in the tracking table
-    file: Path
-    sha256: str
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from wizard.core.errors import ConfigError, LauncherError, ManifestInvalid
 from wizard.core.graph import find_cycle
+from wizard.core.settingkinds import SETTING_KINDS, validate_setting
 from wizard.core.stackmodel import Group, Output, SecretSpec, SettingSpec, Stack, Step
 from wizard.core.tomllines import LineFinder
 
@@ -32,7 +33,6 @@ STEP_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 SECRET_KINDS = ("token", "hex", "base64", "password", "jwt", "mongo-keyfile",
                 "api-key", "jwks", "jwks-public", "jwt-es256")  # the last four: wizard.core.asymmetric_keys
-SETTING_KINDS = ("string", "port", "url", "bool", "int", "host")
 # Supabase refuses shorter JWT secrets; so does the manifest check, for any secret that signs a JWT.
 MIN_SIGNING_LENGTH = 32
 # Where the launcher keeps its own state (values store, backups, lock) inside the stack folder.
@@ -456,8 +456,6 @@ class _Validator:
                              "give it a path of its own", table, key)
 
     def default_fits(self, spec: SettingSpec, table: tuple[str, ...]) -> None:
-        from wizard.core.settingkinds import validate_setting
-
         try:
             validate_setting(spec, spec.default or "")
         except ValueError as reason:
