@@ -26,12 +26,20 @@ class Note(Event):
 
 @dataclass(frozen=True)
 class PreflightCheck(Event):
-    """One check before anything starts: status is "ok", "warn" (noted) or "fail" (a blocker)."""
+    """One check before anything starts: status is "ok", "warn" (noted) or "fail" (a blocker).
+
+    The checks of ``wizard.core.checks`` yield these: `up`'s preflight and `doctor` alike.
+    """
 
     check: str
     status: str
     detail: str
     hint: str = ""
+
+    @property
+    def name(self) -> str:
+        """What was checked ("engine", "port 5432"): doctor's word for ``check``."""
+        return self.check
 
 
 @dataclass(frozen=True)
