@@ -111,6 +111,23 @@ class StepProgress(Event):
 
 
 @dataclass(frozen=True)
+class SeedFileProgress(StepProgress):
+    """One Postgres seed file's fate: applied, reapplied, skipped, would-apply or would-reapply (dry run).
+
+    A StepProgress (``message`` says it in words), so `launcher seed` shows every kind
+    of seed progress one way; its JSON form is the ``seed-file`` line `seed postgres` has
+    always written. Inside `up` each file is reported as a plain StepProgress.
+    """
+
+    path: str = ""
+    action: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": "seed-file", "path": self.path, "action": self.action, "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
 class StepFinished(Event):
     step: str
     summary: str
