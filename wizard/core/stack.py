@@ -13,12 +13,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from wizard.core.errors import ConfigError, LauncherError, ManifestInvalid
+from wizard.core.errors import ConfigError, ManifestInvalid
 from wizard.core.graph import find_cycle
 from wizard.core.kinds import SECRET_KINDS, STEP_KINDS, Declared
+from wizard.core.manifestreader import ManifestReader
 from wizard.core.settingkinds import SETTING_KINDS, validate_setting
 from wizard.core.stackmodel import Group, Output, SecretSpec, SettingSpec, Stack, Step
-from wizard.core.tomllines import LineFinder
 
 MANIFEST_NAME = "stack.toml"
 
@@ -86,66 +86,13 @@ def _toml_where(display: str, exc: tomllib.TOMLDecodeError) -> str:
     return f"{display}:{match.group(1)}" if match else display
 
 
-class _Validator:
+class _Validator(ManifestReader):
     """Turns raw TOML data into a Stack, collecting every problem on the way."""
 
     def __init__(self, manifest: Path, display: str, text: str, data: dict[str, Any]) -> None:
+        super().__init__(display, text, data)
         self.manifest = manifest
         self.root = manifest.parent
-        self.display = display
-        self.data = data
-        self.lines = LineFinder(text)
-        self.problems: list[LauncherError] = []
-
-    def problem(self, message: str, hint: str, table: tuple[str, ...] = (), key: str | None = None) -> None:
-        line = self.lines.line_of(table, key) if table else None
-        where = f"{self.display}:{line}" if line else self.display
-        self.problems.append(ConfigError(message, hint, where=where))
-
-    # -- typed field readers -------------------------------------------------
-
-    def text(self, table: tuple[str, ...], raw: dict[str, Any], key: str, default: str | None = "") -> str | None:
-        value = raw.get(key, default)
-        if value is None or isinstance(value, str):
-            return value
-        self.problem(f"{'.'.join(table)}.{key} must be a string, not {_type_name(value)}",
-                     f'write {key} = "..."', table, key)
-        return default
-
-    def integer(self, table: tuple[str, ...], raw: dict[str, Any], key: str, default: int = 0) -> int:
-        value = raw.get(key, default)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        self.problem(f"{'.'.join(table)}.{key} must be a whole number, not {_type_name(value)}",
-                     f"write {key} = 32 (no quotes)", table, key)
-        return default
-
-    def names(self, table: tuple[str, ...], raw: dict[str, Any], key: str) -> tuple[str, ...]:
-        value = raw.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return tuple(value)
-        self.problem(f"{'.'.join(table)}.{key} must be a list of strings",
-                     f'write {key} = ["a", "b"]', table, key)
-        return ()
-
-    def table(self, key: str) -> dict[str, Any]:
-        value = self.data.get(key, {})
-        if isinstance(value, dict):
-            return value
-        self.problem(f"[{key}] must be a table", f"write it as [{key}.NAME] sections", ())
-        return {}
-
-    def entries(self, key: str) -> list[tuple[str, dict[str, Any]]]:
-        result = []
-        for name, raw in self.table(key).items():
-            if isinstance(raw, dict):
-                result.append((name, raw))
-            else:
-                self.problem(f"{key}.{name} must be a table", f"write it as a [{key}.{name}] section",
-                             (key,), name)
-        return result
 
     # -- sections --------------------------------------------------------------
 
@@ -424,12 +371,6 @@ class _Validator:
             self.problem(f"{table[0]} name {name!r} must be UPPER_SNAKE_CASE",
                          "env variable names are upper case letters, digits and _", table)
 
-    def unknown_keys(self, table: tuple[str, ...], raw: dict[str, Any], allowed: set[str]) -> None:
-        for key in raw:
-            if key not in allowed:
-                self.problem(f"unknown key {key!r} in [{'.'.join(table)}]",
-                             f"expected one of: {', '.join(sorted(allowed))}", table, key)
-
     def applied_secrets(self, secrets: list[SecretSpec], steps: list[Step]) -> None:
         """`apply` names a Postgres step (its dsn reaches the server) and comes with `roles`."""
         kinds = {step.name: step.kind for step in steps}
@@ -462,8 +403,3 @@ class _Validator:
             if setting.name in secret_names:
                 self.problem(f"{setting.name} is declared both as a secret and as a setting",
                              "keep only one declaration", ("settings", setting.name))
-
-
-def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)
