@@ -30,7 +30,7 @@ def copy_stack(name: str, into: Path) -> Path:
 
 def fixed_session(stack: Stack, **options):
     """A wizard session whose generated secrets are fixed (and the JWT signed at a fixed time)."""
-    from wizard.core.secrets import sign_jwt
+    from wizard.core.kinds.hs256 import sign_jwt
     from wizard.frontends.init_session import InitSession
 
     session = InitSession.start(stack, **options)

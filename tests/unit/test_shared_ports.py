@@ -12,7 +12,8 @@ import pytest
 from tests.unit.fake_engine import FakeEngine, spec
 from tests.unit.test_doctor import DoctorEngine
 from tests.unit.test_launch import run_up
-from wizard.core.doctor import run_doctor, shared_port_checks, shared_ports
+from wizard.core.checks import shared_port_checks, shared_ports
+from wizard.core.doctor import run_doctor
 from wizard.core.docker.model import PublishedPort
 from wizard.core.errors import PreflightFailed
 from wizard.core.events import PreflightCheck

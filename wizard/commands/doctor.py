@@ -13,7 +13,7 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import load, print_json
-    from wizard.core.doctor import run_doctor
+    from wizard.core.doctor import finding, run_doctor
     from wizard.core.docker.composeengine import ComposeEngine
     from wizard.exitcodes import ExitCode
     from wizard.frontends.plain import render_checks
@@ -23,7 +23,7 @@ def run(args) -> int:
     checks = run_doctor(stack, engine)
     blockers = [check for check in checks if check.status == "fail"]
     if args.json:
-        print_json({"ok": not blockers, "checks": [check.to_dict() for check in checks]})
+        print_json({"ok": not blockers, "checks": [finding(check) for check in checks]})
     else:
         print(render_checks(checks))
     if any(check.name in ("engine", "compose") for check in blockers):

@@ -70,23 +70,28 @@ def run_postgres(args) -> int:
     from wizard.core.postgres import apply_seeds
 
     stack, dsn, directory, values = _postgres_target(args)
-
-    def show(outcome) -> None:
-        if args.json:
-            print_json({"event": "seed-file", "path": outcome.path, "action": outcome.action,
-                        "seconds": round(outcome.seconds, 3)})
-        else:
-            print(outcome.describe(), flush=True)
-
     from wizard.core.lock import stack_lock
 
     with stack_lock(stack.root, "seed postgres"):
-        summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run), show)
+        summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run),
+                          _progress_shower(args))
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary, "dry_run": args.dry_run})
     else:
         print(summary)
     return 0
+
+
+def _progress_shower(args):
+    """How each seed's StepProgress is shown: its message, or (--json) its JSON line."""
+    from wizard.commands.context import print_json
+
+    def show(event) -> None:
+        if args.json:
+            print_json(event.to_dict())
+        else:
+            print(event.message, flush=True)
+    return show
 
 
 def run_status(args) -> int:
@@ -222,16 +227,10 @@ def run_mongo(args) -> int:
                              timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name)
     else:
         work = run_seed_step(stack, step, values, replace=args.replace)
-    def show(event) -> None:
-        if args.json:
-            print_json(event.to_dict())
-        else:
-            print(event.message, flush=True)
-
     from wizard.core.lock import stack_lock
 
     with stack_lock(stack.root, "seed mongo"):
-        summary = consume(work, show)
+        summary = consume(work, _progress_shower(args))
     if args.json:
         print_json({"event": "finished", "ok": True, "summary": summary})
     else:

@@ -28,7 +28,6 @@ API_KEY_PROJECT = "supabase-self-hosted"
 API_KEY_RANDOM_CHARS = 22
 API_KEY_CHECKSUM_CHARS = 8
 ES256 = "ES256"
-NEW_KINDS = ("api-key", "jwks", "jwks-public", "jwt-es256")
 
 
 def _b64url(data: bytes) -> str:

@@ -26,12 +26,20 @@ class Note(Event):
 
 @dataclass(frozen=True)
 class PreflightCheck(Event):
-    """One check before anything starts: status is "ok", "warn" (noted) or "fail" (a blocker)."""
+    """One check before anything starts: status is "ok", "warn" (noted) or "fail" (a blocker).
+
+    The checks of ``wizard.core.checks`` yield these: `up`'s preflight and `doctor` alike.
+    """
 
     check: str
     status: str
     detail: str
     hint: str = ""
+
+    @property
+    def name(self) -> str:
+        """What was checked ("engine", "port 5432"): doctor's word for ``check``."""
+        return self.check
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,23 @@ class StepStarted(Event):
 class StepProgress(Event):
     step: str
     message: str
+
+
+@dataclass(frozen=True)
+class SeedFileProgress(StepProgress):
+    """One Postgres seed file's fate: applied, reapplied, skipped, would-apply or would-reapply (dry run).
+
+    A StepProgress (``message`` says it in words), so `launcher seed` shows every kind
+    of seed progress one way; its JSON form is the ``seed-file`` line `seed postgres` has
+    always written. Inside `up` each file is reported as a plain StepProgress.
+    """
+
+    path: str = ""
+    action: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": "seed-file", "path": self.path, "action": self.action, "seconds": round(self.seconds, 3)}
 
 
 @dataclass(frozen=True)

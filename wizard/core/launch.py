@@ -104,18 +104,17 @@ def preflight(stack: Stack, engine: ComposeEngine, plan: Plan, *,
     can be checked without them); env files, secrets and ports are each reported
     in full before the error is raised.
     """
-    from wizard.core.doctor import check_ports, port_free, shared_port_checks, wanted_ports
+    from wizard.core.checks import (env_files_check, missing_env_files, published_port_checks, shared_port_checks,
+                                    wanted_ports)
 
     engine.ping()
     yield PreflightCheck(check="engine", status="ok", detail="Docker engine answers")
     yield PreflightCheck(check="compose", status="ok", detail=engine.compose.describe())
 
-    missing = [output for output in stack.outputs if not output.path.is_file()]
+    missing = missing_env_files(stack)
+    yield env_files_check(stack, missing_status="fail")
     if missing:
-        shown = ", ".join(_relative(stack, output.path) for output in missing)
-        yield PreflightCheck(check="env files", status="fail", detail=f"missing: {shown}", hint="run `launcher init`")
-        raise PreflightFailed(f"env file(s) missing: {shown}", "run `launcher init` first")
-    yield PreflightCheck(check="env files", status="ok", detail=f"{len(stack.outputs)} present")
+        raise PreflightFailed(f"env file(s) missing: {missing}", "run `launcher init` first")
 
     from wizard.core.secretrecord import checked_secrets
     from wizard.core.values import current_values
@@ -132,18 +131,13 @@ def preflight(stack: Stack, engine: ComposeEngine, plan: Plan, *,
     yield PreflightCheck(check="secrets", status="ok", detail=f"{len(stack.secrets)} checked")
 
     shared = shared_port_checks(stack, values)
-    for check in shared:
-        yield PreflightCheck(check=check.name, status=check.status, detail=check.detail, hint=check.hint)
+    yield from shared
     if shared:
         raise PreflightFailed(shared[0].detail, shared[0].hint)
     services = [spec.name for spec in engine.model().in_groups([group.name for group in plan.groups])]
-    wanted = wanted_ports(stack, engine, values, services)
-    project = engine.containers()
-    busy = [item for item in wanted if not port_free(item.port)]
-    checks = check_ports(wanted, project, engine.all_containers() if busy else [])
+    checks = published_port_checks(engine, wanted_ports(stack, engine, values, services))
     blockers = [check for check in checks if check.status == "fail"]
-    for check in blockers:
-        yield PreflightCheck(check=check.name, status=check.status, detail=check.detail, hint=check.hint)
+    yield from blockers
     if blockers:
         first = blockers[0]
         raise PreflightFailed(f"{first.name} is busy ({first.detail})", first.hint)
@@ -358,9 +352,3 @@ def _by_service(containers: Sequence[ContainerState]) -> Mapping[str, ContainerS
         found.setdefault(container.service, container)
     return found
 
-
-def _relative(stack: Stack, path) -> str:
-    try:
-        return str(path.relative_to(stack.root))
-    except ValueError:
-        return str(path)

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator, Mapping
 
 from wizard.core.errors import ConfigError, SeedFailed, UsageError
+from wizard.core.events import SeedFileProgress, StepProgress
 from wizard.core.interpolate import substitute
-from wizard.core.seedscript import Script, display_path, prepare
+from wizard.core.seedscript import Script, SeedFile, display_path, prepare
 from wizard.core.sqlscript import Statement
 
 _TRACKING_DDL = """
@@ -53,31 +54,6 @@ _QUOTE_LENGTH = 160
 # run again statement by statement to find the culprit, costs little.
 _BATCH_STATEMENTS = 100
 _BATCH_BYTES = 256 * 1024
-
-
-@dataclass(frozen=True)
-class SeedFile:
-    """One ``*.sql`` file under the seeds folder."""
-
-    path: str  # relative to the seeds folder, with / separators: the key in the tracking table
-    file: Path
-    sha256: str
-
-
-@dataclass(frozen=True)
-class SeedOutcome:
-    """What happened to one file: applied, reapplied, skipped, or (dry run) would-apply."""
-
-    path: str
-    action: str
-    seconds: float = 0.0
-
-    def describe(self) -> str:
-        if self.action in ("applied", "reapplied"):
-            return f"{self.path}: {self.action} in {self.seconds:.2f} s"
-        if self.action == "skipped":
-            return f"{self.path}: already applied, unchanged"
-        return f"{self.path}: {self.action.replace('-', ' ')}"
 
 
 @dataclass(frozen=True)
@@ -112,13 +88,12 @@ class SeedStatementFailed(SeedFailed):
 # ---------------------------------------------------------------- public API
 
 
-def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[Any, None, str]:
+def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[StepProgress, None, str]:
     """The ``postgres-seeds`` init step of ``launcher up``.
 
     Yields one ``StepProgress`` per file applied or skipped and returns a short
     summary; raises SeedFailed (nothing of the failing file is kept).
     """
-    from wizard.core.events import StepProgress
     from wizard.core.seedcache import applied_record
 
     dsn, directory = resolve_step(stack, step, values)
@@ -128,9 +103,9 @@ def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[Any, None
     record = applied_record(stack, step.name, dsn, files)
     if record is not None and record.hit():
         for seed in files:
-            yield StepProgress(step=step.name, message=SeedOutcome(seed.path, "skipped").describe())
+            yield StepProgress(step=step.name, message=_outcome(step.name, seed.path, "skipped").message)
         return _summary({"skipped": len(files)}, len(files))
-    seeding = apply_seeds(dsn, directory, values)
+    seeding = apply_seeds(dsn, directory, values, step=step.name)
     while True:
         try:
             outcome = next(seeding)
@@ -138,7 +113,7 @@ def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[Any, None
             if record is not None:
                 record.store()
             return done.value
-        yield StepProgress(step=step.name, message=outcome.describe())
+        yield StepProgress(step=step.name, message=outcome.message)
 
 
 def resolve_step(stack, step, values: Mapping[str, str]) -> tuple[str, Path]:
@@ -164,8 +139,8 @@ def find_seed_files(directory: Path) -> list[SeedFile]:
 
 
 def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply: Iterable[str] = (),
-                dry_run: bool = False) -> Generator[SeedOutcome, None, str]:
-    """Apply pending seed files in order; yield an outcome per file, return a summary.
+                dry_run: bool = False, step: str = "postgres-seeds") -> Generator[SeedFileProgress, None, str]:
+    """Apply pending seed files in order; yield what happened to each file, return a summary.
 
     ``reapply`` names files (or folders) to run again even though they were applied,
     changed or not. With ``dry_run`` nothing is written, not even the tracking table.
@@ -186,19 +161,29 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
                 path = script.seed.path
                 previous = applied.get(path)
                 if previous is not None and path not in reapply:
-                    outcome = SeedOutcome(path, "skipped")
+                    outcome = _outcome(step, path, "skipped")
                 elif dry_run:
-                    outcome = SeedOutcome(path, "would-reapply" if previous else "would-apply")
+                    outcome = _outcome(step, path, "would-reapply" if previous else "would-apply")
                 else:
                     worker = worker or _worker(dsn)
                     seconds = _apply_file(worker, script)
-                    outcome = SeedOutcome(path, "reapplied" if previous else "applied", seconds)
+                    outcome = _outcome(step, path, "reapplied" if previous else "applied", seconds)
                 counts[outcome.action] = counts.get(outcome.action, 0) + 1
                 yield outcome
         finally:
             if worker is not None:
                 worker.close()
     return _summary(counts, len(scripts))
+
+
+def _outcome(step: str, path: str, action: str, seconds: float = 0.0) -> SeedFileProgress:
+    if action in ("applied", "reapplied"):
+        message = f"{path}: {action} in {seconds:.2f} s"
+    elif action == "skipped":
+        message = f"{path}: already applied, unchanged"
+    else:
+        message = f"{path}: {action.replace('-', ' ')}"
+    return SeedFileProgress(step=step, message=message, path=path, action=action, seconds=seconds)
 
 
 def seed_status(dsn: str, directory: Path) -> list[SeedState]:

@@ -1,38 +1,22 @@
 """Generate and check the secrets declared in ``stack.toml``.
 
-Each kind has one generator and one format check, so what ``init`` writes is
-exactly what ``secrets check`` accepts. Messages never contain a secret value:
+Each kind has one generator and one format check (its entry in ``wizard.core.kinds``),
+so what ``init`` writes is exactly what ``secrets check`` accepts. Messages never contain a secret value:
 they name the secret and say what is wrong with it.
 """
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets as random
-import string
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from wizard.core.asymmetric_keys import NEW_KINDS
 from wizard.core.graph import reachable
-from wizard.core.stack import MIN_SIGNING_LENGTH as MIN_SIGNING_SECRET_LENGTH
-from wizard.core.stack import SecretSpec, Stack
-
-# URL-safe alphabets. Tokens use base64url (what secrets.token_urlsafe produces);
-# passwords use RFC 3986 "unreserved" characters, which can be pasted raw into
-# postgres://user:PASS@host URLs, env files and shell commands without quoting.
-TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
-PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-._~"
-HEX_ALPHABET = string.hexdigits
-BASE64_ALPHABET = string.ascii_letters + string.digits + "+/="
-# MongoDB ignores whitespace in a keyfile but accepts only base64 characters otherwise.
-KEYFILE_ALPHABET = string.ascii_letters + string.digits + "+/="
-KEYFILE_LENGTH = (6, 1024)
-JWT_ALGORITHM = "HS256"
-DEFAULT_ISSUER = "launcher"
+from wizard.core.kinds import MIN_SIGNING_LENGTH, SECRET_KINDS
+from wizard.core.kinds.hs256 import JWT_ALGORITHM
+from wizard.core.stackmodel import SecretSpec, Stack
 
 # Secrets published in public sample files. Anyone can sign a service_role JWT with
 # the first two, so a stack using them is open to the world.
@@ -84,78 +68,9 @@ class SecretProblem:
 
 def generate_secret(spec: SecretSpec, values: Mapping[str, str], *, now: float | None = None) -> str:
     """A fresh value for one secret; a JWT is signed with its signer's value in ``values``."""
-    if spec.kind == "token":
-        return _random_string(TOKEN_ALPHABET, spec.length)
-    if spec.kind == "password":
-        return _random_string(PASSWORD_ALPHABET, spec.length)
-    if spec.kind == "hex":
-        return random.token_hex((spec.length + 1) // 2)[: spec.length]
-    if spec.kind in ("base64", "mongo-keyfile"):
-        # Enough random bytes for `length` characters, padding cut off: consumers
-        # want an exact size, and '=' in the middle of a trimmed string is meaningless.
-        raw = random.token_bytes(spec.length * 3 // 4 + 3)
-        return base64.b64encode(raw).decode("ascii")[: spec.length]
-    if spec.kind == "jwt":
-        return sign_jwt(spec, values[spec.signed_with], now=now)
-    if spec.kind in NEW_KINDS:
-        return _generate_new_kind(spec, values, now=now)
-    raise ValueError(f"unknown secret kind {spec.kind!r}")
-
-
-def sign_jwt(spec: SecretSpec, signing_secret: str, *, now: float | None = None) -> str:
-    """An HS256 JWT with the claims role, iss, iat and exp."""
-    import jwt
-
-    issued = int(time.time() if now is None else now)
-    claims = {
-        "role": spec.role,
-        "iss": spec.issuer or DEFAULT_ISSUER,
-        "iat": issued,
-        "exp": issued + spec.expires_days * 86400,
-    }
-    return jwt.encode(claims, signing_secret, algorithm=JWT_ALGORITHM)
-
-
-def _generate_new_kind(spec: SecretSpec, values: Mapping[str, str], *, now: float | None = None) -> str:
-    from wizard.core import asymmetric_keys as keys
-
-    if spec.kind == "api-key":
-        return keys.generate_api_key(spec.prefix)
-    if spec.kind == "jwks":
-        return keys.generate_jwks(values[spec.signed_with])
-    if spec.kind == "jwks-public":
-        return keys.public_jwks(values[spec.signed_with])
-    return keys.sign_es256(values[spec.signed_with], spec.role, spec.issuer or DEFAULT_ISSUER, spec.expires_days,
-                           now=now)
-
-
-def _new_kind_problem(spec: SecretSpec, value: str, values: Mapping[str, str]) -> str:
-    """What is wrong with a newer-kind key; a hand-edited one of the wrong shape is "unreadable", not a crash."""
-    import jwt
-
-    try:
-        return _checked_new_kind(spec, value, values)
-    except (ValueError, TypeError, KeyError, AttributeError, jwt.PyJWTError):
-        return f"cannot be read as a {spec.kind} value — run `launcher secrets rotate {spec.name}`"
-
-
-def _checked_new_kind(spec: SecretSpec, value: str, values: Mapping[str, str]) -> str:
-    from wizard.core import asymmetric_keys as keys
-
-    if spec.kind == "api-key":
-        return keys.api_key_problem(value, spec.prefix)
-    signer = values.get(spec.signed_with, "")
-    if not signer:
-        return f"cannot be checked: {spec.signed_with} has no value"
-    if spec.kind == "jwks":
-        return keys.jwks_problem(value, signer)
-    if spec.kind == "jwks-public":
-        return keys.jwks_public_problem(value, signer)
-    return keys.es256_problem(value, signer, spec.role, spec.issuer, spec.name, spec.signed_with)
-
-
-def _random_string(alphabet: str, length: int) -> str:
-    return "".join(random.choice(alphabet) for _ in range(length))
+    if spec.kind not in SECRET_KINDS:
+        raise ValueError(f"unknown secret kind {spec.kind!r}")
+    return SECRET_KINDS[spec.kind].generate(spec, values, now)
 
 
 def signing_order(stack: Stack) -> list[SecretSpec]:
@@ -182,7 +97,8 @@ def derived_from(stack: Stack, name: str) -> list[str]:
 
 def signers(stack: Stack) -> set[str]:
     """Names of the secrets that sign an HS256 JWT (directly or as a JWKS oct key)."""
-    return {spec.signed_with for spec in stack.secrets if spec.kind in ("jwt", "jwks")}
+    return {spec.signed_with for spec in stack.secrets
+            if spec.kind in SECRET_KINDS and SECRET_KINDS[spec.kind].signs_hs256}
 
 
 def format_problem(spec: SecretSpec, value: str, values: Mapping[str, str], *, signs_jwt: bool = False) -> str:
@@ -199,55 +115,14 @@ def format_problem(spec: SecretSpec, value: str, values: Mapping[str, str], *, s
     unwritable = envvalue.problem(value)
     if unwritable:
         return unwritable
-    kind, length = spec.kind, spec.length
-    if kind in ("token", "password"):
-        alphabet = TOKEN_ALPHABET if kind == "token" else PASSWORD_ALPHABET
-        if len(value) < length:
-            return f"is {len(value)} characters long; {kind} needs at least {length}"
-        if not set(value) <= set(alphabet):
-            return f"has characters outside the URL-safe {kind} alphabet"
-    elif kind in ("hex", "base64"):
-        alphabet = HEX_ALPHABET if kind == "hex" else BASE64_ALPHABET
-        if len(value) != length:
-            return f"is {len(value)} characters long; it must be exactly {length}"
-        if not set(value) <= set(alphabet):
-            return f"has characters outside the {kind} alphabet"
-    elif kind == "mongo-keyfile":
-        low, high = KEYFILE_LENGTH
-        content = "".join(value.split())
-        if not low <= len(content) <= high:
-            return f"is {len(content)} characters long; a MongoDB keyfile needs {low} to {high}"
-        if not set(content) <= set(KEYFILE_ALPHABET):
-            return "has characters outside the base64 alphabet MongoDB accepts in a keyfile"
-    elif kind == "jwt":
-        return _jwt_problem(spec, value, values.get(spec.signed_with, ""))
-    elif kind in NEW_KINDS:
-        return _new_kind_problem(spec, value, values)
-    if signs_jwt and len(value) < MIN_SIGNING_SECRET_LENGTH:
-        return f"signs JWTs but is {len(value)} characters long; it needs at least {MIN_SIGNING_SECRET_LENGTH}"
-    return ""
-
-
-def _jwt_problem(spec: SecretSpec, token: str, signing_secret: str) -> str:
-    import jwt
-
-    if not signing_secret:
-        return f"cannot be verified: {spec.signed_with} has no value"
-    try:
-        claims = jwt.decode(token, signing_secret, algorithms=[JWT_ALGORITHM],
-                            options={"require": ["exp", "iat"], "verify_iss": False})
-    except jwt.ExpiredSignatureError:
-        return f"has expired — run `launcher secrets rotate {spec.name}`"
-    except jwt.InvalidSignatureError:
-        return f"is not signed with the current {spec.signed_with}"
-    except jwt.InvalidTokenError as exc:
-        # PyJWT's messages describe the token's structure, never its content.
-        return f"is not a valid HS256 JWT ({exc})"
-    if claims.get("role") != spec.role:
-        return f"carries role {claims.get('role')!r}, expected {spec.role!r}"
-    expected_issuer = spec.issuer or DEFAULT_ISSUER
-    if spec.issuer and claims.get("iss") != expected_issuer:
-        return f"carries issuer {claims.get('iss')!r}, expected {expected_issuer!r}"
+    kind = SECRET_KINDS.get(spec.kind)
+    if kind is not None:
+        message = kind.problem(spec, value, values)
+        # Only a kind with a length of its own can sign: a JWT or key is checked as a whole.
+        if message or kind.length is None:
+            return message
+    if signs_jwt and len(value) < MIN_SIGNING_LENGTH:
+        return f"signs JWTs but is {len(value)} characters long; it needs at least {MIN_SIGNING_LENGTH}"
     return ""
 
 
@@ -296,7 +171,7 @@ def mask(value: str) -> str:
 
 def describe(spec: SecretSpec, value: str) -> str:
     """A short non-secret description: kind, length, and for a JWT its public claims."""
-    if spec.kind in ("jwt", "jwt-es256") and value:
+    if spec.kind in SECRET_KINDS and SECRET_KINDS[spec.kind].is_jwt and value:
         claims = jwt_claims(value)
         if claims:
             expires = time.strftime("%Y-%m-%d", time.gmtime(int(claims.get("exp", 0))))

@@ -1,4 +1,4 @@
-"""One seed file made ready to run: split as psql splits it, checked, ``${NAME}`` bound.
+"""One seed file (``SeedFile``) made ready to run: split as psql splits it, checked, ``${NAME}`` bound.
 
 Everything that can be checked without the server (references, unterminated strings,
 meta-commands, transaction control) is checked here, for every file before any runs.
@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from wizard.core.errors import SeedFailed
 from wizard.core.interpolate import check_references
 from wizard.core.sqlscript import MetaCommand, ScriptError, Statement, meta_command_refusal, split_script
 
-if TYPE_CHECKING:
-    from wizard.core.postgres import SeedFile
+
+@dataclass(frozen=True)
+class SeedFile:
+    """One ``*.sql`` file under the seeds folder."""
+
+    path: str  # relative to the seeds folder, with / separators: the key in the tracking table
+    file: Path
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,6 @@ class Script:
     display: str  # path shown in errors (relative to the working directory when possible)
     items: tuple[Statement, ...]
     originals: tuple[str, ...]  # each statement as written, with ${NAME} unbound: what errors quote
-
 
 
 def prepare(seed: SeedFile, values: Mapping[str, str]) -> Script:

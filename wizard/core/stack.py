@@ -11,30 +11,17 @@ import re
 import tomllib
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
-from wizard.core.errors import ConfigError, LauncherError, ManifestInvalid
+from wizard.core.errors import ConfigError, ManifestInvalid
 from wizard.core.graph import find_cycle
+from wizard.core.kinds import SECRET_KINDS, STEP_KINDS, Declared
+from wizard.core.manifestreader import ManifestReader
+from wizard.core.settingkinds import SETTING_KINDS, validate_setting
 from wizard.core.stackmodel import Group, Output, SecretSpec, SettingSpec, Stack, Step
-from wizard.core.tomllines import LineFinder
 
 MANIFEST_NAME = "stack.toml"
 
-# Init step kinds and the parameters each one cannot do without. The code that runs
-# each kind lives in its own module (postgres.py, mongo.py); this is only the schema.
-STEP_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "postgres-seeds": ("dsn", "dir"),
-        "mongo-replica-set": ("uri", "member_host"),
-        "mongo-seeds": ("uri", "dir"),
-    }
-)
-
-SECRET_KINDS = ("token", "hex", "base64", "password", "jwt", "mongo-keyfile",
-                "api-key", "jwks", "jwks-public", "jwt-es256")  # the last four: wizard.core.asymmetric_keys
-SETTING_KINDS = ("string", "port", "url", "bool", "int", "host")
-# Supabase refuses shorter JWT secrets; so does the manifest check, for any secret that signs a JWT.
-MIN_SIGNING_LENGTH = 32
 # Where the launcher keeps its own state (values store, backups, lock) inside the stack folder.
 STATE_DIR = ".launcher"
 NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -99,66 +86,13 @@ def _toml_where(display: str, exc: tomllib.TOMLDecodeError) -> str:
     return f"{display}:{match.group(1)}" if match else display
 
 
-class _Validator:
+class _Validator(ManifestReader):
     """Turns raw TOML data into a Stack, collecting every problem on the way."""
 
     def __init__(self, manifest: Path, display: str, text: str, data: dict[str, Any]) -> None:
+        super().__init__(display, text, data)
         self.manifest = manifest
         self.root = manifest.parent
-        self.display = display
-        self.data = data
-        self.lines = LineFinder(text)
-        self.problems: list[LauncherError] = []
-
-    def problem(self, message: str, hint: str, table: tuple[str, ...] = (), key: str | None = None) -> None:
-        line = self.lines.line_of(table, key) if table else None
-        where = f"{self.display}:{line}" if line else self.display
-        self.problems.append(ConfigError(message, hint, where=where))
-
-    # -- typed field readers -------------------------------------------------
-
-    def text(self, table: tuple[str, ...], raw: dict[str, Any], key: str, default: str | None = "") -> str | None:
-        value = raw.get(key, default)
-        if value is None or isinstance(value, str):
-            return value
-        self.problem(f"{'.'.join(table)}.{key} must be a string, not {_type_name(value)}",
-                     f'write {key} = "..."', table, key)
-        return default
-
-    def integer(self, table: tuple[str, ...], raw: dict[str, Any], key: str, default: int = 0) -> int:
-        value = raw.get(key, default)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        self.problem(f"{'.'.join(table)}.{key} must be a whole number, not {_type_name(value)}",
-                     f"write {key} = 32 (no quotes)", table, key)
-        return default
-
-    def names(self, table: tuple[str, ...], raw: dict[str, Any], key: str) -> tuple[str, ...]:
-        value = raw.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return tuple(value)
-        self.problem(f"{'.'.join(table)}.{key} must be a list of strings",
-                     f'write {key} = ["a", "b"]', table, key)
-        return ()
-
-    def table(self, key: str) -> dict[str, Any]:
-        value = self.data.get(key, {})
-        if isinstance(value, dict):
-            return value
-        self.problem(f"[{key}] must be a table", f"write it as [{key}.NAME] sections", ())
-        return {}
-
-    def entries(self, key: str) -> list[tuple[str, dict[str, Any]]]:
-        result = []
-        for name, raw in self.table(key).items():
-            if isinstance(raw, dict):
-                result.append((name, raw))
-            else:
-                self.problem(f"{key}.{name} must be a table", f"write it as a [{key}.{name}] section",
-                             (key,), name)
-        return result
 
     # -- sections --------------------------------------------------------------
 
@@ -259,7 +193,7 @@ class _Validator:
                 self.problem(f"step {name} has unknown kind {kind!r}",
                              f"use one of: {', '.join(STEP_KINDS)}", table, "kind")
             else:
-                for required in STEP_KINDS[kind]:
+                for required in STEP_KINDS[kind].required:
                     if required not in raw:
                         self.problem(f"step {name} ({kind}) needs {required}",
                                      f"add {required} = \"...\" to [steps.{name}]", table)
@@ -277,7 +211,7 @@ class _Validator:
     def secrets(self) -> list[SecretSpec]:
         secrets = []
         declared = {name: raw.get("kind") for name, raw in self.entries("secrets")}
-        signers = {raw.get("signed_with") for _, raw in self.entries("secrets") if raw.get("kind") == "jwt"}
+        floors = self.signer_floors()
         for name, raw in self.entries("secrets"):
             table = ("secrets", name)
             self.value_name(name, table)
@@ -287,9 +221,8 @@ class _Validator:
             if kind not in SECRET_KINDS:
                 self.problem(f"secret {name} has unknown kind {kind!r}", f"use one of: {', '.join(SECRET_KINDS)}",
                              table, "kind")
-            length = self.integer(table, raw, "length", 0)
             spec = SecretSpec(
-                name=name, kind=kind, length=length,
+                name=name, kind=kind, length=self.integer(table, raw, "length", 0),
                 signed_with=self.text(table, raw, "signed_with") or "",
                 role=self.text(table, raw, "role") or "",
                 issuer=self.text(table, raw, "issuer") or "",
@@ -301,53 +234,22 @@ class _Validator:
                 roles=self.names(table, raw, "roles"),
                 prefix=self.text(table, raw, "prefix") or "",
             )
-            if kind == "jwt":
-                if not spec.signed_with or spec.signed_with not in declared:
-                    self.problem(f"secret {name} (jwt) must be signed with a declared secret",
-                                 "set signed_with to the name of a [secrets.X] entry", table,
-                                 "signed_with" if "signed_with" in raw else None)
-                elif declared.get(spec.signed_with) == "jwt":
-                    self.problem(f"secret {name} (jwt) is signed with {spec.signed_with}, which is a JWT itself",
-                                 "sign it with a token or password secret (the JWT secret)", table, "signed_with")
-                if spec.expires_days <= 0:
-                    self.problem(f"secret {name} (jwt) expires_days must be at least 1, not {spec.expires_days}",
-                                 "set expires_days = 3650 (or leave it out)", table, "expires_days")
-                if not spec.role:
-                    self.problem(f"secret {name} (jwt) needs a role claim", 'add role = "anon"', table)
-            elif kind in ("api-key", "jwks", "jwks-public", "jwt-es256"):
-                self.derived_key(spec, raw, declared)
-            elif kind in SECRET_KINDS:
-                low, high = (6, 1024) if kind == "mongo-keyfile" else (8, 4096)
-                if not low <= length <= high:
-                    self.problem(f"secret {name} length must be between {low} and {high}, not {length}",
-                                 f"set length = {max(low, 32) if kind != 'mongo-keyfile' else 756}", table,
-                                 "length" if "length" in raw else None)
-                if name in signers and length < MIN_SIGNING_LENGTH:
-                    self.problem(f"secret {name} signs JWTs: its length must be at least {MIN_SIGNING_LENGTH}, "
-                                 f"not {length}", f"set length = {MIN_SIGNING_LENGTH} or more", table,
-                                 "length" if "length" in raw else None)
-                if kind == "mongo-keyfile" and spec.path is None:
-                    self.problem(f"secret {name} (mongo-keyfile) needs a path for its file",
-                                 'add path = "secrets/mongo-keyfile"', table)
+            if kind in SECRET_KINDS:
+                facts = Declared(frozenset(raw), declared, floors.get(name, 0))
+                for message, hint, key in SECRET_KINDS[kind].manifest_problems(spec, facts):
+                    self.problem(message, hint, table, key)
             secrets.append(spec)
         return secrets
 
-    def derived_key(self, spec: SecretSpec, raw: dict[str, Any], declared: dict[str, str]) -> None:
-        """The newer Supabase key kinds: what each one needs besides its kind."""
-        table = ("secrets", spec.name)
-        if spec.kind == "api-key":
-            if not re.fullmatch(r"[a-z][a-z0-9_]*_", spec.prefix):
-                self.problem(f"secret {spec.name} (api-key) needs a prefix like \"sb_secret_\"",
-                             'add prefix = "sb_publishable_" (lower case, ending in _)', table,
-                             "prefix" if "prefix" in raw else None)
-            return
-        wanted = {"jwks": ("token", "password", "hex", "base64"), "jwks-public": ("jwks",), "jwt-es256": ("jwks",)}[spec.kind]
-        if declared.get(spec.signed_with) not in wanted:
-            self.problem(f"secret {spec.name} ({spec.kind}) needs signed_with naming a {' or '.join(wanted)} secret",
-                         "set signed_with to the name of that [secrets.X] entry", table,
-                         "signed_with" if "signed_with" in raw else None)
-        if spec.kind == "jwt-es256" and not spec.role:
-            self.problem(f"secret {spec.name} (jwt-es256) needs a role claim", 'add role = "anon"', table)
+    def signer_floors(self) -> dict[str, int]:
+        """For each secret others are signed with: the least length the kinds signed with it ask of it."""
+        floors: dict[str, int] = {}
+        for _, raw in self.entries("secrets"):
+            kind = SECRET_KINDS.get(raw["kind"]) if isinstance(raw.get("kind"), str) else None
+            if kind is not None and kind.signer_min_length:
+                signer = raw.get("signed_with")
+                floors[signer] = max(floors.get(signer, 0), kind.signer_min_length)
+        return floors
 
     def settings(self) -> list[SettingSpec]:
         settings = []
@@ -456,8 +358,6 @@ class _Validator:
                              "give it a path of its own", table, key)
 
     def default_fits(self, spec: SettingSpec, table: tuple[str, ...]) -> None:
-        from wizard.core.settingkinds import validate_setting
-
         try:
             validate_setting(spec, spec.default or "")
         except ValueError as reason:
@@ -470,12 +370,6 @@ class _Validator:
         if not NAME_PATTERN.match(name):
             self.problem(f"{table[0]} name {name!r} must be UPPER_SNAKE_CASE",
                          "env variable names are upper case letters, digits and _", table)
-
-    def unknown_keys(self, table: tuple[str, ...], raw: dict[str, Any], allowed: set[str]) -> None:
-        for key in raw:
-            if key not in allowed:
-                self.problem(f"unknown key {key!r} in [{'.'.join(table)}]",
-                             f"expected one of: {', '.join(sorted(allowed))}", table, key)
 
     def applied_secrets(self, secrets: list[SecretSpec], steps: list[Step]) -> None:
         """`apply` names a Postgres step (its dsn reaches the server) and comes with `roles`."""
@@ -509,8 +403,3 @@ class _Validator:
             if setting.name in secret_names:
                 self.problem(f"{setting.name} is declared both as a secret and as a setting",
                              "keep only one declaration", ("settings", setting.name))
-
-
-def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)

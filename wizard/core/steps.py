@@ -1,4 +1,5 @@
-"""Init steps by kind: each kind's runner lives in its own module, imported only when it runs.
+"""Init steps by kind: each kind's runner (named in ``wizard.core.kinds``) lives in its own module,
+imported only when it runs.
 
 A runner is a generator ``runner(stack, step, values)`` that yields StepProgress
 events, returns a one-line summary and raises SeedFailed. Whether a step was
@@ -15,14 +16,9 @@ from typing import Callable, Generator, Mapping
 
 from wizard.core.errors import ConfigError, SeedFailed
 from wizard.core.events import Event, StepFailed, StepFinished, StepStarted
-from wizard.core.stack import Stack, Step
+from wizard.core.kinds import STEP_KINDS
+from wizard.core.stackmodel import Stack, Step
 
-# kind -> (module, function); the module pulls in its database driver when imported.
-RUNNERS: Mapping[str, tuple[str, str]] = {
-    "postgres-seeds": ("wizard.core.postgres", "run_seed_step"),
-    "mongo-replica-set": ("wizard.core.mongo", "run_replica_set_step"),
-    "mongo-seeds": ("wizard.core.mongoseed", "run_seed_step"),
-}
 
 class NothingToDo(str):
     """A runner's summary when the step found everything already in place.
@@ -37,11 +33,12 @@ Runner = Callable[[Stack, Step, Mapping[str, str]], Generator[Event, None, str]]
 def runner_for(kind: str) -> Runner:
     """The function that runs steps of this kind."""
     try:
-        module, function = RUNNERS[kind]
+        entry = STEP_KINDS[kind]
     except KeyError:
         raise ConfigError(f"no runner for init step kind {kind!r}",
-                          f"use one of: {', '.join(RUNNERS)}") from None
-    return getattr(import_module(module), function)
+                          f"use one of: {', '.join(STEP_KINDS)}") from None
+    # The module pulls in its database driver: imported only when a step of its kind runs.
+    return getattr(import_module(entry.module), entry.function)
 
 
 def run_step(stack: Stack, step: Step, values: Mapping[str, str],

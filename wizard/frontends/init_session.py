@@ -3,7 +3,7 @@
 Both interactive front ends walk the same steps (welcome, services, ports and
 settings, secrets, data, review) over one ``InitSession``. It only holds answers
 and asks the core: values come from ``wizard.core.values``, secrets from the
-generators in ``wizard.core.secrets``, port checks from ``wizard.core.doctor``,
+generators in ``wizard.core.secrets``, port checks from ``wizard.core.checks``,
 and the files are written by ``wizard.core.values.initialize``, the same seam
 `launcher init --non-interactive` uses. Nothing here prints or draws.
 
@@ -215,7 +215,7 @@ class InitSession:
         ``containers`` returns (this project's containers, every container); by default they come
         from the Docker engine, and when it does not answer a busy port is named by process only.
         """
-        from wizard.core.doctor import WantedPort, check_ports, free_port_near, port_holder, shared_ports
+        from wizard.core.checks import WantedPort, find_ports, free_port_near, shared_ports
 
         statuses: dict[str, PortStatus] = {}
         wanted: list[WantedPort] = []
@@ -227,22 +227,21 @@ class InitSession:
                 continue
             wanted.append(WantedPort(int(value), spec.name, spec.name))
         project, everyone = (containers or self._containers)()
-        checks = {check.name: check for check in check_ports(wanted, project, everyone)}
+        findings = find_ports(wanted, project, everyone)
         taken = [item.port for item in wanted]
         for item in wanted:
-            check = checks[f"port {item.port}"]
+            finding = findings[item.port]
             others = [name for name in owners.get(item.port, ()) if name != item.setting]
             if others:
                 statuses[item.setting] = PortStatus(item.setting, item.port, "duplicate",
                                                     f"also chosen for {', '.join(others)}",
                                                     free_port_near(item.port, taken))
-            elif check.status == "ok":
-                detail = "used by this stack" if "this stack" in check.detail else "free"
-                statuses[item.setting] = PortStatus(item.setting, item.port, "ok", detail)
+            elif finding.state == "busy":
+                statuses[item.setting] = PortStatus(item.setting, item.port, "busy", f"held by {finding.holder}",
+                                                    finding.instead)
             else:
-                statuses[item.setting] = PortStatus(item.setting, item.port, "busy",
-                                                    f"held by {port_holder(item.port, everyone)}",
-                                                    free_port_near(item.port, taken))
+                detail = "used by this stack" if finding.state == "ours" else "free"
+                statuses[item.setting] = PortStatus(item.setting, item.port, "ok", detail)
         return [statuses[spec.name] for spec in self.port_settings()]
 
     def _containers(self) -> tuple[list, list]:

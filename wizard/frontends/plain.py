@@ -10,7 +10,6 @@ from wizard.core.events import (EnvFilesWritten, Event, Finished, GroupReady, Gr
 from wizard.core.plan import Plan
 
 if TYPE_CHECKING:
-    from wizard.core.doctor import Check
     from wizard.core.status import ServiceStatus
 
 
@@ -133,7 +132,7 @@ def render_status(rows: Sequence[ServiceStatus], *, stack: str = "") -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def render_checks(checks: Sequence[Check]) -> str:
+def render_checks(checks: Sequence[PreflightCheck]) -> str:
     """Doctor's findings, one line each; hints for anything not ok."""
     lines = []
     for check in checks:
