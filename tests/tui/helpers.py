@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, PublishedPort, ServiceSpec
@@ -63,6 +64,10 @@ class FakeEngine:
     Records the actions it is asked for; counts how many snapshots run at once.
     """
 
+    # Each wave lists afresh (it never remembers a list); tests that check images set a store.
+    listed: list[ContainerState] | None = None
+    image_store: Any = None
+
     def __init__(self, stack: Stack, services: list[ServiceSpec], *, list_delay: float = 0.0) -> None:
         self.stack = stack
         self.project = stack.name
@@ -119,8 +124,12 @@ class FakeEngine:
     def all_containers(self) -> list[ContainerState]:
         return list(self.states.values())
 
-    def restart_counts(self, ids) -> dict[str, int]:
-        return {cid: 3 if cid == "id-worker" else 0 for cid in ids}
+    def restart_counts(self, container_ids) -> dict[str, int]:
+        return {cid: 3 if cid == "id-worker" else 0 for cid in container_ids}
+
+    def versions(self) -> dict[str, Any]:
+        return {"engine": "20.10.24", "api": "1.41", "memory": 8 * 1024 ** 3, "cpus": 2, "root_dir": "/",
+                "os": "Debian"}
 
     def restart(self, services) -> None:
         self.actions.append(("restart", tuple(services)))
@@ -141,6 +150,12 @@ class FakeEngine:
 
     def failure_details(self, container_id, tail=40):
         return (("exit 1: connection refused",), ("booting", "fatal: cannot reach the database"))
+
+    def by_hand(self) -> str:
+        return f"docker compose -p {self.project} --env-file .env"
+
+    def start_by_hand(self, service: str) -> str:
+        return f"{self.by_hand()} up {service}"
 
     def logs_by_hand(self, service: str) -> str:
         return f"launcher logs {service}"

@@ -1,6 +1,6 @@
 """A scripted stand-in for the real engine (``ComposeEngine``), for unit tests and the TUI's tests.
 
-It has the same methods launch.py, status.py and doctor.py call. Each service
+It has the members of the ``Engine`` Protocol (wizard.core.docker.protocol). Each service
 gets a script: the states its container goes through, one per list call after
 compose started it. The real engine is exercised by tests/integration.
 """
@@ -8,7 +8,7 @@ compose started it. The real engine is exercised by tests/integration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from wizard.core.docker.composecli import ComposeCLI
 from wizard.core.docker.containers import ContainerState
@@ -53,6 +53,9 @@ class FakeRun:
 
 class FakeEngine:
     """Scripted engine: ``scripts[service]`` lists (state, health, exit_code) seen after start."""
+
+    # The tests that check images set a scripted store; the others have no images to look up.
+    image_store: Any = None
 
     def __init__(self, specs: Iterable[ServiceSpec], *, project: str = "demo",
                  running: Iterable[ContainerState] = (), scripts: dict[str, list[tuple]] | None = None,
@@ -104,8 +107,12 @@ class FakeEngine:
     def all_containers(self) -> list[ContainerState]:
         return list(self.current.values())
 
-    def restart_counts(self, ids: Sequence[str]) -> dict[str, int]:
-        return {cid: 2 for cid in ids}
+    def restart_counts(self, container_ids: Sequence[str]) -> dict[str, int]:
+        return {cid: 2 for cid in container_ids}
+
+    def versions(self) -> dict[str, Any]:
+        return {"engine": "20.10.24", "api": "1.41", "memory": 8 * 1024 ** 3, "cpus": 2, "root_dir": "/",
+                "os": "Debian"}
 
     def start(self, services: Sequence[str], pull: str = "missing") -> FakeRun:
         self.started.append(list(services))

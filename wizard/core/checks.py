@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.protocol import Engine
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import PublishedPort
 from wizard.core.events import PreflightCheck
@@ -191,7 +191,7 @@ def check_ports(wanted: Sequence[WantedPort], project: Sequence[ContainerState],
     return checks
 
 
-def published_port_checks(engine: ComposeEngine, wanted: Sequence[WantedPort]) -> list[PreflightCheck]:
+def published_port_checks(engine: Engine, wanted: Sequence[WantedPort]) -> list[PreflightCheck]:
     """``check_ports`` against the engine's containers; every container is listed only when a port is busy."""
     project = engine.containers()
     busy = [item for item in wanted if not port_free(item.port)]
@@ -247,7 +247,7 @@ def _port_values(stack: Stack, values: Mapping[str, str] | None) -> list[tuple[i
     return pairs
 
 
-def wanted_ports(stack: Stack, engine: ComposeEngine | None, values: dict[str, str] | None,
+def wanted_ports(stack: Stack, engine: Engine | None, values: dict[str, str] | None,
                  services: Iterable[str] | None = None) -> list[WantedPort]:
     """The host ports the stack publishes on 127.0.0.1.
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from wizard.core.checks import (disk_check, env_files_check, memory_check, published_port_checks,
                                 shared_port_checks, wanted_ports)
-from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.protocol import Engine
 from wizard.core.errors import ConfigError, LauncherError
 from wizard.core.events import PreflightCheck
 from wizard.core.stack import Stack
 
 
-def run_doctor(stack: Stack, engine: ComposeEngine) -> list[PreflightCheck]:
+def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
     """Every check `launcher doctor` reports; any "fail" is a blocker."""
     checks: list[PreflightCheck] = []
     try:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Sequence
 
+from wizard.core.docker.protocol import DirectEngine
 from wizard.core.errors import ImagesUnavailable
 from wizard.core.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted
 from wizard.core.images import NeededImage
@@ -21,7 +22,7 @@ STEP = re.compile(r"^#\d+ \[(?P<service>[^\s\]]+) (?P<step>\d+)/(?P<steps>\d+)\]
 ERROR = re.compile(r"(?i)\berror\b")
 
 
-def build(engine: Any, images: Sequence[NeededImage], *, clock=time.monotonic) -> Iterator[Event]:
+def build(engine: DirectEngine, images: Sequence[NeededImage], *, clock=time.monotonic) -> Iterator[Event]:
     """Build each image once (by its first service); yields progress; raises ImagesUnavailable on failure."""
     import subprocess
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
+from wizard.core.docker.protocol import Engine
 from wizard.core.errors import ImagesUnavailable
 from wizard.core.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted, PreflightCheck
 from wizard.core.imagestore import ImageStore, LocalImage
@@ -54,7 +55,7 @@ class NeededImage:
                 "digest": self.digest or None}
 
 
-def needed_images(engine: Any, groups: Sequence[str] | None = None) -> list[NeededImage]:
+def needed_images(engine: Engine, groups: Sequence[str] | None = None) -> list[NeededImage]:
     """The images of the services of ``groups`` (every group when None), each with its local copy."""
     model = engine.model()
     specs = model.services if groups is None else model.in_groups(groups)
@@ -256,7 +257,7 @@ def pull_failure(reference: str, text: str) -> str:
 # --------------------------------------------------------------------------- the check before `up`
 
 
-def check_images(engine: Any, groups: Sequence[str], *, pull: str, offline: bool = False) -> Iterator[Event]:
+def check_images(engine: Engine, groups: Sequence[str], *, pull: str, offline: bool = False) -> Iterator[Event]:
     """Yield the preflight line about images; return the ImagePlan, or raise when one cannot be had.
 
     Changes nothing: it lists what is here. Pulls and builds happen after every

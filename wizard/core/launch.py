@@ -5,7 +5,7 @@ then missing images are pulled and ``build:`` images built; nothing is started
 until all of that passed. Then wave by wave: start what is not ready yet with
 ``compose up --detach --no-deps``, wait until every service is ready, run the
 wave's init steps, go on. A service is ready when it is healthy, running (no
-healthcheck), or, for a one-shot job, exited 0 (see ``engine.model_from_config``
+healthcheck), or, for a one-shot job, exited 0 (see ``wizard.core.docker.model.model_from_config``
 for how a job is recognised). Services already ready are not touched, so a
 daily ``up`` on a running stack is one list call (the preflight's, reused by
 every wave while nothing was started) and no compose run.
@@ -19,12 +19,12 @@ the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence, cast
 
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.composerun import ComposeRun
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, ServiceSpec
+from wizard.core.docker.protocol import DirectEngine, Engine, Run
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
@@ -38,7 +38,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
-def up(stack: Stack, *, engine: ComposeEngine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
+def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
        pull: str = "missing", timeout: float | None = None, allow_demo_secrets: bool = False,
        offline: bool = False, poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
        sleep: Sleep = time.sleep) -> Iterator[Event]:
@@ -63,7 +63,8 @@ def up(stack: Stack, *, engine: ComposeEngine | None = None, only: Sequence[str]
     if image_plan.to_build:
         from wizard.core.imagebuild import build
 
-        yield from build(engine, image_plan.to_build)
+        # Building runs compose with the engine's command line: a DirectEngine's (fakes build nothing).
+        yield from build(cast(DirectEngine, engine), image_plan.to_build)
     # What had to be pulled is here now: compose is never left to pull on its own (and print raw lines).
     pull = "never" if pull == "never" else "missing"
 
@@ -96,7 +97,7 @@ def up(stack: Stack, *, engine: ComposeEngine | None = None, only: Sequence[str]
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 
 
-def preflight(stack: Stack, engine: ComposeEngine, plan: Plan, *,
+def preflight(stack: Stack, engine: Engine, plan: Plan, *,
               allow_demo_secrets: bool = False) -> Iterator[Event]:
     """Checks that change nothing; raises on the first blocker kind. Returns the stack's values.
 
@@ -145,7 +146,7 @@ def preflight(stack: Stack, engine: ComposeEngine, plan: Plan, *,
     return values
 
 
-def bring_up(engine: ComposeEngine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
+def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
              pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
              clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
              states: Sequence[ContainerState] | None = None) -> Iterator[Event]:
@@ -179,7 +180,7 @@ def bring_up(engine: ComposeEngine, model: ComposeModel, specs: Sequence[Service
     return [spec.name for spec in pending]
 
 
-def restart(stack: Stack, targets: Sequence[str], *, engine: ComposeEngine | None = None, timeout: float | None = None,
+def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = None, timeout: float | None = None,
             poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
             sleep: Sleep = time.sleep) -> Iterator[Event]:
     """Restart services (or every service of a group) and wait until they are ready again."""
@@ -211,7 +212,7 @@ def restart(stack: Stack, targets: Sequence[str], *, engine: ComposeEngine | Non
     yield Finished(ok=True, elapsed=elapsed, summary=f"{len(specs)} service(s) restarted and ready in {elapsed:.1f}s")
 
 
-def down(stack: Stack, *, engine: ComposeEngine | None = None, volumes: bool = False,
+def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
          clock: Clock = time.monotonic) -> Iterator[Event]:
     """Stop and remove the stack's containers and networks; named volumes stay unless ``volumes``."""
     began = clock()
@@ -260,7 +261,7 @@ def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_do
     return WAIT, ""
 
 
-def wait_ready(engine: ComposeEngine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
+def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
                poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
                sleep: Sleep = time.sleep) -> Iterator[Event]:
     """Poll (one list call per tick) until every service is ready; raise Unhealthy on the first failure."""
@@ -316,8 +317,8 @@ def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[st
     return budgets
 
 
-def _fail(engine: ComposeEngine, spec: ServiceSpec, container: ContainerState | None, reason: str,
-          run: ComposeRun | None) -> Iterator[Event]:
+def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, reason: str,
+          run: Run | None) -> Iterator[Event]:
     probes: tuple[str, ...] = ()
     tail: tuple[str, ...] = ()
     if container is not None:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from wizard.core.docker.protocol import DirectEngine
 from wizard.core.envfiles import STATE_DIR, atomic_write, display, parse_env_text, quote_value, write_outputs
 from wizard.core.errors import ConfigError, LauncherError, SeedFailed, Unhealthy, UsageError
 from wizard.core.events import EnvFilesWritten, Event, Finished, RotationResumed, SecretApplied, WaveStarted
@@ -104,7 +105,7 @@ def change_role_passwords(dsns: Sequence[str], roles: Sequence[str], password: s
 # --------------------------------------------------------------------------- compose side
 
 
-def resolved_services(engine) -> dict[str, Any]:
+def resolved_services(engine: DirectEngine) -> dict[str, Any]:
     """Every service of every profile as compose resolves it with the current env files."""
     result = engine.run_compose("config", "--format", "json", profiles=["*"])
     return json.loads(result.stdout).get("services") or {}
@@ -120,7 +121,7 @@ def changed_services(before: Mapping[str, Any], after: Mapping[str, Any]) -> set
 Writer = Callable[..., list]
 
 
-def apply_rotation(stack: Stack, name: str, *, engine=None, timeout: float | None = None,
+def apply_rotation(stack: Stack, name: str, *, engine: DirectEngine | None = None, timeout: float | None = None,
                    write: Writer | None = None, clock: Callable[[], float] = time.monotonic) -> Iterator[Event]:
     """Rotate ``name`` everywhere it lives; yields events, ends with Finished. See the module docstring."""
     from wizard.core.docker.composeengine import ComposeEngine
@@ -194,7 +195,7 @@ def apply_rotation(stack: Stack, name: str, *, engine=None, timeout: float | Non
                             "recreated": recreated})
 
 
-def recreate_in_order(stack: Stack, engine, services: Sequence[str], *, timeout: float | None = None,
+def recreate_in_order(stack: Stack, engine: DirectEngine, services: Sequence[str], *, timeout: float | None = None,
                       done: list[str] | None = None) -> Iterator[Event]:
     """`compose up -d --no-deps` the given services, wave by wave in plan order, waiting for each wave.
 

@@ -15,6 +15,7 @@ from typing import Any
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ServiceSpec
+from wizard.core.docker.protocol import Engine
 from wizard.core.stack import Stack
 
 NOT_CREATED = "not created"
@@ -44,7 +45,7 @@ class ServiceStatus:
         return data
 
 
-def snapshot(stack: Stack, engine: ComposeEngine | None = None, *, restarts: bool = False) -> list[ServiceStatus]:
+def snapshot(stack: Stack, engine: Engine | None = None, *, restarts: bool = False) -> list[ServiceStatus]:
     """Every service of the active profiles (created or not) plus any other container of the project."""
     from wizard.core.launch import READY, readiness
     from wizard.core.plan import build_plan

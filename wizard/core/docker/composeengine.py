@@ -42,6 +42,9 @@ class ComposeEngine:
     which tests use; otherwise both are found on first use.
     """
 
+    # The label that marks the project's containers (the Swarm target labels its own).
+    project_label = PROJECT_LABEL
+
     def __init__(self, stack: Stack, *, profiles: Sequence[str] = (), client: Any = None,
                  compose: ComposeCLI | None = None) -> None:
         self.stack = stack
@@ -236,13 +239,15 @@ class ComposeEngine:
 
     def containers(self) -> list[ContainerState]:
         """Every container of the project, in one API list call."""
-        label = f"{PROJECT_LABEL}={self.project}"
-        if self._light is not None:
-            summaries = self._light.containers({"label": [label]})
-        else:
-            summaries = self._call(self.client.api.containers, all=True, filters={"label": label})
-        self.listed = [container_from_summary(summary) for summary in summaries]
+        self.listed = [container_from_summary(summary) for summary in self._project_summaries()]
         return self.listed
+
+    def _project_summaries(self) -> list[dict[str, Any]]:
+        """The list call's raw entries for the containers labelled with this project (one call)."""
+        label = f"{self.project_label}={self.project}"
+        if self._light is not None:
+            return self._light.containers({"label": [label]})
+        return self._call(self.client.api.containers, all=True, filters={"label": label})
 
     def all_containers(self) -> list[ContainerState]:
         """Every container on the engine (to name who holds a port), in one API list call."""

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.model import ComposeModel, ServiceSpec
+from wizard.core.docker.protocol import DirectEngine
 from wizard.core.plan import Plan, build_plan, check_profiles
 from wizard.core.stack import Stack
 
@@ -84,7 +85,7 @@ class Source:
         return None
 
 
-def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: ComposeEngine | None = None) -> Source:
+def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: DirectEngine | None = None) -> Source:
     """Resolve the stack as `up` would: compose config of the active profiles, plan, values."""
     from wizard.core.values import current_values
 

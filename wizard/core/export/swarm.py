@@ -114,6 +114,9 @@ class SwarmRun:
 class SwarmEngine(ComposeEngine):
     """The stack on the engine's Swarm: one Swarm stack per group, named PROJECT-GROUP."""
 
+    # Swarm tasks' containers carry the launcher's own project label (see swarmfile), not compose's.
+    project_label = PROJECT_LABEL
+
     def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
                  docker_cli: str | None = None) -> None:
         super().__init__(stack, profiles=profiles, client=client, compose=compose)
@@ -146,13 +149,8 @@ class SwarmEngine(ComposeEngine):
 
     def containers(self) -> list[ContainerState]:
         """The newest container of each service of the project's stacks, in one list call."""
-        label = f"{PROJECT_LABEL}={self.project}"
-        if self._light is not None:
-            summaries = self._light.containers({"label": [label]})
-        else:
-            summaries = self._call(self.client.api.containers, all=True, filters={"label": label})
         newest: dict[str, dict[str, Any]] = {}
-        for summary in summaries:
+        for summary in self._project_summaries():
             service = (summary.get("Labels") or {}).get(SERVICE_LABEL, "")
             # A replacement task's container is "created" for a moment: the one before it tells more.
             if service not in newest or _rank(summary) > _rank(newest[service]):

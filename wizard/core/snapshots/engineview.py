@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wizard.core.docker.lightclient import LightClient
 from wizard.core.docker.containers import PROJECT_LABEL
+from wizard.core.docker.lightclient import LightClient
+from wizard.core.docker.protocol import DirectEngine
 
 
 class EngineView:
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: DirectEngine) -> None:
         self.engine = engine
         self.light = LightClient.for_environment()
         self.filters = {"label": [f"{PROJECT_LABEL}={engine.project}"]}

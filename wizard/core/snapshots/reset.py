@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
+from wizard.core.docker.protocol import DirectEngine
 from wizard.core.errors import UsageError
 from wizard.core.events import Event
 from wizard.core.snapshots import volumes
@@ -33,7 +34,7 @@ def check_groups(stack, groups: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(groups))
 
 
-def reset(stack, groups: Sequence[str], *, engine=None, timeout: float | None = None) -> Iterator[Event]:
+def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, timeout: float | None = None) -> Iterator[Event]:
     from wizard.core import launch
     from wizard.core.docker.composeengine import ComposeEngine
 

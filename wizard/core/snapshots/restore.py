@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import Iterable, Iterator
 
+from wizard.core.docker.protocol import DirectEngine
 from wizard.core.errors import PreflightFailed, SnapshotInvalid
 from wizard.core.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
@@ -42,7 +43,7 @@ def open_verified(stack, name: str, *, passphrase_for=None, force: bool = False,
     return snapshot, key
 
 
-def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, engine=None) -> Iterator[Event]:
+def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, engine: DirectEngine | None = None) -> Iterator[Event]:
     """Restore a verified snapshot; ends with the `up` events and a Finished of its own."""
     from wizard.core import launch
     from wizard.core.docker.composeengine import ComposeEngine
@@ -169,7 +170,7 @@ def _plain(snapshot, part, key, raw_counter=lambda n: None) -> Iterator[bytes]:
     return decrypt_stream(key, part["name"], stored())
 
 
-def _volume_targets(engine, parts) -> dict[str, str]:
+def _volume_targets(engine: DirectEngine, parts) -> dict[str, str]:
     """Each volume part's volume in this project, checked before anything changes.
 
     SnapshotInvalid for a part whose volume is not this project's; PreflightFailed when

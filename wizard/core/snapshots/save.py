@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from wizard.core.docker.protocol import DirectEngine
 from wizard.core.events import Event, Finished
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
@@ -27,7 +28,7 @@ NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES}
 
 
 def save(stack, *, name: str | None = None, to: str | None = None, passphrase: str | None = None,
-         online: bool = False, keep: int | None = None, engine=None) -> Iterator[Event]:
+         online: bool = False, keep: int | None = None, engine: DirectEngine | None = None) -> Iterator[Event]:
     """Write a snapshot; yields progress events and ends with Finished (details: path, parts, size)."""
     import time
 
@@ -174,7 +175,7 @@ def _data_volumes(view, databases, running) -> set[str]:
     return covered
 
 
-def _start_again(engine, services) -> Iterator[Event]:
+def _start_again(engine: DirectEngine, services) -> Iterator[Event]:
     from wizard.core.launch import bring_up
 
     model = engine.model()
@@ -183,7 +184,7 @@ def _start_again(engine, services) -> Iterator[Event]:
     yield from bring_up(engine, model, specs, groups, pull="never")
 
 
-def _start_quietly(engine, services) -> None:
+def _start_quietly(engine: DirectEngine, services) -> None:
     """After a failure: start what we stopped, without waiting (the error is what the user needs)."""
     if services:
         try:

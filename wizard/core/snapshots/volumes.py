@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
+from wizard.core.docker.protocol import DirectEngine
 from wizard.core.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
@@ -44,7 +45,7 @@ class VolumeUse:
         return part_name("volume-", self.name, ".tar")
 
 
-def compose_config(engine) -> dict[str, Any]:
+def compose_config(engine: DirectEngine) -> dict[str, Any]:
     """The merged compose model of every profile (volumes, mounts and images are what we need)."""
     return json.loads(engine.run_compose("config", "--format", "json", profiles=["*"]).stdout)
 
@@ -143,7 +144,7 @@ def remove(client, volume: str, project: str) -> None:
         client.volumes.get(volume).remove()
 
 
-def own_volumes(engine) -> dict[str, VolumeUse]:
+def own_volumes(engine: DirectEngine) -> dict[str, VolumeUse]:
     """This project's volumes: declared in its compose files, or labelled with its project name."""
     own = declared(compose_config(engine), engine.project)
     with engine_errors("list the project's volumes"):

@@ -1,0 +1,102 @@
+"""The seam between the orchestration and a deploy target: what core asks of an engine.
+
+``Engine`` is what launch, status, doctor and the image checks call: the local
+compose project (``ComposeEngine``), the Swarm target (``SwarmEngine``) and the
+tests' scripted fakes all provide it, and tests/unit/test_engine_protocol.py
+checks each against it, signatures included. A new deploy target is one more
+class with these members.
+
+``DirectEngine`` adds the raw handles (the Docker SDK client, the compose
+command line, log streams, exec) that snapshots, rotation, image builds,
+``launcher logs`` and the TUI's shell use; only real engines have those.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence, runtime_checkable
+
+if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
+
+    from wizard.core.docker.composecli import ComposeCLI
+    from wizard.core.docker.containers import ContainerState
+    from wizard.core.docker.model import ComposeModel
+    from wizard.core.stack import Stack
+
+
+@runtime_checkable
+class Run(Protocol):
+    """Starting services, under way in the background (``Engine.start``'s answer)."""
+
+    def done(self) -> bool: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def output(self) -> str: ...
+
+    def cancel(self) -> None: ...
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """One stack on one deploy target: its model, its containers, and starting and stopping them."""
+
+    project: str
+    # The answer of the last containers() call, which `up` starts each wave from (see
+    # launch.up); an engine that keeps None has each wave list afresh.
+    listed: list[ContainerState] | None
+
+    @property
+    def compose(self) -> ComposeCLI: ...
+
+    @property
+    def image_store(self) -> Any: ...  # a wizard.core.imagestore.ImageStore
+
+    def ping(self) -> None: ...
+
+    def versions(self) -> dict[str, Any]: ...  # engine, api, memory, cpus, root_dir, os (for doctor)
+
+    def model(self) -> ComposeModel: ...
+
+    def containers(self) -> list[ContainerState]: ...
+
+    def all_containers(self) -> list[ContainerState]: ...
+
+    def restart_counts(self, container_ids: Sequence[str]) -> dict[str, int]: ...
+
+    def failure_details(self, container_id: str, tail: int = 40) -> tuple[tuple[str, ...], tuple[str, ...]]: ...
+
+    def start(self, services: Sequence[str], pull: str = "missing") -> Run: ...
+
+    def restart(self, services: Sequence[str]) -> None: ...
+
+    def down(self, volumes: bool = False) -> str: ...
+
+    def by_hand(self) -> str: ...
+
+    def start_by_hand(self, service: str) -> str: ...
+
+    def logs_by_hand(self, service: str) -> str: ...
+
+
+@runtime_checkable
+class DirectEngine(Engine, Protocol):
+    """An ``Engine`` on a real Docker engine, whose SDK client and compose command line core may use."""
+
+    stack: Stack
+
+    @property
+    def client(self) -> Any: ...  # a docker.DockerClient
+
+    def compose_command(self, *args: str, files: Sequence[Path] | None = None,
+                        profiles: Sequence[str] | None = None, env_file: bool = True) -> list[str]: ...
+
+    def run_compose(self, *args: str, check: bool = True, **options: Any) -> subprocess.CompletedProcess[str]: ...
+
+    def logs(self, container_id: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]: ...
+
+    def has_program(self, container_id: str, program: str) -> bool: ...
+
+    def exec_interactive(self, service: str, command: Sequence[str]) -> int: ...
