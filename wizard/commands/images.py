@@ -63,11 +63,12 @@ def run(args) -> int:
     if action == "pull":
         from wizard.core.events import Note
         from wizard.core.images import pull
+        from wizard.frontends.images import nothing_to_pull
 
         wanted = [item.image for item in needed if not item.present and not item.build]
         events = pull(engine.image_store, wanted)
         if not wanted:
-            events = iter([Note(message=f"every image {stack.name} pulls is already here")])
+            events = iter([Note(message=nothing_to_pull(stack.name))])
         emit(args, events)
         return 0
     from pathlib import Path

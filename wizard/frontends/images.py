@@ -43,6 +43,10 @@ def render_images(stack: str, images: Sequence[NeededImage]) -> str:
     return "\n".join(lines + [summary])
 
 
+def nothing_to_pull(stack: str) -> str:
+    return f"every image {stack} pulls is already here"
+
+
 class ProgressLines:
     """Plain lines for image events: a line per batch, per image done, and every 10% of a batch.
 
