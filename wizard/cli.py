@@ -7,7 +7,6 @@ at the top, so ``launcher --help`` stays fast and free of docker, textual & co.
 
 from __future__ import annotations
 
-import os
 import sys
 from importlib import import_module
 from typing import Sequence
@@ -107,51 +106,25 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.USAGE
         return int(args.handler(args) or ExitCode.OK)
     except KeyboardInterrupt:
-        print("launcher: interrupted — nothing more was started; run the command again to resume",
-              file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        from wizard.frontends.errors import report_interrupted
+
+        return report_interrupted()
     except BrokenPipeError:
         # The reader went away (`launcher status --json | head`): not our failure.
         sys.stderr.close()
         return ExitCode.OK
     except Exception as error:  # noqa: BLE001 - the one place every error is turned into a code
+        from wizard.frontends.errors import report
+
         return report(error)
 
 
 def _install_wait_notice() -> None:
     """While another launcher holds the stack's lock, say so once on stderr."""
     from wizard.core.lock import set_wait_notice
+    from wizard.frontends.errors import report_lock_wait
 
-    def notice(holder) -> None:
-        from wizard.frontends.plain import lock_wait_line
-
-        print(f"launcher: {lock_wait_line(holder)}", file=sys.stderr, flush=True)
-
-    set_wait_notice(notice)
-
-
-def report(error: BaseException) -> ExitCode:
-    """Print an error as `launcher: ...` lines on stderr and return its exit code."""
-    from wizard.core.errors import ConfigError, LauncherError
-    from wizard.core.redact import scrub
-    from wizard.exitcodes import exit_code_for
-
-    if isinstance(error, OSError) and error.filename:
-        # A file system refusal nobody foresaw (full disk, a path in the way): still the
-        # user's machine to fix, so one line naming the path rather than a crash.
-        error = ConfigError(f"cannot use {error.filename}: {error.strerror}",
-                            "check that path, its permissions and the free space, then run the command again")
-    if isinstance(error, LauncherError):
-        for line in error.lines():
-            print(scrub(f"launcher: {line}"), file=sys.stderr)
-    else:
-        if os.environ.get("LAUNCHER_DEBUG"):
-            import traceback
-
-            print(scrub("".join(traceback.format_exception(error))), file=sys.stderr, end="")
-        print(scrub(f"launcher: unexpected error: {type(error).__name__}: {error} — "
-                    "rerun with LAUNCHER_DEBUG=1 for the traceback and report it"), file=sys.stderr)
-    return exit_code_for(error)
+    set_wait_notice(report_lock_wait)
 
 
 def run() -> None:

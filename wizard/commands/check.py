@@ -21,24 +21,22 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import frontend, load
     from wizard.core.errors import Unhealthy
     from wizard.core.smoke import api_keys, gateway_url, run_check
     from wizard.core.values import current_values
+    from wizard.frontends.plain import render_check_step
 
     stack = load(args)
     values = current_values(stack)
     url = gateway_url(values)
     failed = []
+    ui = frontend(args)
     public_key, server_key = api_keys(values)
     for step in run_check(url, public_key, server_key, table=args.table):
         if not step.ok:
             failed.append(step)
-        if args.json:
-            print_json(step.to_dict())
-        else:
-            print(f"{'ok  ' if step.ok else 'FAIL'}  {step.name:<8} {step.detail} ({step.seconds:.2f} s)",
-                  flush=True)
+        ui.show(step.to_dict(), render_check_step(step))
     if failed:
         raise Unhealthy(f"check failed at {failed[0].name}: {failed[0].detail}",
                         "see `launcher status`, then `launcher logs auth` (or rest, kong)")

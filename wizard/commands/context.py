@@ -1,12 +1,10 @@
-"""What every command handler needs: the loaded stack, the chosen front end, output helpers."""
+"""What every command handler needs: the loaded stack, the front end for this run, a question."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from argparse import Namespace
-from typing import Any
 
 
 def load(args: Namespace):
@@ -16,9 +14,22 @@ def load(args: Namespace):
     return load_stack(find_manifest(args.stack))
 
 
+def _json(args: Namespace) -> bool:
+    """The one place --json is read: every other decision asks ``frontend`` or ``interactive``."""
+    return bool(args.json)
+
+
+def frontend(args: Namespace):
+    """The front end a command hands results and events to: JSON lines, or plain lines
+    (progress bars where a command has them, in a full terminal)."""
+    from wizard.frontends.output import JsonLines, PlainLines
+
+    return JsonLines() if _json(args) else PlainLines(bars=use_tui(args))
+
+
 def interactive(args: Namespace) -> bool:
     """May we ask the user anything? Never under --non-interactive, --json, CI or a pipe."""
-    if args.non_interactive or args.json:
+    if args.non_interactive or _json(args):
         return False
     if os.environ.get("CI") or os.environ.get("LAUNCHER_NON_INTERACTIVE"):
         return False
@@ -46,8 +57,3 @@ def confirm(args: Namespace, action: str, *, declined_hint: str) -> None:
     sys.stderr.flush()
     if sys.stdin.readline().strip().lower() not in ("y", "yes"):
         raise Cancelled(f"declined: {action}", declined_hint)
-
-
-def print_json(data: Any) -> None:
-    """One JSON document (or line) on stdout, flushed so pipes see it at once."""
-    print(json.dumps(data, default=str), flush=True)

@@ -12,7 +12,7 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import frontend, load
     from wizard.core.doctor import finding, run_doctor
     from wizard.core.docker.composeengine import ComposeEngine
     from wizard.exitcodes import ExitCode
@@ -22,10 +22,8 @@ def run(args) -> int:
     engine = ComposeEngine(stack)
     checks = run_doctor(stack, engine)
     blockers = [check for check in checks if check.status == "fail"]
-    if args.json:
-        print_json({"ok": not blockers, "checks": [finding(check) for check in checks]})
-    else:
-        print(render_checks(checks))
+    frontend(args).show({"ok": not blockers, "checks": [finding(check) for check in checks]},
+                        lambda: render_checks(checks))
     if any(check.name in ("engine", "compose") for check in blockers):
         return ExitCode.DOCKER_UNAVAILABLE
     return ExitCode.PREFLIGHT if blockers else ExitCode.OK

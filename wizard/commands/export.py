@@ -27,7 +27,7 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import frontend, load
     from wizard.core.export.bundle import render_kubernetes, write_files
     from wizard.core.export.source import load_source
     from wizard.frontends.report import render_report
@@ -43,8 +43,6 @@ def run(args) -> int:
         export_todos(source, objects, report)
     folder = Path(args.folder)
     write_files(folder, texts)
-    if args.json:
-        print_json({"target": args.target, "folder": str(folder), **report.to_dict()})
-    else:
-        print(render_report(report, str(folder)), flush=True)
+    frontend(args).show({"target": args.target, "folder": str(folder), **report.to_dict()},
+                        lambda: render_report(report, str(folder)))
     return 0

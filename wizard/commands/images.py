@@ -63,11 +63,12 @@ def run(args) -> int:
     if action == "pull":
         from wizard.core.events import Note
         from wizard.core.images import pull
+        from wizard.frontends.images import nothing_to_pull
 
         wanted = [item.image for item in needed if not item.present and not item.build]
         events = pull(engine.image_store, wanted)
         if not wanted:
-            events = iter([Note(message=f"every image {stack.name} pulls is already here")])
+            events = iter([Note(message=nothing_to_pull(stack.name))])
         emit(args, events)
         return 0
     from pathlib import Path
@@ -82,36 +83,17 @@ def run(args) -> int:
 
 
 def show(args, stack: str, needed) -> int:
-    from wizard.commands.context import print_json
+    from wizard.commands.context import frontend
     from wizard.frontends.images import render_images
 
-    if args.json:
-        print_json({"stack": stack, "images": [item.to_dict() for item in needed]})
-    else:
-        print(render_images(stack, needed), flush=True)
+    frontend(args).show({"stack": stack, "images": [item.to_dict() for item in needed]},
+                        lambda: render_images(stack, needed))
     return 0
 
 
 def emit(args, events) -> None:
     """Progress as JSON lines with --json, bars in a terminal, else plain lines (a line every 10%)."""
-    from wizard.commands.context import print_json, use_tui
+    from wizard.commands.context import frontend
+    from wizard.frontends.images import ProgressBars
 
-    if use_tui(args):
-        from wizard.frontends.images import ProgressBars
-
-        bars = ProgressBars()
-        try:
-            for event in events:
-                bars.handle(event)
-        finally:
-            bars.close()
-        return
-    from wizard.frontends.images import ProgressLines
-
-    printer = ProgressLines()
-    for event in events:
-        if args.json:
-            print_json(event.to_dict())
-        else:
-            for line in printer.lines(event):
-                print(line, flush=True)
+    frontend(args).stream(events, bars=ProgressBars)

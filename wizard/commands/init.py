@@ -29,7 +29,7 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from wizard.commands.context import interactive, load, print_json, use_tui
+    from wizard.commands.context import frontend, interactive, load, use_tui
     from wizard.core.values import collect_answers, initialize
 
     stack = load(args)
@@ -46,49 +46,11 @@ def run(args) -> int:
         return run_prompts(stack, answers=given)
     from wizard.core.demo import demo_secrets
     from wizard.core.secrets import rotation_set
+    from wizard.frontends.init_result import render_init
 
     demo = [name for name in demo_secrets(stack) if name not in answers]
     replace = demo if args.replace_demo else []
     result = initialize(stack, answers, dry_run=args.dry_run, rotate=replace)
-    if args.json:
-        print_json({**result.to_dict(), "demo_values": demo, "replaced_demo": replace})
-    else:
-        notice = render_demo(demo, rotation_set(stack, replace) if replace else [], result.dry_run)
-        if notice:
-            print(notice)
-        print(render_result(result))
+    frontend(args).show({**result.to_dict(), "demo_values": demo, "replaced_demo": replace},
+                        lambda: render_init(result, demo, rotation_set(stack, replace) if replace else []))
     return 0
-
-
-def render_demo(demo: list[str], rotated: list[str], dry_run: bool) -> str:
-    """One line per published demo secret: replaced, or kept with the command that replaces it."""
-    lines = []
-    for name in demo:
-        if rotated:
-            lines.append(f"{'would replace' if dry_run else 'replaced'} demo value of {name}")
-        else:
-            lines.append(f"demo value kept: {name} is a published sample value — "
-                         "run `launcher init --replace-demo` to replace it")
-    resigned = [name for name in rotated if name not in demo]
-    if resigned:
-        lines.append(f"{'would re-sign' if dry_run else 're-signed'}: {', '.join(resigned)}")
-    return "\n".join(lines)
-
-
-def render_result(result) -> str:
-    """Plain lines: one per file, then which values were generated. Never a value."""
-    verb = {"create": "created", "update": "updated", "chmod": "fixed mode of", "unchanged": "unchanged"}
-    if result.dry_run:
-        verb = {"create": "would create", "update": "would update", "chmod": "would fix mode of",
-                "unchanged": "unchanged"}
-    lines = []
-    for change in result.changes:
-        details = change.details()
-        suffix = f" ({'; '.join(details)})" if details else ""
-        lines.append(f"{verb[change.action]} {change.path}{suffix}")
-    generated = result.generated
-    if generated:
-        lines.append(f"{'would generate' if result.dry_run else 'generated'}: {', '.join(generated)}")
-    if not result.dry_run:
-        lines.append("next: launcher up")
-    return "\n".join(lines)

@@ -15,15 +15,12 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import frontend, load
     from wizard.core.plan import build_plan, check_profiles
     from wizard.frontends.plain import render_plan
 
     stack = load(args)
     check_profiles(stack, args.profile)
     plan = build_plan(stack, only=args.only, profiles=args.profile)
-    if args.json:
-        print_json(plan.to_dict())
-    else:
-        print(render_plan(plan))
+    frontend(args).show(plan.to_dict(), lambda: render_plan(plan))
     return 0

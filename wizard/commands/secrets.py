@@ -34,9 +34,10 @@ def register(subparsers, common) -> None:
 
 
 def run_show(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import frontend, load
     from wizard.core.secrets import describe, mask
     from wizard.core.values import current_values
+    from wizard.frontends.secrets import render_secrets
 
     stack = load(args)
     values = current_values(stack)
@@ -46,21 +47,17 @@ def run_show(args) -> int:
         row = {"name": spec.name, "kind": spec.kind, "about": describe(spec, value),
                "value": value if args.reveal else mask(value)}
         rows.append(row)
-    if args.json:
-        print_json({"secrets": rows, "revealed": bool(args.reveal)})
-        return 0
-    width = max((len(row["name"]) for row in rows), default=0)
-    for row in rows:
-        print(f"{row['name']:<{width}}  {row['value']}  ({row['about']})")
+    frontend(args).show({"secrets": rows, "revealed": bool(args.reveal)}, lambda: render_secrets(rows))
     return 0
 
 
 def run_check(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import frontend, load
     from wizard.core.envfiles import write_outputs
     from wizard.core.errors import SecretsCheckFailed
     from wizard.core.secrets import check_secrets
     from wizard.core.values import current_values
+    from wizard.frontends.secrets import render_secrets_check
 
     stack = load(args)
     values = current_values(stack)
@@ -69,17 +66,9 @@ def run_check(args) -> int:
     # just as broken: services would start with other secrets than the ones checked.
     stale = [change for change in write_outputs(stack, values, dry_run=True)
              if change.kind in ("env", "keyfile") and (change.action == "create" or change.updated)]
-    if args.json:
-        print_json({"ok": not problems and not stale, "problems": [p.to_dict() for p in problems],
-                    "stale_files": [change.path for change in stale]})
-    else:
-        for problem in problems:
-            print(f"{problem.name}: {problem.message}")
-        for change in stale:
-            what = "is missing" if change.action == "create" else f"differs for {', '.join(change.updated)}"
-            print(f"{change.path}: {what} — run `launcher init`")
-        if not problems and not stale:
-            print(f"all {len(stack.secrets)} secrets pass; env files match")
+    frontend(args).show({"ok": not problems and not stale, "problems": [p.to_dict() for p in problems],
+                         "stale_files": [change.path for change in stale]},
+                        lambda: render_secrets_check(problems, stale, len(stack.secrets)))
     if problems or stale:
         count = len(problems) + len(stale)
         raise SecretsCheckFailed(f"{count} problem(s) with secrets or env files",
@@ -89,11 +78,12 @@ def run_check(args) -> int:
 
 
 def run_rotate(args) -> int:
-    from wizard.commands.context import confirm, load, print_json
+    from wizard.commands.context import confirm, frontend, load
     from wizard.core.envfiles import store_path
     from wizard.core.errors import UsageError
     from wizard.core.secrets import rotation_set, services_to_restart
     from wizard.core.values import current_values, initialize
+    from wizard.frontends.secrets import render_rotation
 
     stack = load(args)
     declared = [spec.name for spec in stack.secrets]
@@ -118,37 +108,16 @@ def run_rotate(args) -> int:
     restart = services_to_restart(stack, set(names) | changed_keys,
                                   [stack.root / change.path for change in changed_files
                                    if stack.root / change.path != compose_env])
-    if args.json:
-        print_json({"rotated": names, "files": [c.to_dict() for c in result.changes if c.changes],
-                    "restart": restart})
-        return 0
-    print(f"rotated {args.name}" + (f"; re-signed {', '.join(names[1:])}" if len(names) > 1 else ""))
-    rotated = stack.secret(args.name)
-    if rotated.kind == "jwt":
-        # A new token does not revoke the old one: only a new signing secret does.
-        print(f"note: the previous {args.name} stays valid until {rotated.signed_with} is rotated")
-    elif rotated.kind == "password":
-        # The env files change, but a database volume keeps the password it was created with.
-        if rotated.apply:
-            print(f"note: the database still has the old {args.name}; next time use "
-                  f"`launcher secrets rotate {args.name} --apply` to change it there first")
-        else:
-            print(f"note: a server that already stores {args.name} (an existing database volume) "
-                  "keeps the old one until it is changed there too")
-    for change in result.changes:
-        if change.changes and change.path != str(store_path(stack).relative_to(stack.root)):
-            backup = f" (backup {change.backup})" if change.backup else ""
-            print(f"updated {change.path}{backup}")
-    if restart:
-        print(f"restart: {', '.join(restart)} — run `launcher up` to recreate them with the new values")
-    else:
-        print("no compose service references the rotated values")
+    store = str(store_path(stack).relative_to(stack.root))
+    frontend(args).show({"rotated": names, "files": [c.to_dict() for c in result.changes if c.changes],
+                         "restart": restart},
+                        lambda: render_rotation(stack.secret(args.name), names,
+                                                [c for c in result.changes if c.changes and c.path != store], restart))
     return 0
 
 
 def run_rotate_apply(args, stack) -> int:
-    from wizard.commands.context import confirm
-    from wizard.commands.up import emit
+    from wizard.commands.context import confirm, frontend
     from wizard.core.rotation import apply_rotation, read_pending
 
     spec = stack.secret(args.name)
@@ -156,5 +125,5 @@ def run_rotate_apply(args, stack) -> int:
     confirm(args, f"{verb} {args.name}: change it for role(s) {', '.join(spec.roles)} inside the database "
             f"(step {spec.apply}), write the env files and recreate the services using it",
             declined_hint="nothing was changed")
-    emit(args, apply_rotation(stack, args.name, timeout=args.timeout))
+    frontend(args).stream(apply_rotation(stack, args.name, timeout=args.timeout))
     return 0

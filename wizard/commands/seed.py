@@ -65,52 +65,38 @@ def _add_capture(targets, common) -> None:
 
 def run_postgres(args) -> int:
     """Apply the pending seed files; one line (or JSON line) per file."""
-    from wizard.commands.context import print_json
+    from wizard.commands.context import frontend
     from wizard.core.events import consume
     from wizard.core.postgres import apply_seeds
 
     stack, dsn, directory, values = _postgres_target(args)
+    ui = frontend(args)
     from wizard.core.lock import stack_lock
 
     with stack_lock(stack.root, "seed postgres"):
         summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run),
-                          _progress_shower(args))
-    if args.json:
-        print_json({"event": "finished", "ok": True, "summary": summary, "dry_run": args.dry_run})
-    else:
-        print(summary)
+                          _progress_shower(ui))
+    ui.show({"event": "finished", "ok": True, "summary": summary, "dry_run": args.dry_run}, summary)
     return 0
 
 
-def _progress_shower(args):
+def _progress_shower(ui):
     """How each seed's StepProgress is shown: its message, or (--json) its JSON line."""
-    from wizard.commands.context import print_json
-
     def show(event) -> None:
-        if args.json:
-            print_json(event.to_dict())
-        else:
-            print(event.message, flush=True)
+        ui.show(event.to_dict(), event.message)
     return show
 
 
 def run_status(args) -> int:
     """List every seed file with its state."""
-    from wizard.commands.context import print_json
+    from wizard.commands.context import frontend
     from wizard.core.postgres import seed_status
+    from wizard.frontends.seeds import render_seed_status
 
     _stack, dsn, directory, _values = _postgres_target(args)
     states = seed_status(dsn, directory)
-    if args.json:
-        print_json({"dir": str(directory), "files": [state.to_dict() for state in states]})
-        return 0
-    width = max((len(state.path) for state in states), default=0)
-    for state in states:
-        when = f"  {state.applied_at:%Y-%m-%d %H:%M}" if state.applied_at else ""
-        print(f"{state.path:<{width}}  {state.state}{when}")
-    counts = {name: sum(state.state == name for state in states) for name in ("applied", "pending", "changed",
-                                                                               "missing")}
-    print(", ".join(f"{count} {name}" for name, count in counts.items() if count) or "no seed files")
+    frontend(args).show({"dir": str(directory), "files": [state.to_dict() for state in states]},
+                        lambda: render_seed_status(states))
     return 0
 
 
@@ -118,7 +104,7 @@ def run_capture(args) -> int:
     """Write the captured schema files and list them."""
     from pathlib import Path
 
-    from wizard.commands.context import print_json
+    from wizard.commands.context import frontend
     from wizard.core.pgcapture import capture
 
     url = sys.stdin.readline().strip() if args.source == "-" else args.source
@@ -127,11 +113,7 @@ def run_capture(args) -> int:
     else:
         _stack, _dsn, out, _values = _postgres_target(args, need_dsn=False)
     written = capture(url, out, schemas=args.schema or ("public",), overwrite=args.yes, pg_dump=args.pg_dump)
-    if args.json:
-        print_json({"written": [str(path) for path in written]})
-    else:
-        for path in written:
-            print(path)
+    frontend(args).show({"written": [str(path) for path in written]}, [str(path) for path in written])
     return 0
 
 
@@ -199,7 +181,7 @@ def _add_mongo(targets, common) -> None:
 
 def run_mongo(args) -> int:
     """Load the Mongo seeds, or copy a database; one line (or JSON line) per collection."""
-    from wizard.commands.context import confirm, load, print_json
+    from wizard.commands.context import confirm, frontend, load
     from wizard.core.errors import ConfigError, UsageError
     from wizard.core.mongo import step_seconds, step_text
     from wizard.core.events import consume
@@ -227,14 +209,12 @@ def run_mongo(args) -> int:
                              timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name)
     else:
         work = run_seed_step(stack, step, values, replace=args.replace)
+    ui = frontend(args)
     from wizard.core.lock import stack_lock
 
     with stack_lock(stack.root, "seed mongo"):
-        summary = consume(work, _progress_shower(args))
-    if args.json:
-        print_json({"event": "finished", "ok": True, "summary": summary})
-    else:
-        print(summary)
+        summary = consume(work, _progress_shower(ui))
+    ui.show({"event": "finished", "ok": True, "summary": summary}, summary)
     return 0
 
 

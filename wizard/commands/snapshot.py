@@ -12,7 +12,6 @@ the events to the front end (percentage lines, or JSON lines with --json).
 from __future__ import annotations
 
 import os
-import sys
 
 ORDER = 45
 PASSPHRASE_VARIABLE = "LAUNCHER_SNAPSHOT_PASSPHRASE"
@@ -75,28 +74,26 @@ def run_save(args) -> int:
 
 
 def run_list(args) -> int:
-    from wizard.commands.context import load, print_json
+    from wizard.commands.context import frontend, load
     from wizard.core.snapshots.manifest import list_snapshots
     from wizard.frontends.snapshots import render_list
 
     rows = []
     for folder, snapshot, problem in list_snapshots(load(args)):
         rows.append(snapshot.summary() if snapshot else {"name": folder.name, "path": str(folder), "problem": problem})
-    if args.json:
-        print_json({"snapshots": rows})
-    else:
-        print(render_list(rows))
+    frontend(args).show({"snapshots": rows}, lambda: render_list(rows))
     return 0
 
 
 def run_rm(args) -> int:
     """Only a snapshot under .launcher/snapshots, by name, whose manifest loads: never any folder."""
-    from wizard.commands.context import confirm, load, print_json
+    from wizard.commands.context import confirm, frontend, load
     from wizard.core.errors import UsageError
     from wizard.core.lock import stack_lock
     from wizard.core.snapshots.manifest import check_name
     from wizard.core.snapshots.manifest import load as load_snapshot
     from wizard.core.snapshots.manifest import locate, remove
+    from wizard.frontends.snapshots import removed_line
 
     if "/" in args.name or os.sep in args.name:
         raise UsageError(f"{args.name!r} is a path; `snapshot rm` removes only snapshots under .launcher/snapshots",
@@ -107,32 +104,26 @@ def run_rm(args) -> int:
         load_snapshot(folder)
         confirm(args, f"delete snapshot {args.name} ({folder})", declined_hint="the snapshot was kept")
         remove(folder)
-    if args.json:
-        print_json({"removed": args.name, "path": str(folder)})
-    else:
-        print(f"removed snapshot {args.name}")
+    frontend(args).show({"removed": args.name, "path": str(folder)}, lambda: removed_line(args.name))
     return 0
 
 
 def run_restore(args) -> int:
-    from wizard.commands.context import confirm, load
+    from wizard.commands.context import confirm, frontend, load
+    from wizard.core.snapshots.events import PartProgress
     from wizard.core.snapshots.restore import open_verified, restore
     from wizard.frontends.snapshots import verify_line
 
     stack = load(args)
+    ui = frontend(args)
     shown = [-1]
 
     def progress(done: int, total: int) -> None:
         percent = done * 100 // max(total, 1)
         if percent - shown[0] >= 10 or done == total:
             shown[0] = percent
-            if args.json:
-                from wizard.commands.context import print_json
-                from wizard.core.snapshots.events import PartProgress
-
-                print_json(PartProgress(action="verify", part="", percent=percent, done=done).to_dict())
-            else:
-                print(verify_line(done, total), flush=True)
+            ui.show(PartProgress(action="verify", part="", percent=percent, done=done).to_dict(),
+                    lambda: verify_line(done, total))
 
     from wizard.core.lock import stack_lock
 
@@ -173,35 +164,11 @@ def _passphrase(args, *, twice: bool) -> str | None:
 def emit(args, events, *, verb: str) -> None:
     """Each event as it comes: a bar per part in a terminal, JSON lines with --json, percentage lines otherwise.
 
-    Ctrl-C may land while an event is being printed rather than inside the core's
-    generator; it is then thrown into the generator, so a restore can still say where
-    each part stands before the process ends.
+    A restore interrupted by Ctrl-C still says where each part stands (on stderr) before the process ends.
     """
-    from contextlib import nullcontext
-
-    from wizard.commands.context import print_json, use_tui
+    from wizard.commands.context import frontend
     from wizard.core.snapshots.events import RestoreInterrupted
     from wizard.frontends.snapshots import ProgressBars, render_snapshot_event
 
-    def lines(event) -> None:
-        if args.json:
-            print_json(event.to_dict())
-            return
-        stream = sys.stderr if isinstance(event, RestoreInterrupted) else sys.stdout
-        for line in render_snapshot_event(event, verb=verb):
-            print(line, file=stream, flush=True)
-
-    bars = ProgressBars(verb) if use_tui(args) else None
-    show = bars.show if bars else lines
-    iterator = iter(events)
-    with bars or nullcontext():
-        for event in iterator:
-            try:
-                show(event)
-            except KeyboardInterrupt:
-                try:
-                    last = iterator.throw(KeyboardInterrupt())
-                except (KeyboardInterrupt, StopIteration):
-                    raise KeyboardInterrupt from None
-                show(last)
-                raise
+    frontend(args).stream(events, lambda event: render_snapshot_event(event, verb=verb),
+                          bars=lambda: ProgressBars(verb), errors=(RestoreInterrupted,), finish_on_interrupt=True)

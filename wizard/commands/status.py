@@ -22,12 +22,11 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from wizard.commands.context import load, print_json, use_tui
+    from wizard.commands.context import frontend, load, use_tui
     from wizard.core.snapshots.manifest import last_snapshot
     from wizard.core.targets import engine_for
     from wizard.core.status import snapshot
-    from wizard.frontends.plain import render_status
-    from wizard.frontends.snapshots import last_snapshot_line
+    from wizard.frontends.status import render_status_screen
 
     stack = load(args)
     engine = engine_for(args.target, stack)
@@ -35,25 +34,17 @@ def run(args) -> int:
         from wizard.tui.app import run_dashboard
 
         return run_dashboard(stack, engine=None if args.target == "local" else engine)
-    redraw = sys.stdout.isatty() and not args.json
+    ui = frontend(args)
+    # A watch in a terminal redraws in place; in a pipe or a log each refresh follows the last.
+    redraw_every = args.interval if args.watch and sys.stdout.isatty() else None
     try:
         while True:
             # Sequential by construction: the next poll starts only after this one is shown.
             rows = snapshot(stack, engine, restarts=args.restarts)
             last = last_snapshot(stack)
-            if args.json:
-                print_json({"stack": stack.name, "services": [row.to_dict() for row in rows], "last_snapshot": last}
-                           if not args.watch else {"time": time.time(), "stack": stack.name,
-                                                   "services": [row.to_dict() for row in rows],
-                                                   "last_snapshot": last})
-            else:
-                text = render_status(rows, stack=stack.name) + "\n" + last_snapshot_line(last)
-                if args.watch and redraw:
-                    # Home + clear screen, then the table: one redraw, no scrolling history.
-                    sys.stdout.write("\x1b[H\x1b[2J" + text + f"\n(every {args.interval:g}s, Ctrl-C to stop)\n")
-                    sys.stdout.flush()
-                else:
-                    print(text, flush=True)
+            data = {"stack": stack.name, "services": [row.to_dict() for row in rows], "last_snapshot": last}
+            ui.show({"time": time.time(), **data} if args.watch else data,
+                    lambda: render_status_screen(rows, stack.name, last, redraw_every=redraw_every))
             if not args.watch:
                 return 0
             time.sleep(max(0.2, args.interval))

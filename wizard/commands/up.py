@@ -1,13 +1,12 @@
 """`launcher up`, `launcher down` and `launcher restart`: the stack's lifecycle.
 
 The orchestration lives in ``wizard.core.launch`` as generators of events; this
-module only picks the rendering (plain lines, or JSON lines with --json) and
-asks before deleting data.
+module hands them to the front end (plain lines, JSON lines with --json, or the
+TUI in a full terminal) and asks before deleting data.
 """
 
 from __future__ import annotations
 
-import sys
 
 # A tiny module (stdlib only), so `launcher --help` stays fast.
 from wizard.core.docker.composerun import PULL_POLICIES
@@ -116,15 +115,7 @@ def run_restart(args) -> int:
 
 
 def emit(args, events) -> None:
-    """Print each event as it comes: JSON lines with --json, plain lines otherwise."""
-    from wizard.commands.context import print_json
-    from wizard.frontends.images import ProgressLines
+    """Each event as it comes: JSON lines with --json, plain lines otherwise (image progress every 10%)."""
+    from wizard.commands.context import frontend
 
-    printer = ProgressLines()  # image progress every 10%; every other event as wizard.frontends.plain renders it
-    for event in events:
-        if args.json:
-            print_json(event.to_dict())
-        else:
-            for line in printer.lines(event):
-                print(line, flush=True)
-    sys.stdout.flush()
+    frontend(args).stream(events)

@@ -6,10 +6,9 @@ from typing import Sequence
 
 from wizard.core.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted
 from wizard.core.images import NeededImage
+from wizard.frontends.words import image_doing, image_done
 
 STEP = 10  # plain mode prints a progress line each time a batch passes another 10%
-DOING = {"pull": "pulling", "build": "building", "save": "saving", "verify": "verifying", "load": "loading"}
-DONE = {"pull": "pulled", "build": "built", "save": "saved", "verify": "verified", "load": "loaded"}
 
 
 def size_text(size: int | None) -> str:
@@ -44,6 +43,10 @@ def render_images(stack: str, images: Sequence[NeededImage]) -> str:
     return "\n".join(lines + [summary])
 
 
+def nothing_to_pull(stack: str) -> str:
+    return f"every image {stack} pulls is already here"
+
+
 class ProgressLines:
     """Plain lines for image events: a line per batch, per image done, and every 10% of a batch.
 
@@ -58,7 +61,7 @@ class ProgressLines:
         if isinstance(event, ImagesStarted):
             self._next = STEP
             about = f" ({'about ' if event.action == 'save' else ''}{size_text(event.total)})" if event.total else ""
-            return [f"{DOING.get(event.action, event.action)} {len(event.images)} image(s){about}: "
+            return [f"{image_doing(event.action)} {len(event.images)} image(s){about}: "
                     f"{', '.join(event.images)}"]
         if isinstance(event, ImageProgress):
             if event.percent < self._next:
@@ -69,7 +72,7 @@ class ProgressLines:
             return [f"  {event.action}: {event.percent}%{of}"]
         if isinstance(event, ImageDone):
             size = f" ({size_text(event.size)}, {event.elapsed:.1f}s)" if event.size else f" ({event.elapsed:.1f}s)"
-            return [f"  {DONE.get(event.action, event.action)} {event.image}{size}"]
+            return [f"  {image_done(event.action)} {event.image}{size}"]
         if isinstance(event, ImageFailed):
             return [f"  {event.image}: FAILED: {event.reason}"]
         from wizard.frontends.plain import render_event
@@ -80,7 +83,8 @@ class ProgressLines:
 class ProgressBars:
     """Image progress in a terminal: a rich bar per image and one for the whole batch.
 
-    Other events print as plain lines above the bars. ``close`` stops the live display.
+    Other events print as plain lines above the bars. ``close`` (or leaving the ``with``) stops
+    the live display.
     """
 
     def __init__(self, console=None) -> None:
@@ -90,6 +94,15 @@ class ProgressBars:
         self._progress = None
         self._tasks: dict[str, int] = {}
         self._overall = None
+
+    def __enter__(self) -> "ProgressBars":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def show(self, event: Event) -> None:
+        self.handle(event)
 
     def handle(self, event: Event) -> None:
         if isinstance(event, ImagesStarted):
@@ -111,7 +124,7 @@ class ProgressBars:
                 total = self._progress.tasks[task].total or 1
                 self._progress.update(task, description=word, **({"completed": total} if done else {}))
             else:
-                self._progress.console.print(f"  {DONE.get(event.action, event.action)} {event.image}"
+                self._progress.console.print(f"  {image_done(event.action)} {event.image}"
                                              if done else word, markup=False, highlight=False)
             if done and len(self._tasks) <= 1:
                 self._progress.update(self._overall, completed=100)
@@ -130,7 +143,7 @@ class ProgressBars:
                                   TaskProgressColumn(), TextColumn("{task.fields[amount]}", markup=False),
                                   console=self.console, transient=False)
         self._progress.start()
-        self._overall = self._progress.add_task(f"{DOING.get(event.action, event.action)} "
+        self._overall = self._progress.add_task(f"{image_doing(event.action)} "
                                                 f"{len(event.images)} image(s)", total=100, amount="")
         # One image saved or loaded as a whole (an archive) needs no second bar.
         images = event.images if event.action in ("pull", "build") else ()

@@ -8,6 +8,7 @@ from wizard.core.events import (EnvFilesWritten, Event, Finished, GroupReady, Gr
                                 PreflightCheck, RotationResumed, SecretApplied, ServiceFailed, ServiceProgress,
                                 ServiceReady, StepFailed, StepFinished, StepProgress, StepStarted, WaveStarted)
 from wizard.core.plan import Plan
+from wizard.frontends.words import check_mark
 
 if TYPE_CHECKING:
     from wizard.core.status import ServiceStatus
@@ -37,8 +38,7 @@ def lock_wait_line(holder) -> str:
 def render_event(event: Event) -> list[str]:
     """The lines one event prints; progress events print only when a service's state changes."""
     if isinstance(event, PreflightCheck):
-        mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}.get(event.status, event.status)
-        line = f"{mark} {event.check}: {event.detail}"
+        line = f"{check_mark(event.status)} {event.check}: {event.detail}"
         return [f"{line} — {event.hint}" if event.hint and event.status != "ok" else line]
     if isinstance(event, GroupSkipped):
         return [f"skipped {event.group}: {event.reason}"]
@@ -132,11 +132,15 @@ def render_status(rows: Sequence[ServiceStatus], *, stack: str = "") -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def render_check_step(step) -> str:
+    """One step of `launcher check` (a ``wizard.core.smoke`` step)."""
+    return f"{check_mark('ok' if step.ok else 'fail')}  {step.name:<8} {step.detail} ({step.seconds:.2f} s)"
+
+
 def render_checks(checks: Sequence[PreflightCheck]) -> str:
     """Doctor's findings, one line each; hints for anything not ok."""
     lines = []
     for check in checks:
-        mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}.get(check.status, check.status)
-        line = f"{mark} {check.name}: {check.detail}"
+        line = f"{check_mark(check.status)} {check.name}: {check.detail}"
         lines.append(f"{line} — {check.hint}" if check.hint and check.status != "ok" else line)
     return "\n".join(lines)

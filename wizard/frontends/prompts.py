@@ -13,8 +13,8 @@ from typing import Any, Mapping
 
 from wizard.core.errors import Cancelled
 from wizard.frontends.init_session import InitSession
+from wizard.frontends.words import PORT_STATES
 
-PORT_MARKS = {"ok": "ok", "busy": "BUSY", "duplicate": "DUPLICATE", "invalid": "INVALID"}
 
 
 def run_prompts(stack, *, answers: Mapping[str, str] | None = None, profiles=()) -> int:
@@ -88,7 +88,7 @@ def settings(session: InitSession) -> None:
     say("Ports (checked on 127.0.0.1) and settings:")
     for spec in session.stack.settings:
         status = statuses.get(spec.name)
-        note = f"  [{PORT_MARKS[status.status]}: {status.detail}]" if status else ""
+        note = f"  [{PORT_STATES[status.status].plain}: {status.detail}]" if status else ""
         say(f"  {spec.name} = {session.settings.get(spec.name, '')}{note}")
     busy = [name for name, status in statuses.items() if status.status != "ok"]
     problems = session.setting_problems()
@@ -185,7 +185,7 @@ def data(session: InitSession) -> None:
 
 def review(session: InitSession) -> bool:
     """Show what writing does, ask, write; True once written."""
-    from wizard.commands.init import render_result
+    from wizard.frontends.init_result import render_result
 
     preview = session.preview()
     say("Review:")

@@ -53,6 +53,10 @@ def render_interrupted(event: RestoreInterrupted) -> list[str]:
     return lines
 
 
+def removed_line(name: str) -> str:
+    return f"removed snapshot {name}"
+
+
 def last_snapshot_line(last: dict[str, Any] | None) -> str:
     if not last:
         return "last snapshot: none yet (`launcher snapshot save`)"

@@ -89,13 +89,9 @@ class LauncherApp(App[int]):
 
     def report_error(self, error: BaseException) -> None:
         """The one place a failed worker is shown: one line, what happened and what to do."""
-        from wizard.core.errors import LauncherError
+        from wizard.frontends.errors import error_lines
 
-        if isinstance(error, LauncherError):
-            text = "\n".join(error.lines())
-        else:
-            text = (f"unexpected error: {type(error).__name__}: {error} — rerun with LAUNCHER_DEBUG=1 "
-                    "for the traceback and report it")
+        text = "\n".join(error_lines(error))
         self.notify(text, title="launcher", severity="error", timeout=15, markup=False)
 
     def action_quit_now(self) -> None:
@@ -120,7 +116,7 @@ def run_init_wizard(stack: Stack, *, answers: Mapping[str, str] | None = None,
     app = LauncherApp(stack, start="init", session=session)
     code = _run(app)
     if app.init_result is not None:
-        from wizard.commands.init import render_result
+        from wizard.frontends.init_result import render_result
 
         print(render_result(app.init_result))
     return code
@@ -145,7 +141,7 @@ def _run(app: LauncherApp) -> int:
     code = app.run()
     if app.failure is not None:
         # The screen showed it; the terminal keeps a line once the app is gone.
-        from wizard.cli import report
+        from wizard.frontends.errors import report
 
         return int(report(app.failure))
     if code is None:  # Textual's own quit (ctrl+q): a wizard left before writing is a cancel

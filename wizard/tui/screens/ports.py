@@ -10,12 +10,11 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from wizard.frontends.init_session import PortStatus
+from wizard.frontends.words import PORT_STATES
 from wizard.tui.screens.step import StepScreen
 from wizard.tui.widgets.setting_field import SettingField
 
 CHECK_DELAY = 0.3  # seconds of quiet typing before a port is checked again
-
-PORT_WORDS = {"ok": "✓", "busy": "✗", "duplicate": "✗", "invalid": "✗"}
 
 
 class PortsChecked(Message):
@@ -78,7 +77,7 @@ class PortsScreen(StepScreen):
     def on_ports_checked(self, message: PortsChecked) -> None:
         for status in message.statuses:
             field = self._field(status.setting)
-            text = f"{PORT_WORDS[status.status]} {status.detail}"
+            text = f"{PORT_STATES[status.status].tui} {status.detail}"
             field.show(text, problem=status.status != "ok", suggestion=status.suggestion)
 
     def ready_to_leave(self) -> bool:

@@ -9,10 +9,9 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
+from wizard.frontends.words import FILE_ACTIONS
 from wizard.tui.screens.step import StepScreen
 from wizard.tui.widgets.tables import fill_table
-
-ACTION_WORDS = {"create": "create", "update": "update", "chmod": "fix mode", "unchanged": "unchanged"}
 
 
 class Previewed(Message):
@@ -91,7 +90,7 @@ class ReviewScreen(StepScreen):
 
     def _show_changes(self, result) -> None:
         fill_table(self.query_one("#files", DataTable), FILE_COLUMNS,
-                   {change.path: (change.path, ACTION_WORDS[change.action], "; ".join(change.details()))
+                   {change.path: (change.path, FILE_ACTIONS[change.action].tui, "; ".join(change.details()))
                     for change in result.changes})
 
     def action_next(self) -> None:

@@ -20,15 +20,12 @@ from textual.widgets import DataTable, Footer, Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from wizard.core import events as ev
+from wizard.frontends.words import check_symbol, image_doing, image_done_symbol, ready_symbol
 from wizard.tui.control import StackControl
 from wizard.tui.screens.base import LauncherScreen
 
-READY_WORDS = {"healthy": "✓ healthy", "running": "✓ running", "completed": "✓ completed",
-               "already-healthy": "✓ already up"}
 INIT_GROUP = "init"
 IMAGES_GROUP = "images"
-IMAGE_DOING = {"pull": "pulling", "build": "building", "save": "saving", "verify": "verifying", "load": "loading"}
-IMAGE_DONE = {"pull": "✓ pulled", "build": "✓ built", "save": "✓ saved", "verify": "✓ verified", "load": "✓ loaded"}
 
 
 class StopRequested(Exception):
@@ -151,7 +148,7 @@ class UpScreen(LauncherScreen):
         self.render_rows()
 
     def _on_PreflightCheck(self, event: ev.PreflightCheck) -> None:
-        mark = {"ok": "✓", "warn": "!", "fail": "✗"}.get(event.status, "·")
+        mark = check_symbol(event.status)
         hint = f" — {event.hint}" if event.hint else ""
         self.log_line(f"{mark} {event.check}: {event.detail}{hint}")
 
@@ -179,7 +176,7 @@ class UpScreen(LauncherScreen):
 
     def _on_ServiceReady(self, event: ev.ServiceReady) -> None:
         row = self._row(f"service:{event.service}", event.group, event.service)
-        row.state, row.elapsed = READY_WORDS.get(event.how, f"✓ {event.how}"), event.elapsed
+        row.state, row.elapsed = ready_symbol(event.how), event.elapsed
 
     def _on_ServiceFailed(self, event: ev.ServiceFailed) -> None:
         row = self._row(f"service:{event.service}", event.group, event.service)
@@ -226,7 +223,7 @@ class UpScreen(LauncherScreen):
     def _on_ImagesStarted(self, event: ev.ImagesStarted) -> None:
         self.query_one("#images").add_class("active")
         self.query_one("#images-bar", ProgressBar).update(total=100, progress=0)
-        self.query_one("#images-label", Static).update(f"{IMAGE_DOING.get(event.action, event.action)} "
+        self.query_one("#images-label", Static).update(f"{image_doing(event.action)} "
                                                        f"{len(event.images)} image(s)")
         for image in event.images:
             key = f"image:{image}"
@@ -238,7 +235,7 @@ class UpScreen(LauncherScreen):
         from wizard.frontends.images import size_text
 
         self.query_one("#images-bar", ProgressBar).update(progress=event.percent)
-        doing = IMAGE_DOING.get(event.action, event.action)
+        doing = image_doing(event.action)
         amount = (f"step {event.overall_current} of {event.overall_total}" if event.action == "build"
                   else f"{size_text(event.overall_current)} of {size_text(event.overall_total)}")
         self.query_one("#images-label", Static).update(f"{doing}: {amount}")
@@ -250,7 +247,7 @@ class UpScreen(LauncherScreen):
         from wizard.frontends.images import size_text
 
         row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
-        row.state = IMAGE_DONE.get(event.action, "✓ done") + (f" {size_text(event.size)}" if event.size else "")
+        row.state = image_done_symbol(event.action) + (f" {size_text(event.size)}" if event.size else "")
 
     def _on_ImageFailed(self, event: ev.ImageFailed) -> None:
         row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
