@@ -9,7 +9,7 @@ from wizard.tui.screens.step import StepScreen
 
 
 class DataScreen(StepScreen):
-    STEP = 4
+    STEP_TITLE = "Data"
 
     def body(self) -> ComposeResult:
         session = self.session

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
@@ -18,17 +20,17 @@ CHECK_DELAY = 0.3  # seconds of quiet typing before a port is checked again
 PORT_WORDS = {"ok": "✓", "busy": "✗", "duplicate": "✗", "invalid": "✗"}
 
 
-class PortsChecked(Message):
-    def __init__(self, statuses: list[PortStatus]) -> None:
-        super().__init__()
-        self.statuses = statuses
-
-
 class PortsScreen(StepScreen):
-    STEP = 2
+    STEP_TITLE = "Ports and settings"
 
-    def __init__(self, session) -> None:
-        super().__init__(session)
+    @dataclass
+    class PortsChecked(Message):
+        """Every port's status from one live check."""
+
+        statuses: list[PortStatus]
+
+    def __init__(self, session, place) -> None:
+        super().__init__(session, place)
         self._pending_check: Timer | None = None
 
     def body(self) -> ComposeResult:
@@ -73,9 +75,9 @@ class PortsScreen(StepScreen):
         """Bind-test every port (and ask Docker who holds a busy one) off the UI thread."""
         statuses = self.session.port_statuses()
         if not get_current_worker().is_cancelled:
-            self.post_message(PortsChecked(statuses))
+            self.post_message(self.PortsChecked(statuses))
 
-    def on_ports_checked(self, message: PortsChecked) -> None:
+    def on_ports_screen_ports_checked(self, message: PortsScreen.PortsChecked) -> None:
         for status in message.statuses:
             field = self._field(status.setting)
             text = f"{PORT_WORDS[status.status]} {status.detail}"

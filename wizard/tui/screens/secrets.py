@@ -16,7 +16,7 @@ VALUE_WIDTH = 30
 
 
 class SecretsScreen(StepScreen):
-    STEP = 3
+    STEP_TITLE = "Secrets"
     BINDINGS = [
         Binding("v", "reveal", "Reveal/hide"),
         Binding("g", "regenerate", "Regenerate"),
@@ -24,8 +24,8 @@ class SecretsScreen(StepScreen):
         Binding("d", "replace_demo", "Replace demo values", show=False),
     ]
 
-    def __init__(self, session) -> None:
-        super().__init__(session)
+    def __init__(self, session, place) -> None:
+        super().__init__(session, place)
         self.revealed: set[str] = set()
 
     def body(self) -> ComposeResult:

@@ -36,7 +36,7 @@ class ProfileList(OptionList):
 
 
 class ServicesScreen(StepScreen):
-    STEP = 1
+    STEP_TITLE = "Services"
 
     def body(self) -> ComposeResult:
         yield Static("Groups start in this order, each once the ones it comes after are healthy.",

@@ -9,7 +9,7 @@ from wizard.tui.screens.step import StepScreen
 
 
 class WelcomeScreen(StepScreen):
-    STEP = 0
+    STEP_TITLE = "Welcome"
 
     def body(self) -> ComposeResult:
         session = self.session
