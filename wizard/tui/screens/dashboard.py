@@ -125,9 +125,22 @@ class DashboardScreen(LauncherScreen):
         yield Log(id="log-pane", auto_scroll=True)
         yield Footer()
 
+    @property
+    def services_table(self) -> DataTable:
+        return self.query_one("#services", DataTable)
+
+    @property
+    def log_pane(self) -> Log:
+        """The selected service's last log lines, under the table while `l` keeps it open."""
+        return self.query_one("#log-pane", Log)
+
+    @property
+    def headline(self) -> Static:
+        return self.query_one("#dash-title", Static)
+
     def on_mount(self) -> None:
-        self.query_one("#log-pane").display = False
-        self.query_one("#services", DataTable).focus()
+        self.log_pane.display = False
+        self.services_table.focus()
         self.refresh_now()
 
     # -- refreshing -----------------------------------------------------------------------
@@ -188,7 +201,7 @@ class DashboardScreen(LauncherScreen):
                 self.restarts[row.container] = row.restarts
         self.show_rows(message.rows)
         if message.logs is not None:
-            pane = self.query_one("#log-pane", Log)
+            pane = self.log_pane
             pane.clear()
             pane.write_lines(message.logs)
         if message.stale:
@@ -198,10 +211,10 @@ class DashboardScreen(LauncherScreen):
         from wizard.core.redact import scrub
 
         self.problem = scrub(message.error.one_line())
-        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
+        self.headline.update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
 
     def show_rows(self, rows: list) -> None:
-        table = self.query_one("#services", DataTable)
+        table = self.services_table
         new = {row_key(row): row for row in rows}
         cells = {key: self.cells(row) for key, row in new.items()}
         if cells != self.shown:
@@ -211,7 +224,7 @@ class DashboardScreen(LauncherScreen):
                 table.move_cursor(row=table.get_row_index(selected))
             self.shown = cells
         self.rows = new
-        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: {ready_text(rows)}")
+        self.headline.update(f"{self.control.stack.name}: {ready_text(rows)}")
 
     def cells(self, row) -> tuple[str, ...]:
         restarts = self.restarts.get(row.container)
@@ -221,7 +234,7 @@ class DashboardScreen(LauncherScreen):
     # -- the selected row -------------------------------------------------------------------
 
     def selected_key(self) -> str | None:
-        table = self.query_one("#services", DataTable)
+        table = self.services_table
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -237,14 +250,14 @@ class DashboardScreen(LauncherScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.logs_open:
             row = self.selected()
-            self.query_one("#log-pane", Log).border_title = f"logs: {row.service}" if row else "logs"
+            self.log_pane.border_title = f"logs: {row.service}" if row else "logs"
             self.refresh_now()
 
     # -- keys ---------------------------------------------------------------------------------
 
     def action_logs(self) -> None:
         row = self.selected()
-        pane = self.query_one("#log-pane", Log)
+        pane = self.log_pane
         self.logs_open = not self.logs_open and row is not None
         pane.display = self.logs_open
         if self.logs_open:

@@ -47,7 +47,7 @@ class PortsScreen(StepScreen):
     def on_mount(self) -> None:
         fields = self.query(SettingField)
         if fields:
-            fields.first().query(".setting-editor").first().focus()
+            fields.first(SettingField).editor.focus()
         for name, problem in self.session.setting_problems().items():
             self._field(name).show(problem, problem=True)
         self.check_ports()
@@ -90,7 +90,7 @@ class PortsScreen(StepScreen):
         name, reason = next(iter(problems.items()))
         field = self._field(name)
         field.show(reason, problem=True)
-        field.query(".setting-editor").first().focus()
+        field.editor.focus()
         self.notify(f"{name} {reason}", title="Fix this first", severity="error", markup=False)
         return False
 

@@ -49,7 +49,7 @@ class ReviewScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#start-now").display = False
-        self.query_one("#next").focus()
+        self.next_button.focus()
         self.preview()
 
     def _summary(self) -> str:
@@ -100,13 +100,13 @@ class ReviewScreen(StepScreen):
     def action_next(self) -> None:
         """Write: the only step that touches the disk."""
         if self.app.init_result is None:
-            self.query_one("#next", Button).disabled = True
+            self.next_button.disabled = True
             self.write()
 
     def on_worker_state_changed(self, event) -> None:
         super().on_worker_state_changed(event)
         if event.worker.name == "write" and event.worker.is_finished and self.app.init_result is None:
-            self.query_one("#next", Button).disabled = False
+            self.next_button.disabled = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":

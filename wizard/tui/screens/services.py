@@ -61,7 +61,7 @@ class ServicesScreen(StepScreen):
 
     def on_mount(self) -> None:
         lists = self.query(ProfileList)
-        (lists.first() if lists else self.query_one("#next")).focus()
+        (lists.first() if lists else self.next_button).focus()
         self.show_help("Profiles chosen here apply when the stack starts from this wizard; "
                        "later, pass them to `launcher up --profile NAME`.")
 

@@ -65,6 +65,10 @@ class StepScreen(LauncherScreen):
         """The step's own widgets."""
         yield from ()
 
+    @property
+    def next_button(self) -> Button:
+        return self.query_one("#next", Button)
+
     def show_help(self, text: str) -> None:
         """One or two lines about what has the focus (descriptions, hints)."""
         self.query_one("#help", Static).update(text)

@@ -94,6 +94,19 @@ class UpScreen(LauncherScreen):
         yield Log(id="up-log", auto_scroll=True)
         yield Footer()
 
+    @property
+    def progress_table(self) -> DataTable:
+        return self.query_one("#progress", DataTable)
+
+    @property
+    def log_pane(self) -> Log:
+        """What happened, line by line: checks, notes, failures with their logs."""
+        return self.query_one("#up-log", Log)
+
+    @property
+    def headline(self) -> Static:
+        return self.query_one("#up-title", Static)
+
     def on_mount(self) -> None:
         from wizard.core.plan import build_plan
 
@@ -283,7 +296,7 @@ class UpScreen(LauncherScreen):
 
     def on_up_screen_up_stopped(self, message: UpScreen.UpStopped) -> None:
         self.done = True
-        title = self.query_one("#up-title", Static)
+        title = self.headline
         if message.error is None:
             self.app.failure = None
             title.update(f"{self.control.stack.name} is up.")
@@ -316,7 +329,7 @@ class UpScreen(LauncherScreen):
 
     def render_rows(self) -> None:
         """Rebuild the table from the rows (a few dozen at most), in group order."""
-        table = self.query_one("#progress", DataTable)
+        table = self.progress_table
         now = self.clock()
         table.clear()
         for key, row in sorted(self.rows.items(), key=lambda item: item[1].order):
@@ -325,10 +338,10 @@ class UpScreen(LauncherScreen):
                           key=key)
 
     def log_line(self, text: str) -> None:
-        self.query_one("#up-log", Log).write_line(text)
+        self.log_pane.write_line(text)
 
     def log_lines(self, lines) -> None:
-        self.query_one("#up-log", Log).write_lines(list(lines))
+        self.log_pane.write_lines(list(lines))
 
     # -- keys -----------------------------------------------------------------------------
 

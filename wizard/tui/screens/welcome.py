@@ -32,4 +32,4 @@ class WelcomeScreen(StepScreen):
                      "Escape leaves without writing anything.", markup=False, classes="dim")
 
     def on_mount(self) -> None:
-        self.query_one("#next").focus()
+        self.next_button.focus()

@@ -46,6 +46,11 @@ class SettingField(Horizontal):
         if spec.kind == "port":
             yield Button("use", classes="use-suggestion", compact=True)
 
+    @property
+    def editor(self) -> Input | Select:
+        """The Input or Select that edits the value."""
+        return self.query_one(".setting-editor")  # type: ignore[return-value]
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._edited(event.value)
