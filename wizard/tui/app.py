@@ -24,7 +24,11 @@ from wizard.tui.control import StackControl
 
 
 class LauncherApp(App[int]):
-    """The launcher's full-screen UI; ``start`` picks the first view."""
+    """The launcher's full-screen UI; ``start`` picks the first view.
+
+    The app makes every move between screens (``show_step``, ``show_up``, ``show_dashboard``):
+    screens ask it, and never import each other.
+    """
 
     CSS_PATH = "launcher.tcss"
     TITLE = "launcher"
@@ -51,7 +55,6 @@ class LauncherApp(App[int]):
             self.show_dashboard()
 
     # -- the wizard's steps ------------------------------------------------------------
-    # Every move between screens is made here; screens ask the app, never import each other.
 
     def show_step(self, index: int) -> None:
         """Push the wizard's step ``index`` (in ``WIZARD_STEPS`` order); the session keeps every answer."""
