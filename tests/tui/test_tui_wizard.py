@@ -15,7 +15,7 @@ from wizard.exitcodes import ExitCode
 from wizard.tui.app import LauncherApp
 from wizard.tui.screens import (DataScreen, PortsScreen, ReviewScreen, SecretsScreen, ServicesScreen,
                                 WelcomeScreen)
-from wizard.tui.screens.services import ProfileList
+from wizard.tui.widgets.profile_list import ProfileList
 from wizard.tui.widgets.setting_field import SettingField
 
 pytestmark = [pytest.mark.tui, pytest.mark.asyncio]

@@ -12,7 +12,7 @@ one place errors are shown.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from textual.app import App
 from textual.binding import Binding
@@ -24,7 +24,11 @@ from wizard.tui.control import StackControl
 
 
 class LauncherApp(App[int]):
-    """The launcher's full-screen UI; ``start`` picks the first view."""
+    """The launcher's full-screen UI; ``start`` picks the first view.
+
+    The app makes every move between screens (``show_step``, ``show_up``, ``show_dashboard``):
+    screens ask it, and never import each other.
+    """
 
     CSS_PATH = "launcher.tcss"
     TITLE = "launcher"
@@ -42,33 +46,35 @@ class LauncherApp(App[int]):
         self.failure: BaseException | None = None  # why `up` stopped, for the exit code
 
     def on_mount(self) -> None:
-        from wizard.tui.screens.dashboard import DashboardScreen
-        from wizard.tui.screens.up import UpScreen
-        from wizard.tui.screens.welcome import WelcomeScreen
-
         self.title = f"launcher · {self.stack.name}"
         if self.start == "init":
-            self.push_screen(WelcomeScreen(self.session))
+            self.show_step(0)
         elif self.start == "up":
-            self.push_screen(UpScreen(self.control, then="dashboard"))
+            self.show_up(then="dashboard")
         else:
-            self.push_screen(DashboardScreen(self.control))
+            self.show_dashboard()
 
     # -- the wizard's steps ------------------------------------------------------------
 
+    def show_step(self, index: int) -> None:
+        """Push the wizard's step ``index`` (in ``WIZARD_STEPS`` order); the session keeps every answer."""
+        from wizard.tui.screens import WIZARD_STEPS
+        from wizard.tui.screens.step import StepPlace
+
+        place = StepPlace(index, tuple(step.STEP_TITLE for step in WIZARD_STEPS))
+        self.push_screen(WIZARD_STEPS[index](self.session, place))
+
     def next_step(self) -> None:
-        """Show the step after the current one; the session keeps every answer."""
+        """Show the step after the current one."""
         from wizard.tui.screens import WIZARD_STEPS
 
-        index = WIZARD_STEPS.index(type(self.screen))
+        index = self.screen.place.index
         if index + 1 < len(WIZARD_STEPS):
-            self.push_screen(WIZARD_STEPS[index + 1](self.session))
+            self.show_step(index + 1)
 
     def previous_step(self) -> None:
-        from wizard.tui.screens import WIZARD_STEPS
-
         # Once written, going back could only mislead: the answers are on disk now.
-        if self.init_result is None and WIZARD_STEPS.index(type(self.screen)) > 0:
+        if self.init_result is None and not self.screen.place.first:
             self.pop_screen()
 
     def cancel_wizard(self) -> None:
@@ -84,6 +90,25 @@ class LauncherApp(App[int]):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(UpScreen(self.control, then="dashboard", extra=self.session.mongo_copy))
+
+    # -- the live views -------------------------------------------------------------------
+
+    def show_up(self, *, then: str, on_done: Callable[[bool], None] | None = None) -> None:
+        """Push the up view: ``then="dashboard"`` replaces it with the dashboard once it is done,
+        ``then="back"`` returns to the screen below (calling ``on_done`` with whether all came up)."""
+        from wizard.tui.screens.up import UpScreen
+
+        self.push_screen(UpScreen(self.control, then=then), on_done)
+
+    def show_dashboard(self, *, instead: bool = False) -> None:
+        """Push the dashboard, or put it ``instead`` of the current screen (the finished up view)."""
+        from wizard.tui.screens.dashboard import DashboardScreen
+
+        screen = DashboardScreen(self.control)
+        if instead:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     # -- errors, quitting ----------------------------------------------------------------
 

@@ -9,4 +9,5 @@ from wizard.tui.screens.secrets import SecretsScreen
 from wizard.tui.screens.services import ServicesScreen
 from wizard.tui.screens.welcome import WelcomeScreen
 
+# The wizard's order: the one place it is written (headers and Next/Back follow it).
 WIZARD_STEPS = (WelcomeScreen, ServicesScreen, PortsScreen, SecretsScreen, DataScreen, ReviewScreen)

@@ -9,6 +9,8 @@ terminal to a shell in the container.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
@@ -28,33 +30,6 @@ RETRY_SECONDS = 2.0  # while Docker does not answer
 RESTARTS_EVERY = 10  # restart counts cost one inspect per container: read them every 10th refresh
 COLUMNS = (("Group", "group"), ("Service", "service"), ("State", "state"), ("Health", "health"),
            ("URL", "url"), ("Uptime", "uptime"), ("Restarts", "restarts"))
-
-
-class RowsRead(Message):
-    def __init__(self, rows: list, logs: list[str] | None, stale: bool = False) -> None:
-        super().__init__()
-        self.rows = rows
-        self.logs = logs
-        self.stale = stale  # a container in these rows was removed meanwhile: read again at once
-
-
-class RefreshFailed(Message):
-    def __init__(self, error: BaseException) -> None:
-        super().__init__()
-        self.error = error
-
-
-class ActionDone(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class ShellReady(Message):
-    def __init__(self, service: str, shell: str) -> None:
-        super().__init__()
-        self.service = service
-        self.shell = shell
 
 
 def row_key(row) -> str:
@@ -101,6 +76,33 @@ class DashboardScreen(LauncherScreen):
         Binding("q", "quit", "Quit"),
     ]
 
+    @dataclass
+    class RowsRead(Message):
+        """One refresh's rows, and the open log pane's tail (None when it is closed)."""
+
+        rows: list
+        logs: list[str] | None
+        stale: bool = False  # a container in these rows was removed meanwhile: read again at once
+
+    @dataclass
+    class RefreshFailed(Message):
+        """Docker did not answer; the title says so and the next refresh comes later."""
+
+        error: BaseException
+
+    @dataclass
+    class ActionDone(Message):
+        """A key's action (restart, down, a shell that could not start) ended: ``text`` says how."""
+
+        text: str
+
+    @dataclass
+    class ShellReady(Message):
+        """The shell the selected service's container has; the app suspends to run it."""
+
+        service: str
+        shell: str
+
     def __init__(self, control: StackControl, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
         super().__init__()
         self.control = control
@@ -123,9 +125,22 @@ class DashboardScreen(LauncherScreen):
         yield Log(id="log-pane", auto_scroll=True)
         yield Footer()
 
+    @property
+    def services_table(self) -> DataTable:
+        return self.query_one("#services", DataTable)
+
+    @property
+    def log_pane(self) -> Log:
+        """The selected service's last log lines, under the table while `l` keeps it open."""
+        return self.query_one("#log-pane", Log)
+
+    @property
+    def headline(self) -> Static:
+        return self.query_one("#dash-title", Static)
+
     def on_mount(self) -> None:
-        self.query_one("#log-pane").display = False
-        self.query_one("#services", DataTable).focus()
+        self.log_pane.display = False
+        self.services_table.focus()
         self.refresh_now()
 
     # -- refreshing -----------------------------------------------------------------------
@@ -159,9 +174,9 @@ class DashboardScreen(LauncherScreen):
                 # Removed since the list (a `down` running): these rows are already stale.
                 logs, stale = None, True
         except LauncherError as error:
-            self.post_message(RefreshFailed(error))
+            self.post_message(self.RefreshFailed(error))
             return
-        self.post_message(RowsRead(rows, logs, stale))
+        self.post_message(self.RowsRead(rows, logs, stale))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
@@ -178,7 +193,7 @@ class DashboardScreen(LauncherScreen):
         elif worker.group == "action" and worker.is_finished:
             self.refresh_now()
 
-    def on_rows_read(self, message: RowsRead) -> None:
+    def on_dashboard_screen_rows_read(self, message: DashboardScreen.RowsRead) -> None:
         self.refreshes += 1
         self.problem = ""
         for row in message.rows:
@@ -186,20 +201,20 @@ class DashboardScreen(LauncherScreen):
                 self.restarts[row.container] = row.restarts
         self.show_rows(message.rows)
         if message.logs is not None:
-            pane = self.query_one("#log-pane", Log)
+            pane = self.log_pane
             pane.clear()
             pane.write_lines(message.logs)
         if message.stale:
             self.refresh_now()  # runs right after this refresh ends
 
-    def on_refresh_failed(self, message: RefreshFailed) -> None:
+    def on_dashboard_screen_refresh_failed(self, message: DashboardScreen.RefreshFailed) -> None:
         from wizard.core.redact import scrub
 
         self.problem = scrub(message.error.one_line())
-        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
+        self.headline.update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
 
     def show_rows(self, rows: list) -> None:
-        table = self.query_one("#services", DataTable)
+        table = self.services_table
         new = {row_key(row): row for row in rows}
         cells = {key: self.cells(row) for key, row in new.items()}
         if cells != self.shown:
@@ -209,7 +224,7 @@ class DashboardScreen(LauncherScreen):
                 table.move_cursor(row=table.get_row_index(selected))
             self.shown = cells
         self.rows = new
-        self.query_one("#dash-title", Static).update(f"{self.control.stack.name}: {ready_text(rows)}")
+        self.headline.update(f"{self.control.stack.name}: {ready_text(rows)}")
 
     def cells(self, row) -> tuple[str, ...]:
         restarts = self.restarts.get(row.container)
@@ -219,7 +234,7 @@ class DashboardScreen(LauncherScreen):
     # -- the selected row -------------------------------------------------------------------
 
     def selected_key(self) -> str | None:
-        table = self.query_one("#services", DataTable)
+        table = self.services_table
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -235,14 +250,14 @@ class DashboardScreen(LauncherScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.logs_open:
             row = self.selected()
-            self.query_one("#log-pane", Log).border_title = f"logs: {row.service}" if row else "logs"
+            self.log_pane.border_title = f"logs: {row.service}" if row else "logs"
             self.refresh_now()
 
     # -- keys ---------------------------------------------------------------------------------
 
     def action_logs(self) -> None:
         row = self.selected()
-        pane = self.query_one("#log-pane", Log)
+        pane = self.log_pane
         self.logs_open = not self.logs_open and row is not None
         pane.display = self.logs_open
         if self.logs_open:
@@ -266,9 +281,7 @@ class DashboardScreen(LauncherScreen):
                              lambda yes: self.run_events(self.control.down) if yes else None)
 
     def action_up(self) -> None:
-        from wizard.tui.screens.up import UpScreen
-
-        self.app.push_screen(UpScreen(self.control, then="back"), lambda _ok: self.refresh_now())
+        self.app.show_up(then="back", on_done=lambda _ok: self.refresh_now())
 
     def action_shell(self) -> None:
         row = self.selected()
@@ -286,9 +299,9 @@ class DashboardScreen(LauncherScreen):
         summary = ""
         for event in events_factory():
             summary = getattr(event, "summary", "") or summary
-        self.post_message(ActionDone(summary or "done"))
+        self.post_message(self.ActionDone(summary or "done"))
 
-    def on_action_done(self, message: ActionDone) -> None:
+    def on_dashboard_screen_action_done(self, message: DashboardScreen.ActionDone) -> None:
         self.notify(message.text, markup=False)
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
@@ -299,11 +312,11 @@ class DashboardScreen(LauncherScreen):
             shell = self.control.shell_for(container)
         except ContainerGone:
             # The row was stale; the refresh that follows every action shows what is there now.
-            self.post_message(ActionDone(f"{service} has no running container any more"))
+            self.post_message(self.ActionDone(f"{service} has no running container any more"))
             return
-        self.post_message(ShellReady(service, shell))
+        self.post_message(self.ShellReady(service, shell))
 
-    def on_shell_ready(self, message: ShellReady) -> None:
+    def on_dashboard_screen_shell_ready(self, message: DashboardScreen.ShellReady) -> None:
         try:
             with self.app.suspend():
                 code = self.control.shell(message.service, message.shell)

@@ -9,7 +9,7 @@ from wizard.tui.screens.step import StepScreen
 
 
 class DataScreen(StepScreen):
-    STEP = 4
+    STEP_TITLE = "Data"
 
     def body(self) -> ComposeResult:
         session = self.session
@@ -39,15 +39,20 @@ class DataScreen(StepScreen):
         if not session.has_mongo() and not session.seed_lists():
             yield Static("This stack has no data steps.", markup=False, classes="dim")
 
+    @property
+    def mongo_source(self) -> Input:
+        """The connection string to copy from (only when the stack has MongoDB)."""
+        return self.query_one("#mongo-source", Input)
+
     def on_mount(self) -> None:
         inputs = self.query("#mongo-source")
-        (inputs.first() if inputs else self.query_one("#next")).focus()
+        (inputs.first() if inputs else self.next_button).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._check()
 
     def _check(self) -> str:
-        uri = self.query_one("#mongo-source", Input).value
+        uri = self.mongo_source.value
         db = self.query_one("#mongo-db", Input).value
         problem = self.session.set_mongo_source(uri, db)
         self.query_one("#mongo-problem", Static).update(problem)
@@ -55,6 +60,6 @@ class DataScreen(StepScreen):
 
     def ready_to_leave(self) -> bool:
         if self.session.has_mongo() and self._check():
-            self.query_one("#mongo-source").focus()
+            self.mongo_source.focus()
             return False
         return True

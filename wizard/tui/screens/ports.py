@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
@@ -17,17 +19,17 @@ from wizard.tui.widgets.setting_field import SettingField
 CHECK_DELAY = 0.3  # seconds of quiet typing before a port is checked again
 
 
-class PortsChecked(Message):
-    def __init__(self, statuses: list[PortStatus]) -> None:
-        super().__init__()
-        self.statuses = statuses
-
-
 class PortsScreen(StepScreen):
-    STEP = 2
+    STEP_TITLE = "Ports and settings"
 
-    def __init__(self, session) -> None:
-        super().__init__(session)
+    @dataclass
+    class PortsChecked(Message):
+        """Every port's status from one live check."""
+
+        statuses: list[PortStatus]
+
+    def __init__(self, session, place) -> None:
+        super().__init__(session, place)
         self._pending_check: Timer | None = None
 
     def body(self) -> ComposeResult:
@@ -44,7 +46,7 @@ class PortsScreen(StepScreen):
     def on_mount(self) -> None:
         fields = self.query(SettingField)
         if fields:
-            fields.first().query(".setting-editor").first().focus()
+            fields.first(SettingField).editor.focus()
         for name, problem in self.session.setting_problems().items():
             self._field(name).show(problem, problem=True)
         self.check_ports()
@@ -72,9 +74,9 @@ class PortsScreen(StepScreen):
         """Bind-test every port (and ask Docker who holds a busy one) off the UI thread."""
         statuses = self.session.port_statuses()
         if not get_current_worker().is_cancelled:
-            self.post_message(PortsChecked(statuses))
+            self.post_message(self.PortsChecked(statuses))
 
-    def on_ports_checked(self, message: PortsChecked) -> None:
+    def on_ports_screen_ports_checked(self, message: PortsScreen.PortsChecked) -> None:
         for status in message.statuses:
             field = self._field(status.setting)
             text = f"{PORT_STATES[status.status].tui} {status.detail}"
@@ -87,7 +89,7 @@ class PortsScreen(StepScreen):
         name, reason = next(iter(problems.items()))
         field = self._field(name)
         field.show(reason, problem=True)
-        field.query(".setting-editor").first().focus()
+        field.editor.focus()
         self.notify(f"{name} {reason}", title="Fix this first", severity="error", markup=False)
         return False
 

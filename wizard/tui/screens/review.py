@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,24 +16,25 @@ from wizard.tui.screens.step import StepScreen
 from wizard.tui.widgets.tables import fill_table
 
 
-class Previewed(Message):
-    def __init__(self, result) -> None:
-        super().__init__()
-        self.result = result
-
-
-class Written(Message):
-    def __init__(self, result) -> None:
-        super().__init__()
-        self.result = result
-
 FILE_COLUMNS = (("File", "path"), ("Action", "action"), ("Details", "details"))
 
 
 class ReviewScreen(StepScreen):
-    STEP = 5
+    STEP_TITLE = "Review"
     NEXT_LABEL = "Write files"
     BINDINGS = [Binding("ctrl+n", "next", "Write files", priority=True)]
+
+    @dataclass
+    class Previewed(Message):
+        """What writing would change (an ``InitResult`` with nothing written yet)."""
+
+        result: object
+
+    @dataclass
+    class Written(Message):
+        """The files are written: the ``InitResult``."""
+
+        result: object
 
     def body(self) -> ComposeResult:
         yield Static(self._summary(), id="summary", markup=False)
@@ -45,7 +48,7 @@ class ReviewScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#start-now").display = False
-        self.query_one("#next").focus()
+        self.next_button.focus()
         self.preview()
 
     def _summary(self) -> str:
@@ -69,16 +72,16 @@ class ReviewScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="files", exit_on_error=False)
     def preview(self) -> None:
-        self.post_message(Previewed(self.session.preview()))
+        self.post_message(self.Previewed(self.session.preview()))
 
     @work(thread=True, exclusive=True, group="files", name="write", exit_on_error=False)
     def write(self) -> None:
-        self.post_message(Written(self.session.write()))
+        self.post_message(self.Written(self.session.write()))
 
-    def on_previewed(self, message: Previewed) -> None:
+    def on_review_screen_previewed(self, message: ReviewScreen.Previewed) -> None:
         self._show_changes(message.result)
 
-    def on_written(self, message: Written) -> None:
+    def on_review_screen_written(self, message: ReviewScreen.Written) -> None:
         self.app.init_result = message.result
         self._show_changes(message.result)
         written = sum(1 for change in message.result.changes if change.changes)
@@ -96,13 +99,13 @@ class ReviewScreen(StepScreen):
     def action_next(self) -> None:
         """Write: the only step that touches the disk."""
         if self.app.init_result is None:
-            self.query_one("#next", Button).disabled = True
+            self.next_button.disabled = True
             self.write()
 
     def on_worker_state_changed(self, event) -> None:
         super().on_worker_state_changed(event)
         if event.worker.name == "write" and event.worker.is_finished and self.app.init_result is None:
-            self.query_one("#next", Button).disabled = False
+            self.next_button.disabled = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":

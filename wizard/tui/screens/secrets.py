@@ -16,7 +16,7 @@ VALUE_WIDTH = 30
 
 
 class SecretsScreen(StepScreen):
-    STEP = 3
+    STEP_TITLE = "Secrets"
     BINDINGS = [
         Binding("v", "reveal", "Reveal/hide"),
         Binding("g", "regenerate", "Regenerate"),
@@ -24,8 +24,8 @@ class SecretsScreen(StepScreen):
         Binding("d", "replace_demo", "Replace demo values", show=False),
     ]
 
-    def __init__(self, session) -> None:
-        super().__init__(session)
+    def __init__(self, session, place) -> None:
+        super().__init__(session, place)
         self.revealed: set[str] = set()
 
     def body(self) -> ComposeResult:
@@ -44,8 +44,12 @@ class SecretsScreen(StepScreen):
             table.add_row(row.name, row.kind, ORIGIN_WORDS[row.origin], mask(row.value), key=row.name)
         yield table
 
+    @property
+    def secrets_table(self) -> DataTable:
+        return self.query_one("#secrets", DataTable)
+
     def on_mount(self) -> None:
-        self.query_one("#secrets", DataTable).focus()
+        self.secrets_table.focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_row_help(event.row_key.value)
@@ -58,7 +62,7 @@ class SecretsScreen(StepScreen):
         self.show_help(text)
 
     def _selected(self) -> str:
-        table = self.query_one("#secrets", DataTable)
+        table = self.secrets_table
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def action_reveal(self) -> None:
@@ -90,7 +94,7 @@ class SecretsScreen(StepScreen):
         self.notify(f"{name} regenerated" + (f"; re-signed {', '.join(also)}" if also else ""), markup=False)
 
     def _refresh_rows(self, names: list[str]) -> None:
-        table = self.query_one("#secrets", DataTable)
+        table = self.secrets_table
         rows = {row.name: row for row in self.session.secrets()}
         for name in names:
             row = rows[name]

@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import OptionList, Static
+from textual.widgets import Static
 
 from wizard.tui.screens.step import StepScreen
-
-
-class ProfileList(OptionList):
-    """Profiles as "[x] name (group)" lines: the mark is text, so it reads without colour too."""
-
-    BINDINGS = [Binding("space,enter", "toggle", "On/off")]
-
-    def __init__(self, profiles: list[tuple[str, str]], chosen: list[str]) -> None:
-        self.profiles = profiles
-        self.chosen = set(chosen)
-        super().__init__(*(self._prompt(group, profile) for group, profile in profiles), id="profiles")
-
-    def _prompt(self, group: str, profile: str) -> str:
-        return f"[{'x' if profile in self.chosen else ' '}] {profile}  ({group})"
-
-    def action_toggle(self) -> None:
-        if self.highlighted is None:
-            return
-        group, profile = self.profiles[self.highlighted]
-        self.chosen ^= {profile}
-        self.replace_option_prompt_at_index(self.highlighted, self._prompt(group, profile))
-        self.post_message(self.Toggled())
-
-    class Toggled(Message):
-        """A profile was switched on or off."""
+from wizard.tui.widgets.profile_list import ProfileList
 
 
 class ServicesScreen(StepScreen):
-    STEP = 1
+    STEP_TITLE = "Services"
 
     def body(self) -> ComposeResult:
         yield Static("Groups start in this order, each once the ones it comes after are healthy.",
@@ -61,7 +35,7 @@ class ServicesScreen(StepScreen):
 
     def on_mount(self) -> None:
         lists = self.query(ProfileList)
-        (lists.first() if lists else self.query_one("#next")).focus()
+        (lists.first() if lists else self.next_button).focus()
         self.show_help("Profiles chosen here apply when the stack starts from this wizard; "
                        "later, pass them to `launcher up --profile NAME`.")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -10,13 +12,27 @@ from textual.widgets import Button, Footer, Static
 from wizard.frontends.init_session import InitSession
 from wizard.tui.screens.base import LauncherScreen
 
-STEP_TITLES = ("Welcome", "Services", "Ports and settings", "Secrets", "Data", "Review")
+
+@dataclass(frozen=True)
+class StepPlace:
+    """Where a step stands: its index in the wizard's list of steps, and every step's title in order."""
+
+    index: int
+    titles: tuple[str, ...]
+
+    @property
+    def first(self) -> bool:
+        return self.index == 0
 
 
 class StepScreen(LauncherScreen):
-    """One step of the init wizard. Answers live in the session, so Back and Next lose nothing."""
+    """One step of the init wizard. Answers live in the session, so Back and Next lose nothing.
 
-    STEP = 0  # index into STEP_TITLES
+    The order of the steps is ``wizard.tui.screens.WIZARD_STEPS``; the app, which moves
+    between them, tells each step its place.
+    """
+
+    STEP_TITLE = ""  # the step's name in the header
     NEXT_LABEL = "Next"
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", priority=True),
@@ -25,20 +41,22 @@ class StepScreen(LauncherScreen):
         Binding("escape", "done", "Done"),
     ]
 
-    def __init__(self, session: InitSession) -> None:
+    def __init__(self, session: InitSession, place: StepPlace) -> None:
         super().__init__()
         self.session = session
+        self.place = place
 
     def compose(self) -> ComposeResult:
-        steps = "  ".join(f"[b]{title}[/b]" if index == self.STEP else title
-                          for index, title in enumerate(STEP_TITLES))
-        yield Static(f"{self.STEP + 1}/{len(STEP_TITLES)}  {steps}", id="step-header")
+        place = self.place
+        steps = "  ".join(f"[b]{title}[/b]" if index == place.index else title
+                          for index, title in enumerate(place.titles))
+        yield Static(f"{place.index + 1}/{len(place.titles)}  {steps}", id="step-header")
         with VerticalScroll(id="step-body"):
             yield from self.body()
         yield Static("", id="help", markup=False)
         with Horizontal(id="nav"):
             yield Button("Cancel", id="cancel", compact=True)
-            if self.STEP > 0:
+            if not place.first:
                 yield Button("Back", id="back", compact=True)
             yield Button(self.NEXT_LABEL, id="next", variant="primary", compact=True)
         yield Footer()
@@ -46,6 +64,10 @@ class StepScreen(LauncherScreen):
     def body(self) -> ComposeResult:
         """The step's own widgets."""
         yield from ()
+
+    @property
+    def next_button(self) -> Button:
+        return self.query_one("#next", Button)
 
     def show_help(self, text: str) -> None:
         """One or two lines about what has the focus (descriptions, hints)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import singledispatchmethod
 from typing import Callable, Iterator
 
 from textual import work
@@ -30,20 +31,6 @@ IMAGES_GROUP = "images"
 
 class StopRequested(Exception):
     """Raised from the poll sleep when the screen goes away, so `up` stops waiting (and compose)."""
-
-
-class UpEvent(Message):
-    def __init__(self, event: ev.Event) -> None:
-        super().__init__()
-        self.event = event
-
-
-class UpStopped(Message):
-    """The run ended: ``error`` is None when everything is up (and the data copied)."""
-
-    def __init__(self, error: BaseException | None) -> None:
-        super().__init__()
-        self.error = error
 
 
 @dataclass
@@ -68,6 +55,18 @@ class UpScreen(LauncherScreen):
         Binding("enter", "dashboard", "Dashboard", show=False),
     ]
 
+    @dataclass
+    class UpEvent(Message):
+        """One event of the run, carried from the worker to the UI thread."""
+
+        event: ev.Event
+
+    @dataclass
+    class UpStopped(Message):
+        """The run ended: ``error`` is None when everything is up (and the data copied)."""
+
+        error: BaseException | None
+
     def __init__(self, control: StackControl, *, then: str = "dashboard",
                  extra: Callable[[], Iterator[ev.Event] | None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -91,6 +90,19 @@ class UpScreen(LauncherScreen):
         yield table
         yield Log(id="up-log", auto_scroll=True)
         yield Footer()
+
+    @property
+    def progress_table(self) -> DataTable:
+        return self.query_one("#progress", DataTable)
+
+    @property
+    def log_pane(self) -> Log:
+        """What happened, line by line: checks, notes, failures with their logs."""
+        return self.query_one("#up-log", Log)
+
+    @property
+    def headline(self) -> Static:
+        return self.query_one("#up-title", Static)
 
     def on_mount(self) -> None:
         from wizard.core.plan import build_plan
@@ -130,55 +142,67 @@ class UpScreen(LauncherScreen):
                     for event in events:
                         if worker.is_cancelled:
                             return
-                        self.post_message(UpEvent(event))
+                        self.post_message(self.UpEvent(event))
                 finally:
                     events.close()  # stops a compose run still in progress
         except StopRequested:
             return
         except LauncherError as error:
-            self.post_message(UpStopped(error))
+            self.post_message(self.UpStopped(error))
             return
-        self.post_message(UpStopped(None))
+        self.post_message(self.UpStopped(None))
 
-    def on_up_event(self, message: UpEvent) -> None:
-        event = message.event
-        handler = getattr(self, f"_on_{type(event).__name__}", None)
-        if handler is not None:
-            handler(event)
+    def on_up_screen_up_event(self, message: UpScreen.UpEvent) -> None:
+        self.show_event(message.event)
         self.render_rows()
 
-    def _on_PreflightCheck(self, event: ev.PreflightCheck) -> None:
+    @singledispatchmethod
+    def show_event(self, event: object) -> None:
+        """Fold one event into the rows and the log; chosen by the event's type (below).
+
+        An event this view has no row or line for changes nothing.
+        """
+
+    @show_event.register
+    def _show_preflight_check(self, event: ev.PreflightCheck) -> None:
         mark = check_symbol(event.status)
         hint = f" — {event.hint}" if event.hint else ""
         self.log_line(f"{mark} {event.check}: {event.detail}{hint}")
 
-    def _on_Note(self, event: ev.Note) -> None:
+    @show_event.register
+    def _show_note(self, event: ev.Note) -> None:
         self.log_line(event.message)
 
-    def _on_GroupSkipped(self, event: ev.GroupSkipped) -> None:
+    @show_event.register
+    def _show_group_skipped(self, event: ev.GroupSkipped) -> None:
         self._row(f"group:{event.group}", event.group, "").state = "skipped"
         self.log_line(f"skipped {event.group}: {event.reason}")
 
-    def _on_WaveStarted(self, event: ev.WaveStarted) -> None:
+    @show_event.register
+    def _show_wave_started(self, event: ev.WaveStarted) -> None:
         for group in event.groups:
             self._row(f"group:{group}", group, "").state = "starting"
             self.rows[f"group:{group}"].started = self.clock()
 
-    def _on_GroupStarting(self, event: ev.GroupStarting) -> None:
+    @show_event.register
+    def _show_group_starting(self, event: ev.GroupStarting) -> None:
         for service in event.services:
             row = self._row(f"service:{service}", event.group, service)
             row.state, row.started, row.elapsed = "starting", self.clock(), None
 
-    def _on_ServiceProgress(self, event: ev.ServiceProgress) -> None:
+    @show_event.register
+    def _show_service_progress(self, event: ev.ServiceProgress) -> None:
         row = self._row(f"service:{event.service}", event.group, event.service)
         row.state = f"{event.state} ({event.health})" if event.health else event.state
         row.started = row.started or self.clock() - event.elapsed
 
-    def _on_ServiceReady(self, event: ev.ServiceReady) -> None:
+    @show_event.register
+    def _show_service_ready(self, event: ev.ServiceReady) -> None:
         row = self._row(f"service:{event.service}", event.group, event.service)
         row.state, row.elapsed = ready_symbol(event.how), event.elapsed
 
-    def _on_ServiceFailed(self, event: ev.ServiceFailed) -> None:
+    @show_event.register
+    def _show_service_failed(self, event: ev.ServiceFailed) -> None:
         row = self._row(f"service:{event.service}", event.group, event.service)
         row.state = "✗ failed"
         row.elapsed = self.clock() - row.started if row.started else None
@@ -194,24 +218,29 @@ class UpScreen(LauncherScreen):
         if event.next_command:
             self.log_line(f"  more: {event.next_command}")
 
-    def _on_GroupReady(self, event: ev.GroupReady) -> None:
+    @show_event.register
+    def _show_group_ready(self, event: ev.GroupReady) -> None:
         row = self._row(f"group:{event.group}", event.group, "")
         row.state, row.elapsed = ("✓ ready" if event.changed else "✓ already up"), event.elapsed
 
-    def _on_StepStarted(self, event: ev.StepStarted) -> None:
+    @show_event.register
+    def _show_step_started(self, event: ev.StepStarted) -> None:
         row = self._row(f"step:{event.step}", self._step_group(event.step), event.step)
         row.state, row.started, row.elapsed = "running", self.clock(), None
 
-    def _on_StepProgress(self, event: ev.StepProgress) -> None:
+    @show_event.register
+    def _show_step_progress(self, event: ev.StepProgress) -> None:
         self.log_line(f"{event.step}: {event.message}")
 
-    def _on_StepFinished(self, event: ev.StepFinished) -> None:
+    @show_event.register
+    def _show_step_finished(self, event: ev.StepFinished) -> None:
         row = self._row(f"step:{event.step}", self._step_group(event.step), event.step)
         row.state = "✓ nothing to do" if event.skipped else "✓ done"
         row.elapsed = self.clock() - row.started if row.started else None
         self.log_line(f"{event.step}: {event.summary}")
 
-    def _on_StepFailed(self, event: ev.StepFailed) -> None:
+    @show_event.register
+    def _show_step_failed(self, event: ev.StepFailed) -> None:
         row = self._row(f"step:{event.step}", self._step_group(event.step), event.step)
         row.state = "✗ failed"
         row.elapsed = self.clock() - row.started if row.started else None
@@ -220,7 +249,8 @@ class UpScreen(LauncherScreen):
     # -- image pulls and builds: one row per image, one bar for the batch ----------------------
     # Image rows show no time: the pulls run together, the bar and its label carry the progress.
 
-    def _on_ImagesStarted(self, event: ev.ImagesStarted) -> None:
+    @show_event.register
+    def _show_images_started(self, event: ev.ImagesStarted) -> None:
         self.query_one("#images").add_class("active")
         self.query_one("#images-bar", ProgressBar).update(total=100, progress=0)
         self.query_one("#images-label", Static).update(f"{image_doing(event.action)} "
@@ -231,7 +261,8 @@ class UpScreen(LauncherScreen):
                 self.rows[key] = Row(IMAGES_GROUP, image, order=(-1, 1, len(self.rows)))
             self.rows[key].state = "waiting"
 
-    def _on_ImageProgress(self, event: ev.ImageProgress) -> None:
+    @show_event.register
+    def _show_image_progress(self, event: ev.ImageProgress) -> None:
         from wizard.frontends.images import size_text
 
         self.query_one("#images-bar", ProgressBar).update(progress=event.percent)
@@ -243,23 +274,26 @@ class UpScreen(LauncherScreen):
         if row is not None and event.total:
             row.state = f"{doing} {event.current * 100 // event.total}%"
 
-    def _on_ImageDone(self, event: ev.ImageDone) -> None:
+    @show_event.register
+    def _show_image_done(self, event: ev.ImageDone) -> None:
         from wizard.frontends.images import size_text
 
         row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
         row.state = image_done_symbol(event.action) + (f" {size_text(event.size)}" if event.size else "")
 
-    def _on_ImageFailed(self, event: ev.ImageFailed) -> None:
+    @show_event.register
+    def _show_image_failed(self, event: ev.ImageFailed) -> None:
         row = self._row(f"image:{event.image}", IMAGES_GROUP, event.image)
         row.state = "✗ failed"
         self.log_line(f"✗ {event.image}: {event.reason}")
 
-    def _on_Finished(self, event: ev.Finished) -> None:
+    @show_event.register
+    def _show_finished(self, event: ev.Finished) -> None:
         self.log_line(("✓ " if event.ok else "✗ ") + event.summary)
 
-    def on_up_stopped(self, message: UpStopped) -> None:
+    def on_up_screen_up_stopped(self, message: UpScreen.UpStopped) -> None:
         self.done = True
-        title = self.query_one("#up-title", Static)
+        title = self.headline
         if message.error is None:
             self.app.failure = None
             title.update(f"{self.control.stack.name} is up.")
@@ -292,7 +326,7 @@ class UpScreen(LauncherScreen):
 
     def render_rows(self) -> None:
         """Rebuild the table from the rows (a few dozen at most), in group order."""
-        table = self.query_one("#progress", DataTable)
+        table = self.progress_table
         now = self.clock()
         table.clear()
         for key, row in sorted(self.rows.items(), key=lambda item: item[1].order):
@@ -301,10 +335,10 @@ class UpScreen(LauncherScreen):
                           key=key)
 
     def log_line(self, text: str) -> None:
-        self.query_one("#up-log", Log).write_line(text)
+        self.log_pane.write_line(text)
 
     def log_lines(self, lines) -> None:
-        self.query_one("#up-log", Log).write_lines(list(lines))
+        self.log_pane.write_lines(list(lines))
 
     # -- keys -----------------------------------------------------------------------------
 
@@ -314,9 +348,7 @@ class UpScreen(LauncherScreen):
         if self.then == "back":
             self.dismiss(not self.failed)
         else:
-            from wizard.tui.screens.dashboard import DashboardScreen
-
-            self.app.switch_screen(DashboardScreen(self.control))
+            self.app.show_dashboard(instead=True)
 
     def action_quit(self) -> None:
         self.app.finish()

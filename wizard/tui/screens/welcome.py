@@ -9,7 +9,7 @@ from wizard.tui.screens.step import StepScreen
 
 
 class WelcomeScreen(StepScreen):
-    STEP = 0
+    STEP_TITLE = "Welcome"
 
     def body(self) -> ComposeResult:
         session = self.session
@@ -32,4 +32,4 @@ class WelcomeScreen(StepScreen):
                      "Escape leaves without writing anything.", markup=False, classes="dim")
 
     def on_mount(self) -> None:
-        self.query_one("#next").focus()
+        self.next_button.focus()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -13,11 +15,12 @@ from wizard.core.stack import SettingSpec
 class SettingField(Horizontal):
     """Editor for one setting. Posts ``Edited`` on every change; the screen validates."""
 
+    @dataclass
     class Edited(Message):
-        def __init__(self, field: "SettingField", value: str) -> None:
-            super().__init__()
-            self.field = field
-            self.value = value
+        """The value in ``field``'s editor changed to ``value`` (not yet validated)."""
+
+        field: SettingField
+        value: str
 
     def __init__(self, spec: SettingSpec, value: str) -> None:
         super().__init__(id=f"setting-{spec.name}", classes=f"setting kind-{spec.kind}")
@@ -42,6 +45,11 @@ class SettingField(Horizontal):
         yield Static("", classes="setting-status", markup=False)
         if spec.kind == "port":
             yield Button("use", classes="use-suggestion", compact=True)
+
+    @property
+    def editor(self) -> Input | Select:
+        """The Input or Select that edits the value."""
+        return self.query_one(".setting-editor")  # type: ignore[return-value]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
