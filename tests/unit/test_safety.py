@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -222,25 +221,22 @@ def test_folders_created_for_outputs_and_secrets_are_private_whatever_the_umask(
 
 
 def test_a_second_writer_waits_then_gets_the_lock(tmp_path):
-    entered = threading.Event()
-
-    def hold() -> None:
-        with stack_lock(tmp_path, "init"):
-            entered.set()
-            time.sleep(0.5)
-
-    holder = threading.Thread(target=hold)
-    # A second process, not a thread: the lock is re-entrant within one process.
-    holder.start()
-    entered.wait(5)
+    # A second process, not a thread: the lock is re-entrant within one process. The lock is
+    # let go only once the second process says it is about to ask for it, so a slow interpreter
+    # start on a loaded machine cannot make it arrive after the holder is gone.
     script = ("import sys, time; from pathlib import Path; from wizard.core.lock import stack_lock\n"
+              "print('asking', flush=True)\n"
               "start = time.monotonic()\n"
               "with stack_lock(Path(sys.argv[1]), 'secrets rotate', wait=10):\n"
               "    print(round(time.monotonic() - start, 1))\n")
-    waited = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=30)
-    holder.join()
-    assert waited.returncode == 0, waited.stderr
-    assert float(waited.stdout) >= 0.2
+    with stack_lock(tmp_path, "init"):
+        waiter = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        assert waiter.stdout.readline().strip() == "asking"
+        time.sleep(0.5)
+    out, err = waiter.communicate(timeout=30)
+    assert waiter.returncode == 0, err
+    assert float(out) >= 0.2
 
 
 def test_a_busy_stack_names_who_holds_it_and_exits_13(tmp_path):
