@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.export.exported import BUNDLED_PROFILES, Exported, bundled_copy, engine_copy, export, run
 from wizard.core.export.kubefiles import k8s_name

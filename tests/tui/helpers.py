@@ -10,7 +10,7 @@ from typing import Any
 
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, PublishedPort, ServiceSpec
-from wizard.core.stack import Stack, load_stack
+from wizard.core.stack import Stack
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Fixed values so snapshots and file comparisons do not depend on randomness or the clock.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import launcher_command
-from wizard.core.errors import ManifestInvalid, StackBusy
+from wizard.core.errors import ManifestInvalid
 from wizard.core.lock import read_holder, stack_lock
 from wizard.core.sqlbind import MisplacedReference, bind_references
 from wizard.core.stack import load_stack
