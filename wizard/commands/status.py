@@ -26,8 +26,6 @@ def run(args) -> int:
     from wizard.core.snapshots.manifest import last_snapshot
     from wizard.core.targets import engine_for
     from wizard.core.status import snapshot
-    from wizard.frontends.plain import render_status
-    from wizard.frontends.snapshots import last_snapshot_line
 
     stack = load(args)
     engine = engine_for(args.target, stack)
@@ -47,6 +45,10 @@ def run(args) -> int:
                                                    "services": [row.to_dict() for row in rows],
                                                    "last_snapshot": last})
             else:
+                # Here, not at the top: --json needs no words, and these pull in every event type.
+                from wizard.frontends.plain import render_status
+                from wizard.frontends.snapshots import last_snapshot_line
+
                 text = render_status(rows, stack=stack.name) + "\n" + last_snapshot_line(last)
                 if args.watch and redraw:
                     # Home + clear screen, then the table: one redraw, no scrolling history.

@@ -26,6 +26,7 @@ from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
 from wizard.core.plan import Plan, build_plan, check_profiles
+from wizard.core.readiness import FAILED, READY, readiness
 from wizard.core.stack import Stack
 
 POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
@@ -229,39 +230,6 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
 
 
 # --------------------------------------------------------------------------- waiting
-
-READY, WAIT, FAILED = "ready", "wait", "failed"
-
-
-def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_done: bool) -> tuple[str, str]:
-    """(READY|WAIT|FAILED, how or why) for one service's container.
-
-    While compose still runs, what we see may be last run's container: nothing
-    counts as a failure until compose has returned.
-    """
-    if container is None:
-        return (FAILED, "compose did not create its container") if compose_done else (WAIT, "")
-    state, health = container.state, container.health
-    if spec.oneshot:
-        if state == "exited" and container.exit_code == 0:
-            return READY, "completed"
-        if state in ("exited", "dead") and compose_done:
-            return FAILED, f"job exited with code {container.exit_code}"
-        return WAIT, ""
-    if state == "running":
-        if health == "healthy":
-            return READY, "healthy"
-        if health == "unhealthy":
-            return (FAILED, "unhealthy: its healthcheck keeps failing") if compose_done else (WAIT, "")
-        if health == "" and not spec.healthcheck:
-            return READY, "running"
-        return WAIT, ""
-    if state in ("exited", "dead") and compose_done:
-        return FAILED, f"exited with code {container.exit_code}" if container.exit_code is not None else state
-    if state == "created" and compose_done:
-        return FAILED, "created but never started"
-    return WAIT, ""
-
 
 def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
                poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
