@@ -30,6 +30,7 @@ from wizard.core.readiness import FAILED, READY, readiness
 from wizard.core.stack import Stack
 
 POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
+WATCH_FALLBACK = 2.0  # with the engine's events watched: the longest wait for one before listing anyway
 LOG_TAIL = 40
 
 Clock = Callable[[], float]
@@ -279,7 +280,24 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
 def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
                poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
                sleep: Sleep = time.sleep) -> Iterator[Event]:
-    """Poll (one list call per tick) until every service is ready; raise Unhealthy on the first failure."""
+    """List (one call for all) until every service is ready; raise Unhealthy on the first failure.
+
+    With an engine that can watch its events, the next list waits for a container of
+    the project to start, stop or change health (or for WATCH_FALLBACK seconds), not
+    for a fixed tick: no list calls while nothing happens, no tick's delay when it does.
+    """
+    watch = getattr(engine, "watch", None)
+    watcher = watch() if watch is not None and specs else None
+    try:
+        yield from _wait_ready(engine, specs, run=run, timeout=timeout, poll_interval=poll_interval, clock=clock,
+                               sleep=sleep, watcher=watcher)
+    finally:
+        if watcher is not None:
+            watcher.close()
+
+
+def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
+                poll_interval: float, clock: Clock, sleep: Sleep, watcher) -> Iterator[Event]:
     began = clock()
     budgets = wait_budgets(specs, timeout)
     pending = {spec.name: spec for spec in specs}
@@ -311,7 +329,10 @@ def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun 
             spec = next(iter(pending.values()))
             yield from _fail(engine, spec, states.get(spec.name), "docker compose up failed", run)
         if pending:
-            sleep(poll_interval)
+            if watcher is None or not compose_done:
+                sleep(poll_interval)  # compose's end is no engine event: ticks while it runs
+            else:
+                watcher.wait(min(WATCH_FALLBACK, max(0.0, min(budgets[name] for name in pending) - elapsed) + 0.05))
 
 
 def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[str, float]:
