@@ -12,7 +12,8 @@ import socket
 import pytest
 
 from tests.tui.helpers import copy_stack, title, wait_for
-from wizard.core.engine import PROJECT_LABEL, SERVICE_LABEL, Engine
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
 from wizard.core.errors import ContainerGone
 from wizard.core.stack import load_stack
 
@@ -45,7 +46,7 @@ def start_web(docker_client, images, project: str):
         name=f"{project}-web-1", labels={PROJECT_LABEL: project, SERVICE_LABEL: "web"})
 
 
-class RemovingEngine(Engine):
+class RemovingEngine(ComposeEngine):
     """The real engine; the first list call made while ``when()`` holds removes what it listed right after."""
 
     def __init__(self, stack, docker_client, when) -> None:
@@ -66,7 +67,7 @@ class RemovingEngine(Engine):
 
 def test_engine_calls_on_a_removed_container_say_gone(live_stack, docker_client, images, compose_project):
     start_web(docker_client, images, compose_project)
-    engine = Engine(live_stack)
+    engine = ComposeEngine(live_stack)
     [listed] = engine.containers()
     docker_client.api.remove_container(listed.id, force=True)
 

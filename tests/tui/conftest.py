@@ -28,7 +28,7 @@ def live_stack(tmp_path):
 def fake_engine(live_stack):
     """A scripted engine for the live stack: web (port 18090) and worker, both running and healthy."""
     from tests.tui.helpers import FakeEngine
-    from wizard.core.engine import PublishedPort, ServiceSpec
+    from wizard.core.docker.model import PublishedPort, ServiceSpec
 
     engine = FakeEngine(live_stack, [
         ServiceSpec("web", "web", healthcheck=True, ports=(PublishedPort(18090, 8080, "127.0.0.1"),)),

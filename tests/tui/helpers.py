@@ -7,7 +7,8 @@ import threading
 import time
 from pathlib import Path
 
-from wizard.core.engine import ComposeModel, ContainerState, PublishedPort, ServiceSpec
+from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.model import ComposeModel, PublishedPort, ServiceSpec
 from wizard.core.stack import Stack, load_stack
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

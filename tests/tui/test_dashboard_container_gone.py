@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.helpers import title, wait_for
-from wizard.core.engine import container_gone
+from wizard.core.docker.failures import container_gone
 from wizard.tui.app import LauncherApp
 from wizard.tui.control import StackControl
 

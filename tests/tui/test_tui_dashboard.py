@@ -178,7 +178,7 @@ async def test_up_view_hands_over_to_the_dashboard_when_all_is_healthy(live_stac
 async def test_wizard_start_now_hands_over_to_up_then_the_dashboard(tmp_path):
     """The last wizard step writes, then "Start now" runs launch.up in the up view, then the dashboard."""
     from tests.tui.helpers import FakeEngine, copy_stack, fixed_session
-    from wizard.core.engine import PublishedPort, ServiceSpec
+    from wizard.core.docker.model import PublishedPort, ServiceSpec
     from wizard.core.stack import load_stack
     from wizard.tui.screens import ReviewScreen
 

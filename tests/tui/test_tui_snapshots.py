@@ -161,7 +161,7 @@ def layer_pull(layer: str, total: int, upto: int, steps: int, error: str = "") -
 def test_up_view_pulling_images(snap_compare, live_stack):
     """The first `up` on a new machine: one row per image and a bar for every byte; a pull that breaks stops it."""
     from tests.tui.helpers import FakeEngine
-    from wizard.core.engine import PublishedPort, ServiceSpec
+    from wizard.core.docker.model import PublishedPort, ServiceSpec
 
     engine = FakeEngine(live_stack, [
         ServiceSpec("web", "web", healthcheck=True, ports=(PublishedPort(18090, 8080, "127.0.0.1"),),

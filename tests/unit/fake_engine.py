@@ -1,4 +1,4 @@
-"""A scripted stand-in for ``wizard.core.engine.Engine``, for unit tests and the TUI's tests.
+"""A scripted stand-in for the real engine (``ComposeEngine``), for unit tests and the TUI's tests.
 
 It has the same methods launch.py, status.py and doctor.py call. Each service
 gets a script: the states its container goes through, one per list call after
@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from wizard.core.engine import ComposeCLI, ComposeModel, ContainerState, PublishedPort, ServiceSpec
+from wizard.core.docker.composecli import ComposeCLI
+from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.model import ComposeModel, PublishedPort, ServiceSpec
 
 
 def container(service: str, state: str = "running", health: str = "", exit_code: int | None = None,

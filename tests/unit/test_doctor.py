@@ -12,7 +12,7 @@ import pytest
 from tests.unit.fake_engine import FakeEngine, container, spec
 from wizard.core.doctor import (Check, WantedPort, check_ports, free_port_near, port_free, port_holder, run_doctor,
                                 wanted_ports)
-from wizard.core.engine import PublishedPort
+from wizard.core.docker.model import PublishedPort
 from wizard.core.errors import DockerUnavailable
 from wizard.core.stack import load_stack
 from wizard.frontends.plain import render_checks

@@ -8,10 +8,11 @@ import stat
 
 import pytest
 
-from wizard.core import engine
-from wizard.core.engine import (PublishedPort, compose_failed, container_from_summary, engine_unreachable,
-                                find_compose, go_duration, human_duration, model_from_config, parse_version,
-                                wait_timeout)
+from wizard.core.docker import model as engine  # engine.WAIT_FLOOR, as before the split
+from wizard.core.docker.composecli import find_compose, parse_version
+from wizard.core.docker.containers import container_from_summary, human_duration
+from wizard.core.docker.failures import compose_failed, engine_unreachable
+from wizard.core.docker.model import PublishedPort, go_duration, model_from_config, wait_timeout
 from wizard.core.errors import DockerUnavailable
 
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from wizard.core.dockerapi import LightClient
+from wizard.core.docker.lightclient import LightClient
 from wizard.core.errors import DockerUnavailable
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
 from wizard.core import launch
-from wizard.core.engine import PublishedPort
+from wizard.core.docker.model import PublishedPort
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
 from wizard.core.events import (Finished, GroupReady, GroupSkipped, GroupStarting, PreflightCheck, ServiceFailed,
                                 ServiceReady, StepFailed, StepFinished, StepProgress, StepStarted, WaveStarted)

@@ -13,7 +13,7 @@ from tests.unit.fake_engine import FakeEngine, spec
 from tests.unit.test_doctor import DoctorEngine
 from tests.unit.test_launch import run_up
 from wizard.core.doctor import run_doctor, shared_port_checks, shared_ports
-from wizard.core.engine import PublishedPort
+from wizard.core.docker.model import PublishedPort
 from wizard.core.errors import PreflightFailed
 from wizard.core.events import PreflightCheck
 from wizard.core.stack import load_stack

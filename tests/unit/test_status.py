@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
-from wizard.core.engine import PublishedPort
+from wizard.core.docker.model import PublishedPort
 from wizard.core.stack import load_stack
 from wizard.core.status import NOT_CREATED, SKIPPED, ready_text, snapshot, summary
 from wizard.frontends.plain import render_status

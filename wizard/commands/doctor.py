@@ -14,12 +14,12 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import load, print_json
     from wizard.core.doctor import run_doctor
-    from wizard.core.engine import Engine
+    from wizard.core.docker.composeengine import ComposeEngine
     from wizard.exitcodes import ExitCode
     from wizard.frontends.plain import render_checks
 
     stack = load(args)
-    engine = Engine(stack)
+    engine = ComposeEngine(stack)
     checks = run_doctor(stack, engine)
     blockers = [check for check in checks if check.status == "fail"]
     if args.json:

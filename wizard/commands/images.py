@@ -42,13 +42,13 @@ def common_profile():
 
 def run(args) -> int:
     from wizard.commands.context import load
-    from wizard.core.engine import Engine
+    from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.images import needed_images
     from wizard.core.plan import build_plan, check_profiles
 
     stack = load(args)
     check_profiles(stack, args.profile)
-    engine = Engine(stack, profiles=args.profile)
+    engine = ComposeEngine(stack, profiles=args.profile)
     engine.ping()
     action = args.images_action
     if action == "load":

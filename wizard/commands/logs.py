@@ -21,7 +21,7 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import load
-    from wizard.core.engine import Engine
+    from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.errors import UsageError
 
     tail = args.tail
@@ -29,7 +29,7 @@ def run(args) -> int:
         if not tail.isdigit():
             raise UsageError(f"--tail {tail!r} is not a number of lines", "use --tail 100 or --tail all")
         tail = int(tail)
-    engine = Engine(load(args))
+    engine = ComposeEngine(load(args))
     container = find_container(engine, args.service)
     out = sys.stdout.buffer
     try:
@@ -43,10 +43,10 @@ def run(args) -> int:
 
 def run_shell(args) -> int:
     from wizard.commands.context import load
-    from wizard.core.engine import Engine
+    from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.errors import UsageError
 
-    engine = Engine(load(args))
+    engine = ComposeEngine(load(args))
     container = find_container(engine, args.service)
     if container.state != "running":
         raise UsageError(f"service {args.service} is {container.state}, not running",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sys
 
+# A tiny module (stdlib only), so `launcher --help` stays fast.
+from wizard.core.docker.composerun import PULL_POLICIES
+
 ORDER = 20
-PULL_POLICIES = ("never", "missing", "always")
 TARGETS = ("local", "swarm")  # wizard.core.targets.TARGETS (not imported: stdlib only at module top)
 
 

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from wizard.core.engine import ContainerState, Engine, PublishedPort
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.model import PublishedPort
 from wizard.core.errors import ConfigError, LauncherError
 from wizard.core.stack import Stack
 
@@ -178,7 +180,7 @@ def _port_values(stack: Stack, values: Mapping[str, str] | None) -> list[tuple[i
     return pairs
 
 
-def wanted_ports(stack: Stack, engine: Engine | None, values: dict[str, str] | None,
+def wanted_ports(stack: Stack, engine: ComposeEngine | None, values: dict[str, str] | None,
                  services: Iterable[str] | None = None) -> list[WantedPort]:
     """The host ports the stack publishes on 127.0.0.1.
 
@@ -206,7 +208,7 @@ def _is_local(port: PublishedPort) -> bool:
 # --------------------------------------------------------------------------- the whole doctor
 
 
-def run_doctor(stack: Stack, engine: Engine) -> list[Check]:
+def run_doctor(stack: Stack, engine: ComposeEngine) -> list[Check]:
     """Every check `launcher doctor` reports; any "fail" is a blocker."""
     checks: list[Check] = []
     try:

@@ -21,7 +21,10 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator, Mapping, Sequence
 
-from wizard.core.engine import ComposeModel, ComposeRun, ContainerState, Engine, ServiceSpec
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.composerun import ComposeRun
+from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
@@ -37,7 +40,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
-def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
+def up(stack: Stack, *, engine: ComposeEngine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
        pull: str = "missing", timeout: float | None = None, allow_demo_secrets: bool = False,
        offline: bool = False, poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
        sleep: Sleep = time.sleep) -> Iterator[Event]:
@@ -48,7 +51,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     """
     began = clock()
     check_profiles(stack, profiles)
-    engine = engine or Engine(stack, profiles=profiles)
+    engine = engine or ComposeEngine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
     # Images last among the checks; then pulls and builds, still before anything starts.
@@ -103,7 +106,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 
 
-def preflight(stack: Stack, engine: Engine, plan: Plan, *,
+def preflight(stack: Stack, engine: ComposeEngine, plan: Plan, *,
               allow_demo_secrets: bool = False) -> Iterator[Event]:
     """Checks that change nothing; raises on the first blocker kind. Returns the stack's values.
 
@@ -158,7 +161,7 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
     return values
 
 
-def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
+def bring_up(engine: ComposeEngine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
              pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
              clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
              states: Sequence[ContainerState] | None = None, created: bool = False) -> Iterator[Event]:
@@ -207,7 +210,7 @@ class _CreatedAhead:
         self.complete = complete
 
 
-def _create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequence[ContainerState] | None,
+def _create_ahead(engine: ComposeEngine, model: ComposeModel, plan: Plan, states: Sequence[ContainerState] | None,
                   pull: str) -> _CreatedAhead | None:
     """Create, in one compose run, the container of every planned service that is not ready yet.
 
@@ -229,14 +232,14 @@ def _create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Seque
     return _CreatedAhead([name for name in pending if name not in present], complete)
 
 
-def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = None, timeout: float | None = None,
+def restart(stack: Stack, targets: Sequence[str], *, engine: ComposeEngine | None = None, timeout: float | None = None,
             poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
             sleep: Sleep = time.sleep) -> Iterator[Event]:
     """Restart services (or every service of a group) and wait until they are ready again."""
     from wizard.core.errors import UsageError
 
     began = clock()
-    engine = engine or Engine(stack)
+    engine = engine or ComposeEngine(stack)
     model = engine.model()
     group_names = {group.name for group in stack.groups}
     specs: list[ServiceSpec] = []
@@ -261,11 +264,11 @@ def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = Non
     yield Finished(ok=True, elapsed=elapsed, summary=f"{len(specs)} service(s) restarted and ready in {elapsed:.1f}s")
 
 
-def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
+def down(stack: Stack, *, engine: ComposeEngine | None = None, volumes: bool = False,
          clock: Clock = time.monotonic) -> Iterator[Event]:
     """Stop and remove the stack's containers and networks; named volumes stay unless ``volumes``."""
     began = clock()
-    engine = engine or Engine(stack)
+    engine = engine or ComposeEngine(stack)
     engine.ping()
     before = engine.containers()
     engine.down(volumes=volumes)
@@ -277,7 +280,7 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
 
 # --------------------------------------------------------------------------- waiting
 
-def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
+def wait_ready(engine: ComposeEngine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
                poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
                sleep: Sleep = time.sleep) -> Iterator[Event]:
     """List (one call for all) until every service is ready; raise Unhealthy on the first failure.
@@ -296,7 +299,7 @@ def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun 
             watcher.close()
 
 
-def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
+def _wait_ready(engine: ComposeEngine, specs: Sequence[ServiceSpec], *, run: ComposeRun | None, timeout: float | None,
                 poll_interval: float, clock: Clock, sleep: Sleep, watcher) -> Iterator[Event]:
     began = clock()
     budgets = wait_budgets(specs, timeout)
@@ -353,7 +356,7 @@ def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[st
     return budgets
 
 
-def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, reason: str,
+def _fail(engine: ComposeEngine, spec: ServiceSpec, container: ContainerState | None, reason: str,
           run: ComposeRun | None) -> Iterator[Event]:
     probes: tuple[str, ...] = ()
     tail: tuple[str, ...] = ()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from wizard.core.engine import ContainerState, ServiceSpec
+    from wizard.core.docker.containers import ContainerState
+    from wizard.core.docker.model import ServiceSpec
 
 READY, WAIT, FAILED = "ready", "wait", "failed"
 

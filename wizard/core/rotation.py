@@ -123,7 +123,7 @@ Writer = Callable[..., list]
 def apply_rotation(stack: Stack, name: str, *, engine=None, timeout: float | None = None,
                    write: Writer | None = None, clock: Callable[[], float] = time.monotonic) -> Iterator[Event]:
     """Rotate ``name`` everywhere it lives; yields events, ends with Finished. See the module docstring."""
-    from wizard.core.engine import Engine
+    from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.secrets import generate_secret
     from wizard.core.values import Answer, current_values, existing_values, resolve_values
 
@@ -144,7 +144,7 @@ def apply_rotation(stack: Stack, name: str, *, engine=None, timeout: float | Non
     # Everything that can be checked without changing anything is checked first:
     # templates, existing env files, the compose config.
     write(stack, new_values, dry_run=True)
-    engine = engine or Engine(stack, profiles=("*",))
+    engine = engine or ComposeEngine(stack, profiles=("*",))
     engine.ping()
     before = resolved_services(engine)
     if pending is None:

@@ -26,11 +26,11 @@ MARGIN_SECONDS = 60.0
 
 def checked_secrets(stack: Stack, values: Mapping[str, str]) -> list:
     """``wizard.core.secrets.check_secrets``, or [] straight from a record for these exact inputs."""
-    from wizard.core.engine import _cache_read, _cache_write
+    from wizard.core.docker.cache import cache_read, cache_write
 
     key = _key(stack, values)
     name = "secrets-" + hashlib.sha256(str(stack.root).encode()).hexdigest()[:16]
-    cached = _cache_read(name, key)
+    cached = cache_read(name, key)
     if cached is not None and time.time() < float(cached.get("until", 0)) - MARGIN_SECONDS:
         return []
     from wizard.core.secrets import check_secrets
@@ -38,7 +38,7 @@ def checked_secrets(stack: Stack, values: Mapping[str, str]) -> list:
     problems = check_secrets(stack, values)
     until = _earliest_expiry(stack, values)
     if not problems and until is not None:
-        _cache_write(name, key, {"until": until})
+        cache_write(name, key, {"until": until})
     return problems
 
 

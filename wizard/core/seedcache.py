@@ -34,14 +34,14 @@ class AppliedRecord:
         self.key = key
 
     def hit(self) -> bool:
-        from wizard.core.engine import _cache_read
+        from wizard.core.docker.cache import cache_read
 
-        return _cache_read(self.name, self.key) is not None
+        return cache_read(self.name, self.key) is not None
 
     def store(self) -> None:
-        from wizard.core.engine import _cache_write
+        from wizard.core.docker.cache import cache_write
 
-        _cache_write(self.name, self.key, {"applied": True})
+        cache_write(self.name, self.key, {"applied": True})
 
 
 def applied_record(stack: Any, step_name: str, dsn: str, files: Sequence[Any]) -> AppliedRecord | None:
@@ -75,8 +75,8 @@ def _local_port(dsn: str) -> int | None:
 
 def _database_container(stack: Any, port: int) -> str | None:
     """"id@StartedAt" of the stack's running container publishing ``port`` on this machine, else None."""
-    from wizard.core.dockerapi import LightClient
-    from wizard.core.engine import PROJECT_LABEL, container_from_summary
+    from wizard.core.docker.containers import PROJECT_LABEL, container_from_summary
+    from wizard.core.docker.lightclient import LightClient
 
     client = LightClient.for_environment()
     if client is None:

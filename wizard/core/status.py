@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from wizard.core.engine import ContainerState, Engine, ServiceSpec
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.model import ServiceSpec
 from wizard.core.stack import Stack
 
 NOT_CREATED = "not created"
@@ -42,12 +44,12 @@ class ServiceStatus:
         return data
 
 
-def snapshot(stack: Stack, engine: Engine | None = None, *, restarts: bool = False) -> list[ServiceStatus]:
+def snapshot(stack: Stack, engine: ComposeEngine | None = None, *, restarts: bool = False) -> list[ServiceStatus]:
     """Every service of the active profiles (created or not) plus any other container of the project."""
     from wizard.core.readiness import READY, readiness
     from wizard.core.plan import build_plan
 
-    engine = engine or Engine(stack)
+    engine = engine or ComposeEngine(stack)
     skipped_groups = {skip.group for skip in build_plan(stack).skipped}
     model = engine.model()
     containers = engine.containers()

@@ -246,11 +246,11 @@ class InitSession:
         return [statuses[spec.name] for spec in self.port_settings()]
 
     def _containers(self) -> tuple[list, list]:
-        from wizard.core.engine import Engine
+        from wizard.core.docker.composeengine import ComposeEngine
         from wizard.core.errors import LauncherError
 
         try:
-            engine = Engine(self.stack)
+            engine = ComposeEngine(self.stack)
             return engine.containers(), engine.all_containers()
         except LauncherError:
             return [], []

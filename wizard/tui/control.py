@@ -39,9 +39,9 @@ class StackControl:
     def engine(self):
         """The engine (found on first use, so building the app costs no Docker call)."""
         if self._engine is None:
-            from wizard.core.engine import Engine
+            from wizard.core.docker.composeengine import ComposeEngine
 
-            self._engine = Engine(self.stack, profiles=self.profiles)
+            self._engine = ComposeEngine(self.stack, profiles=self.profiles)
         return self._engine
 
     def up(self, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from wizard.core.engine import ComposeModel, Engine, ServiceSpec
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.plan import Plan, build_plan, check_profiles
 from wizard.core.stack import Stack
 
@@ -83,12 +84,12 @@ class Source:
         return None
 
 
-def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: Engine | None = None) -> Source:
+def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: ComposeEngine | None = None) -> Source:
     """Resolve the stack as `up` would: compose config of the active profiles, plan, values."""
     from wizard.core.values import current_values
 
     check_profiles(stack, profiles)
-    engine = engine or Engine(stack, profiles=profiles)
+    engine = engine or ComposeEngine(stack, profiles=profiles)
     model = engine.model()  # raises PreflightFailed when `launcher init` has not run
     config = json.loads(engine.run_compose("config", "--format", "json").stdout)
     return Source(stack=stack, plan=build_plan(stack, profiles=profiles), config=config, model=model,
@@ -97,7 +98,7 @@ def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: Engine | 
 
 def seconds(duration: Any, default: float) -> int:
     """Whole seconds (at least 1) of a compose duration ("1m30s", "500ms")."""
-    from wizard.core.engine import go_duration
+    from wizard.core.docker.model import go_duration
 
     return max(1, round(go_duration(duration, default)))
 

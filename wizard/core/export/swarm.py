@@ -1,6 +1,6 @@
 """Docker Swarm as a deploy target behind the same orchestration as the local one (`launch.up`).
 
-``SwarmEngine`` is an ``Engine`` whose services run as Swarm services: the compose
+``SwarmEngine`` is a ``ComposeEngine`` whose services run as Swarm services: the compose
 model, preflight, plan waves, readiness rules, init steps and events are the local
 target's own. What differs is how a wave starts and how state is read:
 
@@ -30,7 +30,9 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from wizard.core.engine import ContainerState, Engine, container_from_summary, parse_version
+from wizard.core.docker.composecli import parse_version
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.containers import ContainerState, container_from_summary
 from wizard.core.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
 
@@ -109,8 +111,13 @@ class SwarmRun:
                 process.wait()
 
 
-class SwarmEngine(Engine):
+class SwarmEngine(ComposeEngine):
     """The stack on the engine's Swarm: one Swarm stack per group, named PROJECT-GROUP."""
+
+    # Swarm makes its own containers, under its own labels: nothing to create ahead, no
+    # compose project events to watch (launch then starts each wave and ticks, as before).
+    create = None
+    watch = None
 
     def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
                  docker_cli: str | None = None) -> None:

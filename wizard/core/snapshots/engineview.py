@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wizard.core.dockerapi import LightClient
-from wizard.core.engine import PROJECT_LABEL
+from wizard.core.docker.lightclient import LightClient
+from wizard.core.docker.containers import PROJECT_LABEL
 
 
 class EngineView:

@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from wizard.core.engine import ContainerState
+from wizard.core.docker.containers import ContainerState
 from wizard.core.errors import DockerUnavailable, PreflightFailed, SeedFailed
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}

@@ -35,9 +35,9 @@ def check_groups(stack, groups: Sequence[str]) -> list[str]:
 
 def reset(stack, groups: Sequence[str], *, engine=None, timeout: float | None = None) -> Iterator[Event]:
     from wizard.core import launch
-    from wizard.core.engine import Engine
+    from wizard.core.docker.composeengine import ComposeEngine
 
-    engine = engine or Engine(stack)
+    engine = engine or ComposeEngine(stack)
     engine.ping()
     model = engine.model()
     services = sorted(service for service, group in model.groups.items() if group in groups)

@@ -45,10 +45,10 @@ def open_verified(stack, name: str, *, passphrase_for=None, force: bool = False,
 def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, engine=None) -> Iterator[Event]:
     """Restore a verified snapshot; ends with the `up` events and a Finished of its own."""
     from wizard.core import launch
-    from wizard.core.engine import Engine
+    from wizard.core.docker.composeengine import ComposeEngine
 
     began = time.monotonic()
-    engine = engine or Engine(stack)
+    engine = engine or ComposeEngine(stack)
     engine.ping()
     parts = snapshot.parts
     states = {part["name"]: "not started" for part in parts if part.get("kind") != "values" or with_secrets}

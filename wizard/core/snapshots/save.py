@@ -32,13 +32,14 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
     import time
 
     from wizard import __version__
-    from wizard.core.engine import Engine, container_from_summary
+    from wizard.core.docker.composeengine import ComposeEngine
+    from wizard.core.docker.containers import container_from_summary
     from wizard.core.envfiles import store_path
     from wizard.core.values import current_values
 
     began = time.monotonic()
     values = current_values(stack)
-    engine = engine or Engine(stack)
+    engine = engine or ComposeEngine(stack)
     engine.ping()
     view = EngineView(engine)
     summaries = view.containers()

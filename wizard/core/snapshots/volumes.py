@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from wizard.core.engine import PROJECT_LABEL, SERVICE_LABEL
+from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
 from wizard.core.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
@@ -192,7 +192,7 @@ def engine_errors(doing: str) -> Iterator[None]:
     import docker.errors
     import requests.exceptions
 
-    from wizard.core.engine import engine_unreachable
+    from wizard.core.docker.failures import engine_unreachable
 
     try:
         yield

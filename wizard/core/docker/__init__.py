@@ -1,0 +1,13 @@
+"""The Docker boundary, one module per job.
+
+- ``composecli``: finding Compose v2 (the docker plugin or a docker-compose binary).
+- ``model``: the compose model (services, groups, healthcheck timing, ports, images).
+- ``containers``: container state parsed from the Docker list call.
+- ``composerun``: a compose command running in the background, and the pull policies.
+- ``composeengine``: ``ComposeEngine``, the real engine and Compose for one stack.
+- ``lightclient``: a tiny read-only Engine API client for the hot paths (ping, list).
+- ``failures``: engine, compose and container failures as one line each.
+- ``cache``: the small disk cache for slow, rarely changing answers.
+
+Nothing is imported here, so that importing one small module stays cheap.
+"""

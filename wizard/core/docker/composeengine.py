@@ -1,0 +1,384 @@
+"""The Docker boundary: Compose v2 through its CLI, the Docker SDK for state, health and logs.
+
+One compose project (the stack name) spans every group's compose files, with the
+stack's compose env file as ``--env-file``: the command ``ComposeEngine.compose_command``
+builds is exactly what a user can type by hand. Compose changes things (up, down,
+restart); the SDK reads state, with one list call per refresh.
+
+Everything here is reached through a ``ComposeEngine`` object so the orchestration
+(``launch.py``), the status snapshot and the TUI tests can drive a fake instead.
+The ``docker`` package is imported inside the functions that need it, and so
+are subprocess, tempfile and concurrent.futures: a no-op ``up`` or a ``status``
+reads two small cache files and makes one or two API calls, nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+from wizard.core.docker.cache import cache_read, cache_write, fingerprint
+from wizard.core.docker.composecli import ComposeCLI, find_compose
+from wizard.core.docker.composerun import PULL_POLICIES, ComposeRun
+from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary
+from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
+from wizard.core.docker.lightclient import LightClient
+from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
+from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
+from wizard.core.errors import DockerUnavailable, PreflightFailed, UsageError
+from wizard.core.stack import Stack
+
+if TYPE_CHECKING:
+    import subprocess
+
+
+class ComposeEngine:
+    """The real Docker engine and Compose v2 for one stack.
+
+    ``client`` (a docker SDK client) and ``compose`` (a ComposeCLI) may be given,
+    which tests use; otherwise both are found on first use.
+    """
+
+    def __init__(self, stack: Stack, *, profiles: Sequence[str] = (), client: Any = None,
+                 compose: ComposeCLI | None = None) -> None:
+        self.stack = stack
+        self.project = stack.name
+        self.profiles = tuple(profiles)
+        self._client = client
+        self._compose = compose
+        self._model: ComposeModel | None = None
+        # The answer of the last containers() call: `up` starts each wave from it (see launch.up).
+        self.listed: list[ContainerState] | None = None
+        # The hot reads (ping, list) skip the SDK's heavy import when the transport is plain.
+        self._light = None if client is not None else LightClient.for_environment()
+
+    # -- connections -----------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The Docker SDK client; connecting raises DockerUnavailable with the reason in one line."""
+        if self._client is None:
+            import docker
+            import docker.errors
+
+            try:
+                self._client = docker.from_env(timeout=30)
+            except docker.errors.DockerException as exc:
+                raise engine_unreachable(exc) from None
+        return self._client
+
+    @property
+    def image_store(self) -> Any:
+        """Local images: what is here, pulls, save and load (``wizard.core.imagestore``)."""
+        from wizard.core.imagestore import ImageStore
+
+        return ImageStore(light=self._light, client=lambda: self.client)
+
+    def ping(self) -> None:
+        """Make sure the engine answers; DockerUnavailable (one line) when it does not."""
+        if self._light is not None:
+            self._light.ping()
+        else:
+            self._call(self.client.ping)
+
+    @property
+    def compose(self) -> ComposeCLI:
+        if self._compose is None:
+            self._compose = find_compose()
+        return self._compose
+
+    def versions(self) -> dict[str, Any]:
+        """Engine version, API version, memory, CPUs and Docker's root folder (for doctor)."""
+        info = self._call(self.client.info)
+        version = self._call(self.client.version)
+        return {
+            "engine": version.get("Version", "?"),
+            "api": version.get("ApiVersion", "?"),
+            "memory": int(info.get("MemTotal") or 0),
+            "cpus": int(info.get("NCPU") or 0),
+            "root_dir": info.get("DockerRootDir") or "",
+            "os": info.get("OperatingSystem") or "",
+        }
+
+    def _call(self, function, *args, **kwargs):
+        import docker.errors
+        import requests.exceptions
+
+        try:
+            return function(*args, **kwargs)
+        except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+            if isinstance(exc, docker.errors.APIError):
+                raise
+            raise engine_unreachable(exc) from None
+
+    # -- the compose command line ------------------------------------------------
+
+    def compose_files(self) -> list[Path]:
+        files: list[Path] = []
+        for group in self.stack.groups:
+            files.extend(path for path in group.compose_files if path not in files)
+        return files
+
+    def compose_command(self, *args: str, files: Sequence[Path] | None = None,
+                        profiles: Sequence[str] | None = None, env_file: bool = True) -> list[str]:
+        """The full compose command line: the one project over every group file."""
+        argv = [*self.compose.argv, "--project-name", self.project]
+        if env_file:
+            argv += ["--env-file", str(self.stack.compose_env_file)]
+        for path in files if files is not None else self.compose_files():
+            argv += ["-f", str(path)]
+        for profile in self.profiles if profiles is None else profiles:
+            argv += ["--profile", profile]
+        return argv + list(args)
+
+    def by_hand(self) -> str:
+        """The same compose project as a command a user can type in the stack's folder."""
+        import shlex
+
+        def shown(path: Path) -> str:
+            try:
+                return str(path.relative_to(self.stack.root))
+            except ValueError:
+                return str(path)
+
+        argv = ["docker", "compose", "-p", self.project, "--env-file", shown(self.stack.compose_env_file)]
+        for path in self.compose_files():
+            argv += ["-f", shown(path)]
+        for profile in self.profiles:
+            argv += ["--profile", profile]
+        return shlex.join(argv)
+
+    def start_by_hand(self, service: str) -> str:
+        """The command that starts one service by hand, to repeat what failed with its own words."""
+        return f"{self.by_hand()} up {service}"
+
+    def logs_by_hand(self, service: str) -> str:
+        """The command that shows a failed service's logs."""
+        return f"launcher logs {service}"
+
+    def run_compose(self, *args: str, check: bool = True, **options: Any) -> subprocess.CompletedProcess[str]:
+        """Run compose to completion; a failure becomes a ConfigError with compose's own words."""
+        import subprocess
+
+        argv = self.compose_command(*args, **options)
+        result = subprocess.run(argv, cwd=self.stack.root, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL)
+        if check and result.returncode != 0:
+            raise compose_failed(args[0] if args else "compose", result.stderr or result.stdout)
+        return result
+
+    # -- the model -----------------------------------------------------------------
+
+    def model(self) -> ComposeModel:
+        """Services of the active profiles with their group, healthcheck timing and ports.
+
+        Computed from `docker compose config` (once over every file, plus once per
+        group to learn which file declares which service, in parallel) and cached on
+        disk keyed by the files' modification times and sizes: the cache holds no
+        environment values, so no secret.
+        """
+        if self._model is not None:
+            return self._model
+        inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
+        # "model": the cached shape's version, so an older cache without images is not reused.
+        key = fingerprint({"model": 2, "compose": list(self.compose.argv), "version": self.compose.version,
+                            "project": self.project, "profiles": list(self.profiles),
+                            "environ": self._environment_overrides()}, inputs)
+        cache_name = "model-" + hashlib.sha256(str(self.stack.root).encode()).hexdigest()[:16]
+        cached = cache_read(cache_name, key)
+        if cached is not None:
+            self._model = ComposeModel(tuple(ServiceSpec.from_dict(s) for s in cached["services"]),
+                                       MappingProxyType(cached["groups"]))
+            return self._model
+        if not self.stack.compose_env_file.is_file():
+            raise PreflightFailed(f"env file {self.stack.compose_env_file.name} does not exist yet",
+                                  "run `launcher init` first")
+
+        def merged() -> dict[str, Any]:
+            return json.loads(self.run_compose("config", "--format", "json").stdout)
+
+        def declared_in(group) -> list[str]:
+            # Without consistency checks a group file may name services of other groups.
+            result = self.run_compose("config", "--format", "json", "--no-consistency", "--no-interpolate",
+                                      files=list(group.compose_files), profiles=["*"], env_file=False)
+            return list(json.loads(result.stdout).get("services") or {})
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(8, len(self.stack.groups) + 1)) as pool:
+            merged_future = pool.submit(merged)
+            per_group = [(group.name, pool.submit(declared_in, group)) for group in self.stack.groups]
+            config = merged_future.result()
+            groups_of: dict[str, str] = {}
+            for name, future in per_group:
+                for service in future.result():
+                    groups_of.setdefault(service, name)
+        self._model = model_from_config(config, groups_of)
+        cache_write(cache_name, key, {"services": [spec.to_dict() for spec in self._model.services],
+                                       "groups": dict(self._model.groups)})
+        return self._model
+
+    def _environment_overrides(self) -> list[str]:
+        # Shell variables override the env file during interpolation; they belong in the key.
+        names = sorted(name for name in os.environ if name.startswith(("COMPOSE_", "DOCKER_")))
+        env_file = self.stack.compose_env_file
+        if env_file.is_file():
+            for line in env_file.read_text(encoding="utf-8", errors="replace").splitlines():
+                name = line.split("=", 1)[0].strip().removeprefix("export ").strip()
+                if name in os.environ:
+                    names.append(name)
+        return [hashlib.sha256(f"{name}={os.environ[name]}".encode()).hexdigest()[:16] for name in names]
+
+    # -- state -------------------------------------------------------------------------
+
+    def containers(self) -> list[ContainerState]:
+        """Every container of the project, in one API list call."""
+        label = f"{PROJECT_LABEL}={self.project}"
+        if self._light is not None:
+            summaries = self._light.containers({"label": [label]})
+        else:
+            summaries = self._call(self.client.api.containers, all=True, filters={"label": label})
+        self.listed = [container_from_summary(summary) for summary in summaries]
+        return self.listed
+
+    def all_containers(self) -> list[ContainerState]:
+        """Every container on the engine (to name who holds a port), in one API list call."""
+        summaries = (self._light.containers() if self._light is not None
+                     else self._call(self.client.api.containers, all=True))
+        return [container_from_summary(summary) for summary in summaries]
+
+    def restart_counts(self, container_ids: Sequence[str]) -> dict[str, int]:
+        """Docker's RestartCount per container: one inspect each, so only when asked for.
+
+        A container removed since it was listed (a `down` running meanwhile) is left out.
+        """
+        import docker.errors
+
+        counts = {}
+        for cid in container_ids:
+            try:
+                details = self._call(self.client.api.inspect_container, cid)
+            except docker.errors.NotFound:
+                continue
+            counts[cid] = int(details.get("RestartCount") or 0)
+        return counts
+
+    def failure_details(self, container_id: str, tail: int = 40) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The last health probe outputs and the last ``tail`` log lines of a container."""
+        import docker.errors
+
+        try:
+            details = self._call(self.client.api.inspect_container, container_id)
+            raw_logs = self._call(self.client.api.logs, container_id, tail=tail, timestamps=False)
+        except docker.errors.NotFound:
+            return (), ()
+        health = ((details.get("State") or {}).get("Health") or {}).get("Log") or []
+        probes = tuple(f"exit {entry.get('ExitCode')}: {(entry.get('Output') or '').strip()}"
+                       for entry in health[-5:])
+        lines = raw_logs.decode("utf-8", "replace").splitlines()[-tail:]
+        return probes, tuple(lines)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def start(self, services: Sequence[str], pull: str = "missing") -> ComposeRun:
+        """`compose up -d --no-deps` for these services, in the background.
+
+        ``--no-deps``: the launcher orders groups itself; compose still orders the
+        services it is given among themselves.
+        """
+        if pull not in PULL_POLICIES:
+            raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
+        argv = self.compose_command("up", "--detach", "--no-deps", "--pull", pull, *services)
+        return ComposeRun(argv, self.stack.root)
+
+    def create(self, services: Sequence[str], pull: str = "missing") -> bool:
+        """`compose up --no-start --no-deps`: these services' containers (networks, volumes) made, none started.
+
+        True when compose created them all. `up` calls it once before its first wave
+        (see ``launch._create_ahead``); when it fails, each wave's `compose up` says why.
+        """
+        if pull not in PULL_POLICIES:
+            raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
+        return self.run_compose("up", "--no-start", "--no-deps", "--pull", pull, *services, check=False).returncode == 0
+
+    def start_created(self, services: Sequence[str]) -> StartedByAPI:
+        """Start these services' containers through the API, all at once (one list call, one start each)."""
+        wanted = set(services)
+        if self._light is not None:
+            light = self._light
+
+            def start(container_id: str) -> None:
+                light.post(f"/containers/{container_id}/start")
+        else:
+            def start(container_id: str) -> None:
+                self._call(self.client.api.start, container_id)
+        return start_containers([c for c in self.containers() if c.service in wanted], start)
+
+    def remove_unstarted(self, services: Sequence[str]) -> None:
+        """Remove these services' containers that were created but never started, with their anonymous volumes.
+
+        Best effort: it runs while `up` is stopping short already, and that reason is
+        the one to report, not a second failure here.
+        """
+        wanted = set(services)
+        try:
+            for container in self.containers():
+                if container.service in wanted and container.state == "created":
+                    if self._light is not None:
+                        self._light.delete(f"/containers/{container.id}", {"v": "1"})
+                    else:
+                        self._call(self.client.api.remove_container, container.id, v=True)
+        except Exception:  # noqa: BLE001 - see above: never hide why `up` stopped
+            pass
+
+    def watch(self) -> EventWatcher | None:
+        """The project's container events, to wake `up`'s wait (None without a plain transport: it ticks)."""
+        if self._light is None:
+            return None
+        try:
+            response, close = self._light.stream("/events", events_filter(self.project))
+        except DockerUnavailable:
+            return None
+        return EventWatcher(response, close)
+
+    def restart(self, services: Sequence[str]) -> None:
+        self.run_compose("restart", *services)
+
+    def down(self, volumes: bool = False) -> str:
+        """Stop and remove the project's containers and networks; volumes only when asked."""
+        # Every profile, so services of profiles not enabled today go too.
+        args = ["down", "--remove-orphans"] + (["--volumes"] if volumes else [])
+        result = self.run_compose(*args, profiles=["*"])
+        return (result.stderr or result.stdout).strip()
+
+    def logs(self, container_id: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
+        """A container's log output as it arrives (stdout and stderr, as Docker stores them)."""
+        import docker.errors
+
+        try:
+            stream = self._call(self.client.api.logs, container_id, stream=True, follow=follow, tail=tail)
+        except docker.errors.NotFound:
+            raise container_gone(container_id) from None
+        yield from stream
+
+    def has_program(self, container_id: str, program: str) -> bool:
+        """Whether a running container has ``program`` on its PATH (to choose bash or sh)."""
+        import docker.errors
+
+        try:
+            result = self._call(self.client.containers.get, container_id).exec_run(
+                ["sh", "-c", f"command -v {program}"], stdout=True, stderr=False)
+        except docker.errors.NotFound:
+            raise container_gone(container_id) from None
+        return result.exit_code == 0
+
+    def exec_interactive(self, service: str, command: Sequence[str]) -> int:
+        """Hand the terminal to `compose exec`, which deals with the TTY; its exit code."""
+        import subprocess
+
+        argv = self.compose_command("exec", service, *command, profiles=["*"])
+        return subprocess.call(argv, cwd=self.stack.root)

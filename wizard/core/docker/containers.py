@@ -1,0 +1,87 @@
+"""Container state as the Docker list call reports it, parsed from its summary text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from wizard.core.docker.model import PublishedPort
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """One container as the Docker list call reports it."""
+
+    id: str
+    name: str
+    service: str
+    state: str  # created | running | paused | restarting | removing | exited | dead
+    health: str  # healthy | unhealthy | starting | "" (no healthcheck)
+    exit_code: int | None
+    created: float  # epoch seconds
+    uptime: float | None  # seconds running (lower bound: Docker rounds), None when not running
+    status: str  # Docker's own words, e.g. "Up 5 minutes (healthy)"
+    ports: tuple[PublishedPort, ...] = ()
+    project: str = ""
+
+
+_HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
+_EXITED = re.compile(r"^Exited \((-?\d+)\)")
+_UP = re.compile(r"^Up (.+?)(?: \(.*\))?$")
+
+
+def human_duration(text: str) -> float | None:
+    """Seconds (lower bound) in Docker's rounded durations: "Less than a second", "2 hours"."""
+    text = text.strip()
+    if text.startswith("Less than"):
+        return 0.0
+    if text == "About a minute":
+        return 60.0
+    if text == "About an hour":
+        return 3600.0
+    match = re.match(r"(\d+) (second|minute|hour|day|week|month|year)s?$", text)
+    if not match:
+        return None
+    unit = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+            "month": 2592000, "year": 31536000}[match.group(2)]
+    return float(int(match.group(1)) * unit)
+
+
+def container_from_summary(summary: Mapping[str, Any]) -> ContainerState:
+    """Parse one entry of ``GET /containers/json``: state, health and exit code from its text."""
+    status = summary.get("Status") or ""
+    labels = summary.get("Labels") or {}
+    health_match = _HEALTH.search(status)
+    health = health_match.group(1).replace("health: ", "") if health_match else ""
+    exited = _EXITED.match(status)
+    up = _UP.match(status)
+    names = summary.get("Names") or [""]
+    ports = []
+    seen = set()
+    for port in summary.get("Ports") or ():
+        if not port.get("PublicPort"):
+            continue
+        published = PublishedPort(port=int(port["PublicPort"]), target=int(port.get("PrivatePort") or 0),
+                                  host_ip=port.get("IP") or "", protocol=port.get("Type") or "tcp")
+        # Docker lists a port once per address family; one URL is enough.
+        key = (published.port, published.protocol, published.local)
+        if key not in seen:
+            seen.add(key)
+            ports.append(published)
+    return ContainerState(
+        id=summary.get("Id", ""),
+        name=names[0].lstrip("/"),
+        service=labels.get(SERVICE_LABEL, ""),
+        state=summary.get("State") or "",
+        health=health,
+        exit_code=int(exited.group(1)) if exited else None,
+        created=float(summary.get("Created") or 0),
+        uptime=human_duration(up.group(1)) if up else None,
+        status=status,
+        ports=tuple(sorted(ports, key=lambda p: p.port)),
+        project=labels.get(PROJECT_LABEL, ""),
+    )
