@@ -15,21 +15,36 @@ from wizard import __version__
 from wizard.exitcodes import ExitCode
 
 
-def command_modules():
+def command_modules(only: str | None = None):
     """Every module in ``wizard.commands`` that defines ``register``, in ``ORDER``.
 
-    Discovered rather than listed so a new command is one new file.
+    Discovered rather than listed so a new command is one new file. ``only``: just
+    the module of that name, when there is one (see ``build_parser``).
     """
     import pkgutil
 
     import wizard.commands
 
+    names = [info.name for info in pkgutil.iter_modules(wizard.commands.__path__)]
+    if only is not None:
+        names = [name for name in names if name == only]
     modules = []
-    for info in pkgutil.iter_modules(wizard.commands.__path__):
-        module = import_module(f"wizard.commands.{info.name}")
+    for name in names:
+        module = import_module(f"wizard.commands.{name}")
         if hasattr(module, "register"):
             modules.append(module)
     return sorted(modules, key=lambda module: (getattr(module, "ORDER", 100), module.__name__))
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command named in argv (the first word that is not an option of the main parser)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--stack":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def hide_values(message: str, argv: Sequence[str] = ()) -> str:
@@ -82,8 +97,17 @@ def build_parser(argv: Sequence[str] = ()):
     )
     parser.add_argument("--version", action="version", version=f"launcher {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in command_modules():
+    # Building every command's parser costs a daily `up` or `status` more than its own work:
+    # when the command's module carries its name and registers it, that module is enough.
+    # Anything else (help, a typo, `down` that lives in up.py) gets every command, as before.
+    word = _command_word(argv)
+    modules = command_modules(only=word) if word else []
+    for module in modules:
         module.register(subparsers, common)
+    if word not in subparsers.choices:
+        for module in command_modules():
+            if module not in modules:
+                module.register(subparsers, common)
     return parser
 
 

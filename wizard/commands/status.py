@@ -26,7 +26,6 @@ def run(args) -> int:
     from wizard.core.snapshots.manifest import last_snapshot
     from wizard.core.targets import engine_for
     from wizard.core.status import snapshot
-    from wizard.frontends.status import render_status_screen
 
     stack = load(args)
     engine = engine_for(args.target, stack)
@@ -44,9 +43,16 @@ def run(args) -> int:
             last = last_snapshot(stack)
             data = {"stack": stack.name, "services": [row.to_dict() for row in rows], "last_snapshot": last}
             ui.show({"time": time.time(), **data} if args.watch else data,
-                    lambda: render_status_screen(rows, stack.name, last, redraw_every=redraw_every))
+                    lambda: _screen(rows, stack.name, last, redraw_every))
             if not args.watch:
                 return 0
             time.sleep(max(0.2, args.interval))
     except KeyboardInterrupt:
         return 0  # Ctrl-C is how --watch ends
+
+
+def _screen(rows, stack_name: str, last, redraw_every) -> str:
+    # Imported only when words are shown: --json needs none, and they pull in every event type.
+    from wizard.frontends.status import render_status_screen
+
+    return render_status_screen(rows, stack_name, last, redraw_every=redraw_every)

@@ -20,9 +20,14 @@ _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 def references(text: str) -> list[tuple[int, str]]:
     """Every ``${NAME}`` in text as (line number, name), in order."""
     found = []
-    # Only "\n" counts: str.splitlines() also cuts at U+2028, VT, FF..., which would shift line numbers.
-    for number, line in enumerate(text.split("\n"), start=1):
-        found.extend((number, match.group(1)) for match in REFERENCE.finditer(line))
+    # One search over the whole text (a seed can be megabytes); lines are counted only up to
+    # each match. Only "\n" counts: str.splitlines() also cuts at U+2028, VT, FF..., which
+    # would shift line numbers. A reference never spans lines, as its pattern has no "\n".
+    line, counted = 1, 0
+    for match in REFERENCE.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        found.append((line, match.group(1)))
     return found
 
 

@@ -29,9 +29,11 @@ from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
 from wizard.core.plan import Plan, build_plan, check_profiles
+from wizard.core.readiness import FAILED, READY, readiness
 from wizard.core.stack import Stack
 
 POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
+WATCH_FALLBACK = 2.0  # with the engine's events watched: the longest wait for one before listing anyway
 LOG_TAIL = 40
 
 Clock = Callable[[], float]
@@ -76,20 +78,28 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     # the wave before) stands for the next wave's state unless a step took time since:
     # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
     snapshot = getattr(engine, "listed", None)
-    for wave in plan.waves:
-        yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
-        specs = model.in_groups([group.name for group in wave.groups])
-        started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
-                                       timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
-                                       states=snapshot)
-        snapshot = getattr(engine, "listed", None)
-        if wave.steps:
-            from wizard.core.steps import NothingToDo, run_step
+    ahead = _create_ahead(engine, model, plan, snapshot, pull)
+    try:
+        for wave in plan.waves:
+            yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
+            specs = model.in_groups([group.name for group in wave.groups])
+            started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
+                                           timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
+                                           states=snapshot, created=ahead is not None and ahead.complete)
+            snapshot = getattr(engine, "listed", None)
+            if wave.steps:
+                from wizard.core.steps import NothingToDo, run_step
 
-            for step in wave.steps:
-                summary = yield from run_step(stack, step, values)
-                if not isinstance(summary, NothingToDo):
-                    snapshot = None
+                for step in wave.steps:
+                    summary = yield from run_step(stack, step, values)
+                    if not isinstance(summary, NothingToDo):
+                        snapshot = None
+    except BaseException:
+        # Stopped short (a failure, Ctrl-C, the TUI closing us): what was created ahead for
+        # waves never reached goes again, so "not started" still means "no container".
+        if ahead is not None and ahead.new:
+            engine.remove_unstarted(ahead.new)
+        raise
     elapsed = clock() - began
     summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
                else f"everything was already running ({elapsed:.1f}s)")
@@ -149,10 +159,13 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
 def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
              pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
              clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
-             states: Sequence[ContainerState] | None = None) -> Iterator[Event]:
+             states: Sequence[ContainerState] | None = None, created: bool = False) -> Iterator[Event]:
     """Start what is not ready among ``specs`` and wait for it; returns the names started.
 
     ``states``: a list of the project's containers still true now (else one is made).
+    ``created``: their containers exist already (see ``_create_ahead``), so they are
+    started through the engine's API, unless one waits for another of them: then
+    compose starts them, in its order.
     """
     began = clock()
     states = _by_service(engine.containers() if states is None else states)
@@ -166,7 +179,11 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
             names = tuple(spec.name for spec in pending if spec.group == group)
             if names:
                 yield GroupStarting(group=group, services=names)
-        run = engine.start([spec.name for spec in pending], pull=pull)
+        names = [spec.name for spec in pending]
+        if created and not any(dependency in names for spec in pending for dependency in spec.depends_on):
+            run = engine.start_created(names)
+        else:
+            run = engine.start(names, pull=pull)
     try:
         yield from wait_ready(engine, pending, run=run, timeout=timeout, poll_interval=poll_interval,
                               clock=clock, sleep=sleep)
@@ -178,6 +195,36 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
         changed = any(spec.group == group for spec in pending)
         yield GroupReady(group=group, elapsed=elapsed if changed else 0.0, changed=changed)
     return [spec.name for spec in pending]
+
+
+class _CreatedAhead:
+    """What ``_create_ahead`` did: the services that had no container before, and whether all now have one."""
+
+    def __init__(self, new: list[str], complete: bool) -> None:
+        self.new = new
+        self.complete = complete
+
+
+def _create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequence[ContainerState] | None,
+                  pull: str) -> _CreatedAhead | None:
+    """Create, in one compose run, the container of every planned service that is not ready yet.
+
+    Compose itself creates every container before it starts the first: a wave then
+    only starts containers, without a compose run of its own. When compose refuses
+    (a bad mount, an image it cannot pull), nothing is reported here: each wave runs
+    `compose up` as before and reports compose's own words for its services.
+    None when the engine cannot create ahead (another target, the test fake).
+    """
+    create = getattr(engine, "create", None)
+    if create is None or states is None:
+        return None
+    present = _by_service(states)
+    planned = model.in_groups([group.name for wave in plan.waves for group in wave.groups])
+    pending = [spec.name for spec in planned if readiness(spec, present.get(spec.name), compose_done=True)[0] != READY]
+    if not pending:
+        return _CreatedAhead([], True)
+    complete = create(pending, pull=pull)
+    return _CreatedAhead([name for name in pending if name not in present], complete)
 
 
 def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = None, timeout: float | None = None,
@@ -228,43 +275,27 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
 
 # --------------------------------------------------------------------------- waiting
 
-READY, WAIT, FAILED = "ready", "wait", "failed"
-
-
-def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_done: bool) -> tuple[str, str]:
-    """(READY|WAIT|FAILED, how or why) for one service's container.
-
-    While compose still runs, what we see may be last run's container: nothing
-    counts as a failure until compose has returned.
-    """
-    if container is None:
-        return (FAILED, "compose did not create its container") if compose_done else (WAIT, "")
-    state, health = container.state, container.health
-    if spec.oneshot:
-        if state == "exited" and container.exit_code == 0:
-            return READY, "completed"
-        if state in ("exited", "dead") and compose_done:
-            return FAILED, f"job exited with code {container.exit_code}"
-        return WAIT, ""
-    if state == "running":
-        if health == "healthy":
-            return READY, "healthy"
-        if health == "unhealthy":
-            return (FAILED, "unhealthy: its healthcheck keeps failing") if compose_done else (WAIT, "")
-        if health == "" and not spec.healthcheck:
-            return READY, "running"
-        return WAIT, ""
-    if state in ("exited", "dead") and compose_done:
-        return FAILED, f"exited with code {container.exit_code}" if container.exit_code is not None else state
-    if state == "created" and compose_done:
-        return FAILED, "created but never started"
-    return WAIT, ""
-
-
 def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
                poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
                sleep: Sleep = time.sleep) -> Iterator[Event]:
-    """Poll (one list call per tick) until every service is ready; raise Unhealthy on the first failure."""
+    """List (one call for all) until every service is ready; raise Unhealthy on the first failure.
+
+    With an engine that can watch its events, the next list waits for a container of
+    the project to start, stop or change health (or for WATCH_FALLBACK seconds), not
+    for a fixed tick: no list calls while nothing happens, no tick's delay when it does.
+    """
+    watch = getattr(engine, "watch", None)
+    watcher = watch() if watch is not None and specs else None
+    try:
+        yield from _wait_ready(engine, specs, run=run, timeout=timeout, poll_interval=poll_interval, clock=clock,
+                               sleep=sleep, watcher=watcher)
+    finally:
+        if watcher is not None:
+            watcher.close()
+
+
+def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
+                poll_interval: float, clock: Clock, sleep: Sleep, watcher) -> Iterator[Event]:
     began = clock()
     budgets = wait_budgets(specs, timeout)
     pending = {spec.name: spec for spec in specs}
@@ -296,7 +327,10 @@ def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None,
             spec = next(iter(pending.values()))
             yield from _fail(engine, spec, states.get(spec.name), "docker compose up failed", run)
         if pending:
-            sleep(poll_interval)
+            if watcher is None or not compose_done:
+                sleep(poll_interval)  # compose's end is no engine event: ticks while it runs
+            else:
+                watcher.wait(min(WATCH_FALLBACK, max(0.0, min(budgets[name] for name in pending) - elapsed) + 0.05))
 
 
 def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[str, float]:

@@ -93,7 +93,7 @@ def _transaction_control(statement: Statement) -> str:
 
 def _mask_copy_data(text: str, items: list) -> str:
     """The text with COPY data lines blanked, so line numbers stay right for reference checks."""
-    if not any(isinstance(item, Statement) and item.copy_data for item in items):
+    if "${" not in text or not any(isinstance(item, Statement) and item.copy_data for item in items):
         return text
     lines = text.split("\n")
     for item in items:

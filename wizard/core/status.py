@@ -47,7 +47,7 @@ class ServiceStatus:
 
 def snapshot(stack: Stack, engine: Engine | None = None, *, restarts: bool = False) -> list[ServiceStatus]:
     """Every service of the active profiles (created or not) plus any other container of the project."""
-    from wizard.core.launch import READY, readiness
+    from wizard.core.readiness import READY, readiness
     from wizard.core.plan import build_plan
 
     engine = engine or ComposeEngine(stack)

@@ -28,7 +28,8 @@ from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, contain
 from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
 from wizard.core.docker.lightclient import LightClient
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
-from wizard.core.errors import PreflightFailed, UsageError
+from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
+from wizard.core.errors import DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.stack import Stack
 
 if TYPE_CHECKING:
@@ -298,6 +299,56 @@ class ComposeEngine:
             raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
         argv = self.compose_command("up", "--detach", "--no-deps", "--pull", pull, *services)
         return ComposeRun(argv, self.stack.root)
+
+    def create(self, services: Sequence[str], pull: str = "missing") -> bool:
+        """`compose up --no-start --no-deps`: these services' containers (networks, volumes) made, none started.
+
+        True when compose created them all. `up` calls it once before its first wave
+        (see ``launch._create_ahead``); when it fails, each wave's `compose up` says why.
+        """
+        if pull not in PULL_POLICIES:
+            raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
+        return self.run_compose("up", "--no-start", "--no-deps", "--pull", pull, *services, check=False).returncode == 0
+
+    def start_created(self, services: Sequence[str]) -> StartedByAPI:
+        """Start these services' containers through the API, all at once (one list call, one start each)."""
+        wanted = set(services)
+        if self._light is not None:
+            light = self._light
+
+            def start(container_id: str) -> None:
+                light.post(f"/containers/{container_id}/start")
+        else:
+            def start(container_id: str) -> None:
+                self._call(self.client.api.start, container_id)
+        return start_containers([c for c in self.containers() if c.service in wanted], start)
+
+    def remove_unstarted(self, services: Sequence[str]) -> None:
+        """Remove these services' containers that were created but never started, with their anonymous volumes.
+
+        Best effort: it runs while `up` is stopping short already, and that reason is
+        the one to report, not a second failure here.
+        """
+        wanted = set(services)
+        try:
+            for container in self.containers():
+                if container.service in wanted and container.state == "created":
+                    if self._light is not None:
+                        self._light.delete(f"/containers/{container.id}", {"v": "1"})
+                    else:
+                        self._call(self.client.api.remove_container, container.id, v=True)
+        except Exception:  # noqa: BLE001 - see above: never hide why `up` stopped
+            pass
+
+    def watch(self) -> EventWatcher | None:
+        """The project's container events, to wake `up`'s wait (None without a plain transport: it ticks)."""
+        if self._light is None:
+            return None
+        try:
+            response, close = self._light.stream("/events", events_filter(self.project))
+        except DockerUnavailable:
+            return None
+        return EventWatcher(response, close)
 
     def restart(self, services: Sequence[str]) -> None:
         self.run_compose("restart", *services)

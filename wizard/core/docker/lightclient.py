@@ -1,4 +1,4 @@
-"""A tiny read-only Docker Engine API client for the hot paths: ping and the container list.
+"""A tiny Docker Engine API client for the hot paths: ping, the container list, starts, events.
 
 Why not the Docker SDK here: importing it (requests, urllib3) costs more than a
 whole `docker compose ps`, and `launcher status` / a no-op `launcher up` make
@@ -14,7 +14,7 @@ import http.client
 import json
 import os
 import socket
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
 from wizard.core.docker.failures import engine_unreachable
@@ -36,7 +36,7 @@ class _UnixConnection(http.client.HTTPConnection):
 
 
 class LightClient:
-    """GET requests to the engine, one connection per call (calls are few and far between)."""
+    """Requests to the engine, one connection per call (calls are few and far between)."""
 
     def __init__(self, host: str) -> None:
         self.host = host
@@ -60,10 +60,20 @@ class LightClient:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and return the decoded JSON; DockerUnavailable when the engine does not answer."""
+        return self.request("GET", path, params)
+
+    def post(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """POST without a body (start a container); an answer of 400 or more raises, with the engine's words."""
+        return self.request("POST", path, params)
+
+    def delete(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("DELETE", path, params)
+
+    def request(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
         query = f"?{urlencode(params, quote_via=quote)}" if params else ""
         connection = self._connection()
         try:
-            connection.request("GET", path + query, headers={"Host": "docker"})
+            connection.request(method, path + query, headers={"Host": "docker"})
             response = connection.getresponse()
             body = response.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -82,6 +92,35 @@ class LightClient:
         if data is None:
             raise engine_unreachable(ValueError("NotDocker: the answer is not JSON"))
         return data
+
+    def stream(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[Any, Callable[[], None]]:
+        """GET a streaming answer (``/events``): the open response, and what closes it.
+
+        No timeout on this connection: the stream is quiet for as long as nothing happens.
+        """
+        query = f"?{urlencode(params, quote_via=quote)}" if params else ""
+        connection = self._connection()
+        connection.timeout = None
+        try:
+            connection.request("GET", path + query, headers={"Host": "docker"})
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
+            raise engine_unreachable(exc) from None
+        if response.status >= 400:
+            connection.close()
+            raise DockerUnavailable(f"Docker API {path} answered {response.status}", "check the engine with `docker info`")
+
+        def close() -> None:
+            sock = connection.sock
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
+                except OSError:
+                    pass
+            connection.close()
+
+        return response, close
 
     def ping(self) -> None:
         self.get("/_ping")

@@ -117,6 +117,11 @@ class SwarmEngine(ComposeEngine):
     # Swarm tasks' containers carry the launcher's own project label (see swarmfile), not compose's.
     project_label = PROJECT_LABEL
 
+    # Swarm makes its own containers, under its own labels: nothing to create ahead, no
+    # compose project events to watch (launch then starts each wave and ticks, as before).
+    create = None
+    watch = None
+
     def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
                  docker_cli: str | None = None) -> None:
         super().__init__(stack, profiles=profiles, client=client, compose=compose)

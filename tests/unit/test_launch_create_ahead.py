@@ -1,0 +1,81 @@
+"""launch.up with an engine that creates every container ahead and starts them through its API."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from tests.unit.fake_engine import FakeEngine, FakeRun, container, healthy
+from tests.unit.test_launch import run_up, specs, stack  # noqa: F401 (stack: the fixture)
+from wizard.core.errors import Unhealthy
+
+
+class CreatingEngine(FakeEngine):
+    """The fake, plus the real engine's create / start_created / remove_unstarted."""
+
+    def __init__(self, *args, create_ok: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.create_ok = create_ok
+        self.created: list[list[str]] = []
+        self.api_started: list[list[str]] = []
+        self.removed: list[list[str]] = []
+
+    def create(self, services: Sequence[str], pull: str = "missing") -> bool:
+        self.created.append(list(services))
+        for service in services:
+            self.current.setdefault(service, container(service, "created", project=self.project))
+        return self.create_ok
+
+    def start_created(self, services: Sequence[str]) -> FakeRun:
+        self.api_started.append(list(services))
+        run = self.start(services)
+        self.started.pop()  # not a compose run
+        return run
+
+    def remove_unstarted(self, services: Sequence[str]) -> None:
+        self.removed.append(list(services))
+        for service in services:
+            if self.current.get(service) is not None and self.current[service].state == "created":
+                del self.current[service]
+
+
+def test_every_container_is_created_first_then_each_wave_only_starts(stack):
+    engine = CreatingEngine(specs())
+    engine.containers()  # the preflight's list, which `up` reuses
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.created == [["postgres", "redis", "migrate", "web"]]  # one compose run, before any start
+    # web waits for migrate within its wave: compose starts that wave, in its order.
+    assert engine.api_started == [["postgres"], ["redis"]]
+    assert engine.started == [["migrate", "web"]]
+    assert engine.removed == []
+
+
+def test_what_was_ready_is_neither_created_nor_started(stack):
+    engine = CreatingEngine(specs(), running=[healthy("postgres"), healthy("redis"),
+                                              container("migrate", "exited", exit_code=0)])
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.created == [["web"]]
+    assert engine.api_started == [["web"]]  # alone in its wave now: nothing to order
+    assert engine.started == []
+
+
+def test_a_failure_removes_the_containers_created_for_waves_never_reached(stack):
+    engine = CreatingEngine(specs(), running=[container("redis", "exited", exit_code=137)], scripts={
+        "postgres": [("running", "unhealthy", None)]})
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy) and "postgres" in str(error)
+    # redis had its container before this `up`: it stays, as it would have without creating ahead.
+    assert engine.removed == [["postgres", "migrate", "web"]]
+    assert set(engine.current) == {"postgres", "redis"}
+
+
+def test_when_compose_cannot_create_every_wave_runs_compose_as_before(stack):
+    engine = CreatingEngine(specs(), create_ok=False)
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.api_started == []
+    assert engine.started == [["postgres"], ["redis"], ["migrate", "web"]]
