@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Mapping, Sequence, cast
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, ServiceSpec
-from wizard.core.docker.protocol import DirectEngine, Engine, Run
+from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, Run, WatchesEvents
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
@@ -215,15 +215,14 @@ def _create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Seque
     `compose up` as before and reports compose's own words for its services.
     None when the engine cannot create ahead (another target, the test fake).
     """
-    create = getattr(engine, "create", None)
-    if create is None or states is None:
+    if not isinstance(engine, CreatesAhead) or states is None:
         return None
     present = _by_service(states)
     planned = model.in_groups([group.name for wave in plan.waves for group in wave.groups])
     pending = [spec.name for spec in planned if readiness(spec, present.get(spec.name), compose_done=True)[0] != READY]
     if not pending:
         return _CreatedAhead([], True)
-    complete = create(pending, pull=pull)
+    complete = engine.create(pending, pull=pull)
     return _CreatedAhead([name for name in pending if name not in present], complete)
 
 
@@ -284,8 +283,7 @@ def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None,
     the project to start, stop or change health (or for WATCH_FALLBACK seconds), not
     for a fixed tick: no list calls while nothing happens, no tick's delay when it does.
     """
-    watch = getattr(engine, "watch", None)
-    watcher = watch() if watch is not None and specs else None
+    watcher = engine.watch() if isinstance(engine, WatchesEvents) and specs else None
     try:
         yield from _wait_ready(engine, specs, run=run, timeout=timeout, poll_interval=poll_interval, clock=clock,
                                sleep=sleep, watcher=watcher)

@@ -100,3 +100,33 @@ class DirectEngine(Engine, Protocol):
     def has_program(self, container_id: str, program: str) -> bool: ...
 
     def exec_interactive(self, service: str, command: Sequence[str]) -> int: ...
+
+
+# Optional abilities: `up` uses them when the engine has them and goes on without them when not
+# (Swarm makes its own containers and has no compose project events; the tests' fakes neither).
+
+
+@runtime_checkable
+class CreatesAhead(Protocol):
+    """An engine that can make every container of a run before its first wave, as compose does."""
+
+    def create(self, services: Sequence[str], pull: str = "missing") -> bool: ...  # True: all were made
+
+    def start_created(self, services: Sequence[str]) -> Run: ...
+
+    def remove_unstarted(self, services: Sequence[str]) -> None: ...
+
+
+class Watcher(Protocol):
+    """An open stream of the project's container events."""
+
+    def wait(self, timeout: float) -> None: ...  # returns at the next event, or after timeout
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class WatchesEvents(Protocol):
+    """An engine whose `up` can sleep until a container changes rather than for a fixed tick."""
+
+    def watch(self) -> Watcher | None: ...  # None: no stream here, tick instead
