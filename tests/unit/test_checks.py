@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from wizard.core.stack import load_stack
 from wizard.frontends.init_session import InitSession
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
-
-
-@pytest.fixture
-def listener():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 @pytest.fixture

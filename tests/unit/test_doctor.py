@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,6 @@ from wizard.core.stack import load_stack
 from wizard.frontends.plain import render_checks
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
-
-
-@pytest.fixture
-def listener():
-    """A port this test process listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_busy_port_names_this_process_and_suggests_a_free_setting_value(listener):

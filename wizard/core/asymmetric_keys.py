@@ -24,6 +24,8 @@ import time
 import uuid
 from typing import Any, Mapping
 
+from wizard.core.jwtclaims import verified_claims
+
 API_KEY_PROJECT = "supabase-self-hosted"
 API_KEY_RANDOM_CHARS = 22
 API_KEY_CHECKSUM_CHARS = 8
@@ -185,15 +187,9 @@ def es256_problem(token: str, private_jwks: str, role: str, issuer: str, name: s
     if not match:
         return f"names a kid that is not in {signer}"
     public = jwt.PyJWK(match[0], algorithm=ES256).key
-    try:
-        claims = jwt.decode(token, public, algorithms=[ES256], options={"require": ["exp", "iat"],
-                                                                        "verify_iss": False})
-    except jwt.ExpiredSignatureError:
-        return f"has expired — run `launcher secrets rotate {name}`"
-    except jwt.InvalidSignatureError:
-        return f"is not signed with the current {signer}"
-    except jwt.InvalidTokenError as exc:
-        return f"is not a valid ES256 JWT ({exc})"
+    claims = verified_claims(token, public, ES256, name=name, signer=signer)
+    if isinstance(claims, str):
+        return claims
     if claims.get("role") != role:
         return f"carries role {claims.get('role')!r}, expected {role!r}"
     if issuer and claims.get("iss") != issuer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Iterator, Mapping
 
+from wizard.core.jwtclaims import verified_claims
 from wizard.core.kinds.base import MIN_SIGNING_LENGTH, Declared, Problem, SecretKind
 from wizard.core.stackmodel import SecretSpec
 
@@ -27,21 +28,12 @@ def sign_jwt(spec: SecretSpec, signing_secret: str, *, now: float | None = None)
 
 
 def _problem(spec: SecretSpec, token: str, values: Mapping[str, str]) -> str:
-    import jwt
-
     signing_secret = values.get(spec.signed_with, "")
     if not signing_secret:
         return f"cannot be verified: {spec.signed_with} has no value"
-    try:
-        claims = jwt.decode(token, signing_secret, algorithms=[JWT_ALGORITHM],
-                            options={"require": ["exp", "iat"], "verify_iss": False})
-    except jwt.ExpiredSignatureError:
-        return f"has expired — run `launcher secrets rotate {spec.name}`"
-    except jwt.InvalidSignatureError:
-        return f"is not signed with the current {spec.signed_with}"
-    except jwt.InvalidTokenError as exc:
-        # PyJWT's messages describe the token's structure, never its content.
-        return f"is not a valid HS256 JWT ({exc})"
+    claims = verified_claims(token, signing_secret, JWT_ALGORITHM, name=spec.name, signer=spec.signed_with)
+    if isinstance(claims, str):
+        return claims
     if claims.get("role") != spec.role:
         return f"carries role {claims.get('role')!r}, expected {spec.role!r}"
     expected_issuer = spec.issuer or DEFAULT_ISSUER
