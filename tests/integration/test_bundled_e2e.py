@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -27,6 +26,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
+from tests.integration.engine_stack import free_ports
 from wizard.core.plan import build_plan
 from wizard.core.stack import load_stack
 from wizard.exitcodes import ExitCode
@@ -37,12 +37,6 @@ REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = Path(sys.executable).with_name("launcher")
 OVERRIDE = "tests/integration/bundled_override.yml"
 MONGO_STEPS = ("mongo-replica-set", "mongo-data")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def drop_table(text: str, header: str) -> str:
@@ -95,7 +89,9 @@ def test_bundled_stack_comes_up_seeded_and_healthy(stack_root):
         [["supabase", "mongodb", "weaviate", "unstructured"], ["app"], ["web"]]
     assert [s.name for s in copied.steps] == [s.name for s in bundled.steps if s.name not in MONGO_STEPS]
 
-    ports = [f"{spec.name}={free_port()}" for spec in copied.settings if spec.kind == "port" and spec.name != "SMTP_PORT"]
+    names = [spec.name for spec in copied.settings if spec.kind == "port" and spec.name != "SMTP_PORT"]
+    # Distinct ports: two settings on one port would (rightly) stop the preflight.
+    ports = [f"{name}={port}" for name, port in zip(names, free_ports(len(names)))]
     init = launcher(stack_root, "init", "--non-interactive", *[arg for port in ports for arg in ("--set", port)])
     assert init.returncode == ExitCode.OK, init.stderr
     env = dotenv_values(stack_root / ".env")

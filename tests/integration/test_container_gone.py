@@ -7,10 +7,10 @@ with docker's NotFound.
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 
+from tests.integration.engine_stack import free_ports
 from tests.tui.helpers import copy_stack, title, wait_for
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
@@ -18,12 +18,6 @@ from wizard.core.errors import ContainerGone
 from wizard.core.stack import load_stack
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,7 +29,8 @@ def live_stack(tmp_path, compose_project):
     manifest = root / "stack.toml"
     manifest.write_text(manifest.read_text().replace('name = "tuilive"', f'name = "{compose_project}"'))
     stack = load_stack(manifest)
-    initialize(stack, {"WEB_PORT": str(free_port())})
+    (port,) = free_ports(1)
+    initialize(stack, {"WEB_PORT": str(port)})
     return stack
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import launcher_command, missing_part
+from tests.integration.engine_stack import free_ports
 from tests.tui.helpers import copy_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.tui]
@@ -82,12 +82,6 @@ class Terminal:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def terminal_stack(tmp_path, compose_project):
     """The live fixture stack under a unique compose project name."""
@@ -98,7 +92,7 @@ def terminal_stack(tmp_path, compose_project):
 
 
 def test_init_in_tmux_then_up_to_an_all_healthy_dashboard(terminal_stack, images, compose_project, docker_client):
-    port = free_port()
+    (port,) = free_ports(1)
     term = Terminal(terminal_stack)
     try:
         done = term.run("launcher init")

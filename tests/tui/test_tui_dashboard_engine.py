@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 from textual.widgets import DataTable
 
+from tests.integration.engine_stack import free_ports
 from tests.tui.helpers import copy_stack, title, wait_for
 from wizard.core.stack import load_stack
 from wizard.core.values import initialize
@@ -17,12 +17,6 @@ from wizard.tui.control import StackControl
 pytestmark = [pytest.mark.integration, pytest.mark.tui, pytest.mark.asyncio]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def running_stack(tmp_path, images, compose_project, run_launcher):
     """The live fixture stack under a unique project name, started with `launcher up`."""
@@ -30,7 +24,7 @@ def running_stack(tmp_path, images, compose_project, run_launcher):
     manifest = root / "stack.toml"
     manifest.write_text(manifest.read_text().replace('name = "tuilive"', f'name = "{compose_project}"'))
     stack = load_stack(manifest)
-    initialize(stack, {"WEB_PORT": str(free_port())})
+    initialize(stack, {"WEB_PORT": str(free_ports(1)[0])})
     result = run_launcher("--stack", str(root), "up", "--non-interactive", timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     return stack
@@ -58,7 +52,10 @@ async def test_dashboard_on_the_real_engine_restarts_and_takes_the_stack_down(
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, timeout=60.0, condition=lambda: title(app).endswith("0/2 ready"))
+        # `down` stops the containers before it removes them: wait for the rows of services
+        # with no container, not only for the count of ready ones.
+        await wait_for(pilot, timeout=60.0,
+                       condition=lambda: title(app).endswith("0/2 ready") and "service:web" in table.rows)
         assert str(table.get_cell("service:web", "state")) == "✗ not created"
         await pilot.press("q")
     assert app.return_value == ExitCode.OK
