@@ -77,7 +77,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     # The latest list of the project's containers (the preflight's, then the last poll of
     # the wave before) stands for the next wave's state unless a step took time since:
     # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
-    snapshot = getattr(engine, "listed", None)
+    snapshot = engine.listed
     ahead = _create_ahead(engine, model, plan, snapshot, pull)
     try:
         for wave in plan.waves:
@@ -86,7 +86,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
             started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
                                            timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
                                            states=snapshot, created=ahead is not None and ahead.complete)
-            snapshot = getattr(engine, "listed", None)
+            snapshot = engine.listed
             if wave.steps:
                 from wizard.core.steps import NothingToDo, run_step
 
