@@ -19,6 +19,7 @@ the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, Sequence, cast
 
 from wizard.core.docker.composeengine import ComposeEngine
@@ -197,12 +198,12 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     return [spec.name for spec in pending]
 
 
+@dataclass(frozen=True)
 class _CreatedAhead:
     """What ``_create_ahead`` did: the services that had no container before, and whether all now have one."""
 
-    def __init__(self, new: list[str], complete: bool) -> None:
-        self.new = new
-        self.complete = complete
+    new: list[str]
+    complete: bool
 
 
 def _create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequence[ContainerState] | None,
