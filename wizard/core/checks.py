@@ -214,16 +214,21 @@ def shared_ports(stack: Stack, values: Mapping[str, str] | None) -> dict[int, li
     Each such port is free as far as the machine can tell, yet compose fails
     the second time it publishes it: only the settings side by side show it.
     """
+    return _shared(_port_values(stack, values))
+
+
+def _shared(chosen: Sequence[tuple[int, str]]) -> dict[int, list[str]]:
     owners: dict[int, list[str]] = {}
-    for port, name in _port_values(stack, values):
+    for port, name in chosen:
         owners.setdefault(port, []).append(name)
     return {port: names for port, names in owners.items() if len(names) > 1}
 
 
 def shared_port_checks(stack: Stack, values: Mapping[str, str] | None) -> list[PreflightCheck]:
     """One blocker per port that two of the stack's settings chose, naming a free port for one of them."""
-    shared = shared_ports(stack, values)
-    taken = [port for port, _ in _port_values(stack, values)]
+    chosen = _port_values(stack, values)
+    shared = _shared(chosen)
+    taken = [port for port, _ in chosen]
     checks = []
     for port, names in sorted(shared.items()):
         instead = free_port_near(port, taken)
@@ -254,11 +259,7 @@ def wanted_ports(stack: Stack, engine: Engine | None, values: dict[str, str] | N
     From ``docker compose config`` when the env file exists (exact, per service,
     active profiles only), else from the settings of kind "port" in the manifest.
     """
-    by_setting: list[WantedPort] = []
-    for setting in stack.settings:
-        raw = (values or {}).get(setting.name, setting.default)
-        if setting.kind == "port" and raw and str(raw).isdigit():
-            by_setting.append(WantedPort(int(raw), setting.name, setting.name))
+    by_setting = [WantedPort(port, name, name) for port, name in _port_values(stack, values)]
     if engine is None or not stack.compose_env_file.is_file():
         return by_setting
     setting_of = {item.port: item.setting for item in by_setting}

@@ -116,17 +116,16 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
     can be checked without them); env files, secrets and ports are each reported
     in full before the error is raised.
     """
-    from wizard.core.checks import (env_files_check, missing_env_files, published_port_checks, shared_port_checks,
-                                    wanted_ports)
+    from wizard.core.checks import env_files_check, published_port_checks, shared_port_checks, wanted_ports
 
     engine.ping()
     yield PreflightCheck(check="engine", status="ok", detail="Docker engine answers")
     yield PreflightCheck(check="compose", status="ok", detail=engine.compose.describe())
 
-    missing = missing_env_files(stack)
-    yield env_files_check(stack, missing_status="fail")
-    if missing:
-        raise PreflightFailed(f"env file(s) missing: {missing}", "run `launcher init` first")
+    env_files = env_files_check(stack, missing_status="fail")
+    yield env_files
+    if env_files.status == "fail":
+        raise PreflightFailed(f"env file(s) {env_files.detail}", "run `launcher init` first")
 
     from wizard.core.secretrecord import checked_secrets
     from wizard.core.values import current_values
