@@ -40,21 +40,18 @@ def cache_read(name: str, key: str) -> dict[str, Any] | None:
         data = json.loads((_cache_dir() / f"{name}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    # Anything but the record cache_write makes (a hand-edited or foreign file) is a miss.
+    if not isinstance(data, dict):
+        return None
     return data.get("value") if data.get("key") == key else None
 
 
 def cache_write(name: str, key: str, value: Any) -> None:
     """Best effort, atomic, 0600: a cache that cannot be written only costs time."""
-    import tempfile
+    from wizard.core.files import atomic_write
 
-    folder = _cache_dir()
+    record = {"key": key, "written": time.time(), "value": value}
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump({"key": key, "written": time.time(), "value": value}, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, folder / f"{name}.json")
+        atomic_write(_cache_dir() / f"{name}.json", json.dumps(record).encode("utf-8"), 0o600)
     except OSError:
         pass

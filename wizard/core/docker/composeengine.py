@@ -295,8 +295,7 @@ class ComposeEngine:
         ``--no-deps``: the launcher orders groups itself; compose still orders the
         services it is given among themselves.
         """
-        if pull not in PULL_POLICIES:
-            raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
+        _check_pull(pull)
         argv = self.compose_command("up", "--detach", "--no-deps", "--pull", pull, *services)
         return ComposeRun(argv, self.stack.root)
 
@@ -306,8 +305,7 @@ class ComposeEngine:
         True when compose created them all. `up` calls it once before its first wave
         (see ``launch._create_ahead``); when it fails, each wave's `compose up` says why.
         """
-        if pull not in PULL_POLICIES:
-            raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
+        _check_pull(pull)
         return self.run_compose("up", "--no-start", "--no-deps", "--pull", pull, *services, check=False).returncode == 0
 
     def start_created(self, services: Sequence[str]) -> StartedByAPI:
@@ -387,3 +385,8 @@ class ComposeEngine:
 
         argv = self.compose_command("exec", service, *command, profiles=["*"])
         return subprocess.call(argv, cwd=self.stack.root)
+
+
+def _check_pull(pull: str) -> None:
+    if pull not in PULL_POLICIES:
+        raise UsageError(f"unknown pull policy {pull!r}", f"use one of: {', '.join(PULL_POLICIES)}")
