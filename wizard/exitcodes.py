@@ -27,5 +27,8 @@ def exit_code_for(error: BaseException) -> ExitCode:
     """Map an exception to the exit code the CLI returns for it."""
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
-    # The launcher's own errors declare their code (wizard.core.errors); anything else is a bug.
-    return getattr(error, "exit_code", ExitCode.ERROR)
+    # The launcher's own errors declare their code (wizard.core.errors, which imports this
+    # module: looking the attribute up keeps the two out of an import circle). Anything else,
+    # including another library's `exit_code`, is a bug.
+    code = getattr(error, "exit_code", None)
+    return code if isinstance(code, ExitCode) else ExitCode.ERROR

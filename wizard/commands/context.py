@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from argparse import Namespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wizard.frontends.output import Frontend
 
 
 def load(args: Namespace):
@@ -19,7 +23,7 @@ def _json(args: Namespace) -> bool:
     return bool(args.json)
 
 
-def frontend(args: Namespace):
+def frontend(args: Namespace) -> Frontend:
     """The front end a command hands results and events to: JSON lines, or plain lines
     (progress bars where a command has them, in a full terminal)."""
     from wizard.frontends.output import JsonLines, PlainLines
