@@ -7,13 +7,16 @@ Run: .venv/bin/python tests/bench/bench_scale.py   (about 6-10 minutes on a quie
 Rows, each printed with its samples so the machine's noise shows:
 - cold `up` of the chained busybox stacks (3 groups; for compose every service of group k
   `depends_on: service_healthy` every service of group k-1), launcher against
-  `docker compose up -d --wait`, each from nothing (`down` in between), alternating;
+  `docker compose up -d --wait`, each from nothing (`down` in between, then a wait for
+  an idle machine), alternating which goes first;
 - a no-op `up` on the running 60-service stack (seconds; goal <= 0.3 s);
 - a no-op `up` on a running 5-service stack whose postgres has a 3 MB pg_dump-style seed
   applied (seconds; goal <= 0.3 s);
 - seeds: bench_seeds' 5.7 MB / 2,000 statements, launcher against one `psql -1 -f` over
   all the SQL joined into one file (goal <= 1.0);
-- `status --json` on the 60-service stack (seconds; goal <= 0.3 s), with `compose ps` for scale.
+- `status --json` on the 60-service stack (seconds; goal <= 0.3 s), with `compose ps` for scale;
+- with the running rows, their CPU seconds, and under the same load the floor: a bare
+  `python -c pass` of the launcher's interpreter and `launcher --version`.
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ from pathlib import Path
 
 import bench_seeds
 from synthetic_stack import LAUNCHER, compose, compose_files, remove, write_stack
-from timing import time_runs
+from timing import settle, time_runs, wall_and_cpu_runs
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10,30,60").split(",") if n)
 COLD_RUNS = int(os.environ.get("BENCH_RUNS", "2"))
 WARM_RUNS = 7
 POSTGRES = "launcher-test/postgres:15"
 BUSYBOX = "launcher-test/busybox:1"
+PYTHON = str(Path(LAUNCHER).with_name("python"))  # the launcher's own interpreter, site-packages and all
 
 
 def timed(command: list[str], cwd: Path) -> float:
@@ -65,15 +69,23 @@ def down(folder: Path, project: str) -> None:
 
 
 def cold_up(folder: Path, project: str) -> tuple[list[float], list[float]]:
-    """(launcher, compose) seconds from nothing to every service healthy, alternating."""
+    """(launcher, compose) seconds from nothing to every service healthy, alternating which goes first.
+
+    Each run starts on a quiet machine: after each `down`, ``settle`` waits for the
+    kernel to finish with the removed containers' network namespaces.
+    """
     reference_command = ["docker", "compose", "-p", project, "--env-file", str(folder / ".env"),
                          *compose_files(folder), "up", "--detach", "--wait", "--pull", "never"]
     ours, reference = [], []
-    for _ in range(COLD_RUNS):
-        reference.append(timed(reference_command, folder))
-        down(folder, project)
-        ours.append(timed([LAUNCHER, "up", "--pull", "never"], folder))
-        down(folder, project)
+    settle()
+    for run in range(COLD_RUNS):
+        for which in (("compose", "launcher") if run % 2 == 0 else ("launcher", "compose")):
+            if which == "compose":
+                reference.append(timed(reference_command, folder))
+            else:
+                ours.append(timed([LAUNCHER, "up", "--pull", "never"], folder))
+            down(folder, project)
+            settle()
     return ours, reference
 
 
@@ -95,15 +107,26 @@ def chained_rows(root: Path) -> None:
 
 
 def running_rows(folder: Path, project: str, size: int) -> None:
-    """No-op `up` and `status --json` on the running stack."""
+    """No-op `up` and `status --json` on the running stack, with what any start costs under the same load.
+
+    The running services' healthchecks load the machine; the floor rows (a bare Python
+    start, `launcher --version`) show what any command pays under that load before it
+    does any work, and the CPU seconds show what each command itself costs.
+    """
     subprocess.run([LAUNCHER, "up", "--pull", "never"], cwd=folder, check=True, capture_output=True)
-    noop = time_runs([LAUNCHER, "up"], WARM_RUNS, folder, warm=True)
-    print(f"no-op up, {size} services running        {shown(noop)}  (goal <= 0.3 s)")
-    status = time_runs([LAUNCHER, "status", "--json"], WARM_RUNS, folder, warm=True)
+    floor = time_runs([PYTHON, "-c", "pass"], WARM_RUNS, folder, warm=True)
+    version = time_runs([LAUNCHER, "--version"], WARM_RUNS, folder, warm=True)
+    noop, noop_cpu = wall_and_cpu_runs([LAUNCHER, "up"], WARM_RUNS, folder, warm=True)
+    status, status_cpu = wall_and_cpu_runs([LAUNCHER, "status", "--json"], WARM_RUNS, folder, warm=True)
     ps = time_runs(["docker", "compose", "-p", project, "--env-file", str(folder / ".env"), *compose_files(folder),
                     "ps", "--format", "json"], WARM_RUNS, folder, warm=True)
+    print(f"no-op up, {size} services running        {shown(noop)}  (goal <= 0.3 s)")
+    print(f"                             CPU         {shown(noop_cpu)}")
     print(f"status --json, {size} services             {shown(status)}  (goal <= 0.3 s)")
-    print(f"docker compose ps --format json          {shown(ps)}  (for scale)", flush=True)
+    print(f"                             CPU         {shown(status_cpu)}")
+    print(f"docker compose ps --format json          {shown(ps)}  (for scale)")
+    print(f"same load: python -c pass                {shown(floor)}  (the floor of any Python command)")
+    print(f"same load: launcher --version            {shown(version)}", flush=True)
 
 
 # ------------------------------------------------------------------ the seeded stack
@@ -218,9 +241,10 @@ def seeded_row(root: Path) -> None:
     project = seeded_stack(folder)
     try:
         subprocess.run([LAUNCHER, "up", "--pull", "never"], cwd=folder, check=True, capture_output=True)
-        noop = time_runs([LAUNCHER, "up"], WARM_RUNS, folder, warm=True)
+        noop, cpu = wall_and_cpu_runs([LAUNCHER, "up"], WARM_RUNS, folder, warm=True)
         size = (folder / "seeds" / "00_dump" / "dump.sql").stat().st_size / 1e6
-        print(f"no-op up, 5 services, {size:.1f} MB seed applied {shown(noop)}  (goal <= 0.3 s)", flush=True)
+        print(f"no-op up, 5 services, {size:.1f} MB seed applied {shown(noop)}  (goal <= 0.3 s)")
+        print(f"                             CPU         {shown(cpu)}", flush=True)
     finally:
         compose(folder, project, "down", "--volumes", "--remove-orphans")
 

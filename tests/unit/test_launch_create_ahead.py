@@ -9,12 +9,27 @@ from tests.unit.test_launch import run_up, specs, stack  # noqa: F401 (stack: th
 from wizard.core.errors import Unhealthy
 
 
+class BackgroundRun(FakeRun):
+    """A compose run in the background that is done after ``ticks`` looks at it."""
+
+    def done(self) -> bool:
+        finished = self.ticks <= 0
+        self.ticks -= 1
+        return finished
+
+
 class CreatingEngine(FakeEngine):
     """The fake, plus the real engine's create / start_created / remove_unstarted."""
 
-    def __init__(self, *args, create_ok: bool = True, **kwargs) -> None:
+    def __init__(self, *args, create_ok: bool = True, background_ok: bool = True, background_ticks: int = 0,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.create_ok = create_ok
+        self.background_ok = create_ok and background_ok
+        self.background_ticks = background_ticks
+        self.background: BackgroundRun | None = None
+        self.background_began: tuple | None = None
+        self.background_done_at_starts: list[bool | None] = []
         self.created: list[list[str]] = []
         self.api_started: list[list[str]] = []
         self.removed: list[list[str]] = []
@@ -25,7 +40,16 @@ class CreatingEngine(FakeEngine):
             self.current.setdefault(service, container(service, "created", project=self.project))
         return self.create_ok
 
+    def create_in_background(self, services: Sequence[str], pull: str = "missing") -> FakeRun:
+        self.create(services, pull)
+        # What the first wave's containers looked like when it began: started, not yet waited for.
+        self.background_began = (list(map(list, self.api_started)), {n: c.state for n, c in self.current.items()})
+        self.background = BackgroundRun(returncode_when_done=0 if self.background_ok else 1,
+                                        ticks=self.background_ticks)
+        return self.background
+
     def start_created(self, services: Sequence[str]) -> FakeRun:
+        self.background_done_at_starts.append(None if self.background is None else self.background.ticks <= 0)
         self.api_started.append(list(services))
         run = self.start(services)
         self.started.pop()  # not a compose run
@@ -43,7 +67,8 @@ def test_every_container_is_created_first_then_each_wave_only_starts(stack):
     engine.containers()  # the preflight's list, which `up` reuses
     events, error = run_up(stack, engine)
     assert error is None
-    assert engine.created == [["postgres", "redis", "migrate", "web"]]  # one compose run, before any start
+    # The first wave's containers before any start; the later waves' in one run after that start.
+    assert engine.created == [["postgres"], ["redis", "migrate", "web"]]
     # web waits for migrate within its wave: compose starts that wave, in its order.
     assert engine.api_started == [["postgres"], ["redis"]]
     assert engine.started == [["migrate", "web"]]
@@ -79,3 +104,42 @@ def test_when_compose_cannot_create_every_wave_runs_compose_as_before(stack):
     assert error is None
     assert engine.api_started == []
     assert engine.started == [["postgres"], ["redis"], ["migrate", "web"]]
+
+
+def test_the_later_waves_are_created_once_the_first_is_started_before_it_is_waited_for(stack):
+    engine = CreatingEngine(specs())
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert error is None
+    started_then, states_then = engine.background_began
+    assert started_then == [["postgres"]]
+    assert states_then["postgres"] == "created"  # its start call made, no list has seen it run yet
+    assert engine.background_done_at_starts == [None, True]  # redis's wave waited for the run to end
+
+
+def test_a_later_wave_waits_for_the_background_run_to_end(stack):
+    engine = CreatingEngine(specs(), background_ticks=4)
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.background_done_at_starts == [None, True]
+    assert engine.api_started == [["postgres"], ["redis"]]
+
+
+def test_when_the_background_run_fails_the_later_waves_run_compose(stack):
+    engine = CreatingEngine(specs(), background_ok=False)
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.api_started == [["postgres"]]
+    assert engine.started == [["redis"], ["migrate", "web"]]
+
+
+def test_a_failure_stops_the_background_run_before_removing_what_it_made(stack):
+    engine = CreatingEngine(specs(), background_ticks=100, scripts={"postgres": [("running", "unhealthy", None)]})
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy)
+    assert engine.background is not None and engine.background.cancelled
+    assert engine.removed == [["postgres", "redis", "migrate", "web"]]
+    assert set(engine.current) == {"postgres"}  # started (and failing): it stays for its logs

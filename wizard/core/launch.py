@@ -19,16 +19,16 @@ the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, Sequence, cast
 
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, ServiceSpec
-from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, Run, WatchesEvents
+from wizard.core.docker.protocol import DirectEngine, Engine, Run, WatchesEvents
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
+from wizard.core.createahead import create_ahead
 from wizard.core.plan import Plan, build_plan, check_profiles
 from wizard.core.readiness import FAILED, READY, readiness
 from wizard.core.stack import Stack
@@ -79,14 +79,16 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     # the wave before) stands for the next wave's state unless a step took time since:
     # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
     snapshot = engine.listed
-    ahead = _create_ahead(engine, model, plan, snapshot, pull)
+    ahead = create_ahead(engine, model, plan, snapshot, pull=pull, sleep=sleep)
     try:
         for wave in plan.waves:
             yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
             specs = model.in_groups([group.name for group in wave.groups])
+            created = ahead is not None and ahead.made([spec.name for spec in specs])
             started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
                                            timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
-                                           states=snapshot, created=ahead is not None and ahead.complete)
+                                           states=snapshot, created=created,
+                                           on_started=ahead.begin_later if ahead is not None else None)
             snapshot = engine.listed
             if wave.steps:
                 from wizard.core.steps import NothingToDo, run_step
@@ -98,8 +100,8 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     except BaseException:
         # Stopped short (a failure, Ctrl-C, the TUI closing us): what was created ahead for
         # waves never reached goes again, so "not started" still means "no container".
-        if ahead is not None and ahead.new:
-            engine.remove_unstarted(ahead.new)
+        if ahead is not None:
+            ahead.undo()
         raise
     elapsed = clock() - began
     summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
@@ -159,13 +161,15 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
 def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
              pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
              clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
-             states: Sequence[ContainerState] | None = None, created: bool = False) -> Iterator[Event]:
+             states: Sequence[ContainerState] | None = None, created: bool = False,
+             on_started: Callable[[], None] | None = None) -> Iterator[Event]:
     """Start what is not ready among ``specs`` and wait for it; returns the names started.
 
     ``states``: a list of the project's containers still true now (else one is made).
-    ``created``: their containers exist already (see ``_create_ahead``), so they are
-    started through the engine's API, unless one waits for another of them: then
-    compose starts them, in its order.
+    ``created``: their containers exist already (see ``wizard.core.createahead``), so
+    they are started through the engine's API, unless one waits for another of them:
+    then compose starts them, in its order. ``on_started``: called once those API
+    starts have returned, before the wait (`up` creates the later waves' containers then).
     """
     began = clock()
     states = _by_service(engine.containers() if states is None else states)
@@ -182,6 +186,8 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
         names = [spec.name for spec in pending]
         if created and not any(dependency in names for spec in pending for dependency in spec.depends_on):
             run = engine.start_created(names)
+            if on_started is not None:
+                on_started()
         else:
             run = engine.start(names, pull=pull)
     try:
@@ -195,35 +201,6 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
         changed = any(spec.group == group for spec in pending)
         yield GroupReady(group=group, elapsed=elapsed if changed else 0.0, changed=changed)
     return [spec.name for spec in pending]
-
-
-@dataclass(frozen=True)
-class _CreatedAhead:
-    """What ``_create_ahead`` did: the services that had no container before, and whether all now have one."""
-
-    new: list[str]
-    complete: bool
-
-
-def _create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequence[ContainerState] | None,
-                  pull: str) -> _CreatedAhead | None:
-    """Create, in one compose run, the container of every planned service that is not ready yet.
-
-    Compose itself creates every container before it starts the first: a wave then
-    only starts containers, without a compose run of its own. When compose refuses
-    (a bad mount, an image it cannot pull), nothing is reported here: each wave runs
-    `compose up` as before and reports compose's own words for its services.
-    None when the engine cannot create ahead (another target, the test fake).
-    """
-    if not isinstance(engine, CreatesAhead) or states is None:
-        return None
-    present = _by_service(states)
-    planned = model.in_groups([group.name for wave in plan.waves for group in wave.groups])
-    pending = [spec.name for spec in planned if readiness(spec, present.get(spec.name), compose_done=True)[0] != READY]
-    if not pending:
-        return _CreatedAhead([], True)
-    complete = engine.create(pending, pull=pull)
-    return _CreatedAhead([name for name in pending if name not in present], complete)
 
 
 def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = None, timeout: float | None = None,

@@ -302,11 +302,19 @@ class ComposeEngine:
     def create(self, services: Sequence[str], pull: str = "missing") -> bool:
         """`compose up --no-start --no-deps`: these services' containers (networks, volumes) made, none started.
 
-        True when compose created them all. `up` calls it once before its first wave
-        (see ``launch._create_ahead``); when it fails, each wave's `compose up` says why.
+        True when compose created them all. `up` calls it for its first wave (see
+        ``wizard.core.createahead``); when it fails, each wave's `compose up` says why.
         """
+        return self.run_compose(*self._create_args(services, pull), check=False).returncode == 0
+
+    def create_in_background(self, services: Sequence[str], pull: str = "missing") -> ComposeRun:
+        """``create``, running in the background: `up` makes the later waves' containers while the first starts."""
+        return ComposeRun(self.compose_command(*self._create_args(services, pull)), self.stack.root)
+
+    @staticmethod
+    def _create_args(services: Sequence[str], pull: str) -> list[str]:
         _check_pull(pull)
-        return self.run_compose("up", "--no-start", "--no-deps", "--pull", pull, *services, check=False).returncode == 0
+        return ["up", "--no-start", "--no-deps", "--pull", pull, *services]
 
     def start_created(self, services: Sequence[str]) -> StartedByAPI:
         """Start these services' containers through the API, all at once (one list call, one start each)."""

@@ -108,9 +108,11 @@ class DirectEngine(Engine, Protocol):
 
 @runtime_checkable
 class CreatesAhead(Protocol):
-    """An engine that can make every container of a run before its first wave, as compose does."""
+    """An engine that can make the containers of a run before their wave starts, as compose does."""
 
     def create(self, services: Sequence[str], pull: str = "missing") -> bool: ...  # True: all were made
+
+    def create_in_background(self, services: Sequence[str], pull: str = "missing") -> Run: ...
 
     def start_created(self, services: Sequence[str]) -> Run: ...
 
