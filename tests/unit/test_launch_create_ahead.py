@@ -27,8 +27,8 @@ class CreatingEngine(FakeEngine):
         self.create_ok = create_ok
         self.background_ok = create_ok and background_ok
         self.background_ticks = background_ticks
-        self.background: BackgroundRun | None = None
-        self.background_began: tuple | None = None
+        self.background: list[BackgroundRun] = []
+        self.background_began: list[tuple] = []
         self.background_done_at_starts: list[bool | None] = []
         self.created: list[list[str]] = []
         self.api_started: list[list[str]] = []
@@ -43,13 +43,14 @@ class CreatingEngine(FakeEngine):
     def create_in_background(self, services: Sequence[str], pull: str = "missing") -> FakeRun:
         self.create(services, pull)
         # What the first wave's containers looked like when it began: started, not yet waited for.
-        self.background_began = (list(map(list, self.api_started)), {n: c.state for n, c in self.current.items()})
-        self.background = BackgroundRun(returncode_when_done=0 if self.background_ok else 1,
-                                        ticks=self.background_ticks)
-        return self.background
+        self.background_began.append((list(map(list, self.api_started)),
+                                      {n: c.state for n, c in self.current.items()}))
+        self.background.append(BackgroundRun(returncode_when_done=0 if self.background_ok else 1,
+                                             ticks=self.background_ticks))
+        return self.background[-1]
 
     def start_created(self, services: Sequence[str]) -> FakeRun:
-        self.background_done_at_starts.append(None if self.background is None else self.background.ticks <= 0)
+        self.background_done_at_starts.append(self.background[-1].ticks <= 0 if self.background else None)
         self.api_started.append(list(services))
         run = self.start(services)
         self.started.pop()  # not a compose run
@@ -67,8 +68,8 @@ def test_every_container_is_created_first_then_each_wave_only_starts(stack):
     engine.containers()  # the preflight's list, which `up` reuses
     events, error = run_up(stack, engine)
     assert error is None
-    # The first wave's containers before any start; the later waves' in one run after that start.
-    assert engine.created == [["postgres"], ["redis", "migrate", "web"]]
+    # The first wave's containers before any start; each later wave's once the wave before started.
+    assert engine.created == [["postgres"], ["redis"], ["migrate", "web"]]
     # web waits for migrate within its wave: compose starts that wave, in its order.
     assert engine.api_started == [["postgres"], ["redis"]]
     assert engine.started == [["migrate", "web"]]
@@ -106,15 +107,16 @@ def test_when_compose_cannot_create_every_wave_runs_compose_as_before(stack):
     assert engine.started == [["postgres"], ["redis"], ["migrate", "web"]]
 
 
-def test_the_later_waves_are_created_once_the_first_is_started_before_it_is_waited_for(stack):
+def test_each_later_wave_is_created_once_the_wave_before_is_started_before_it_is_waited_for(stack):
     engine = CreatingEngine(specs())
     engine.containers()
     events, error = run_up(stack, engine)
     assert error is None
-    started_then, states_then = engine.background_began
-    assert started_then == [["postgres"]]
-    assert states_then["postgres"] == "created"  # its start call made, no list has seen it run yet
-    assert engine.background_done_at_starts == [None, True]  # redis's wave waited for the run to end
+    assert [started for started, _ in engine.background_began] == [[["postgres"]], [["postgres"], ["redis"]]]
+    # Each time, the wave just started had its start calls made, and no list had seen it run yet.
+    assert [states[wave] for (_, states), wave in zip(engine.background_began, ["postgres", "redis"])] == \
+        ["created", "created"]
+    assert engine.background_done_at_starts == [None, True]  # redis's wave waited for its run to end
 
 
 def test_a_later_wave_waits_for_the_background_run_to_end(stack):
@@ -140,6 +142,6 @@ def test_a_failure_stops_the_background_run_before_removing_what_it_made(stack):
     engine.containers()
     events, error = run_up(stack, engine)
     assert isinstance(error, Unhealthy)
-    assert engine.background is not None and engine.background.cancelled
+    assert len(engine.background) == 1 and engine.background[0].cancelled  # redis's, still running
     assert engine.removed == [["postgres", "redis", "migrate", "web"]]
     assert set(engine.current) == {"postgres"}  # started (and failing): it stays for its logs

@@ -88,7 +88,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
             started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
                                            timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
                                            states=snapshot, created=created,
-                                           on_started=ahead.begin_later if ahead is not None else None)
+                                           on_started=ahead.begin_next if ahead is not None else None)
             snapshot = engine.listed
             if wave.steps:
                 from wizard.core.steps import NothingToDo, run_step
@@ -169,7 +169,7 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     ``created``: their containers exist already (see ``wizard.core.createahead``), so
     they are started through the engine's API, unless one waits for another of them:
     then compose starts them, in its order. ``on_started``: called once those API
-    starts have returned, before the wait (`up` creates the later waves' containers then).
+    starts have returned, before the wait (`up` creates the next wave's containers then).
     """
     began = clock()
     states = _by_service(engine.containers() if states is None else states)
