@@ -9,7 +9,6 @@ it into per-image and overall byte counts, yielded as events.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -170,6 +169,8 @@ def pull(store: ImageStore, references: Sequence[str], *, workers: int = PULL_WO
     if not references:
         return
     yield ImagesStarted(action="pull", images=tuple(references))
+    import queue  # here: every `up` checks images, few pull one
+
     messages: queue.Queue = queue.Queue()
     todo: queue.Queue = queue.Queue()
     for reference in references:

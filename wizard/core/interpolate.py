@@ -7,7 +7,6 @@ and the names that would have worked.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Iterable, Mapping
 
@@ -60,6 +59,8 @@ def substitute(text: str, values: Mapping[str, str], source: str) -> str:
 
 
 def _suggest(name: str, known: set[str]) -> str:
+    import difflib  # only for a misspelt name: every `up` loads this module
+
     close = difflib.get_close_matches(name, sorted(known), n=1)
     if close:
         return f"did you mean ${{{close[0]}}}? Names come from [secrets] and [settings] in stack.toml"

@@ -10,13 +10,15 @@ inspect per container and are only read when asked for (``restarts=True``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ServiceSpec
-from wizard.core.docker.protocol import Engine
 from wizard.core.stack import Stack
+
+if TYPE_CHECKING:  # annotations only: its Protocol classes cost `status` CPU to build
+    from wizard.core.docker.protocol import Engine
 
 NOT_CREATED = "not created"
 SKIPPED = "skipped"  # its group's requires_paths are missing: `up` does not start it

@@ -5,11 +5,13 @@ Both are ``Engine`` implementations (wizard.core.docker.protocol) behind the one
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.protocol import DirectEngine
 from wizard.core.stack import Stack
+
+if TYPE_CHECKING:  # annotations only: its Protocol classes cost `status` CPU to build
+    from wizard.core.docker.protocol import DirectEngine
 
 TARGETS = ("local", "swarm")
 

@@ -18,7 +18,6 @@ file otherwise (``NAME=value``).
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -135,6 +134,8 @@ def _line_of(text: str, name: str) -> int:
 def _known(stack: Stack, name: str, source: str, *, where: str = "") -> None:
     if name in stack.value_names:
         return
+    import difflib  # only for a misspelt name: every `up` loads this module
+
     close = difflib.get_close_matches(name, sorted(stack.value_names), n=1)
     hint = f"did you mean {close[0]}?" if close else "use a name declared under [secrets] or [settings] in stack.toml"
     raise UsageError(f"{source}: unknown name", hint, where=where)

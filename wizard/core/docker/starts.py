@@ -81,7 +81,7 @@ class EventWatcher:
         try:
             while self._response.read1(65536):
                 self._changed.set()
-        except Exception:  # noqa: BLE001 - closed under us (IncompleteRead), or the engine went away
+        except Exception:  # noqa: BLE001 - closed under us (abort), or the engine went away
             pass  # either way the wait goes on listing on its own
         finally:
             self._changed.set()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import secrets as random
 import string
 from typing import Iterator, Mapping
 
@@ -20,14 +18,27 @@ BASE64_ALPHABET = string.ascii_letters + string.digits + "+/="
 LENGTH = (8, 4096)
 
 
+# secrets (hmac, random) and base64 are imported where a value is made: every command loads
+# the kinds to validate the manifest, few make values, and the imports cost a few ms of CPU.
 def random_string(alphabet: str, length: int) -> str:
+    import secrets as random
+
     return "".join(random.choice(alphabet) for _ in range(length))
+
+
+def random_hex(length: int) -> str:
+    import secrets as random
+
+    return random.token_hex((length + 1) // 2)[:length]
 
 
 def random_base64(length: int) -> str:
     """``length`` base64 characters, padding cut off."""
     # Enough random bytes for `length` characters, padding cut off: consumers
     # want an exact size, and '=' in the middle of a trimmed string is meaningless.
+    import base64
+    import secrets as random
+
     raw = random.token_bytes(length * 3 // 4 + 3)
     return base64.b64encode(raw).decode("ascii")[:length]
 
@@ -61,7 +72,7 @@ def _manifest_problems(spec: SecretSpec, declared: Declared) -> Iterator[Problem
 KINDS = (
     SecretKind("token", lambda spec, values, now: random_string(TOKEN_ALPHABET, spec.length),
                _at_least(TOKEN_ALPHABET), _manifest_problems, LENGTH),
-    SecretKind("hex", lambda spec, values, now: random.token_hex((spec.length + 1) // 2)[: spec.length],
+    SecretKind("hex", lambda spec, values, now: random_hex(spec.length),
                _exactly(HEX_ALPHABET), _manifest_problems, LENGTH),
     SecretKind("base64", lambda spec, values, now: random_base64(spec.length),
                _exactly(BASE64_ALPHABET), _manifest_problems, LENGTH),
