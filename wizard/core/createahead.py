@@ -33,32 +33,37 @@ class CreatedAhead:
         self._engine = engine
         self._pull = pull
         self._sleep = sleep
-        # The services to create, per wave that has any; the first wave's are made now.
+        # The services to create, per wave that has any (indexes below are into this list).
         self._waves = [list(names) for names in waves if names]
-        self._first_made = not self._waves or engine.create(self._waves[0], pull=pull)
-        self._runs: dict[int, Run] = {}  # index in _waves -> its background compose run
-        self._next = 1  # the next wave whose containers `begin_next` creates
+        self._first_made: bool | None = None  # the first one's are made when `made` first asks
+        self._runs: dict[int, Run] = {}  # index -> the background compose run creating that wave's
+        self._following = 1  # the wave `begin_next` creates: the one after the wave last started
         # Services that had no container before this `up`: what `undo` may remove.
         self.new = list(new)
 
     def begin_next(self) -> None:
         """Start creating the next wave's containers in the background (nothing when none is left)."""
-        if self._next < len(self._waves) and self._next not in self._runs:
-            self._runs[self._next] = self._engine.create_in_background(self._waves[self._next], pull=self._pull)
+        following = self._following
+        if following < len(self._waves) and following not in self._runs:
+            self._runs[following] = self._engine.create_in_background(self._waves[following], pull=self._pull)
 
     def made(self, services: Sequence[str]) -> bool:
-        """Whether these services' containers were made ahead (waits for their wave's run to end)."""
+        """Whether these services' containers were made ahead: the first wave's are made now, a
+        later wave's run is waited for (begun now if it was not). The wait is compose's own time
+        to create them; Ctrl-C or closing `up` stops it (see ``undo``)."""
         index = next((i for i, names in enumerate(self._waves) if any(name in names for name in services)), None)
         if index is None:
             return False  # none of them was to be made: compose starts whatever is not ready, as it would
         if index == 0:
+            if self._first_made is None:
+                self._first_made = self._engine.create(self._waves[0], pull=self._pull)
             return self._first_made
-        self._next = index
+        self._following = index
         self.begin_next()
         run = self._runs[index]
         while not run.done():
             self._sleep(_DONE_POLL)
-        self._next = index + 1
+        self._following = index + 1
         return run.returncode == 0
 
     def undo(self) -> None:
@@ -71,7 +76,7 @@ class CreatedAhead:
 
 def create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequence[ContainerState] | None, *,
                  pull: str, sleep: Callable[[float], None] = time.sleep) -> CreatedAhead | None:
-    """Create the first wave's containers now; the later waves' come one by one (see the module's words).
+    """What to create ahead, wave by wave (see the module's words); nothing is created yet.
 
     Only services not ready yet are created. None when the engine cannot create ahead
     (another target, the test fake), or without a list of the project's containers.

@@ -2,8 +2,9 @@
 
 ``up``: preflight first (engine, compose, env files, secrets, ports, images);
 then missing images are pulled and ``build:`` images built; nothing is started
-until all of that passed. Then wave by wave: start what is not ready yet with
-``compose up --detach --no-deps``, wait until every service is ready, run the
+until all of that passed. Then wave by wave: start what is not ready yet (through
+the Engine API, its containers created ahead: see ``wizard.core.createahead``; else
+with ``compose up --detach --no-deps``), wait until every service is ready, run the
 wave's init steps, go on. A service is ready when it is healthy, running (no
 healthcheck), or, for a one-shot job, exited 0 (see ``wizard.core.docker.model.model_from_config``
 for how a job is recognised). Services already ready are not touched, so a
@@ -21,6 +22,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator, Mapping, Sequence, cast
 
+from wizard.core.createahead import create_ahead
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, ServiceSpec
@@ -28,7 +30,6 @@ from wizard.core.docker.protocol import DirectEngine, Engine, Run, WatchesEvents
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
-from wizard.core.createahead import create_ahead
 from wizard.core.plan import Plan, build_plan, check_profiles
 from wizard.core.readiness import FAILED, READY, readiness
 from wizard.core.stack import Stack
