@@ -111,6 +111,8 @@ def test_an_error_status_keeps_the_engines_words(engine):
     b"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<html>",  # HTTP, but not the API
+    "HTTP/1.1 200 OK\r\nContent-Length: \u00b2\r\n\r\n".encode("latin-1"),  # a digit, but not 0-9
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]xx\r\n0\r\n\r\n",  # no end of chunk
 ])
 def test_something_that_is_not_a_docker_engine_is_named_as_such(engine, answer):
     server, client = engine
@@ -162,3 +164,20 @@ def test_a_stream_that_ends_reads_empty(engine):
     assert answer.read1(65536) == b"one"
     assert answer.read1(65536) == b"" and answer.read1(65536) == b""
     close()
+
+
+def test_a_head_that_is_not_http_closes_the_connection():
+    import socket
+
+    from wizard.core.docker.lightclient import Answer, NotHTTP
+
+    ours, theirs = socket.socketpair()
+    theirs.settimeout(5)
+    theirs.sendall(b"hello\n")
+    with pytest.raises(NotHTTP) as caught:
+        Answer(ours)
+    ours.close()
+    # The error (kept, as a caller's handler would hold it) must not keep the descriptor open.
+    assert theirs.recv(1) == b""
+    assert caught.value is not None
+    theirs.close()

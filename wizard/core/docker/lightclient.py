@@ -46,6 +46,13 @@ class Answer:
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._file = sock.makefile("rb")
+        try:
+            self._read_head()
+        except BaseException:
+            self._file.close()  # else the socket's fd stays open while this file object lives
+            raise
+
+    def _read_head(self) -> None:
         status_line = self._line()
         if not status_line:
             raise ConnectionResetError("Remote end closed connection without response")
@@ -67,7 +74,7 @@ class Answer:
         self._chunked = self._left is None and "chunked" in self.headers.get("transfer-encoding", "").lower()
         length = self.headers.get("content-length")
         if length is not None and not self._chunked and self._left is None:
-            if not length.isdigit():
+            if not (length.isascii() and length.isdigit()):
                 raise NotHTTP(f"not a Content-Length: {length[:40]!r}")
             self._left = int(length)
 
@@ -83,7 +90,11 @@ class Answer:
         """Some of the body as soon as it is here (at most ``size`` bytes); b"" at its end."""
         if self._chunked and not self._left:
             if self._left == 0:
-                self._line()  # the CRLF that ends the chunk just read
+                end = self._line()  # the line end closing the chunk just read
+                if not end:
+                    raise ConnectionResetError("the connection closed between two chunks")
+                if end not in (b"\r\n", b"\n"):
+                    raise NotHTTP("no line end after a chunk")
             size_line = self._line()
             if not size_line:
                 raise ConnectionResetError("the connection closed between two chunks")
