@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
-from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.containers import ContainerState, by_service
 from wizard.core.docker.model import ComposeModel
 from wizard.core.docker.protocol import CreatesAhead, Engine, Run
 from wizard.core.plan import Plan
@@ -83,9 +83,7 @@ def create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequen
     """
     if not isinstance(engine, CreatesAhead) or states is None:
         return None
-    present = {}
-    for container in sorted(states, key=lambda c: c.name):
-        present.setdefault(container.service, container)
+    present = by_service(states)
     waves = []
     for wave in plan.waves:
         specs = model.in_groups([group.name for group in wave.groups])

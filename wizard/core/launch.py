@@ -20,11 +20,11 @@ the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator, Mapping, Sequence, cast
+from typing import Callable, Iterator, Sequence, cast
 
 from wizard.core.createahead import create_ahead
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.containers import ContainerState, by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.docker.protocol import DirectEngine, Engine, Run, WatchesEvents
 from wizard.core.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
@@ -173,7 +173,7 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     starts have returned, before the wait (`up` creates the next wave's containers then).
     """
     began = clock()
-    states = _by_service(engine.containers() if states is None else states)
+    states = by_service(engine.containers() if states is None else states)
     pending = [spec for spec in specs if readiness(spec, states.get(spec.name), compose_done=True)[0] != READY]
     for spec in specs:
         if spec not in pending:
@@ -221,7 +221,7 @@ def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = Non
             raise UsageError(f"no service or group named {target!r}",
                              f"services: {', '.join(model.names)}; groups: {', '.join(sorted(group_names))}")
         specs.extend(spec for spec in chosen if spec not in specs)
-    created = _by_service(engine.containers())
+    created = by_service(engine.containers())
     absent = [spec.name for spec in specs if spec.name not in created]
     if absent:
         # compose restart skips what has no container; waiting on it would only end in "not created".
@@ -279,7 +279,7 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
     while pending:
         # Read compose's state before the containers', so "done" is true for what we list.
         compose_done = run is None or run.done()
-        states = _by_service(engine.containers())
+        states = by_service(engine.containers())
         elapsed = clock() - began
         for name, spec in list(pending.items()):
             container = states.get(name)
@@ -354,12 +354,3 @@ def _compose_error(output: Sequence[str]) -> str:
     errors = [line.strip() for line in output if "error" in line.lower()]
     found = errors[-1] if errors else ""
     return found if len(found) <= 300 else found[:299] + "…"
-
-
-def _by_service(containers: Sequence[ContainerState]) -> Mapping[str, ContainerState]:
-    # With scale > 1 the first replica stands for the service; its state is what we wait on.
-    found: dict[str, ContainerState] = {}
-    for container in sorted(containers, key=lambda c: c.name):
-        found.setdefault(container.service, container)
-    return found
-

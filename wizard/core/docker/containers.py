@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from wizard.core.docker.model import PublishedPort
 
@@ -85,3 +85,11 @@ def container_from_summary(summary: Mapping[str, Any]) -> ContainerState:
         ports=tuple(sorted(ports, key=lambda p: p.port)),
         project=labels.get(PROJECT_LABEL, ""),
     )
+
+
+def by_service(containers: Sequence[ContainerState]) -> Mapping[str, ContainerState]:
+    """One container per service: with scale > 1 the first replica by name stands for its service."""
+    found: dict[str, ContainerState] = {}
+    for container in sorted(containers, key=lambda c: c.name):
+        found.setdefault(container.service, container)
+    return found
