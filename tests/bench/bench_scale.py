@@ -74,19 +74,19 @@ def cold_up(folder: Path, project: str) -> tuple[list[float], list[float]]:
     Each run starts on a quiet machine: after each `down`, ``settle`` waits for the
     kernel to finish with the removed containers' network namespaces.
     """
-    reference_command = ["docker", "compose", "-p", project, "--env-file", str(folder / ".env"),
-                         *compose_files(folder), "up", "--detach", "--wait", "--pull", "never"]
-    ours, reference = [], []
+    commands = {
+        "compose": ["docker", "compose", "-p", project, "--env-file", str(folder / ".env"),
+                    *compose_files(folder), "up", "--detach", "--wait", "--pull", "never"],
+        "launcher": [LAUNCHER, "up", "--pull", "never"],
+    }
+    samples: dict[str, list[float]] = {"compose": [], "launcher": []}
     settle()
     for run in range(COLD_RUNS):
-        for which in (("compose", "launcher") if run % 2 == 0 else ("launcher", "compose")):
-            if which == "compose":
-                reference.append(timed(reference_command, folder))
-            else:
-                ours.append(timed([LAUNCHER, "up", "--pull", "never"], folder))
+        for which in ("compose", "launcher") if run % 2 == 0 else ("launcher", "compose"):
+            samples[which].append(timed(commands[which], folder))
             down(folder, project)
             settle()
-    return ours, reference
+    return samples["launcher"], samples["compose"]
 
 
 def chained_rows(root: Path) -> None:
