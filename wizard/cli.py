@@ -74,7 +74,7 @@ def build_parser(argv: Sequence[str] = ()):
     class Parser(argparse.ArgumentParser):
         # argparse prints usage plus an error and exits; we want one line and our code.
         def error(self, message: str) -> None:  # type: ignore[override]
-            from wizard.core.errors import UsageError
+            from wizard.core.support.errors import UsageError
 
             raise UsageError(hide_values(message, argv), f"see `{self.prog} --help`")
 
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _install_wait_notice() -> None:
     """While another launcher holds the stack's lock, say so once on stderr."""
-    from wizard.core.lock import set_wait_notice
+    from wizard.core.support.lock import set_wait_notice
     from wizard.frontends.errors import report_lock_wait
 
     set_wait_notice(report_lock_wait)

@@ -27,7 +27,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
     """Map an exception to the exit code the CLI returns for it."""
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
-    # The launcher's own errors declare their code (wizard.core.errors, which imports this
+    # The launcher's own errors declare their code (wizard.core.support.errors, which imports this
     # module: looking the attribute up keeps the two out of an import circle). Anything else,
     # including another library's `exit_code`, is a bug.
     code = getattr(error, "exit_code", None)

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.integration.pg_fixtures import fresh_database  # noqa: E402
-from wizard.core.postgres import apply_seeds  # noqa: E402
+from wizard.core.seeds.postgres.apply import apply_seeds  # noqa: E402
 
 ADMIN_DSN = os.environ.get("LAUNCHER_TEST_PG_DSN", "postgresql://postgres:launcher-test@127.0.0.1:5432/postgres")
 RUNS = 5

@@ -41,7 +41,7 @@ class Exported:
 
     def secret_values(self) -> dict[str, str]:
         """Every generated secret's value, from the store `launcher init` wrote."""
-        from wizard.core.stack import load_stack
+        from wizard.core.manifest.stack import load_stack
 
         stored = dotenv_values(self.root / ".launcher" / "values.env")
         stack = load_stack(self.root / "stack.toml")

@@ -47,7 +47,7 @@ def strings(node) -> list[str]:
 
 def compose_services(result: Exported) -> dict[str, dict]:
     from wizard.core.export.source import load_source
-    from wizard.core.stack import load_stack
+    from wizard.core.manifest.stack import load_stack
 
     profiles = BUNDLED_PROFILES if result.root.name == "bundled" else ()
     source = load_source(load_stack(result.root / "stack.toml"), profiles=profiles)
@@ -115,7 +115,7 @@ def test_every_healthcheck_became_readiness_and_startup_probes(exported, name):
 
 @pytest.mark.parametrize("name", STACKS)
 def test_every_init_step_became_a_job_that_waits_for_its_group(exported, name):
-    from wizard.core.stack import load_stack
+    from wizard.core.manifest.stack import load_stack
 
     result = exported[name]
     stack = load_stack(result.root / "stack.toml")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard.core.errors import PreflightFailed
-from wizard.core.export.swarm import SwarmEngine, _rank
-from wizard.core.stack import load_stack
+from wizard.core.support.errors import PreflightFailed
+from wizard.core.targets.swarm import SwarmEngine, _rank
+from wizard.core.manifest.stack import load_stack
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "engine_stack" / "stack.toml"
 

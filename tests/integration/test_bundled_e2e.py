@@ -27,8 +27,8 @@ import pytest
 from dotenv import dotenv_values
 
 from tests.integration.engine_stack import free_ports
-from wizard.core.plan import build_plan
-from wizard.core.stack import load_stack
+from wizard.core.manifest.plan import build_plan
+from wizard.core.manifest.stack import load_stack
 from wizard.exitcodes import ExitCode
 
 pytestmark = pytest.mark.integration

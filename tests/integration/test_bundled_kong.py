@@ -89,7 +89,7 @@ LEGACY = {"SUPABASE_ANON_KEY": "A", "SUPABASE_SERVICE_KEY": "S", "DASHBOARD_USER
 
 @pytest.fixture(scope="module")
 def new_keys() -> dict[str, str]:
-    from wizard.core.asymmetric_keys import generate_api_key, generate_jwks, sign_es256
+    from wizard.core.manifest.kinds.asymmetric_keys import generate_api_key, generate_jwks, sign_es256
 
     pair = generate_jwks("x" * 40)
     return {"SUPABASE_PUBLISHABLE_KEY": generate_api_key("sb_publishable_"),

@@ -14,8 +14,8 @@ from tests.integration.engine_stack import free_ports
 from tests.tui.helpers import copy_stack, title, wait_for
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
-from wizard.core.errors import ContainerGone
-from wizard.core.stack import load_stack
+from wizard.core.support.errors import ContainerGone
+from wizard.core.manifest.stack import load_stack
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def live_stack(tmp_path, compose_project):
     """The TUI's live fixture stack under a unique project name, initialised, nothing started."""
-    from wizard.core.values import initialize
+    from wizard.core.values.resolution import initialize
 
     root = copy_stack("live_stack", tmp_path)
     manifest = root / "stack.toml"
@@ -77,7 +77,7 @@ def test_engine_calls_on_a_removed_container_say_gone(live_stack, docker_client,
 
 def test_snapshot_with_restart_counts_lists_again_when_a_container_went(live_stack, docker_client, images,
                                                                         compose_project):
-    from wizard.core.status import NOT_CREATED, snapshot
+    from wizard.core.lifecycle.status import NOT_CREATED, snapshot
 
     start_web(docker_client, images, compose_project)
     engine = RemovingEngine(live_stack, docker_client, when=lambda: True)

@@ -2,7 +2,7 @@
 
 A stopped service, an env file changed by hand, a changed seed file and a rotated
 secret: each must be seen by the next `up` even though a no-op `up` lists the
-containers once and skips the database when nothing changed (wizard.core.seedcache).
+containers once and skips the database when nothing changed (wizard.core.seeds.postgres.cache).
 """
 
 from __future__ import annotations

@@ -68,8 +68,8 @@ def not_docker(request):
 @pytest.fixture
 def stack_root(tmp_path):
     """The engine test stack, initialised (env file and store written), nothing started."""
-    from wizard.core.stack import load_stack
-    from wizard.core.values import initialize
+    from wizard.core.manifest.stack import load_stack
+    from wizard.core.values.resolution import initialize
 
     root = tmp_path / "stack"
     shutil.copytree(FIXTURE, root)

@@ -18,7 +18,7 @@ import jwt
 import pytest
 
 from tests.conftest import missing_part
-from wizard.core.asymmetric_keys import generate_jwks, public_jwks, sign_es256
+from wizard.core.manifest.kinds.asymmetric_keys import generate_jwks, public_jwks, sign_es256
 
 pytestmark = pytest.mark.integration
 

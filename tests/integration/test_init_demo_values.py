@@ -11,13 +11,13 @@ import jwt
 import pytest
 from dotenv import dotenv_values
 
-from wizard.core.secrets import DEMO_JWT_SECRETS, check_secrets, is_demo
-from wizard.core.stack import load_stack
+from wizard.core.values.secrets import DEMO_JWT_SECRETS, check_secrets, is_demo
+from wizard.core.manifest.stack import load_stack
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-# upstream's published sample values (wizard.core.secrets lists them), under its variable names
+# upstream's published sample values (wizard.core.values.secrets lists them), under its variable names
 DEMO_ENV = {
     "POSTGRES_PASSWORD": "your-super-secret-and-long-postgres-password",
     "JWT_SECRET": "your-super-secret-jwt-token-with-at-least-32-characters-long",
@@ -41,7 +41,7 @@ DEMO_ENV = {
 
 
 def demo_anon_and_service_keys() -> dict[str, str]:
-    from wizard.core.secrets import DEMO_VALUES
+    from wizard.core.values.secrets import DEMO_VALUES
 
     found = {}
     for value in DEMO_VALUES:

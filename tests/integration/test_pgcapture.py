@@ -13,9 +13,9 @@ from tests.integration.pg_fixtures import (  # noqa: F401 - other_pg_dsn is a fi
     write_files,
     write_seed_stack,
 )
-from wizard.core.errors import SeedFailed, UsageError
-from wizard.core.pgcapture import capture
-from wizard.core.postgres import apply_seeds
+from wizard.core.support.errors import SeedFailed, UsageError
+from wizard.core.seeds.postgres.capture import capture
+from wizard.core.seeds.postgres.apply import apply_seeds
 
 pytestmark = pytest.mark.integration
 

@@ -22,10 +22,10 @@ from tests.integration.pg_fixtures import (  # noqa: F401 - other_pg_dsn is a fi
     write_files,
     write_seed_stack,
 )
-from wizard.core.errors import ConfigError, SeedFailed, UsageError
-from wizard.core.events import consume
-from wizard.core.postgres import SeedStatementFailed, apply_seeds, run_seed_step, seed_status
-from wizard.core.steps import NothingToDo
+from wizard.core.support.errors import ConfigError, SeedFailed, UsageError
+from wizard.core.support.events import consume
+from wizard.core.seeds.postgres.apply import SeedStatementFailed, apply_seeds, run_seed_step, seed_status
+from wizard.core.seeds.steps import NothingToDo
 
 pytestmark = pytest.mark.integration
 
@@ -230,8 +230,8 @@ def test_a_file_that_changes_role_and_search_path_is_still_recorded(pg_dsn, tmp_
 
 
 def test_run_seed_step_yields_progress_and_returns_a_summary(pg_dsn, tmp_path):
-    from wizard.core.events import StepProgress
-    from wizard.core.stack import load_stack
+    from wizard.core.support.events import StepProgress
+    from wizard.core.manifest.stack import load_stack
 
     stack = load_stack(write_seed_stack(tmp_path, pg_dsn))
     write_files(tmp_path / "seeds" / "postgres", ORDERED)
@@ -354,7 +354,7 @@ CREATE POLICY own ON public.people USING (name = current_user);
 
 
 def test_a_pg_dump_file_gives_the_same_database_as_psql(pg_admin_dsn, pg_dsn, other_pg_dsn, tmp_path):
-    from wizard.core.sqlscript import Statement, split_script
+    from wizard.core.seeds.postgres.splitter import Statement, split_script
 
     with fresh_database(pg_admin_dsn) as source:
         with_source = psql_inline(source, SOURCE_DATABASE)

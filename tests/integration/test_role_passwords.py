@@ -9,7 +9,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from wizard.core.rotation import RotationIncomplete, change_role_passwords
+from wizard.core.lifecycle.rotation import RotationIncomplete, change_role_passwords
 
 pytestmark = pytest.mark.integration
 

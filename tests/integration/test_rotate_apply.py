@@ -105,7 +105,7 @@ def test_rotate_apply_changes_the_database_env_files_and_recreates_users(rotate_
 def test_failure_between_database_and_env_files_is_finished_by_a_rerun(rotate_stack, docker_client,
                                                                      monkeypatch, capsys):
     from wizard import cli
-    from wizard.core import rotation
+    from wizard.core.lifecycle import rotation
 
     stack = rotate_stack
     old = stored_password(stack)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.helpers import copy_stack
-from wizard.core.stack import load_stack
+from wizard.core.manifest.stack import load_stack
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def wizard_stack(tmp_path):
 @pytest.fixture
 def live_stack(tmp_path):
     """The startable fixture stack, copied and initialised (env files written)."""
-    from wizard.core.values import initialize
+    from wizard.core.values.resolution import initialize
 
     stack = load_stack(copy_stack("live_stack", tmp_path) / "stack.toml")
     initialize(stack, {})

@@ -10,7 +10,7 @@ from typing import Any
 
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, PublishedPort, ServiceSpec
-from wizard.core.stack import Stack
+from wizard.core.manifest.stack import Stack
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Fixed values so snapshots and file comparisons do not depend on randomness or the clock.
@@ -31,8 +31,8 @@ def copy_stack(name: str, into: Path) -> Path:
 
 def fixed_session(stack: Stack, **options):
     """A wizard session whose generated secrets are fixed (and the JWT signed at a fixed time)."""
-    from wizard.core.kinds.hs256 import sign_jwt
-    from wizard.frontends.init_session import InitSession
+    from wizard.core.manifest.kinds.hs256 import sign_jwt
+    from wizard.core.lifecycle.initsession import InitSession
 
     session = InitSession.start(stack, **options)
     for name, value in FIXED_SECRETS.items():
@@ -46,7 +46,7 @@ def fixed_session(stack: Stack, **options):
 
 def fixed_port_checker(session):
     """Port statuses that read the same on every machine: one port busy, with who holds it."""
-    from wizard.frontends.init_session import PortStatus
+    from wizard.core.lifecycle.initsession import PortStatus
 
     statuses = []
     for spec in session.port_settings():

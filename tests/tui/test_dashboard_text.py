@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_state_marks_read_without_colour():
-    from wizard.core.status import NOT_CREATED, SKIPPED, ServiceStatus
+    from wizard.core.lifecycle.status import NOT_CREATED, SKIPPED, ServiceStatus
     from wizard.tui.screens.dashboard import state_text
 
     def row(state, health="", ready=False, exit_code=None):

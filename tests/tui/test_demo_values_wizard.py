@@ -6,9 +6,9 @@ import pytest
 
 from tests.tui.helpers import copy_stack
 from tests.tui.test_prompts import ENTER, all_ports_free, drive  # noqa: F401
-from wizard.core.secrets import is_demo
-from wizard.core.stack import load_stack
-from wizard.frontends.init_session import InitSession
+from wizard.core.values.secrets import is_demo
+from wizard.core.manifest.stack import load_stack
+from wizard.core.lifecycle.initsession import InitSession
 
 DEMO_PASSWORD = "your-super-secret-and-long-postgres-password"  # upstream's .env.example
 

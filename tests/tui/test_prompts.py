@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.helpers import copy_stack, files_under
-from wizard.core.errors import Cancelled
-from wizard.core.stack import load_stack
-from wizard.frontends.init_session import InitSession, PortStatus
+from wizard.core.support.errors import Cancelled
+from wizard.core.manifest.stack import load_stack
+from wizard.core.lifecycle.initsession import InitSession, PortStatus
 from wizard.frontends.prompts import run_prompts
 
 DOWN, UP, ENTER, BACKSPACE = "\x1b[B", "\x1b[A", "\r", "\x7f"
@@ -53,7 +53,7 @@ def test_prompts_write_what_init_non_interactive_writes(tmp_path, all_ports_free
     assert "ADMIN_USER=root" in app_env and "LOG_LEVEL=debug" in app_env
     assert "WEB_PORT=18181" in (root / ".env").read_text()
 
-    from wizard.core.values import current_values
+    from wizard.core.values.resolution import current_values
 
     values = current_values(stack)
     other = copy_stack("wizard_stack", tmp_path / "cli")

@@ -1,7 +1,7 @@
 """The dashboard and the up-progress view over a fake engine: rows, health changes, keys.
 
-Everything above the engine is real: ``wizard.core.status.snapshot`` builds the
-rows and ``wizard.core.launch`` runs up, restart and down.
+Everything above the engine is real: ``wizard.core.lifecycle.status.snapshot`` builds the
+rows and ``wizard.core.lifecycle.launch`` runs up, restart and down.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ async def test_wizard_start_now_hands_over_to_up_then_the_dashboard(tmp_path):
     """The last wizard step writes, then "Start now" runs launch.up in the up view, then the dashboard."""
     from tests.tui.helpers import FakeEngine, copy_stack, fixed_session
     from wizard.core.docker.model import PublishedPort, ServiceSpec
-    from wizard.core.stack import load_stack
+    from wizard.core.manifest.stack import load_stack
     from wizard.tui.screens import ReviewScreen
 
     stack = load_stack(copy_stack("live_stack", tmp_path) / "stack.toml")

@@ -8,8 +8,8 @@ from textual.widgets import DataTable
 
 from tests.integration.engine_stack import free_ports
 from tests.tui.helpers import copy_stack, title, wait_for
-from wizard.core.stack import load_stack
-from wizard.core.values import initialize
+from wizard.core.manifest.stack import load_stack
+from wizard.core.values.resolution import initialize
 from wizard.exitcodes import ExitCode
 from wizard.tui.app import LauncherApp
 from wizard.tui.control import StackControl
@@ -32,7 +32,7 @@ def running_stack(tmp_path, images, compose_project, run_launcher):
 
 async def test_dashboard_on_the_real_engine_restarts_and_takes_the_stack_down(
         running_stack, docker_client, compose_project):
-    from wizard.core.values import current_values
+    from wizard.core.values.resolution import current_values
 
     port = current_values(running_stack)["WEB_PORT"]
     app = LauncherApp(running_stack, start="dashboard", control=StackControl(running_stack))

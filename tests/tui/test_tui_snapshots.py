@@ -79,7 +79,7 @@ def test_wizard_review_after_writing(snap_compare, wizard_stack):
 
 
 def test_wizard_rerun_welcome(snap_compare, wizard_stack):
-    from wizard.core.values import initialize
+    from wizard.core.values.resolution import initialize
 
     initialize(wizard_stack, {})
     assert snap_compare(wizard_app(wizard_stack), terminal_size=SIZE)

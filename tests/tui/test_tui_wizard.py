@@ -198,7 +198,7 @@ async def test_finish_writes_what_init_non_interactive_writes_for_the_same_answe
 
 
 async def test_rerun_keeps_every_value_and_changes_no_file(wizard_stack):
-    from wizard.core.values import initialize
+    from wizard.core.values.resolution import initialize
 
     initialize(wizard_stack, {})
     before = files_under(wizard_stack.root)
@@ -221,7 +221,7 @@ async def test_rerun_keeps_every_value_and_changes_no_file(wizard_stack):
 
 
 async def test_regenerating_a_kept_secret_asks_first(wizard_stack):
-    from wizard.core.values import current_values, initialize
+    from wizard.core.values.resolution import current_values, initialize
 
     initialize(wizard_stack, {})
     kept = current_values(wizard_stack)["DB_PASSWORD"]

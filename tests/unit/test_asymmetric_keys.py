@@ -17,9 +17,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from wizard.core.secrets import check_secrets, generate_secret, rotation_set
-from wizard.core.stack import load_stack
-from wizard.core.values import resolve_values
+from wizard.core.values.secrets import check_secrets, generate_secret, rotation_set
+from wizard.core.manifest.stack import load_stack
+from wizard.core.values.resolution import resolve_values
 
 STACK = load_stack("stack.toml")
 NEW = ["JWT_KEYS", "JWT_JWKS", "ANON_KEY_ASYMMETRIC", "SERVICE_ROLE_KEY_ASYMMETRIC", "SUPABASE_PUBLISHABLE_KEY",
@@ -118,7 +118,7 @@ def test_check_names_each_broken_new_value_without_quoting_it(values, name, spoi
 def test_es256_with_a_foreign_pair_or_wrong_role_is_refused(values):
     foreign = dict(values)
     foreign["JWT_KEYS"] = other_pair(values)
-    from wizard.core.asymmetric_keys import public_jwks
+    from wizard.core.manifest.kinds.asymmetric_keys import public_jwks
 
     foreign["JWT_JWKS"] = public_jwks(foreign["JWT_KEYS"])
     names = {p.name for p in check_secrets(STACK, foreign)}
@@ -148,7 +148,7 @@ def test_rotating_the_pair_alone_rederives_its_dependents_only(values):
 
 
 def test_check_uses_the_opaque_keys_once_the_switch_is_on(values):
-    from wizard.core.smoke import api_keys
+    from wizard.core.lifecycle.smoke import api_keys
 
     assert api_keys(values) == (values["ANON_KEY"], values["SERVICE_ROLE_KEY"])
     switched = dict(values, SUPABASE_NEW_API_KEYS="true")
@@ -157,7 +157,7 @@ def test_check_uses_the_opaque_keys_once_the_switch_is_on(values):
 
 def test_underscores_inside_the_random_part_or_checksum_are_not_separators():
     """Found by a random key: `_` is a base64url character, so the key is split by position."""
-    from wizard.core.asymmetric_keys import api_key_checksum, api_key_problem
+    from wizard.core.manifest.kinds.asymmetric_keys import api_key_checksum, api_key_problem
 
     for random_part in ("a_b_c_d_e_f_g_h_i_j_k_", "_" * 22, "A" * 21 + "-"):
         body = "sb_secret_" + random_part
@@ -170,7 +170,7 @@ def test_underscores_inside_the_random_part_or_checksum_are_not_separators():
 
 
 def test_a_thousand_generated_keys_all_pass_their_own_check():
-    from wizard.core.asymmetric_keys import api_key_problem, generate_api_key
+    from wizard.core.manifest.kinds.asymmetric_keys import api_key_problem, generate_api_key
 
     assert not [key for key in (generate_api_key("sb_publishable_") for _ in range(1000))
                 if api_key_problem(key, "sb_publishable_")]

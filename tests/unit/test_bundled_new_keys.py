@@ -15,7 +15,7 @@ import pytest
 from dotenv import dotenv_values
 
 from tests.unit.test_bundled_stack import LAUNCHER, REPO, STACK_PARTS, compose_argv, config  # noqa: F401
-from wizard.core.stack import load_stack
+from wizard.core.manifest.stack import load_stack
 
 def initialised(tmp_path, *sets: str):
     for part in STACK_PARTS:

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from wizard.core.interpolate import references
-from wizard.core.plan import build_plan
-from wizard.core.stack import load_stack
+from wizard.core.manifest.interpolate import references
+from wizard.core.manifest.plan import build_plan
+from wizard.core.manifest.stack import load_stack
 
 REPO = Path(__file__).resolve().parents[2]
 STACK_PARTS = ["stack.toml", "compose", "envtemplates", "seeds"]
@@ -278,12 +278,12 @@ def tracked_files() -> list[Path]:
 
 
 def test_no_secret_value_is_committed():
-    from wizard.core.secrets import DEMO_VALUES
+    from wizard.core.values.secrets import DEMO_VALUES
 
     # Short words like "password" are in DEMO_VALUES to catch them as values; as text
     # they are everywhere. The deny list itself and tests that use it hold the rest.
     needles = {value for value in DEMO_VALUES if len(value) >= 10}
-    allowed = {REPO / "wizard" / "core" / "secrets.py"}
+    allowed = {REPO / "wizard" / "core" / "values" / "secrets.py"}
     found = []
     for path in tracked_files():
         if path in allowed or "tests" in path.relative_to(REPO).parts:
@@ -350,8 +350,8 @@ def test_mongo_seed_is_extended_json_with_indexes():
 
 
 def test_profiles_chosen_at_init_are_started_by_every_later_compose_run(root, compose_argv):
-    from wizard.core.values import collect_answers, initialize
-    from wizard.frontends.init_session import InitSession
+    from wizard.core.values.resolution import collect_answers, initialize
+    from wizard.core.lifecycle.initsession import InitSession
 
     stack = load_stack(root / "stack.toml")
     mongodb = [root / "compose" / "mongodb.yml"]

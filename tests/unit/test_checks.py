@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_engine import container
-from wizard.core.checks import WantedPort, check_ports, env_files_check, find_ports, port_free
+from wizard.core.lifecycle.checks import WantedPort, check_ports, env_files_check, find_ports, port_free
 from wizard.core.docker.model import PublishedPort
-from wizard.core.events import PreflightCheck
-from wizard.core.stack import load_stack
-from wizard.frontends.init_session import InitSession
+from wizard.core.support.events import PreflightCheck
+from wizard.core.manifest.stack import load_stack
+from wizard.core.lifecycle.initsession import InitSession
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
 

@@ -60,7 +60,7 @@ def test_missing_manifest_and_bad_flag(tmp_path, run_launcher):
 
 
 def test_config_and_runtime_exit_codes_differ():
-    from wizard.core import errors
+    from wizard.core.support import errors
     from wizard.exitcodes import exit_code_for
 
     codes = {exit_code_for(errors.ConfigError("x")), exit_code_for(errors.DockerUnavailable("x")),

@@ -8,7 +8,7 @@ from argparse import Namespace
 import pytest
 
 from wizard.commands import context
-from wizard.core.errors import Cancelled
+from wizard.core.support.errors import Cancelled
 
 
 def args(**flags) -> Namespace:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, spec
-from wizard.core.checks import WantedPort, check_ports, free_port_near, port_free, port_holder, wanted_ports
-from wizard.core.doctor import run_doctor
+from wizard.core.lifecycle.checks import WantedPort, check_ports, free_port_near, port_free, port_holder, wanted_ports
+from wizard.core.lifecycle.doctor import run_doctor
 from wizard.core.docker.model import PublishedPort
-from wizard.core.errors import DockerUnavailable
-from wizard.core.events import PreflightCheck as Check
-from wizard.core.stack import load_stack
+from wizard.core.support.errors import DockerUnavailable
+from wizard.core.support.events import PreflightCheck as Check
+from wizard.core.manifest.stack import load_stack
 from wizard.frontends.plain import render_checks
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
@@ -52,7 +52,7 @@ def test_free_port_near_skips_busy_and_avoided_ports(listener):
 
 @pytest.fixture
 def stack(tmp_path):
-    from wizard.core.values import initialize
+    from wizard.core.values.resolution import initialize
 
     root = tmp_path / "stack"
     shutil.copytree(FIXTURE, root)

@@ -13,7 +13,7 @@ from wizard.core.docker.composecli import find_compose, parse_version
 from wizard.core.docker.containers import container_from_summary, human_duration
 from wizard.core.docker.failures import compose_failed, engine_unreachable
 from wizard.core.docker.model import PublishedPort, go_duration, model_from_config, wait_timeout
-from wizard.core.errors import DockerUnavailable
+from wizard.core.support.errors import DockerUnavailable
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from wizard.core.docker.lightclient import LightClient
-from wizard.core.errors import DockerUnavailable
+from wizard.core.support.errors import DockerUnavailable
 
 
 class Handler(BaseHTTPRequestHandler):

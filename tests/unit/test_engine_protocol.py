@@ -21,8 +21,8 @@ from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.composerun import ComposeRun
 from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, Run, WatchesEvents
 from wizard.core.docker.starts import StartedByAPI
-from wizard.core.export.swarm import SwarmEngine, SwarmRun
-from wizard.core.stack import load_stack
+from wizard.core.targets.swarm import SwarmEngine, SwarmRun
+from wizard.core.manifest.stack import load_stack
 
 
 def members(protocol: type) -> set[str]:

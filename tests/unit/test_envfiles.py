@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from wizard.core import envfiles, files
-from wizard.core.envfiles import atomic_write, quote_value, write_outputs
-from wizard.core.errors import ConfigError, EnvFileError
-from wizard.core.stack import load_stack
-from wizard.core.values import existing_values, resolve_values
+from wizard.core.values import envfiles
+from wizard.core.support import files
+from wizard.core.values.envfiles import atomic_write, quote_value, write_outputs
+from wizard.core.support.errors import ConfigError, EnvFileError
+from wizard.core.manifest.stack import load_stack
+from wizard.core.values.resolution import existing_values, resolve_values
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "secrets_stack"
 GENERATED = [".launcher/values.env", ".env", "env/backend.env", "env/web.env", "secrets/mongo-keyfile", ".gitignore"]

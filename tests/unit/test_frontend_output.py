@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import REPO
 from wizard.commands.context import frontend
-from wizard.core.events import Note, StepFinished
+from wizard.core.support.events import Note, StepFinished
 from wizard.frontends.output import JsonLines, PlainLines
 
 

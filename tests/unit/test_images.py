@@ -9,11 +9,11 @@ import tarfile
 
 import pytest
 
-from wizard.core import imagebundle
-from wizard.core.errors import BundleInvalid, ImagesUnavailable
-from wizard.core.events import ImageDone, ImageFailed, ImageProgress, ImagesStarted, consume
-from wizard.core.images import NeededImage, PullTally, plan_images, pull, pull_failure, registry_of
-from wizard.core.imagestore import LocalImage, normalize
+from wizard.core.images import bundle as imagebundle
+from wizard.core.support.errors import BundleInvalid, ImagesUnavailable
+from wizard.core.support.events import ImageDone, ImageFailed, ImageProgress, ImagesStarted, consume
+from wizard.core.images.inventory import NeededImage, PullTally, plan_images, pull, pull_failure, registry_of
+from wizard.core.docker.imagestore import LocalImage, normalize
 from wizard.frontends.images import ProgressLines, render_images
 
 

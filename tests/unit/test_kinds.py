@@ -7,13 +7,13 @@ import inspect
 import pytest
 
 from tests.unit.manifest_factory import write_stack
-from wizard.core.errors import ManifestInvalid
-from wizard.core.kinds import SECRET_KINDS, STEP_KINDS, SecretKind
-from wizard.core.secrets import format_problem, generate_secret
-from wizard.core.settingkinds import SETTING_KINDS
-from wizard.core.stack import load_stack
-from wizard.core.stackmodel import SecretSpec
-from wizard.core.steps import runner_for
+from wizard.core.support.errors import ManifestInvalid
+from wizard.core.manifest.kinds import SECRET_KINDS, STEP_KINDS, SecretKind
+from wizard.core.values.secrets import format_problem, generate_secret
+from wizard.core.manifest.settingkinds import SETTING_KINDS
+from wizard.core.manifest.stack import load_stack
+from wizard.core.manifest.model import SecretSpec
+from wizard.core.seeds.steps import runner_for
 
 # One valid declaration per secret kind, signers first: what a manifest would write.
 DECLARED = {

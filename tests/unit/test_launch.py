@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
-from wizard.core import launch
+from wizard.core.lifecycle import launch
 from wizard.core.docker.model import PublishedPort
-from wizard.core.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
-from wizard.core.events import (Finished, GroupReady, GroupSkipped, GroupStarting, PreflightCheck, ServiceFailed,
+from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
+from wizard.core.support.events import (Finished, GroupReady, GroupSkipped, GroupStarting, PreflightCheck, ServiceFailed,
                                 ServiceReady, StepFailed, StepFinished, StepProgress, StepStarted, WaveStarted)
-from wizard.core.stack import load_stack
+from wizard.core.manifest.stack import load_stack
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
 
@@ -24,7 +24,7 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
 @pytest.fixture
 def stack(tmp_path):
     """The engine test stack in a temp folder, initialised (env file and stored values written)."""
-    from wizard.core.values import initialize
+    from wizard.core.values.resolution import initialize
 
     root = tmp_path / "stack"
     shutil.copytree(FIXTURE, root)
@@ -208,9 +208,9 @@ def test_port_held_by_this_stack_is_fine(stack):
 
 
 def test_demo_or_broken_secrets_block_unless_allowed(stack, monkeypatch):
-    from wizard.core.secrets import SecretProblem
+    from wizard.core.values.secrets import SecretProblem
 
-    monkeypatch.setattr("wizard.core.secrets.check_secrets",
+    monkeypatch.setattr("wizard.core.values.secrets.check_secrets",
                         lambda stack, values: [SecretProblem("PG_PASSWORD", "is a demo value", demo=True)])
     engine = FakeEngine(specs())
     events, error = run_up(stack, engine)
@@ -230,7 +230,7 @@ def test_missing_env_file_stops_preflight(stack):
 
 
 def test_init_steps_run_after_their_wave(stack, monkeypatch):
-    from wizard.core import steps as steps_module
+    from wizard.core.seeds import steps as steps_module
 
     seen = []
 
@@ -240,7 +240,7 @@ def test_init_steps_run_after_their_wave(stack, monkeypatch):
         return "1 file applied"
 
     monkeypatch.setattr(steps_module, "runner_for", lambda kind: runner)
-    from wizard.core.stack import Step
+    from wizard.core.manifest.stack import Step
 
     with_step = replace(stack, steps=(Step(name="schema", kind="postgres-seeds", after="db"),))
     engine = FakeEngine(specs())
@@ -256,8 +256,8 @@ def test_init_steps_run_after_their_wave(stack, monkeypatch):
 
 
 def test_a_step_with_nothing_to_do_finishes_skipped():
-    from wizard.core.stack import Step
-    from wizard.core.steps import NothingToDo, run_step
+    from wizard.core.manifest.stack import Step
+    from wizard.core.seeds.steps import NothingToDo, run_step
 
     def done_before(stack_, step, values):
         return NothingToDo("nothing to apply: 3 file(s) already applied")
@@ -269,8 +269,8 @@ def test_a_step_with_nothing_to_do_finishes_skipped():
 
 
 def test_failing_init_step_stops_the_run(stack, monkeypatch):
-    from wizard.core import steps as steps_module
-    from wizard.core.stack import Step
+    from wizard.core.seeds import steps as steps_module
+    from wizard.core.manifest.stack import Step
 
     def runner(stack_, step, values):
         raise SeedFailed("001.sql line 3: syntax error", "fix the file")
@@ -309,14 +309,14 @@ def test_restart_waits_for_health_again(stack):
 
 
 def test_restart_of_an_unknown_name_is_a_usage_error(stack):
-    from wizard.core.errors import UsageError
+    from wizard.core.support.errors import UsageError
 
     with pytest.raises(UsageError, match="nope"):
         list(launch.restart(stack, ["nope"], engine=FakeEngine(specs())))
 
 
 def test_restart_of_a_service_without_a_container_says_to_start_it(stack):
-    from wizard.core.errors import UsageError
+    from wizard.core.support.errors import UsageError
 
     engine = FakeEngine(specs(), running=[healthy("postgres")])
     with pytest.raises(UsageError, match="nothing to restart for redis: no container") as refused:

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from tests.unit.fake_engine import FakeEngine, FakeRun, container, healthy
 from tests.unit.test_launch import run_up, specs, stack  # noqa: F401 (stack: the fixture)
-from wizard.core.errors import Unhealthy
+from wizard.core.support.errors import Unhealthy
 
 
 class BackgroundRun(FakeRun):

@@ -7,9 +7,9 @@ import pytest
 from tests.unit.fake_engine import FakeEngine, spec
 from tests.unit.test_images import ScriptedStore, engine_pull, need
 from tests.unit.test_launch import run_up, stack  # noqa: F401 - the initialised engine test stack
-from wizard.core.errors import ImagesUnavailable
-from wizard.core.events import ImageDone, ImagesStarted, PreflightCheck
-from wizard.core.imagebuild import STEP
+from wizard.core.support.errors import ImagesUnavailable
+from wizard.core.support.events import ImageDone, ImagesStarted, PreflightCheck
+from wizard.core.images.build import STEP
 
 
 class StartsWithPolicy(FakeEngine):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from wizard.core.docker.lightclient import LightClient
-from wizard.core.errors import DockerUnavailable
+from wizard.core.support.errors import DockerUnavailable
 
 NOT_DOCKER = "something answers there, but not as a Docker engine"
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, spec
 from wizard.commands.logs import find_container
-from wizard.core.errors import UsageError
+from wizard.core.support.errors import UsageError
 
 
 def engine(*running):

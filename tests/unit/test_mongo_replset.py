@@ -15,11 +15,11 @@ from types import MappingProxyType
 import pytest
 from mockupdb import MockupDB
 
-from wizard.core.errors import ConfigError, SeedFailed
-from wizard.core.events import StepProgress, consume
-from wizard.core.mongo import mask_uri, run_replica_set_step, scrub
-from wizard.core.steps import NothingToDo
-from wizard.core.stack import Step
+from wizard.core.support.errors import ConfigError, SeedFailed
+from wizard.core.support.events import StepProgress, consume
+from wizard.core.seeds.mongo.replicaset import mask_uri, run_replica_set_step, scrub
+from wizard.core.seeds.steps import NothingToDo
+from wizard.core.manifest.stack import Step
 
 MEMBER = "mongodb:27017"
 

@@ -12,11 +12,11 @@ import pytest
 from bson import ObjectId
 
 from tests.unit.mongo_standin import MongoStandIn
-from wizard.core.events import consume
-from wizard.core.errors import ConfigError, SeedFailed
-from wizard.core.mongoseed import copy_database, read_documents, read_seeds, run_seed_step
-from wizard.core.steps import NothingToDo
-from wizard.core.stack import Step
+from wizard.core.support.events import consume
+from wizard.core.support.errors import ConfigError, SeedFailed
+from wizard.core.seeds.mongo.data import copy_database, read_documents, read_seeds, run_seed_step
+from wizard.core.seeds.steps import NothingToDo
+from wizard.core.manifest.stack import Step
 
 USERS = [
     '{"_id": {"$oid": "65a000000000000000000001"}, "email": "ada@example.com", '

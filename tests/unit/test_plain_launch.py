@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from wizard.core.events import (Finished, GroupReady, PreflightCheck, ServiceFailed, ServiceProgress, ServiceReady,
+from wizard.core.support.events import (Finished, GroupReady, PreflightCheck, ServiceFailed, ServiceProgress, ServiceReady,
                                 StepFinished)
 from wizard.frontends.plain import render_event
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from tests.unit.manifest_factory import groups_manifest, write_stack
-from wizard.core.errors import UsageError
-from wizard.core.plan import build_plan
-from wizard.core.stack import load_stack
+from wizard.core.support.errors import UsageError
+from wizard.core.manifest.plan import build_plan
+from wizard.core.manifest.stack import load_stack
 
 
 def stack_of(tmp_path, edges, extra=""):
@@ -84,7 +84,7 @@ def test_plan_to_dict_is_json(tmp_path):
 
 
 def test_an_undeclared_profile_is_a_usage_error(tmp_path):
-    from wizard.core.plan import check_profiles
+    from wizard.core.manifest.plan import check_profiles
 
     stack = stack_of(tmp_path, {"db": [], "app": ["db"]})
     with pytest.raises(UsageError, match="unknown profile 'tools'") as refused:

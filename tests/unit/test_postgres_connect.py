@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from wizard.core.errors import SeedFailed
-from wizard.core.postgres import _connect
+from wizard.core.support.errors import SeedFailed
+from wizard.core.seeds.postgres.apply import _connect
 
 
 def test_a_refused_connection_keeps_the_cause_on_one_line():

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import launcher_command
-from wizard.core.errors import ManifestInvalid
-from wizard.core.lock import read_holder, stack_lock
-from wizard.core.sqlbind import MisplacedReference, bind_references
-from wizard.core.stack import load_stack
+from wizard.core.support.errors import ManifestInvalid
+from wizard.core.support.lock import read_holder, stack_lock
+from wizard.core.seeds.postgres.binder import MisplacedReference, bind_references
+from wizard.core.manifest.stack import load_stack
 
 BASE = """
 [stack]
@@ -224,7 +224,7 @@ def test_a_second_writer_waits_then_gets_the_lock(tmp_path):
     # A second process, not a thread: the lock is re-entrant within one process. The lock is
     # let go only once the second process says it is about to ask for it, so a slow interpreter
     # start on a loaded machine cannot make it arrive after the holder is gone.
-    script = ("import sys, time; from pathlib import Path; from wizard.core.lock import stack_lock\n"
+    script = ("import sys, time; from pathlib import Path; from wizard.core.support.lock import stack_lock\n"
               "print('asking', flush=True)\n"
               "start = time.monotonic()\n"
               "with stack_lock(Path(sys.argv[1]), 'secrets rotate', wait=10):\n"
@@ -313,8 +313,8 @@ def test_a_reference_anywhere_else_is_refused(sql, context):
 @pytest.mark.parametrize("kind, value", [("jwks", '[{"kty": "EC", "crv": "P-256", "kid": "k", "d": 1, "x": 2, "y": 3}]'),
                                          ("jwks-public", '{"keys": [1]}'), ("jwt-es256", "eyJhbGciOiJFUzI1NiJ9.e30.x")])
 def test_a_malformed_newer_key_is_a_problem_not_a_crash(kind, value):
-    from wizard.core.secrets import format_problem
-    from wizard.core.stack import SecretSpec
+    from wizard.core.values.secrets import format_problem
+    from wizard.core.manifest.stack import SecretSpec
 
     spec = SecretSpec(name="KEY", kind=kind, signed_with="SIGNER", role="anon")
     signer = '[1]' if kind != "jwks" else "x" * 40

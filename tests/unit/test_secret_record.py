@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from wizard.core import secretrecord, secrets
-from wizard.core.secrets import generate_secret
-from wizard.core.stack import load_stack
+from wizard.core.values import secretrecord
+from wizard.core.values import secrets
+from wizard.core.values.secrets import generate_secret
+from wizard.core.manifest.stack import load_stack
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "secrets_stack"
 

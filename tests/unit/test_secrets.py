@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import jwt
 import pytest
 
-from wizard.core import secrets
-from wizard.core.secrets import (
+from wizard.core.values import secrets
+from wizard.core.values.secrets import (
     DEMO_JWT_SECRETS,
     DEMO_VALUES,
     SecretProblem,
@@ -25,7 +25,7 @@ from wizard.core.secrets import (
     rotation_set,
     services_to_restart,
 )
-from wizard.core.stack import SecretSpec, load_stack
+from wizard.core.manifest.stack import SecretSpec, load_stack
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "secrets_stack"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from wizard.core import postgres, seedscript
+from wizard.core.seeds.postgres import apply as postgres
+from wizard.core.seeds.postgres import seedfile as seedscript
 
 
 def script(tmp_path, text: str):

@@ -12,12 +12,12 @@ import pytest
 from tests.unit.fake_engine import FakeEngine, spec
 from tests.unit.test_doctor import DoctorEngine
 from tests.unit.test_launch import run_up
-from wizard.core.checks import shared_port_checks, shared_ports
-from wizard.core.doctor import run_doctor
+from wizard.core.lifecycle.checks import shared_port_checks, shared_ports
+from wizard.core.lifecycle.doctor import run_doctor
 from wizard.core.docker.model import PublishedPort
-from wizard.core.errors import PreflightFailed
-from wizard.core.events import PreflightCheck
-from wizard.core.stack import load_stack
+from wizard.core.support.errors import PreflightFailed
+from wizard.core.support.events import PreflightCheck
+from wizard.core.manifest.stack import load_stack
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack"
 
@@ -30,7 +30,7 @@ def stack(tmp_path):
 
 
 def initialised(stack, **settings):
-    from wizard.core.values import initialize
+    from wizard.core.values.resolution import initialize
 
     initialize(stack, settings)
     return stack

@@ -1,4 +1,4 @@
-"""wizard/core/smoke.py and `launcher check`, with the real supabase client library.
+"""wizard/core/lifecycle/smoke.py and `launcher check`, with the real supabase client library.
 
 The Supabase images cannot be pulled here, so a small HTTP server on 127.0.0.1 stands
 in for Kong: it answers the three requests the check makes the way GoTrue and
@@ -22,7 +22,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from wizard.core.smoke import run_check
+from wizard.core.lifecycle.smoke import run_check
 from wizard.exitcodes import ExitCode
 
 REPO = Path(__file__).resolve().parents[2]

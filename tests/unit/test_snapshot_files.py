@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from wizard.core.errors import SnapshotInvalid, UsageError
+from wizard.core.support.errors import SnapshotInvalid, UsageError
 from wizard.core.snapshots import crypto
 from wizard.core.snapshots import manifest as manifests
 

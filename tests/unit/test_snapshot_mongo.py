@@ -11,7 +11,7 @@ from bson import Binary, Decimal128, ObjectId
 from bson.int64 import Int64
 
 from tests.unit.mongo_standin import MongoStandIn
-from wizard.core.errors import SnapshotInvalid
+from wizard.core.support.errors import SnapshotInvalid
 from wizard.core.snapshots import mongo
 from wizard.core.snapshots.postgres import SnapshotStepFailed
 

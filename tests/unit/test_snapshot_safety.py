@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import docker.errors
 import pytest
 
-from wizard.core.errors import PreflightFailed, SnapshotInvalid
+from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import postgres, volumes
 
@@ -231,9 +231,9 @@ def test_pg_dump_is_given_the_database_as_a_quoted_name_never_an_option(monkeypa
 
 @pytest.fixture
 def initialised(tmp_path):
-    from wizard.core.envfiles import write_outputs
-    from wizard.core.stack import load_stack
-    from wizard.core.values import existing_values, resolve_values
+    from wizard.core.values.envfiles import write_outputs
+    from wizard.core.manifest.stack import load_stack
+    from wizard.core.values.resolution import existing_values, resolve_values
 
     root = tmp_path / "stack"
     shutil.copytree(FIXTURE, root)
@@ -243,9 +243,9 @@ def initialised(tmp_path):
 
 
 def test_with_secrets_keeps_declared_values_backs_up_the_old_store_and_refuses_bad_text(initialised):
-    from wizard.core.envfiles import store_path
+    from wizard.core.values.envfiles import store_path
     from wizard.core.snapshots.restore import _restore_values
-    from wizard.core.values import current_values
+    from wizard.core.values.resolution import current_values
 
     stack = initialised
     store = store_path(stack)
@@ -290,7 +290,7 @@ def test_rm_takes_only_names_of_snapshots_that_load(stack_root, tmp_path, run_la
 
 
 def test_rm_and_restore_wait_for_the_lock_before_looking_at_the_snapshot(stack_root, run_launcher):
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.lock import stack_lock
 
     with stack_lock(stack_root, "test"):
         for command in (("snapshot", "restore", "nope", "--yes"), ("snapshot", "rm", "nope", "--yes")):

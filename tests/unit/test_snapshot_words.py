@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.core.events import Finished
+from wizard.core.support.events import Finished
 from wizard.core.snapshots.events import GroupsCleared, PartDone, PartProgress, RestoreInterrupted, SnapshotsPruned
 from wizard.frontends.snapshots import last_snapshot_line, render_list, render_snapshot_event, size_text, verify_line
 

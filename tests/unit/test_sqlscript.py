@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.core.sqlscript import (
+from wizard.core.seeds.postgres.splitter import (
     MetaCommand,
     ScriptError,
     Statement,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.manifest_factory import write_stack
-from wizard.core.errors import ConfigError
-from wizard.core.stack import load_stack
+from wizard.core.support.errors import ConfigError
+from wizard.core.manifest.stack import load_stack
 
 BASE = """
     [stack]

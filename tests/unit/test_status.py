@@ -8,8 +8,8 @@ import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
 from wizard.core.docker.model import PublishedPort
-from wizard.core.stack import load_stack
-from wizard.core.status import NOT_CREATED, SKIPPED, ready_text, snapshot, summary
+from wizard.core.manifest.stack import load_stack
+from wizard.core.lifecycle.status import NOT_CREATED, SKIPPED, ready_text, snapshot, summary
 from wizard.frontends.plain import render_status
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "engine_stack" / "stack.toml"

@@ -9,9 +9,9 @@ from pathlib import Path
 import jwt
 import pytest
 
-from wizard.core.errors import AnswerMissing, LauncherError, NotInitialized, UsageError
-from wizard.core.stack import SettingSpec, load_stack
-from wizard.core.values import (
+from wizard.core.support.errors import AnswerMissing, LauncherError, NotInitialized, UsageError
+from wizard.core.manifest.stack import SettingSpec, load_stack
+from wizard.core.values.resolution import (
     Answer,
     collect_answers,
     current_values,
@@ -174,7 +174,7 @@ def test_rotate_regenerates_only_what_is_named(stack, monkeypatch):
     first = resolve_values(stack, {}, {})
     # A re-signed JWT differs by its iat: let a second pass, as it would between runs.
     later = time.time() + 5
-    monkeypatch.setattr("wizard.core.secrets.time.time", lambda: later)
+    monkeypatch.setattr("wizard.core.values.secrets.time.time", lambda: later)
     second = resolve_values(stack, {}, first.values, rotate=["ANON_KEY"])
     assert second.values["ANON_KEY"] != first.values["ANON_KEY"]
     assert {k for k in first.values if first.values[k] != second.values[k]} == {"ANON_KEY"}

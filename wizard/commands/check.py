@@ -22,9 +22,9 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import frontend, load
-    from wizard.core.errors import Unhealthy
-    from wizard.core.smoke import api_keys, gateway_url, run_check
-    from wizard.core.values import current_values
+    from wizard.core.support.errors import Unhealthy
+    from wizard.core.lifecycle.smoke import api_keys, gateway_url, run_check
+    from wizard.core.values.resolution import current_values
     from wizard.frontends.plain import render_check_step
 
     stack = load(args)

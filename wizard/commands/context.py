@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def load(args: Namespace):
     """Find and validate the stack manifest named by --stack (or the default)."""
-    from wizard.core.stack import find_manifest, load_stack
+    from wizard.core.manifest.stack import find_manifest, load_stack
 
     return load_stack(find_manifest(args.stack))
 
@@ -51,7 +51,7 @@ def confirm(args: Namespace, action: str, *, declined_hint: str) -> None:
     Raises Cancelled when nobody can be asked (--non-interactive, --json, CI, a pipe)
     or the answer is not yes. The question goes to stderr: stdout carries data only.
     """
-    from wizard.core.errors import Cancelled
+    from wizard.core.support.errors import Cancelled
 
     if getattr(args, "yes", False):
         return

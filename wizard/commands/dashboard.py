@@ -27,7 +27,7 @@ def run(args) -> int:
     from wizard.commands.context import load, use_tui
 
     if use_tui(args):
-        from wizard.core.targets import engine_for
+        from wizard.core.targets.choose import engine_for
         from wizard.tui.app import run_dashboard
 
         stack = load(args)

@@ -13,7 +13,7 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import frontend, load
-    from wizard.core.doctor import finding, run_doctor
+    from wizard.core.lifecycle.doctor import finding, run_doctor
     from wizard.core.docker.composeengine import ComposeEngine
     from wizard.exitcodes import ExitCode
     from wizard.frontends.plain import render_checks

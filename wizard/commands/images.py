@@ -43,8 +43,8 @@ def common_profile():
 def run(args) -> int:
     from wizard.commands.context import load
     from wizard.core.docker.composeengine import ComposeEngine
-    from wizard.core.images import needed_images
-    from wizard.core.plan import build_plan, check_profiles
+    from wizard.core.images.inventory import needed_images
+    from wizard.core.manifest.plan import build_plan, check_profiles
 
     stack = load(args)
     check_profiles(stack, args.profile)
@@ -52,7 +52,7 @@ def run(args) -> int:
     engine.ping()
     action = args.images_action
     if action == "load":
-        from wizard.core.imagebundle import load as load_bundle
+        from wizard.core.images.bundle import load as load_bundle
 
         emit(args, load_bundle(engine.image_store, args.file))
         return 0
@@ -61,8 +61,8 @@ def run(args) -> int:
     if action is None:
         return show(args, stack.name, needed)
     if action == "pull":
-        from wizard.core.events import Note
-        from wizard.core.images import pull
+        from wizard.core.support.events import Note
+        from wizard.core.images.inventory import pull
         from wizard.frontends.images import nothing_to_pull
 
         wanted = [item.image for item in needed if not item.present and not item.build]
@@ -74,7 +74,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from wizard.commands.context import confirm
-    from wizard.core.imagebundle import save
+    from wizard.core.images.bundle import save
 
     if Path(args.file).is_file():
         confirm(args, f"replace the existing file {args.file}", declined_hint="nothing was written; pick another FILE")

@@ -4,7 +4,7 @@ Answers come from --set, LAUNCHER_<NAME> variables and --answers FILE; every
 other value is the existing one, the default, or freshly generated. Nothing is
 ever read from stdin here: the interactive front ends (Textual wizard,
 questionary prompts) ask their questions and then call the same
-``wizard.core.values.initialize`` with the answers.
+``wizard.core.values.resolution.initialize`` with the answers.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import frontend, interactive, load, use_tui
-    from wizard.core.values import collect_answers, initialize
+    from wizard.core.values.resolution import collect_answers, initialize
 
     stack = load(args)
     answers = collect_answers(stack, sets=args.sets, answers_file=args.answers)
@@ -44,8 +44,8 @@ def run(args) -> int:
         from wizard.frontends.prompts import run_prompts
 
         return run_prompts(stack, answers=given)
-    from wizard.core.demo import demo_secrets
-    from wizard.core.secrets import rotation_set
+    from wizard.core.values.demo import demo_secrets
+    from wizard.core.values.secrets import rotation_set
     from wizard.frontends.init_result import render_init
 
     demo = [name for name in demo_secrets(stack) if name not in answers]

@@ -22,7 +22,7 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import load
     from wizard.core.docker.composeengine import ComposeEngine
-    from wizard.core.errors import UsageError
+    from wizard.core.support.errors import UsageError
 
     tail = args.tail
     if tail != "all":
@@ -44,7 +44,7 @@ def run(args) -> int:
 def run_shell(args) -> int:
     from wizard.commands.context import load
     from wizard.core.docker.composeengine import ComposeEngine
-    from wizard.core.errors import UsageError
+    from wizard.core.support.errors import UsageError
 
     engine = ComposeEngine(load(args))
     container = find_container(engine, args.service)
@@ -57,7 +57,7 @@ def run_shell(args) -> int:
 
 def find_container(engine, service: str):
     """The container of a service (its first replica); a UsageError says whether the name is wrong or not started."""
-    from wizard.core.errors import UsageError
+    from wizard.core.support.errors import UsageError
 
     containers = sorted(engine.containers(), key=lambda c: c.name)
     for container in containers:

@@ -16,7 +16,7 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     from wizard.commands.context import frontend, load
-    from wizard.core.plan import build_plan, check_profiles
+    from wizard.core.manifest.plan import build_plan, check_profiles
     from wizard.frontends.plain import render_plan
 
     stack = load(args)

@@ -22,7 +22,7 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import confirm, load
     from wizard.commands.snapshot import emit
-    from wizard.core.errors import UsageError
+    from wizard.core.support.errors import UsageError
     from wizard.core.snapshots.reset import check_groups, default_groups, reset
 
     stack = load(args)
@@ -31,7 +31,7 @@ def run(args) -> int:
         raise UsageError("no group has a seed step to reset to", "name the groups: `launcher reset GROUP`")
     confirm(args, f"delete every volume of group(s) {', '.join(groups)} of stack {stack.name} and seed them again",
             declined_hint="nothing was removed; `launcher snapshot save` first if you want a way back")
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.lock import stack_lock
 
     with stack_lock(stack.root, "reset"):
         emit(args, reset(stack, groups, timeout=args.timeout), verb="reset")

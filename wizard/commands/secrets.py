@@ -35,8 +35,8 @@ def register(subparsers, common) -> None:
 
 def run_show(args) -> int:
     from wizard.commands.context import frontend, load
-    from wizard.core.secrets import describe, mask
-    from wizard.core.values import current_values
+    from wizard.core.values.secrets import describe, mask
+    from wizard.core.values.resolution import current_values
     from wizard.frontends.secrets import render_secrets
 
     stack = load(args)
@@ -53,10 +53,10 @@ def run_show(args) -> int:
 
 def run_check(args) -> int:
     from wizard.commands.context import frontend, load
-    from wizard.core.envfiles import write_outputs
-    from wizard.core.errors import SecretsCheckFailed
-    from wizard.core.secrets import check_secrets
-    from wizard.core.values import current_values
+    from wizard.core.values.envfiles import write_outputs
+    from wizard.core.support.errors import SecretsCheckFailed
+    from wizard.core.values.secrets import check_secrets
+    from wizard.core.values.resolution import current_values
     from wizard.frontends.secrets import render_secrets_check
 
     stack = load(args)
@@ -79,10 +79,10 @@ def run_check(args) -> int:
 
 def run_rotate(args) -> int:
     from wizard.commands.context import confirm, frontend, load
-    from wizard.core.envfiles import store_path
-    from wizard.core.errors import UsageError
-    from wizard.core.secrets import rotation_set, services_to_restart
-    from wizard.core.values import current_values, initialize
+    from wizard.core.values.envfiles import store_path
+    from wizard.core.support.errors import UsageError
+    from wizard.core.values.secrets import rotation_set, services_to_restart
+    from wizard.core.values.resolution import current_values, initialize
     from wizard.frontends.secrets import render_rotation
 
     stack = load(args)
@@ -91,7 +91,7 @@ def run_rotate(args) -> int:
         raise UsageError(f"no secret named {args.name}", f"use one of: {', '.join(declared)}")
     current_values(stack)  # rotating needs an initialized stack
     if args.apply:
-        from wizard.core.lock import stack_lock
+        from wizard.core.support.lock import stack_lock
 
         # The database, the store and the env files change together: nobody else may write meanwhile.
         with stack_lock(stack.root, "secrets rotate --apply"):
@@ -118,7 +118,7 @@ def run_rotate(args) -> int:
 
 def run_rotate_apply(args, stack) -> int:
     from wizard.commands.context import confirm, frontend
-    from wizard.core.rotation import apply_rotation, read_pending
+    from wizard.core.lifecycle.rotation import apply_rotation, read_pending
 
     spec = stack.secret(args.name)
     verb = "finish rotating" if read_pending(stack, args.name) else "rotate"

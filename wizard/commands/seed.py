@@ -66,12 +66,12 @@ def _add_capture(targets, common) -> None:
 def run_postgres(args) -> int:
     """Apply the pending seed files; one line (or JSON line) per file."""
     from wizard.commands.context import frontend
-    from wizard.core.events import consume
-    from wizard.core.postgres import apply_seeds
+    from wizard.core.support.events import consume
+    from wizard.core.seeds.postgres.apply import apply_seeds
 
     stack, dsn, directory, values = _postgres_target(args)
     ui = frontend(args)
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.lock import stack_lock
 
     with stack_lock(stack.root, "seed postgres"):
         summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run),
@@ -90,7 +90,7 @@ def _progress_shower(ui):
 def run_status(args) -> int:
     """List every seed file with its state."""
     from wizard.commands.context import frontend
-    from wizard.core.postgres import seed_status
+    from wizard.core.seeds.postgres.apply import seed_status
     from wizard.frontends.seeds import render_seed_status
 
     _stack, dsn, directory, _values = _postgres_target(args)
@@ -105,7 +105,7 @@ def run_capture(args) -> int:
     from pathlib import Path
 
     from wizard.commands.context import frontend
-    from wizard.core.pgcapture import capture
+    from wizard.core.seeds.postgres.capture import capture
 
     url = sys.stdin.readline().strip() if args.source == "-" else args.source
     if args.out:
@@ -122,9 +122,9 @@ def _postgres_target(args, need_dsn: bool = True):
     from pathlib import Path
 
     from wizard.commands.context import load
-    from wizard.core.errors import ConfigError, UsageError
-    from wizard.core.interpolate import substitute
-    from wizard.core.postgres import resolve_step
+    from wizard.core.support.errors import ConfigError, UsageError
+    from wizard.core.manifest.interpolate import substitute
+    from wizard.core.seeds.postgres.apply import resolve_step
 
     stack = load(args)
     # Without a DSN to build (--dsn given, or capture), setting defaults will do before the first init.
@@ -151,8 +151,8 @@ def _postgres_target(args, need_dsn: bool = True):
 
 def _values(stack, allow_defaults: bool) -> dict[str, str]:
     """Every declared value; before the first init, the settings' defaults when allowed."""
-    from wizard.core.errors import LauncherError
-    from wizard.core.values import current_values
+    from wizard.core.support.errors import LauncherError
+    from wizard.core.values.resolution import current_values
 
     try:
         return current_values(stack)
@@ -182,10 +182,10 @@ def _add_mongo(targets, common) -> None:
 def run_mongo(args) -> int:
     """Load the Mongo seeds, or copy a database; one line (or JSON line) per collection."""
     from wizard.commands.context import confirm, frontend, load
-    from wizard.core.errors import ConfigError, UsageError
-    from wizard.core.mongo import step_seconds, step_text
-    from wizard.core.events import consume
-    from wizard.core.mongoseed import DEFAULT_TIMEOUT, copy_database, run_seed_step
+    from wizard.core.support.errors import ConfigError, UsageError
+    from wizard.core.seeds.mongo.replicaset import step_seconds, step_text
+    from wizard.core.support.events import consume
+    from wizard.core.seeds.mongo.data import DEFAULT_TIMEOUT, copy_database, run_seed_step
 
     stack = load(args)
     steps = [step for step in stack.steps if step.kind == "mongo-seeds" and step.name == (args.step or step.name)]
@@ -210,7 +210,7 @@ def run_mongo(args) -> int:
     else:
         work = run_seed_step(stack, step, values, replace=args.replace)
     ui = frontend(args)
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.lock import stack_lock
 
     with stack_lock(stack.root, "seed mongo"):
         summary = consume(work, _progress_shower(ui))
@@ -223,7 +223,7 @@ def _mongo_source_uri(args) -> str:
     import getpass
 
     from wizard.commands.context import interactive
-    from wizard.core.errors import AnswerMissing, Cancelled, UsageError
+    from wizard.core.support.errors import AnswerMissing, Cancelled, UsageError
 
     if not args.db:
         raise UsageError("--from-uri needs --db NAME", "name the database to copy")

@@ -65,7 +65,7 @@ def run_save(args) -> int:
 
     stack = load(args)
     passphrase = _passphrase(args, twice=True) if args.encrypt else None
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.lock import stack_lock
 
     with stack_lock(stack.root, "snapshot save"):
         emit(args, save(stack, name=args.name, to=args.to, passphrase=passphrase, online=args.online,
@@ -88,8 +88,8 @@ def run_list(args) -> int:
 def run_rm(args) -> int:
     """Only a snapshot under .launcher/snapshots, by name, whose manifest loads: never any folder."""
     from wizard.commands.context import confirm, frontend, load
-    from wizard.core.errors import UsageError
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.errors import UsageError
+    from wizard.core.support.lock import stack_lock
     from wizard.core.snapshots.manifest import check_name
     from wizard.core.snapshots.manifest import load as load_snapshot
     from wizard.core.snapshots.manifest import locate, remove
@@ -125,7 +125,7 @@ def run_restore(args) -> int:
             ui.show(PartProgress(action="verify", part="", percent=percent, done=done).to_dict(),
                     lambda: verify_line(done, total))
 
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.lock import stack_lock
 
     # Locked from the verification on: a concurrent `save --keep` cannot prune what was just checked.
     with stack_lock(stack.root, "snapshot restore"):
@@ -143,7 +143,7 @@ def _passphrase(args, *, twice: bool) -> str | None:
     import getpass
 
     from wizard.commands.context import interactive
-    from wizard.core.errors import AnswerMissing, UsageError
+    from wizard.core.support.errors import AnswerMissing, UsageError
 
     given = os.environ.get(PASSPHRASE_VARIABLE)
     if given:

@@ -24,8 +24,8 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import frontend, load, use_tui
     from wizard.core.snapshots.manifest import last_snapshot
-    from wizard.core.targets import engine_for
-    from wizard.core.status import snapshot
+    from wizard.core.targets.choose import engine_for
+    from wizard.core.lifecycle.status import snapshot
 
     stack = load(args)
     engine = engine_for(args.target, stack)

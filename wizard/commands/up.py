@@ -1,6 +1,6 @@
 """`launcher up`, `launcher down` and `launcher restart`: the stack's lifecycle.
 
-The orchestration lives in ``wizard.core.launch`` as generators of events; this
+The orchestration lives in ``wizard.core.lifecycle.launch`` as generators of events; this
 module hands them to the front end (plain lines, JSON lines with --json, or the
 TUI in a full terminal) and asks before deleting data.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from wizard.core.docker.composerun import PULL_POLICIES
 
 ORDER = 20
-TARGETS = ("local", "swarm")  # wizard.core.targets.TARGETS (not imported: stdlib only at module top)
+TARGETS = ("local", "swarm")  # wizard.core.targets.choose.TARGETS (not imported: stdlib only at module top)
 
 
 def add_target(parser) -> None:
@@ -70,8 +70,8 @@ def _seconds(text: str) -> float:
 
 def run(args) -> int:
     from wizard.commands.context import load, use_tui
-    from wizard.core import launch
-    from wizard.core.targets import engine_for
+    from wizard.core.lifecycle import launch
+    from wizard.core.targets.choose import engine_for
 
     stack = load(args)
     # None keeps the local default exactly as before: launch and the TUI build their own Engine.
@@ -81,7 +81,7 @@ def run(args) -> int:
 
         return run_up(stack, profiles=args.profile, engine=engine, only=args.only, pull=args.pull,
                       timeout=args.timeout, allow_demo_secrets=args.allow_demo_secrets, offline=args.offline)
-    from wizard.core.lock import stack_lock
+    from wizard.core.support.lock import stack_lock
 
     with stack_lock(stack.root, "up"):
         emit(args, launch.up(stack, engine=engine, only=args.only, profiles=args.profile, pull=args.pull,
@@ -91,14 +91,14 @@ def run(args) -> int:
 
 def run_down(args) -> int:
     from wizard.commands.context import confirm, load
-    from wizard.core import launch
+    from wizard.core.lifecycle import launch
 
     stack = load(args)
     if args.volumes:
         confirm(args, f"delete every volume of stack {stack.name}, with all its data",
                 declined_hint="nothing was removed; run `launcher down` to keep the data")
-    from wizard.core.lock import stack_lock
-    from wizard.core.targets import engine_for
+    from wizard.core.support.lock import stack_lock
+    from wizard.core.targets.choose import engine_for
 
     engine = None if args.target == "local" else engine_for(args.target, stack)
     with stack_lock(stack.root, "down"):
@@ -108,7 +108,7 @@ def run_down(args) -> int:
 
 def run_restart(args) -> int:
     from wizard.commands.context import load
-    from wizard.core import launch
+    from wizard.core.lifecycle import launch
 
     emit(args, launch.restart(load(args), args.targets, timeout=args.timeout))
     return 0

@@ -16,7 +16,7 @@ INTERRUPTED = "interrupted — nothing more was started; run the command again t
 
 def error_lines(error: BaseException) -> list[str]:
     """What happened and what to do, without the `launcher: ` prefix; never a traceback."""
-    from wizard.core.errors import LauncherError
+    from wizard.core.support.errors import LauncherError
 
     if isinstance(error, LauncherError):
         return list(error.lines())
@@ -26,8 +26,8 @@ def error_lines(error: BaseException) -> list[str]:
 
 def report(error: BaseException) -> ExitCode:
     """Print an error as `launcher: ...` lines on stderr and return its exit code."""
-    from wizard.core.errors import ConfigError, LauncherError
-    from wizard.core.redact import scrub
+    from wizard.core.support.errors import ConfigError, LauncherError
+    from wizard.core.support.redact import scrub
     from wizard.exitcodes import exit_code_for
 
     if isinstance(error, OSError) and error.filename:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from wizard.core.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted
-from wizard.core.images import NeededImage
+from wizard.core.support.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted
+from wizard.core.images.inventory import NeededImage
 from wizard.frontends.words import image_doing, image_done
 
 STEP = 10  # plain mode prints a progress line each time a batch passes another 10%

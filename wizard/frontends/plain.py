@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from wizard.core.events import (EnvFilesWritten, Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note,
+from wizard.core.support.events import (EnvFilesWritten, Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note,
                                 PreflightCheck, RotationResumed, SecretApplied, ServiceFailed, ServiceProgress,
                                 ServiceReady, StepFailed, StepFinished, StepProgress, StepStarted, WaveStarted)
-from wizard.core.plan import Plan
+from wizard.core.manifest.plan import Plan
 from wizard.frontends.words import check_mark
 
 if TYPE_CHECKING:
-    from wizard.core.status import ServiceStatus
+    from wizard.core.lifecycle.status import ServiceStatus
 
 
 def render_plan(plan: Plan) -> str:
@@ -125,7 +125,7 @@ def render_status(rows: Sequence[ServiceStatus], *, stack: str = "") -> str:
     widths = [max(len(line[column]) for line in table) for column in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1]
              for line in table]
-    from wizard.core.status import ready_text
+    from wizard.core.lifecycle.status import ready_text
 
     title = f"stack {stack}: " if stack else ""
     lines.append(f"{title}{ready_text(rows)}")
@@ -133,7 +133,7 @@ def render_status(rows: Sequence[ServiceStatus], *, stack: str = "") -> str:
 
 
 def render_check_step(step) -> str:
-    """One step of `launcher check` (a ``wizard.core.smoke`` step)."""
+    """One step of `launcher check` (a ``wizard.core.lifecycle.smoke`` step)."""
     return f"{check_mark('ok' if step.ok else 'fail')}  {step.name:<8} {step.detail} ({step.seconds:.2f} s)"
 
 

@@ -2,8 +2,8 @@
 
 The same six steps as the Textual wizard over the same ``InitSession``: welcome,
 services, ports and settings, secrets, data, review. Answers go through the
-session to ``wizard.core.values.initialize``; "start now" renders the events of
-``wizard.core.launch.up`` as plain lines. Ctrl-C or Escape at any question
+session to ``wizard.core.values.resolution.initialize``; "start now" renders the events of
+``wizard.core.lifecycle.launch.up`` as plain lines. Ctrl-C or Escape at any question
 leaves without writing anything.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from wizard.core.errors import Cancelled
-from wizard.frontends.init_session import InitSession
+from wizard.core.support.errors import Cancelled
+from wizard.core.lifecycle.initsession import InitSession
 from wizard.frontends.words import PORT_STATES
 
 
@@ -119,7 +119,7 @@ def ask_setting(session: InitSession, name: str, status=None) -> None:
         value = _ask(questionary.select(label, choices=choices,
                                         default=default if default in choices else choices[0]))
     else:
-        from wizard.core.settingkinds import validate_setting
+        from wizard.core.manifest.settingkinds import validate_setting
 
         def valid(text: str) -> bool | str:
             try:
@@ -138,7 +138,7 @@ def ask_setting(session: InitSession, name: str, status=None) -> None:
 
 
 def secrets(session: InitSession) -> None:
-    from wizard.core.secrets import mask
+    from wizard.core.values.secrets import mask
 
     questionary = _questionary()
     say("Secrets (new ones are generated now and written as they are):")
@@ -200,7 +200,7 @@ def review(session: InitSession) -> bool:
 
 def start(session: InitSession) -> int:
     """Start the stack as `launcher up` does, rendered as plain lines (and the one-time Mongo copy)."""
-    from wizard.core.launch import up
+    from wizard.core.lifecycle.launch import up
     from wizard.frontends.plain import render_event
 
     for events in (up(session.stack, profiles=session.profiles), session.mongo_copy()):

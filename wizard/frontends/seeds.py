@@ -8,7 +8,7 @@ STATES = ("applied", "pending", "changed", "missing")
 
 
 def render_seed_status(states: Sequence) -> list[str]:
-    """One aligned line per seed file (``wizard.core.postgres.SeedState``), then a count of each state."""
+    """One aligned line per seed file (``wizard.core.seeds.postgres.apply.SeedState``), then a count of each state."""
     width = max((len(state.path) for state in states), default=0)
     lines = []
     for state in states:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from wizard.core.events import Event, Finished
+from wizard.core.support.events import Event, Finished
 from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted, ServicesStopped,
                                           SnapshotsPruned)
 from wizard.frontends.images import size_text

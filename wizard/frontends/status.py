@@ -8,7 +8,7 @@ from wizard.frontends.plain import render_status
 from wizard.frontends.snapshots import last_snapshot_line
 
 if TYPE_CHECKING:
-    from wizard.core.status import ServiceStatus
+    from wizard.core.lifecycle.status import ServiceStatus
 
 
 def render_status_screen(rows: Sequence[ServiceStatus], stack: str, last: dict | None, *,

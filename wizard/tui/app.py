@@ -3,7 +3,7 @@
 One App, three ways in (``run_init_wizard``, ``run_up``, ``run_dashboard``),
 called by the command modules when ``use_tui(args)`` says a full terminal is
 there. Screens only render what the core returns or yields: answers go through
-``wizard.frontends.init_session``, the stack through ``wizard.tui.control``.
+``wizard.core.lifecycle.initsession``, the stack through ``wizard.tui.control``.
 
 Blocking work (Docker, files) runs in thread workers; their results come back as
 messages, and any worker that fails lands in ``LauncherApp.report_error``, the
@@ -17,9 +17,9 @@ from typing import Any, Callable, Mapping, Sequence
 from textual.app import App
 from textual.binding import Binding
 
-from wizard.core.stack import Stack
+from wizard.core.manifest.stack import Stack
 from wizard.exitcodes import ExitCode
-from wizard.frontends.init_session import InitSession
+from wizard.core.lifecycle.initsession import InitSession
 from wizard.tui.control import StackControl
 
 
@@ -150,7 +150,7 @@ def run_init_wizard(stack: Stack, *, answers: Mapping[str, str] | None = None,
 def run_up(stack: Stack, *, profiles: Sequence[str] = (), engine: Any = None, **up_options: Any) -> int:
     """`launcher up` in a full terminal: live progress, then the dashboard.
 
-    ``up_options`` go to ``wizard.core.launch.up`` (only, pull, timeout, allow_demo_secrets).
+    ``up_options`` go to ``wizard.core.lifecycle.launch.up`` (only, pull, timeout, allow_demo_secrets).
     """
     control = StackControl(stack, engine=engine, profiles=profiles, up_options=up_options)
     return _run(LauncherApp(stack, start="up", control=control))

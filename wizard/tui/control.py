@@ -2,7 +2,7 @@
 
 One small object so the up-progress screen and the dashboard never run
 orchestration of their own: ``up``, ``restart`` and ``down`` are the event
-generators of ``wizard.core.launch``, rows come from ``wizard.core.status``.
+generators of ``wizard.core.lifecycle.launch``, rows come from ``wizard.core.lifecycle.status``.
 Tests hand in a fake engine; everything above the engine stays real.
 Every method here may block (Docker calls): the screens call them from thread
 workers, except ``shell``, which runs while the app is suspended.
@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from wizard.core.events import Event
-from wizard.core.stack import Stack
+from wizard.core.support.events import Event
+from wizard.core.manifest.stack import Stack
 
 LOG_LINES = 200
 
@@ -46,28 +46,28 @@ class StackControl:
 
     def up(self, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:
         """``launch.up`` under the stack's lock; ``sleep`` is called between polls, and may raise to stop waiting."""
-        from wizard.core.launch import up
-        from wizard.core.lock import stack_lock
+        from wizard.core.lifecycle.launch import up
+        from wizard.core.support.lock import stack_lock
 
         # Held while the worker iterates (seeds write the databases), not while the dashboard idles.
         with stack_lock(self.stack.root, "up"):
             yield from up(self.stack, engine=self.engine, profiles=self.profiles, sleep=sleep, **self.up_options)
 
     def restart(self, service: str, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:
-        from wizard.core.launch import restart
+        from wizard.core.lifecycle.launch import restart
 
         return restart(self.stack, [service], engine=self.engine, sleep=sleep)
 
     def down(self) -> Iterator[Event]:
-        from wizard.core.launch import down
-        from wizard.core.lock import stack_lock
+        from wizard.core.lifecycle.launch import down
+        from wizard.core.support.lock import stack_lock
 
         with stack_lock(self.stack.root, "down"):
             yield from down(self.stack, engine=self.engine)
 
     def snapshot(self, *, restarts: bool = False) -> list:
-        """Every service's row (``wizard.core.status.ServiceStatus``)."""
-        from wizard.core.status import snapshot
+        """Every service's row (``wizard.core.lifecycle.status.ServiceStatus``)."""
+        from wizard.core.lifecycle.status import snapshot
 
         return snapshot(self.stack, self.engine, restarts=restarts)
 

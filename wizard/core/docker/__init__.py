@@ -7,7 +7,9 @@
 - ``composeengine``: ``ComposeEngine``, the real engine and Compose for one stack.
 - ``lightclient``: a tiny read-only Engine API client for the hot paths (ping, list).
 - ``failures``: engine, compose and container failures as one line each.
-- ``cache``: the small disk cache for slow, rarely changing answers.
+- ``imagestore``: the engine's local images, and the raw pull, save and load streams.
+- ``protocol``: the ``Engine`` Protocols every target and test fake implements.
+- ``starts``: starting created containers through the API and watching their events.
 
 Nothing is imported here, so that importing one small module stays cheap.
 """

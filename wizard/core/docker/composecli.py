@@ -8,8 +8,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.core.docker.cache import cache_read, cache_write, fingerprint
-from wizard.core.errors import DockerUnavailable
+from wizard.core.support.cache import cache_read, cache_write, fingerprint
+from wizard.core.support.errors import DockerUnavailable
 
 MIN_COMPOSE = (2, 26, 0)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from wizard.core.docker.cache import cache_read, cache_write, fingerprint
+from wizard.core.support.cache import cache_read, cache_write, fingerprint
 from wizard.core.docker.composecli import ComposeCLI, find_compose
 from wizard.core.docker.composerun import PULL_POLICIES, ComposeRun
 from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary
@@ -29,8 +29,8 @@ from wizard.core.docker.failures import compose_failed, container_gone, engine_u
 from wizard.core.docker.lightclient import LightClient
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
 from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
-from wizard.core.errors import DockerUnavailable, PreflightFailed, UsageError
-from wizard.core.stack import Stack
+from wizard.core.support.errors import DockerUnavailable, PreflightFailed, UsageError
+from wizard.core.manifest.stack import Stack
 
 if TYPE_CHECKING:
     import subprocess
@@ -76,8 +76,8 @@ class ComposeEngine:
 
     @property
     def image_store(self) -> Any:
-        """Local images: what is here, pulls, save and load (``wizard.core.imagestore``)."""
-        from wizard.core.imagestore import ImageStore
+        """Local images: what is here, pulls, save and load (``wizard.core.docker.imagestore``)."""
+        from wizard.core.docker.imagestore import ImageStore
 
         return ImageStore(light=self._light, client=lambda: self.client)
 
@@ -303,7 +303,7 @@ class ComposeEngine:
         """`compose up --no-start --no-deps`: these services' containers (networks, volumes) made, none started.
 
         True when compose created them all. `up` calls it for its first wave (see
-        ``wizard.core.createahead``); when it fails, each wave's `compose up` says why.
+        ``wizard.core.lifecycle.createahead``); when it fails, each wave's `compose up` says why.
         """
         return self.run_compose(*self._create_args(services, pull), check=False).returncode == 0
 

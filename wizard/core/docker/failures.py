@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from wizard.core.errors import ConfigError, ContainerGone, DockerUnavailable
+from wizard.core.support.errors import ConfigError, ContainerGone, DockerUnavailable
 
 
 def engine_unreachable(exc: BaseException) -> DockerUnavailable:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import quote, urlencode, urlsplit  # pathlib imports it already: free
 
 from wizard.core.docker.failures import engine_unreachable
-from wizard.core.errors import DockerUnavailable
+from wizard.core.support.errors import DockerUnavailable
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 TIMEOUT = 30.0

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from wizard.core.docker.composecli import ComposeCLI
     from wizard.core.docker.containers import ContainerState
     from wizard.core.docker.model import ComposeModel
-    from wizard.core.stack import Stack
+    from wizard.core.manifest.stack import Stack
 
 
 @runtime_checkable
@@ -52,7 +52,7 @@ class Engine(Protocol):
     def compose(self) -> ComposeCLI: ...
 
     @property
-    def image_store(self) -> Any: ...  # a wizard.core.imagestore.ImageStore
+    def image_store(self) -> Any: ...  # a wizard.core.docker.imagestore.ImageStore
 
     def ping(self) -> None: ...
 

@@ -1,6 +1,6 @@
 """Starting containers compose already created, through the Engine API; watching the project's events.
 
-`up` has compose create the containers ahead of their wave (see ``wizard.core.createahead``):
+`up` has compose create the containers ahead of their wave (see ``wizard.core.lifecycle.createahead``):
 a wave then needs no compose run of its own, only one start call per container, made
 here in parallel. When the transport is not a plain local one (``LightClient`` is None)
 the Docker SDK makes the same calls.

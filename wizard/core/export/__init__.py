@@ -5,6 +5,5 @@ the plan, the values); ``swarmfile`` translates it to one Swarm stack file per g
 ``kubernetes`` (services), ``kubefiles`` (Secrets, ConfigMaps) and ``kubesteps``
 (init-step Jobs, run in the cluster by ``jobstep``) to Kubernetes manifests; every
 decision is recorded in a ``report.TranslationReport``; ``bundle`` renders and writes
-the files. ``swarm`` is the Swarm deploy target: an ``Engine`` that `launch.up`,
-`status` and `down` drive exactly like the local one.
+the files. The Swarm deploy target that uses them is ``targets.swarm``.
 """

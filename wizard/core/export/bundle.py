@@ -77,12 +77,12 @@ def render_kubernetes(source: Source) -> tuple[dict[str, str], TranslationReport
 
 def write_files(folder: Path, texts: Mapping[str, str]) -> None:
     """Every file 0600 in ``folder`` (0700), each replaced atomically."""
-    from wizard.core.envfiles import atomic_write
-    from wizard.core.errors import UsageError
+    from wizard.core.values.envfiles import atomic_write
+    from wizard.core.support.errors import UsageError
 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder", "name a folder to write the files into")
-    from wizard.core.files import make_private_dir
+    from wizard.core.support.files import make_private_dir
 
     try:
         # Folders made here are 0700; one that already exists (the user's own) keeps its mode.

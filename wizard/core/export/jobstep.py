@@ -23,7 +23,7 @@ from wizard.core.export.kubesteps import PARAM_ENV
 
 def step_from_environment(stack, name: str, environ: Mapping[str, str]):
     """The named step with its parameters overridden from the environment."""
-    from wizard.core.errors import UsageError
+    from wizard.core.support.errors import UsageError
 
     try:
         step = next(step for step in stack.steps if step.name == name)
@@ -42,16 +42,16 @@ def values_from_environment(stack, environ: Mapping[str, str]) -> dict[str, str]
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    from wizard.core.errors import LauncherError
-    from wizard.core.stack import load_stack
-    from wizard.core.steps import run_step
+    from wizard.core.support.errors import LauncherError
+    from wizard.core.manifest.stack import load_stack
+    from wizard.core.seeds.steps import run_step
     from wizard.exitcodes import exit_code_for
 
     environ = os.environ if environ is None else environ
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if len(args) != 1:
-            from wizard.core.errors import UsageError
+            from wizard.core.support.errors import UsageError
 
             raise UsageError("give exactly one init step name", "python -m wizard.core.export.jobstep STEP")
         stack = load_stack(environ.get("LAUNCHER_STACK", "stack.toml"))

@@ -19,7 +19,7 @@ from wizard.core.export.kubefiles import MAX_BYTES, FileObjects, k8s_name
 from wizard.core.export.kubernetes import labels_for, stack_secret_name, wait_containers
 from wizard.core.export.report import TranslationReport
 from wizard.core.export.source import Source
-from wizard.core.stack import Step
+from wizard.core.manifest.stack import Step
 
 STACK_DIR = "/stack"
 PARAM_ENV = "LAUNCHER_STEP_PARAM_"  # jobstep reads step parameter overrides from these

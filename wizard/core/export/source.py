@@ -17,8 +17,8 @@ from typing import Any, Mapping, Sequence
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.docker.protocol import DirectEngine
-from wizard.core.plan import Plan, build_plan, check_profiles
-from wizard.core.stack import Stack
+from wizard.core.manifest.plan import Plan, build_plan, check_profiles
+from wizard.core.manifest.stack import Stack
 
 # Shorter values are not looked for inside other strings: they would match by accident.
 MIN_SECRET_LENGTH = 8
@@ -87,7 +87,7 @@ class Source:
 
 def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: DirectEngine | None = None) -> Source:
     """Resolve the stack as `up` would: compose config of the active profiles, plan, values."""
-    from wizard.core.values import current_values
+    from wizard.core.values.resolution import current_values
 
     check_profiles(stack, profiles)
     engine = engine or ComposeEngine(stack, profiles=profiles)

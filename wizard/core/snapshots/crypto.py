@@ -19,7 +19,7 @@ import os
 import struct
 from typing import Any, Iterable, Iterator, Mapping
 
-from wizard.core.errors import SnapshotInvalid
+from wizard.core.support.errors import SnapshotInvalid
 
 MAGIC = b"LSNAPENC1"
 CHUNK = 1 << 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wizard.core.events import Event
+from wizard.core.support.events import Event
 
 
 @dataclass(frozen=True)

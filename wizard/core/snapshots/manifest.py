@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from wizard.core.errors import SnapshotInvalid, UsageError
+from wizard.core.support.errors import SnapshotInvalid, UsageError
 
 FORMAT = "launcher-snapshot/1"
 MANIFEST = "manifest.json"

@@ -16,7 +16,7 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping
 
-from wizard.core.errors import SnapshotInvalid
+from wizard.core.support.errors import SnapshotInvalid
 
 SYSTEM_DATABASES = {"admin", "local", "config"}
 BATCH = 1000
@@ -27,7 +27,7 @@ STEP_KINDS = ("mongo-replica-set", "mongo-seeds")
 
 def uris(stack, values: Mapping[str, str]) -> list[tuple[str, str]]:
     """(step name, uri) of every Mongo step, one per distinct server URI."""
-    from wizard.core.mongo import step_text
+    from wizard.core.seeds.mongo.replicaset import step_text
 
     found: dict[str, str] = {}
     for step in stack.steps:
@@ -56,7 +56,7 @@ def part_name(service: str) -> str:
 
 def dump(uri: str, *, timeout: float = TIMEOUT) -> Iterator[bytes]:
     """Every non-system database of the server as Extended JSON lines."""
-    from wizard.core.mongo import connect
+    from wizard.core.seeds.mongo.replicaset import connect
 
     client = connect(uri, timeout=timeout, direct=True)
     lines: list[bytes] = []
@@ -100,7 +100,7 @@ def _line(record: Mapping[str, Any]) -> bytes:
 
 def restore(uri: str, chunks: Iterable[bytes], *, timeout: float = TIMEOUT) -> None:
     """Replace every non-system database of the server with the part's."""
-    from wizard.core.mongo import connect
+    from wizard.core.seeds.mongo.replicaset import connect
 
     client = connect(uri, timeout=timeout, direct=True)
     with _failures("restoring", uri):
@@ -132,7 +132,7 @@ def _failures(doing: str, uri: str):
     """A server error as one line naming the server (password masked); the client is closed either way."""
     from pymongo.errors import PyMongoError
 
-    from wizard.core.mongo import mask_uri, scrub
+    from wizard.core.seeds.mongo.replicaset import mask_uri, scrub
     from wizard.core.snapshots.postgres import SnapshotStepFailed
 
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import ContainerState
-from wizard.core.errors import DockerUnavailable, PreflightFailed, SeedFailed
+from wizard.core.support.errors import DockerUnavailable, PreflightFailed, SeedFailed
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 READ_CHUNK = 1 << 20
@@ -51,7 +51,7 @@ class PgTarget:
 
 def targets(stack, values: Mapping[str, str], containers: Sequence[ContainerState]) -> list[PgTarget]:
     """The databases the stack's postgres-seeds steps name, each matched to its running container."""
-    from wizard.core.postgres import resolve_step
+    from wizard.core.seeds.postgres.apply import resolve_step
 
     found: dict[tuple[str, str], PgTarget] = {}
     for step in stack.steps:

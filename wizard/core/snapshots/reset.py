@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from wizard.core.docker.protocol import DirectEngine
-from wizard.core.errors import UsageError
-from wizard.core.events import Event
+from wizard.core.support.errors import UsageError
+from wizard.core.support.events import Event
 from wizard.core.snapshots import volumes
 from wizard.core.snapshots.events import GroupsCleared
 
@@ -35,7 +35,7 @@ def check_groups(stack, groups: Sequence[str]) -> list[str]:
 
 
 def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, timeout: float | None = None) -> Iterator[Event]:
-    from wizard.core import launch
+    from wizard.core.lifecycle import launch
     from wizard.core.docker.composeengine import ComposeEngine
 
     engine = engine or ComposeEngine(stack)

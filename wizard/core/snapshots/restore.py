@@ -16,8 +16,8 @@ import time
 from typing import Iterable, Iterator
 
 from wizard.core.docker.protocol import DirectEngine
-from wizard.core.errors import PreflightFailed, SnapshotInvalid
-from wizard.core.events import Event, Finished, Note
+from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
+from wizard.core.support.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
@@ -45,7 +45,7 @@ def open_verified(stack, name: str, *, passphrase_for=None, force: bool = False,
 
 def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, engine: DirectEngine | None = None) -> Iterator[Event]:
     """Restore a verified snapshot; ends with the `up` events and a Finished of its own."""
-    from wizard.core import launch
+    from wizard.core.lifecycle import launch
     from wizard.core.docker.composeengine import ComposeEngine
 
     began = time.monotonic()
@@ -86,7 +86,7 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
             states[part["name"]] = "restored"
 
         if databases or mongos:
-            from wizard.core.values import current_values
+            from wizard.core.values.resolution import current_values
 
             specs = [spec for spec in model.services if spec.name in keep_running]
             yield from launch.bring_up(engine, model, specs, list(dict.fromkeys(s.group for s in specs)))
@@ -192,9 +192,9 @@ def _restore_values(stack, data: bytes, snapshot_name: str) -> None:
     Names the stack does not declare are dropped; write_outputs backs up the old
     store and renders every env file only after everything checked out.
     """
-    from wizard.core.envfiles import parse_env_text, write_outputs
-    from wizard.core.errors import EnvFileError
-    from wizard.core.lock import stack_lock
+    from wizard.core.values.envfiles import parse_env_text, write_outputs
+    from wizard.core.support.errors import EnvFileError
+    from wizard.core.support.lock import stack_lock
 
     shown = f"{snapshot_name}/values.env"
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from wizard.core.docker.protocol import DirectEngine
-from wizard.core.events import Event, Finished
+from wizard.core.support.events import Event, Finished
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.engineview import EngineView
@@ -35,8 +35,8 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
     from wizard import __version__
     from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.docker.containers import container_from_summary
-    from wizard.core.envfiles import store_path
-    from wizard.core.values import current_values
+    from wizard.core.values.envfiles import store_path
+    from wizard.core.values.resolution import current_values
 
     began = time.monotonic()
     values = current_values(stack)
@@ -139,7 +139,7 @@ def _write(writer, name: str, chunks: Iterable[bytes], key: bytes | None, done_p
 
 def _mongo_targets(stack, values, containers) -> list[tuple[str, str, str]]:
     """(step, service, uri) of each MongoDB server the stack's Mongo steps connect to."""
-    from wizard.core.errors import PreflightFailed
+    from wizard.core.support.errors import PreflightFailed
 
     found = []
     for step, uri in mongo.uris(stack, values):
@@ -176,7 +176,7 @@ def _data_volumes(view, databases, running) -> set[str]:
 
 
 def _start_again(engine: DirectEngine, services) -> Iterator[Event]:
-    from wizard.core.launch import bring_up
+    from wizard.core.lifecycle.launch import bring_up
 
     model = engine.model()
     specs = [spec for spec in model.services if spec.name in services]

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
 from wizard.core.docker.protocol import DirectEngine
-from wizard.core.errors import PreflightFailed, SnapshotInvalid
+from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
 VOLUME_LABEL = "com.docker.compose.volume"

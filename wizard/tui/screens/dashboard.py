@@ -1,9 +1,9 @@
 """The live dashboard: every service's state, health, URL, uptime and restarts; keys act on one.
 
-Rows come from ``wizard.core.status.snapshot`` in a thread worker. The refresh
+Rows come from ``wizard.core.lifecycle.status.snapshot`` in a thread worker. The refresh
 cannot pile up: one worker at a time, and the next one is armed by a one-shot
 timer only when the last one has finished. Restart, up and down render the
-event generators of ``wizard.core.launch``; `s` suspends the app and hands the
+event generators of ``wizard.core.lifecycle.launch``; `s` suspends the app and hands the
 terminal to a shell in the container.
 """
 
@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Log, Static
 from textual.worker import Worker
 
-from wizard.core.status import NOT_CREATED, SKIPPED, ready_text
+from wizard.core.lifecycle.status import NOT_CREATED, SKIPPED, ready_text
 from wizard.tui.control import StackControl
 from wizard.tui.widgets.tables import fill_table
 from wizard.tui.screens.base import LauncherScreen
@@ -162,7 +162,7 @@ class DashboardScreen(LauncherScreen):
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def read_rows(self) -> None:
         """One snapshot (and the open log pane's tail), off the UI thread."""
-        from wizard.core.errors import ContainerGone, LauncherError
+        from wizard.core.support.errors import ContainerGone, LauncherError
 
         try:
             rows = self.control.snapshot(restarts=self.refreshes % RESTARTS_EVERY == 0)
@@ -208,7 +208,7 @@ class DashboardScreen(LauncherScreen):
             self.refresh_now()  # runs right after this refresh ends
 
     def on_dashboard_screen_refresh_failed(self, message: DashboardScreen.RefreshFailed) -> None:
-        from wizard.core.redact import scrub
+        from wizard.core.support.redact import scrub
 
         self.problem = scrub(message.error.one_line())
         self.headline.update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
@@ -306,7 +306,7 @@ class DashboardScreen(LauncherScreen):
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def find_shell(self, service: str, container: str) -> None:
-        from wizard.core.errors import ContainerGone
+        from wizard.core.support.errors import ContainerGone
 
         try:
             shell = self.control.shell_for(container)

@@ -11,7 +11,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from wizard.frontends.init_session import PortStatus
+from wizard.core.lifecycle.initsession import PortStatus
 from wizard.frontends.words import PORT_STATES
 from wizard.tui.screens.step import StepScreen
 from wizard.tui.widgets.setting_field import SettingField

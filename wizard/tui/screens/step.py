@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Static
 
-from wizard.frontends.init_session import InitSession
+from wizard.core.lifecycle.initsession import InitSession
 from wizard.tui.screens.base import LauncherScreen
 
 

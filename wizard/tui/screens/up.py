@@ -1,6 +1,6 @@
 """`launcher up` live: one row per group, service and init step, then the dashboard.
 
-The rows render the events of ``wizard.core.launch.up`` (run in a thread
+The rows render the events of ``wizard.core.lifecycle.launch.up`` (run in a thread
 worker); nothing here decides what starts. A failed service shows its reason,
 health probes and last log lines in place.
 """
@@ -20,7 +20,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from wizard.core import events as ev
+from wizard.core.support import events as ev
 from wizard.frontends.words import check_symbol, image_doing, image_done_symbol, ready_symbol
 from wizard.tui.control import StackControl
 from wizard.tui.screens.base import LauncherScreen
@@ -105,7 +105,7 @@ class UpScreen(LauncherScreen):
         return self.query_one("#up-title", Static)
 
     def on_mount(self) -> None:
-        from wizard.core.plan import build_plan
+        from wizard.core.manifest.plan import build_plan
 
         plan = build_plan(self.control.stack, only=self.control.up_options.get("only", ()),
                           profiles=self.control.profiles)
@@ -121,7 +121,7 @@ class UpScreen(LauncherScreen):
 
     @work(thread=True, exclusive=True, group="up", exit_on_error=False)
     def run_up(self) -> None:
-        from wizard.core.errors import LauncherError
+        from wizard.core.support.errors import LauncherError
 
         worker = get_current_worker()
 
@@ -299,11 +299,11 @@ class UpScreen(LauncherScreen):
             title.update(f"{self.control.stack.name} is up.")
             self.action_dashboard()
             return
-        from wizard.core.errors import LauncherError
+        from wizard.core.support.errors import LauncherError
 
         self.failed = True
         self.app.failure = message.error
-        from wizard.core.redact import scrub
+        from wizard.core.support.redact import scrub
 
         text = scrub(message.error.one_line() if isinstance(message.error, LauncherError) else str(message.error))
         title.update(f"✗ {text}\nq quits; Enter shows the dashboard (healthy services keep running).")

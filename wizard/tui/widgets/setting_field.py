@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
-from wizard.core.stack import SettingSpec
+from wizard.core.manifest.stack import SettingSpec
 
 
 class SettingField(Horizontal):

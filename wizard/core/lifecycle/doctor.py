@@ -1,0 +1,62 @@
+"""`launcher doctor`: every check in ``wizard.core.lifecycle.checks``, engine and compose first.
+
+Nothing is started or changed; any "fail" is a blocker, a "warn" is worth knowing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.core.lifecycle.checks import (disk_check, env_files_check, memory_check, published_port_checks,
+                                shared_port_checks, wanted_ports)
+from wizard.core.docker.protocol import Engine
+from wizard.core.support.errors import ConfigError, LauncherError
+from wizard.core.support.events import PreflightCheck
+from wizard.core.manifest.stack import Stack
+
+
+def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
+    """Every check `launcher doctor` reports; any "fail" is a blocker."""
+    checks: list[PreflightCheck] = []
+    try:
+        facts = engine.versions()
+    except LauncherError as error:
+        checks.append(PreflightCheck("engine", "fail", error.message, error.hint))
+        return checks
+    checks.append(PreflightCheck("engine", "ok", f"Docker {facts['engine']} (API {facts['api']}), {facts['os']}"))
+    try:
+        checks.append(PreflightCheck("compose", "ok", engine.compose.describe()))
+        compose_ok = True
+    except LauncherError as error:
+        checks.append(PreflightCheck("compose", "fail", error.message, error.hint))
+        compose_ok = False
+    checks.append(memory_check(facts["memory"], facts["cpus"]))
+    checks.append(disk_check(facts["root_dir"]))
+    checks.append(env_files_check(stack))
+    checks.append(PreflightCheck("by hand", "ok", engine.by_hand()))
+    values = _values_or_none(stack)
+    try:
+        wanted = wanted_ports(stack, engine if compose_ok else None, values)
+    except ConfigError as error:
+        checks.append(PreflightCheck("compose files", "fail", error.message, error.hint))
+        wanted = wanted_ports(stack, None, values)
+    shared = shared_port_checks(stack, values)
+    checks.extend(shared)
+    # A port two settings share is reported once, as that blocker.
+    checks.extend(check for check in published_port_checks(engine, wanted)
+                  if check.name not in {blocker.name for blocker in shared})
+    return checks
+
+
+def finding(check: PreflightCheck) -> dict[str, Any]:
+    """One check as `doctor --json` has always listed it: name, status, detail, hint."""
+    return {"name": check.check, "status": check.status, "detail": check.detail, "hint": check.hint}
+
+
+def _values_or_none(stack: Stack) -> dict[str, str] | None:
+    from wizard.core.values.resolution import current_values
+
+    try:
+        return current_values(stack)
+    except LauncherError:
+        return None  # not initialised yet: doctor falls back to the manifest defaults

@@ -1,0 +1,356 @@
+"""`up`, `restart` and `down` as generators of typed events; front ends render them, nothing here prints.
+
+``up``: preflight first (engine, compose, env files, secrets, ports, images);
+then missing images are pulled and ``build:`` images built; nothing is started
+until all of that passed. Then wave by wave: start what is not ready yet (through
+the Engine API, its containers created ahead: see ``wizard.core.lifecycle.createahead``; else
+with ``compose up --detach --no-deps``), wait until every service is ready, run the
+wave's init steps, go on. A service is ready when it is healthy, running (no
+healthcheck), or, for a one-shot job, exited 0 (see ``wizard.core.docker.model.model_from_config``
+for how a job is recognised). Services already ready are not touched, so a
+daily ``up`` on a running stack is one list call (the preflight's, reused by
+every wave while nothing was started) and no compose run.
+
+Failures are yielded as events (ServiceFailed with health probes and log tail,
+StepFailed) and then raised as LauncherError subclasses (Unhealthy, SeedFailed,
+PreflightFailed, DockerUnavailable), which the CLI maps to exit codes. Closing
+the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterator, Sequence, cast
+
+from wizard.core.lifecycle.createahead import create_ahead
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.containers import ContainerState, by_service
+from wizard.core.docker.model import ComposeModel, ServiceSpec
+from wizard.core.docker.protocol import DirectEngine, Engine, Run, WatchesEvents
+from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
+from wizard.core.support.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
+                                ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
+from wizard.core.manifest.plan import Plan, build_plan, check_profiles
+from wizard.core.lifecycle.readiness import FAILED, READY, readiness
+from wizard.core.manifest.stack import Stack
+
+POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
+WATCH_FALLBACK = 2.0  # with the engine's events watched: the longest wait for one before listing anyway
+LOG_TAIL = 40
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
+       pull: str = "missing", timeout: float | None = None, allow_demo_secrets: bool = False,
+       offline: bool = False, poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+       sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """Bring the stack up in dependency order; yields events, ends with Finished(ok=True).
+
+    ``timeout`` overrides each service's wait (otherwise from its healthcheck).
+    ``offline``: ``pull="never"``: nothing is pulled (a build still runs its Dockerfile as written).
+    """
+    began = clock()
+    check_profiles(stack, profiles)
+    engine = engine or ComposeEngine(stack, profiles=profiles)
+    plan = build_plan(stack, only=only, profiles=profiles)
+    values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
+    # Images last among the checks; then pulls and builds, still before anything starts.
+    from wizard.core.images import inventory as images
+
+    pull = "never" if offline else pull
+    image_plan = yield from images.check_images(engine, [group.name for group in plan.groups], pull=pull,
+                                                offline=offline)
+    if image_plan.to_pull:
+        yield from images.pull(engine.image_store, image_plan.to_pull)
+    if image_plan.to_build:
+        from wizard.core.images.build import build
+
+        # Building runs compose with the engine's command line: a DirectEngine's (fakes build nothing).
+        yield from build(cast(DirectEngine, engine), image_plan.to_build)
+    # What had to be pulled is here now: compose is never left to pull on its own (and print raw lines).
+    pull = "never" if pull == "never" else "missing"
+
+    for skipped in plan.skipped:
+        yield GroupSkipped(group=skipped.group, reason=skipped.reason)
+    model = engine.model()
+    started: list[str] = []
+    # The latest list of the project's containers (the preflight's, then the last poll of
+    # the wave before) stands for the next wave's state unless a step took time since:
+    # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
+    snapshot = engine.listed
+    ahead = create_ahead(engine, model, plan, snapshot, pull=pull, sleep=sleep)
+    try:
+        for wave in plan.waves:
+            yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
+            specs = model.in_groups([group.name for group in wave.groups])
+            created = ahead is not None and ahead.made([spec.name for spec in specs])
+            started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
+                                           timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
+                                           states=snapshot, created=created,
+                                           on_started=ahead.begin_next if ahead is not None else None)
+            snapshot = engine.listed
+            if wave.steps:
+                from wizard.core.seeds.steps import NothingToDo, run_step
+
+                for step in wave.steps:
+                    summary = yield from run_step(stack, step, values)
+                    if not isinstance(summary, NothingToDo):
+                        snapshot = None
+    except BaseException:
+        # Stopped short (a failure, Ctrl-C, the TUI closing us): what was created ahead for
+        # waves never reached goes again, so "not started" still means "no container".
+        if ahead is not None:
+            ahead.undo()
+        raise
+    elapsed = clock() - began
+    summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
+               else f"everything was already running ({elapsed:.1f}s)")
+    yield Finished(ok=True, elapsed=elapsed, summary=summary,
+                   details={"started": started, "skipped": [s.group for s in plan.skipped]})
+
+
+def preflight(stack: Stack, engine: Engine, plan: Plan, *,
+              allow_demo_secrets: bool = False) -> Iterator[Event]:
+    """Checks that change nothing; raises on the first blocker kind. Returns the stack's values.
+
+    Engine and compose problems raise DockerUnavailable straight away (nothing else
+    can be checked without them); env files, secrets and ports are each reported
+    in full before the error is raised.
+    """
+    from wizard.core.lifecycle.checks import env_files_check, published_port_checks, shared_port_checks, wanted_ports
+
+    engine.ping()
+    yield PreflightCheck(check="engine", status="ok", detail="Docker engine answers")
+    yield PreflightCheck(check="compose", status="ok", detail=engine.compose.describe())
+
+    env_files = env_files_check(stack, missing_status="fail")
+    yield env_files
+    if env_files.status == "fail":
+        raise PreflightFailed(f"env file(s) {env_files.detail}", "run `launcher init` first")
+
+    from wizard.core.values.secretrecord import checked_secrets
+    from wizard.core.values.resolution import current_values
+
+    values = current_values(stack)
+    problems = [p for p in checked_secrets(stack, values) if not (allow_demo_secrets and p.demo)]
+    for problem in problems:
+        yield PreflightCheck(check=f"secret {problem.name}", status="fail", detail=problem.message,
+                             hint="run `launcher secrets check`")
+    if problems:
+        raise SecretsCheckFailed(f"{len(problems)} secret problem(s), first: {problems[0].name} {problems[0].message}",
+                                 "fix them with `launcher secrets rotate NAME`, or pass --allow-demo-secrets "
+                                 "for demo values on a throwaway machine")
+    yield PreflightCheck(check="secrets", status="ok", detail=f"{len(stack.secrets)} checked")
+
+    shared = shared_port_checks(stack, values)
+    yield from shared
+    if shared:
+        raise PreflightFailed(shared[0].detail, shared[0].hint)
+    services = [spec.name for spec in engine.model().in_groups([group.name for group in plan.groups])]
+    checks = published_port_checks(engine, wanted_ports(stack, engine, values, services))
+    blockers = [check for check in checks if check.status == "fail"]
+    yield from blockers
+    if blockers:
+        first = blockers[0]
+        raise PreflightFailed(f"{first.name} is busy ({first.detail})", first.hint)
+    yield PreflightCheck(check="ports", status="ok", detail=f"{len(checks)} free or already ours")
+    return values
+
+
+def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], groups: Sequence[str], *,
+             pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
+             clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
+             states: Sequence[ContainerState] | None = None, created: bool = False,
+             on_started: Callable[[], None] | None = None) -> Iterator[Event]:
+    """Start what is not ready among ``specs`` and wait for it; returns the names started.
+
+    ``states``: a list of the project's containers still true now (else one is made).
+    ``created``: their containers exist already (see ``wizard.core.lifecycle.createahead``), so
+    they are started through the engine's API, unless one waits for another of them:
+    then compose starts them, in its order. ``on_started``: called once those API
+    starts have returned, before the wait (`up` creates the next wave's containers then).
+    """
+    began = clock()
+    states = by_service(engine.containers() if states is None else states)
+    pending = [spec for spec in specs if readiness(spec, states.get(spec.name), compose_done=True)[0] != READY]
+    for spec in specs:
+        if spec not in pending:
+            yield ServiceReady(group=spec.group, service=spec.name, how="already-healthy", elapsed=0.0)
+    run = None
+    if pending:
+        for group in groups:
+            names = tuple(spec.name for spec in pending if spec.group == group)
+            if names:
+                yield GroupStarting(group=group, services=names)
+        names = [spec.name for spec in pending]
+        if created and not any(dependency in names for spec in pending for dependency in spec.depends_on):
+            run = engine.start_created(names)
+            if on_started is not None:
+                on_started()
+        else:
+            run = engine.start(names, pull=pull)
+    try:
+        yield from wait_ready(engine, pending, run=run, timeout=timeout, poll_interval=poll_interval,
+                              clock=clock, sleep=sleep)
+    finally:
+        if run is not None:
+            run.cancel()
+    elapsed = clock() - began
+    for group in groups:
+        changed = any(spec.group == group for spec in pending)
+        yield GroupReady(group=group, elapsed=elapsed if changed else 0.0, changed=changed)
+    return [spec.name for spec in pending]
+
+
+def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = None, timeout: float | None = None,
+            poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+            sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """Restart services (or every service of a group) and wait until they are ready again."""
+    from wizard.core.support.errors import UsageError
+
+    began = clock()
+    engine = engine or ComposeEngine(stack)
+    model = engine.model()
+    group_names = {group.name for group in stack.groups}
+    specs: list[ServiceSpec] = []
+    for target in targets:
+        chosen = model.in_groups([target]) if target in group_names else [s for s in model.services if s.name == target]
+        if not chosen:
+            raise UsageError(f"no service or group named {target!r}",
+                             f"services: {', '.join(model.names)}; groups: {', '.join(sorted(group_names))}")
+        specs.extend(spec for spec in chosen if spec not in specs)
+    created = by_service(engine.containers())
+    absent = [spec.name for spec in specs if spec.name not in created]
+    if absent:
+        # compose restart skips what has no container; waiting on it would only end in "not created".
+        raise UsageError(f"nothing to restart for {', '.join(absent)}: no container", "start it with `launcher up`")
+    groups = list(dict.fromkeys(spec.group for spec in specs))
+    for group in groups:
+        yield GroupStarting(group=group, services=tuple(s.name for s in specs if s.group == group))
+    engine.restart([spec.name for spec in specs])
+    yield from wait_ready(engine, specs, run=None, timeout=timeout, poll_interval=poll_interval,
+                          clock=clock, sleep=sleep)
+    elapsed = clock() - began
+    yield Finished(ok=True, elapsed=elapsed, summary=f"{len(specs)} service(s) restarted and ready in {elapsed:.1f}s")
+
+
+def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
+         clock: Clock = time.monotonic) -> Iterator[Event]:
+    """Stop and remove the stack's containers and networks; named volumes stay unless ``volumes``."""
+    began = clock()
+    engine = engine or ComposeEngine(stack)
+    engine.ping()
+    before = engine.containers()
+    engine.down(volumes=volumes)
+    kept = "volumes deleted" if volumes else "volumes kept"
+    yield Note(message=f"removed {len(before)} container(s) of {stack.name}; {kept}")
+    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.name} is down ({kept})",
+                   details={"removed": sorted(c.name for c in before), "volumes_deleted": volumes})
+
+
+# --------------------------------------------------------------------------- waiting
+
+def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
+               poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
+               sleep: Sleep = time.sleep) -> Iterator[Event]:
+    """List (one call for all) until every service is ready; raise Unhealthy on the first failure.
+
+    With an engine that can watch its events, the next list waits for a container of
+    the project to start, stop or change health (or for WATCH_FALLBACK seconds), not
+    for a fixed tick: no list calls while nothing happens, no tick's delay when it does.
+    """
+    watcher = engine.watch() if isinstance(engine, WatchesEvents) and specs else None
+    try:
+        yield from _wait_ready(engine, specs, run=run, timeout=timeout, poll_interval=poll_interval, clock=clock,
+                               sleep=sleep, watcher=watcher)
+    finally:
+        if watcher is not None:
+            watcher.close()
+
+
+def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
+                poll_interval: float, clock: Clock, sleep: Sleep, watcher) -> Iterator[Event]:
+    began = clock()
+    budgets = wait_budgets(specs, timeout)
+    pending = {spec.name: spec for spec in specs}
+    last_seen: dict[str, tuple[str, str]] = {}
+    while pending:
+        # Read compose's state before the containers', so "done" is true for what we list.
+        compose_done = run is None or run.done()
+        states = by_service(engine.containers())
+        elapsed = clock() - began
+        for name, spec in list(pending.items()):
+            container = states.get(name)
+            verdict, how = readiness(spec, container, compose_done=compose_done)
+            if verdict == READY:
+                del pending[name]
+                yield ServiceReady(group=spec.group, service=name, how=how, elapsed=round(elapsed, 2))
+                continue
+            if verdict == FAILED:
+                yield from _fail(engine, spec, container, how, run)
+            seen = (container.state, container.health) if container else ("not created", "")
+            if last_seen.get(name) != seen:
+                last_seen[name] = seen
+                yield ServiceProgress(group=spec.group, service=name, state=seen[0], health=seen[1],
+                                      elapsed=round(elapsed, 2))
+            if elapsed > budgets[name]:
+                state = f"{seen[0]}, health {seen[1]}" if seen[1] else seen[0]
+                yield from _fail(engine, spec, container, f"not ready after {budgets[name]:.0f}s ({state})", run)
+        if pending and run is not None and compose_done and run.returncode != 0:
+            # Compose gave up without any container showing why: its own words are the reason.
+            spec = next(iter(pending.values()))
+            yield from _fail(engine, spec, states.get(spec.name), "docker compose up failed", run)
+        if pending:
+            if watcher is None or not compose_done:
+                sleep(poll_interval)  # compose's end is no engine event: ticks while it runs
+            else:
+                watcher.wait(min(WATCH_FALLBACK, max(0.0, min(budgets[name] for name in pending) - elapsed) + 0.05))
+
+
+def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[str, float]:
+    """Seconds each service may take, counting the services it waits for within the same start."""
+    by_name = {spec.name: spec for spec in specs}
+    budgets: dict[str, float] = {}
+
+    def budget(name: str, seen: frozenset[str] = frozenset()) -> float:
+        if name not in budgets:
+            spec = by_name[name]
+            own = timeout if timeout is not None else spec.wait_timeout
+            upstream = [budget(dep, seen | {name}) for dep in spec.depends_on if dep in by_name and dep not in seen]
+            budgets[name] = own + max(upstream, default=0.0)
+        return budgets[name]
+
+    for spec in specs:
+        budget(spec.name)
+    return budgets
+
+
+def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, reason: str,
+          run: Run | None) -> Iterator[Event]:
+    probes: tuple[str, ...] = ()
+    tail: tuple[str, ...] = ()
+    if container is not None:
+        probes, tail = engine.failure_details(container.id, tail=LOG_TAIL)
+    command = engine.logs_by_hand(spec.name)
+    if not tail and run is not None and run.done():
+        tail = tuple(run.output().splitlines()[-LOG_TAIL:])
+        if container is None:
+            # No container means no logs to read: compose's own last error is the reason
+            # (an image it could not pull, a bad mount), and compose by hand repeats it.
+            # Its exit code cannot tell: compose 2.40 exits 0 when a pull fails.
+            error = _compose_error(tail)
+            reason = f"{reason}: {error}" if error else reason
+            command = engine.start_by_hand(spec.name)
+    yield ServiceFailed(group=spec.group, service=spec.name, reason=reason, health_log=probes, log_tail=tail,
+                        next_command=command)
+    raise Unhealthy(f"service {spec.name} (group {spec.group}) {reason}",
+                    f"see `{command}`; groups after {spec.group} were not started, healthy ones keep running")
+
+
+def _compose_error(output: Sequence[str]) -> str:
+    """The last line of compose output that reports an error ("" when none does)."""
+    errors = [line.strip() for line in output if "error" in line.lower()]
+    found = errors[-1] if errors else ""
+    return found if len(found) <= 300 else found[:299] + "…"

@@ -1,0 +1,434 @@
+"""Apply SQL seeds to PostgreSQL, once each, tracked by checksum.
+
+Seeds live in ordered folders (``00_tables/``, ``10_functions/`` ...); folders and
+``*.sql`` files apply in lexical order of their paths. Each file runs in a reset
+session (``DISCARD ALL``) and in one transaction together with its row in
+``launcher.applied_seeds``, so a file is either applied and recorded, or not at
+all: a failure or a Ctrl-C halfway leaves no trace of it.
+
+Statements are split and run the way ``psql -v ON_ERROR_STOP=1 -1 -f FILE`` runs
+them (see ``wizard.core.seeds.postgres.splitter``). Everything that can be checked without the
+server (``${NAME}`` references, unterminated strings, unsupported psql
+meta-commands, files changed since they were applied) is checked for every file
+before the first one runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Generator, Iterable, Iterator, Mapping
+
+from wizard.core.support.errors import ConfigError, SeedFailed, UsageError
+from wizard.core.support.events import SeedFileProgress, StepProgress
+from wizard.core.manifest.interpolate import substitute
+from wizard.core.seeds.postgres.seedfile import Script, SeedFile, display_path, prepare
+from wizard.core.seeds.postgres.splitter import Statement
+
+_TRACKING_DDL = """
+CREATE SCHEMA IF NOT EXISTS launcher;
+CREATE TABLE IF NOT EXISTS launcher.applied_seeds (
+    path text PRIMARY KEY,
+    sha256 text NOT NULL,
+    applied_at timestamptz NOT NULL,
+    duration interval NOT NULL
+);
+COMMENT ON TABLE launcher.applied_seeds IS 'SQL seed files applied by `launcher seed postgres`';
+"""
+# Written at the end of each file's own transaction: now() is when that transaction began.
+_RECORD = """
+INSERT INTO launcher.applied_seeds (path, sha256, applied_at, duration)
+VALUES (%s, %s, now(), clock_timestamp() - now())
+ON CONFLICT (path) DO UPDATE
+SET sha256 = excluded.sha256, applied_at = excluded.applied_at, duration = excluded.duration
+"""
+# One launcher at a time per database: pg_advisory_lock key "launchr" in ASCII.
+_LOCK_KEY = 0x6C61756E636872
+_QUOTE_LENGTH = 160
+# Statements sent together in one query (see _batches): few enough that a failing batch,
+# run again statement by statement to find the culprit, costs little.
+_BATCH_STATEMENTS = 100
+_BATCH_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class SeedState:
+    """A file's state for ``launcher seed status``: applied, pending, changed, or missing."""
+
+    path: str
+    state: str
+    sha256: str = ""  # of the file on disk ("" when missing)
+    applied_sha256: str = ""
+    applied_at: datetime | None = None
+    duration: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "state": self.state, "sha256": self.sha256,
+                "applied_sha256": self.applied_sha256,
+                "applied_at": self.applied_at.isoformat() if self.applied_at else None,
+                "duration": self.duration}
+
+
+class SeedStatementFailed(SeedFailed):
+    """A statement in a seed file failed; shows the statement under the one-line error."""
+
+    def __init__(self, message: str, hint: str, *, where: str, statement: str) -> None:
+        super().__init__(message, hint, where=where)
+        self.statement = statement
+
+    def lines(self) -> list[str]:
+        return [self.one_line(), f"  statement: {self.statement}"]
+
+
+# ---------------------------------------------------------------- public API
+
+
+def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[StepProgress, None, str]:
+    """The ``postgres-seeds`` init step of ``launcher up``.
+
+    Yields one ``StepProgress`` per file applied or skipped and returns a short
+    summary; raises SeedFailed (nothing of the failing file is kept).
+    """
+    from wizard.core.seeds.postgres.cache import applied_record
+
+    dsn, directory = resolve_step(stack, step, values)
+    # When nothing changed since a clean run (see wizard.core.seeds.postgres.cache for the key),
+    # say what a connection would have told, without one.
+    files = find_seed_files(directory)
+    record = applied_record(stack, step.name, dsn, files)
+    if record is not None and record.hit():
+        for seed in files:
+            yield StepProgress(step=step.name, message=_outcome(step.name, seed.path, "skipped").message)
+        return _summary({"skipped": len(files)}, len(files))
+    seeding = apply_seeds(dsn, directory, values, step=step.name)
+    while True:
+        try:
+            outcome = next(seeding)
+        except StopIteration as done:
+            if record is not None:
+                record.store()
+            return done.value
+        yield StepProgress(step=step.name, message=outcome.message)
+
+
+def resolve_step(stack, step, values: Mapping[str, str]) -> tuple[str, Path]:
+    """The step's DSN and seeds folder, with ``${NAME}`` references filled in."""
+    source = f"stack.toml [steps.{step.name}]"
+    dsn = substitute(str(step.params["dsn"]), values, source=source)
+    directory = Path(substitute(str(step.params["dir"]), values, source=source))
+    return dsn, directory if directory.is_absolute() else stack.root / directory
+
+
+def find_seed_files(directory: Path) -> list[SeedFile]:
+    """Every ``*.sql`` file under directory, in the order they apply (hidden entries ignored)."""
+    if not directory.is_dir():
+        raise ConfigError(f"seeds folder {display_path(directory)} does not exist",
+                          "create it, or fix `dir` of the postgres-seeds step in stack.toml")
+    found = []
+    for file in directory.rglob("*.sql"):
+        relative = file.relative_to(directory)
+        if file.is_file() and not any(part.startswith(".") for part in relative.parts):
+            found.append(SeedFile(relative.as_posix(), file, hashlib.sha256(file.read_bytes()).hexdigest()))
+    # Lexical order of the path parts: folder 00_x entirely before folder 10_y.
+    return sorted(found, key=lambda seed: seed.path.split("/"))
+
+
+def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply: Iterable[str] = (),
+                dry_run: bool = False, step: str = "postgres-seeds") -> Generator[SeedFileProgress, None, str]:
+    """Apply pending seed files in order; yield what happened to each file, return a summary.
+
+    ``reapply`` names files (or folders) to run again even though they were applied,
+    changed or not. With ``dry_run`` nothing is written, not even the tracking table.
+    """
+    files = find_seed_files(directory)
+    reapply = _match_reapply(files, directory, reapply)
+    scripts = [prepare(seed, values) for seed in files]  # every file checked before any runs
+    counts: dict[str, int] = {}
+    worker = None
+    with _connect(dsn) as control, _server_errors(dsn):
+        if not dry_run:
+            _lock(control, dsn)
+            control.execute(_TRACKING_DDL)
+        applied = _read_applied(control)
+        _refuse_changed(scripts, applied, reapply)
+        try:
+            for script in scripts:
+                path = script.seed.path
+                previous = applied.get(path)
+                if previous is not None and path not in reapply:
+                    outcome = _outcome(step, path, "skipped")
+                elif dry_run:
+                    outcome = _outcome(step, path, "would-reapply" if previous else "would-apply")
+                else:
+                    worker = worker or _worker(dsn)
+                    seconds = _apply_file(worker, script)
+                    outcome = _outcome(step, path, "reapplied" if previous else "applied", seconds)
+                counts[outcome.action] = counts.get(outcome.action, 0) + 1
+                yield outcome
+        finally:
+            if worker is not None:
+                worker.close()
+    return _summary(counts, len(scripts))
+
+
+def _outcome(step: str, path: str, action: str, seconds: float = 0.0) -> SeedFileProgress:
+    if action in ("applied", "reapplied"):
+        message = f"{path}: {action} in {seconds:.2f} s"
+    elif action == "skipped":
+        message = f"{path}: already applied, unchanged"
+    else:
+        message = f"{path}: {action.replace('-', ' ')}"
+    return SeedFileProgress(step=step, message=message, path=path, action=action, seconds=seconds)
+
+
+def seed_status(dsn: str, directory: Path) -> list[SeedState]:
+    """Each seed file's state, plus recorded files that no longer exist ("missing")."""
+    files = find_seed_files(directory)
+    with _connect(dsn) as control, _server_errors(dsn):
+        applied = _read_applied(control)
+    states = []
+    for seed in files:
+        record = applied.pop(seed.path, None)
+        if record is None:
+            states.append(SeedState(seed.path, "pending", seed.sha256))
+        else:
+            state = "applied" if record["sha256"] == seed.sha256 else "changed"
+            states.append(SeedState(seed.path, state, seed.sha256, record["sha256"], record["applied_at"],
+                                    record["duration"]))
+    for path, record in sorted(applied.items()):
+        states.append(SeedState(path, "missing", "", record["sha256"], record["applied_at"], record["duration"]))
+    return states
+
+
+def safe_target(dsn: str) -> str:
+    """user@host:port/dbname of a DSN, for messages: never the password."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = conninfo_to_dict(dsn)
+    except Exception:  # noqa: BLE001 - a malformed DSN must not echo itself (it may hold a password)
+        return "(unparsable connection string)"
+    user = f"{params['user']}@" if params.get("user") else ""
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"{user}{params.get('host', 'localhost')}{port}/{params.get('dbname', '')}"
+
+
+# ---------------------------------------------------------------- checks before anything runs
+
+
+def _match_reapply(files: list[SeedFile], directory: Path, requested: Iterable[str]) -> frozenset[str]:
+    chosen: set[str] = set()
+    for given in requested:
+        key = _seed_key(given, directory)
+        matches = {seed.path for seed in files if seed.path == key or seed.path.startswith(key.rstrip("/") + "/")}
+        if not matches:
+            raise UsageError(f"--reapply {given}: no seed file or folder by that name",
+                             "give a path as `launcher seed status` lists it")
+        chosen |= matches
+    return frozenset(chosen)
+
+
+def _seed_key(given: str, directory: Path) -> str:
+    """A --reapply argument as a tracking key: relative to the seeds folder or the working directory."""
+    path = Path(given)
+    for candidate in (path, Path.cwd() / path):
+        try:
+            return candidate.resolve().relative_to(directory.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix().strip("/")
+
+
+def _refuse_changed(scripts: list[Script], applied: Mapping[str, dict], reapply: frozenset[str]) -> None:
+    changed = [script for script in scripts
+               if script.seed.path in applied and applied[script.seed.path]["sha256"] != script.seed.sha256
+               and script.seed.path not in reapply]
+    if changed:
+        problems = [SeedFailed(f"changed since it was applied on {_when(applied[s.seed.path]['applied_at'])}",
+                               f"revert it, or run `launcher seed postgres --reapply {s.seed.path}` to run it again",
+                               where=s.display) for s in changed]
+        raise _ManySeedProblems(problems)
+
+
+class _ManySeedProblems(SeedFailed):
+    """Several files are refused at once; each is reported on its own line."""
+
+    def __init__(self, problems: list[SeedFailed]) -> None:
+        first = problems[0]
+        super().__init__(first.message, first.hint, where=first.where)
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return [problem.one_line() for problem in self.problems]
+
+
+# ---------------------------------------------------------------- talking to the server
+
+
+def _connect(dsn: str):
+    import psycopg
+
+    from wizard.core.support.redact import remember_connection
+
+    remember_connection(dsn)
+    try:
+        # Seed files are UTF-8 text; on a SQL_ASCII database psycopg would hand back bytes.
+        return psycopg.connect(dsn, autocommit=True, client_encoding="utf8")
+    except psycopg.Error as error:
+        # libpq's message spans lines ("... failed: Connection refused", then a tab-indented
+        # question); its last line alone loses the cause, so keep all of it on one line.
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise SeedFailed(f"cannot connect to PostgreSQL at {safe_target(dsn)}: {reason}",
+                         "is the database up (`launcher status`)? or pass --dsn") from None
+
+
+@contextmanager
+def _server_errors(dsn: str):
+    """Server errors outside a seed statement (no right to create the tracking schema, say)
+    are seed failures too, not crashes; statement errors already carry their file:line."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SeedFailed(f"PostgreSQL at {safe_target(dsn)} refused the seed bookkeeping: {reason}",
+                         "connect as a role that may create schema `launcher` (the dsn of the step)") from None
+
+
+def _lock(control, dsn: str) -> None:
+    if not control.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK_KEY,)).fetchone()[0]:
+        raise SeedFailed(f"another launcher is applying seeds to {safe_target(dsn)}",
+                         "wait for it to finish, then run the command again")
+
+
+def _read_applied(control) -> dict[str, dict]:
+    exists = control.execute("SELECT to_regclass('launcher.applied_seeds') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return {}
+    rows = control.execute(
+        "SELECT path, sha256, applied_at, extract(epoch FROM duration)::float8 FROM launcher.applied_seeds"
+    ).fetchall()
+    return {path: {"sha256": sha, "applied_at": at, "duration": duration} for path, sha, at, duration in rows}
+
+
+def _worker(dsn: str):
+    """The session seed files run in (the lock stays on the control connection)."""
+    connection = _connect(dsn)
+    # psql prints server notices on stderr; here they would only be noise between progress lines.
+    connection.add_notice_handler(lambda diagnostic: None)
+    return connection
+
+
+def _apply_file(connection, script: Script) -> float:
+    """Run one file and record it, all in one transaction, in a session as fresh as `psql -f` gives."""
+    import psycopg
+
+    started = time.monotonic()
+    with connection.transaction(), connection.cursor() as cursor:
+        for batch in _batches(script):
+            if len(batch) > 1:
+                try:
+                    # A savepoint: a failing batch leaves nothing behind, and is run again
+                    # one statement at a time below to name the statement and its line.
+                    with connection.transaction():
+                        cursor.execute("\n".join(_terminated(script.items[i].sql) for i in batch), prepare=False)
+                    continue
+                except psycopg.Error:
+                    pass
+            for index in batch:
+                statement, original = script.items[index], script.originals[index]
+                try:
+                    if statement.copy_data is not None:
+                        with cursor.copy(statement.sql) as copy:
+                            copy.write(statement.copy_data)
+                    else:
+                        cursor.execute(statement.sql, prepare=False)
+                except psycopg.Error as error:
+                    raise _statement_failed(script, statement, original, error) from None
+        # A seed may have changed role or search_path for its session; the record is ours.
+        cursor.execute("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE", prepare=False)
+        # Never prepared: DISCARD ALL below drops prepared statements between files.
+        cursor.execute(_RECORD, (script.seed.path, script.seed.sha256), prepare=False)
+    # What one file set for its session (search_path, role, temp tables) must not leak into
+    # the next, as it would not between two psql runs; cheaper than a new connection.
+    connection.execute("DISCARD ALL", prepare=False)
+    return time.monotonic() - started
+
+
+def _batches(script: Script) -> Iterator[list[int]]:
+    """Statement indexes in runs sent as one query each (COPY alone), to spare a round trip per statement.
+
+    The server runs a multi-statement query one statement after the other, as psql
+    sends them. A file that manages its own savepoints runs one statement at a time:
+    releasing the batch's savepoint would release the file's own ones with it.
+    """
+    own_savepoints = any(item.first_words[:1] in (("savepoint",), ("release",)) or item.first_words == ("rollback", "to")
+                         for item in script.items)
+    batch: list[int] = []
+    size = 0
+    for index, item in enumerate(script.items):
+        if item.copy_data is not None or own_savepoints:
+            if batch:
+                yield batch
+            yield [index]
+            batch, size = [], 0
+            continue
+        batch.append(index)
+        size += len(item.sql)
+        if len(batch) >= _BATCH_STATEMENTS or size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _terminated(sql: str) -> str:
+    # Joined with the next statement: make sure this one ends here (a trailing -- comment included).
+    return sql if sql.rstrip().endswith(";") else sql + "\n;"
+
+
+def _statement_failed(script: Script, statement: Statement, original: str, error) -> SeedStatementFailed:
+    diag = getattr(error, "diag", None)
+    message = (diag.message_primary if diag is not None and diag.message_primary else str(error)).strip()
+    if diag is not None and diag.message_detail:
+        message += f" ({diag.message_detail.strip()})"
+    line = statement.line
+    if diag is not None and diag.statement_position:
+        # The server points at a character of the statement: turn it into a line of the file.
+        line += statement.sql[: int(diag.statement_position) - 1].count("\n")
+    copy_line = re.search(r"\bCOPY [^,]+, line (\d+)", (diag.context or "") if diag is not None else "")
+    if statement.copy_data is not None and copy_line:
+        line = statement.data_line + int(copy_line.group(1)) - 1
+    return SeedStatementFailed(message, "fix it and run the seeds again: nothing of this file was applied, "
+                               "no later file ran", where=f"{script.display}:{line}",
+                               statement=_quote(original))
+
+
+def _quote(sql: str) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= _QUOTE_LENGTH else flat[: _QUOTE_LENGTH - 1] + "…"
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _summary(counts: Mapping[str, int], total: int) -> str:
+    from wizard.core.seeds.steps import NothingToDo
+
+    if total == 0:
+        return NothingToDo("no seed files")
+    if counts.get("skipped", 0) == total:
+        return NothingToDo(f"nothing to apply: {total} file(s) already applied")
+    order = ("applied", "reapplied", "would-apply", "would-reapply", "skipped")
+    names = {"skipped": "unchanged", "would-apply": "would apply", "would-reapply": "would reapply"}
+    return ", ".join(f"{counts[action]} {names.get(action, action)}" for action in order if counts.get(action))
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "an unknown date"

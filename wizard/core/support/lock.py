@@ -1,0 +1,154 @@
+"""One writer at a time per stack folder: an fcntl lock on ``.launcher/lock``.
+
+``init``, ``secrets rotate``, ``seed`` and ``up`` hold it while they read and
+write the values store, the env files or the databases, so two of them never
+interleave (a rotation lost under a concurrent ``init``, one run removing the
+other's temp file). The lock is re-entrant within a process: ``up`` holds it
+and may call code that takes it again. The kernel releases it when a process
+dies, so a killed run never leaves the stack locked.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from wizard.core.support.errors import ConfigError, StackBusy
+from wizard.core.support.files import STATE_DIR
+
+LOCK_NAME = "lock"
+DEFAULT_WAIT_SECONDS = 60.0
+_POLL_SECONDS = 0.05
+
+_guard = threading.Lock()
+# How a waiting process tells its user who holds the lock: set by the front end in charge.
+_wait_notice: Callable[["Holder | None"], None] | None = None
+_held: dict[Path, list] = {}  # lock path -> [open file, depth]
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the lock, as it wrote itself into the lock file."""
+
+    pid: int
+    action: str
+    since: str
+
+    def describe(self) -> str:
+        return f"`launcher {self.action}` (pid {self.pid}, since {self.since})"
+
+
+def lock_path(root: Path) -> Path:
+    return root / STATE_DIR / LOCK_NAME
+
+
+def set_wait_notice(notice: Callable[[Holder | None], None] | None) -> None:
+    """The function told, once per wait, who holds the lock (the CLI prints a line)."""
+    global _wait_notice
+    _wait_notice = notice
+
+
+def wait_seconds() -> float:
+    """How long a second writer waits: ``LAUNCHER_LOCK_WAIT`` seconds, 0 to fail at once."""
+    try:
+        return max(0.0, float(os.environ.get("LAUNCHER_LOCK_WAIT", DEFAULT_WAIT_SECONDS)))
+    except ValueError:
+        return DEFAULT_WAIT_SECONDS
+
+
+@contextmanager
+def stack_lock(root: Path, action: str, *, wait: float | None = None) -> Iterator[None]:
+    """Hold the stack's lock for the block; wait (bounded) while another process holds it.
+
+    The wait notice (``set_wait_notice``) hears once who holds it; after
+    ``wait`` seconds StackBusy names the holder.
+    """
+    from wizard.core.support.files import make_private_dir
+
+    path = lock_path(root)
+    with _guard:
+        entry = _held.get(path)
+        if entry is not None:
+            entry[1] += 1
+    if entry is not None:
+        try:
+            yield
+        finally:
+            _release(path)
+        return
+    try:
+        make_private_dir(path.parent, root)
+        # Kept open while held; 0600 like everything else under .launcher/.
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot open the stack's lock {STATE_DIR}/{LOCK_NAME}: {error.strerror}",
+                          f"{STATE_DIR} must be a folder the launcher may write") from None
+    try:
+        _acquire(handle, path, wait_seconds() if wait is None else wait)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "action": action,
+                             "since": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}))
+    handle.flush()
+    with _guard:
+        _held[path] = [handle, 1]
+    try:
+        yield
+    finally:
+        _release(path)
+
+
+def _acquire(handle, path: Path, wait: float) -> None:
+    deadline = time.monotonic() + wait
+    announced = False
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        if time.monotonic() >= deadline:
+            holder = read_holder(path)
+            raise StackBusy(f"another launcher is working on this stack: "
+                            f"{holder.describe() if holder else 'a process'} holds {STATE_DIR}/{LOCK_NAME}",
+                            "wait for it to finish and run the command again "
+                            "(LAUNCHER_LOCK_WAIT sets how many seconds to wait)")
+        if not announced and _wait_notice is not None:
+            _wait_notice(read_holder(path))
+            announced = True
+        time.sleep(_POLL_SECONDS)
+
+
+def _release(path: Path) -> None:
+    with _guard:
+        entry = _held[path]
+        entry[1] -= 1
+        if entry[1]:
+            return
+        del _held[path]
+    handle = entry[0]
+    # The holder's record goes first, while still locked, so nobody reads a stale name.
+    handle.truncate(0)
+    handle.flush()
+    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    handle.close()
+
+
+def read_holder(path: Path) -> Holder | None:
+    """The holder recorded in the lock file, or None when none can be read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "null")
+        return Holder(int(data["pid"]), str(data["action"]), str(data["since"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None

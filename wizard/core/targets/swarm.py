@@ -1,0 +1,321 @@
+"""Docker Swarm as a deploy target behind the same orchestration as the local one (`launch.up`).
+
+``SwarmEngine`` is a ``ComposeEngine`` whose services run as Swarm services: the compose
+model, preflight, plan waves, readiness rules, init steps and events are the local
+target's own. What differs is how a wave starts and how state is read:
+
+* start: each group of the wave is one stack, ``docker stack deploy --resolve-image
+  never --detach=true -c .launcher/swarm/GROUP.yml PROJECT-GROUP`` (the Docker CLI 24
+  or newer: older ones have no ``replicated-job``), after the overlay networks,
+  secrets and configs the stack files name exist (created here, labelled with the
+  project, content-addressed so a changed file is a new object);
+* state: one list call for the containers carrying the project's label, the newest
+  container of each service standing for it (Swarm keeps a few exited ones of
+  earlier tasks); a service is ready by the local rules: healthy, running without a
+  healthcheck, or, for a replicated-job, exited 0. Swarm itself holds a task in
+  "starting" until its healthcheck passes.
+* down: ``docker stack rm`` of every group's stack, then the networks, secrets and
+  configs this project created, and with ``volumes`` the stacks' volumes.
+
+Init steps reach the databases through ``mode: host`` ports on the manager's
+127.0.0.1, exactly as on the local target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from wizard.core.docker.composecli import parse_version
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.containers import ContainerState, container_from_summary
+from wizard.core.support.errors import DockerUnavailable, PreflightFailed
+from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
+
+DOCKER_CANDIDATES = ("/usr/local/bin/docker", "docker")
+MIN_DOCKER_CLI = (24, 0, 0)
+STACK_NAMESPACE = "com.docker.stack.namespace"
+GONE_TIMEOUT = 60.0  # how long `down` waits for a removed stack's containers to go
+
+
+def find_docker_cli() -> str:
+    """A Docker CLI new enough for `docker stack deploy` with replicated-jobs."""
+    import subprocess
+
+    found = []
+    for candidate in DOCKER_CANDIDATES:
+        path = candidate if os.path.isabs(candidate) else shutil.which(candidate)
+        if not path or not os.access(path, os.X_OK):
+            continue
+        result = subprocess.run([path, "version", "--format", "{{.Client.Version}}"], capture_output=True,
+                                text=True, timeout=20)
+        version = parse_version(result.stdout)
+        if version and version >= MIN_DOCKER_CLI:
+            return path
+        found.append(f"{path} {result.stdout.strip() or '?'}")
+    raise DockerUnavailable(f"a Docker CLI 24 or newer is needed for Swarm stacks; found: {', '.join(found) or 'none'}",
+                            "install a current Docker CLI (docker-ce-cli) next to the engine")
+
+
+class SwarmRun:
+    """The stack deploys of one wave, run together; done once Swarm has placed every task."""
+
+    def __init__(self, commands: Sequence[list[str]], cwd: Path, engine: "SwarmEngine",
+                 services: Sequence[str]) -> None:
+        import subprocess
+        import tempfile
+
+        self._engine = engine
+        self._services = list(services)
+        self._outputs = []
+        self._processes = []
+        self._settled = False
+        self._task_errors: list[str] = []
+        for argv in commands:
+            output = tempfile.TemporaryFile()
+            self._outputs.append(output)
+            self._processes.append(subprocess.Popen(argv, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
+                                                    stdin=subprocess.DEVNULL))
+
+    def done(self) -> bool:
+        if any(process.poll() is None for process in self._processes):
+            return False
+        if self.returncode != 0 or self._settled:
+            return True
+        # A deploy returns once the services exist; their tasks get containers a moment later.
+        self._settled, self._task_errors = self._engine.tasks_settled(self._services)
+        return self._settled
+
+    @property
+    def returncode(self) -> int | None:
+        codes = [process.poll() for process in self._processes]
+        if any(code is None for code in codes):
+            return None
+        return next((code for code in codes if code), 0)
+
+    def output(self) -> str:
+        text = []
+        for output in self._outputs:
+            output.seek(0)
+            text.append(output.read().decode("utf-8", "replace"))
+        return "".join(text) + "".join(f"error: {line}\n" for line in self._task_errors)
+
+    def cancel(self) -> None:
+        for process in self._processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
+
+
+class SwarmEngine(ComposeEngine):
+    """The stack on the engine's Swarm: one Swarm stack per group, named PROJECT-GROUP."""
+
+    # Swarm tasks' containers carry the launcher's own project label (see swarmfile), not compose's.
+    project_label = PROJECT_LABEL
+
+    # Swarm makes its own containers, under its own labels: nothing to create ahead, no
+    # compose project events to watch (launch then starts each wave and ticks, as before).
+    create = None
+    watch = None
+
+    def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
+                 docker_cli: str | None = None) -> None:
+        super().__init__(stack, profiles=profiles, client=client, compose=compose)
+        self._docker_cli = docker_cli
+        self._rendered = None  # (texts, objects) of this run's translation, made on the first start
+
+    @property
+    def docker_cli(self) -> str:
+        if self._docker_cli is None:
+            self._docker_cli = find_docker_cli()
+        return self._docker_cli
+
+    @property
+    def folder(self) -> Path:
+        return self.stack.root / ".launcher" / "swarm"
+
+    def ping(self) -> None:
+        """The engine answers and is a Swarm manager; PreflightFailed (one line) when it is not."""
+        if self._light is not None:  # one GET /info, without the SDK's import cost on a no-op up
+            info = self._light.get("/info")
+        else:
+            super().ping()
+            info = self._call(self.client.info)
+        swarm = info.get("Swarm") or {}
+        if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
+            raise PreflightFailed("this Docker engine is not a Swarm manager",
+                                  "run `docker swarm init` (or use a manager's DOCKER_HOST), then again")
+
+    # -- state ---------------------------------------------------------------------------
+
+    def containers(self) -> list[ContainerState]:
+        """The newest container of each service of the project's stacks, in one list call."""
+        newest: dict[str, dict[str, Any]] = {}
+        for summary in self._project_summaries():
+            service = (summary.get("Labels") or {}).get(SERVICE_LABEL, "")
+            # A replacement task's container is "created" for a moment: the one before it tells more.
+            if service not in newest or _rank(summary) > _rank(newest[service]):
+                newest[service] = summary
+        return [dataclasses.replace(container_from_summary(summary), service=service, project=self.project)
+                for service, summary in newest.items()]
+
+    def tasks_settled(self, services: Sequence[str]) -> tuple[bool, list[str]]:
+        """Whether Swarm is done placing each service (its newest task running or complete, or a
+        task failed), and the errors of failed tasks (an image missing on the node, say)."""
+        names = [self.service_name(name) for name in services]
+        if not names:
+            return True, []
+        by_id = {service["ID"]: service["Spec"]["Name"]
+                 for service in self._call(self.client.api.services, filters={"name": names})}
+        newest: dict[str, dict[str, Any]] = {}
+        failed: set[str] = set()
+        errors = []
+        for task in self._call(self.client.api.tasks, filters={"service": names}):
+            name = by_id.get(task.get("ServiceID"), "")
+            status = task.get("Status") or {}
+            if status.get("State") in ("failed", "rejected"):
+                failed.add(name)
+                if status.get("Err"):
+                    errors.append(f"{name}: {status['Err']}")
+            if name not in newest or task.get("CreatedAt", "") > newest[name].get("CreatedAt", ""):
+                newest[name] = task
+        settled = all(name in failed or ((newest.get(name) or {}).get("Status") or {}).get("State")
+                      in ("running", "complete") for name in names)
+        return settled, errors
+
+    def service_name(self, service: str) -> str:
+        return f"{stack_name(self.project, self.model().group_of(service))}_{service}"
+
+    # -- actions -------------------------------------------------------------------------
+
+    def start(self, services: Sequence[str], pull: str = "missing") -> SwarmRun:
+        """Write the groups' stack files, create what they need, deploy each group's stack."""
+        from wizard.core.export.bundle import write_files
+        from wizard.core.export.source import load_source
+        from wizard.core.export.swarmfile import render_swarm
+
+        if self._rendered is None:
+            texts, objects, _report = render_swarm(load_source(self.stack, profiles=self.profiles, engine=self))
+            write_files(self.folder, texts)
+            self.ensure_objects(objects)
+            self._rendered = texts, objects
+        model = self.model()
+        groups = list(dict.fromkeys(model.group_of(name) for name in services))
+        commands = [[self.docker_cli, "stack", "deploy", "--resolve-image", "never", "--detach=true",
+                     "-c", str(self.folder / f"{group}.yml"), stack_name(self.project, group)]
+                    for group in groups]
+        return SwarmRun(commands, self.stack.root, self, services)
+
+    def ensure_objects(self, objects) -> None:
+        """Create the overlay networks, secrets and configs the stack files name, when missing."""
+        import docker.errors
+
+        labels = {PROJECT_LABEL: self.project}
+        existing = {net["Name"] for net in self._call(self.client.api.networks)}
+        for name in objects.networks:
+            if name not in existing:
+                self._call(self.client.api.create_network, name, driver="overlay", attachable=True, labels=labels)
+        for kind, wanted in (("secret", objects.secrets), ("config", objects.configs)):
+            listing = self.client.api.secrets if kind == "secret" else self.client.api.configs
+            have = {item["Spec"]["Name"] for item in self._call(listing, filters={"label": PROJECT_LABEL})}
+            create = self.client.api.create_secret if kind == "secret" else self.client.api.create_config
+            for name, path in wanted.items():
+                if name in have or not path.is_file():
+                    continue
+                try:
+                    self._call(create, name, path.read_bytes(), labels=labels)
+                except docker.errors.APIError as error:
+                    if error.status_code != 409:  # created meanwhile by another run: fine
+                        raise
+
+    def restart(self, services: Sequence[str]) -> None:
+        for name in services:
+            self._docker("service", "update", "--force", "--detach", self.service_name(name))
+
+    def _docker(self, *args: str) -> None:
+        """Run the Docker CLI; a failure becomes one line with its own last words."""
+        import subprocess
+
+        from wizard.core.support.errors import ConfigError
+
+        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+            raise ConfigError(f"docker {' '.join(args[:2])} failed: {lines[-1] if lines else 'no output'}",
+                              "see `docker stack ls` and `docker service ls`")
+
+    def stacks(self) -> list[str]:
+        """The project's stacks that exist now (every group, whatever the profiles)."""
+        wanted = {stack_name(self.project, group.name) for group in self.stack.groups}
+        services = self._call(self.client.api.services, filters={"label": f"{STACK_NAMESPACE}"})
+        present = {(service["Spec"].get("Labels") or {}).get(STACK_NAMESPACE) for service in services}
+        return sorted(wanted & present)
+
+    def down(self, volumes: bool = False) -> str:
+        """Remove every stack of the project, then its networks, secrets, configs (and volumes)."""
+        stacks = self.stacks()
+        if stacks:
+            self._docker("stack", "rm", *stacks)
+        label = f"{PROJECT_LABEL}={self.project}"
+        ours = {"label": label}
+        deadline = time.monotonic() + GONE_TIMEOUT
+        while time.monotonic() < deadline:
+            left = self._call(self.client.api.containers, all=True, filters=ours)
+            if all(container.get("State") in ("exited", "dead", "created") for container in left):
+                break
+            time.sleep(0.5)
+        # Swarm leaves the containers of finished jobs (and exited tasks) behind: ours to remove.
+        for container in self._call(self.client.api.containers, all=True, filters=ours):
+            self._remove(self.client.api.remove_container, container["Id"], force=True, v=False)
+        for net in self._call(self.client.api.networks, filters=ours):
+            self._remove(self.client.api.remove_network, net["Id"])
+        for secret in self._call(self.client.api.secrets, filters=ours):
+            self._remove(self.client.api.remove_secret, secret["ID"])
+        for config in self._call(self.client.api.configs, filters=ours):
+            self._remove(self.client.api.remove_config, config["ID"])
+        if volumes:
+            namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
+            for volume in self._call(self.client.api.volumes).get("Volumes") or []:
+                if (volume.get("Labels") or {}).get(STACK_NAMESPACE) in namespaces:
+                    self._remove(self.client.api.remove_volume, volume["Name"], force=True)
+        return f"removed {len(stacks)} stack(s)"
+
+    def _remove(self, function, *args, **kwargs) -> None:
+        import docker.errors
+
+        try:
+            self._call(function, *args, **kwargs)
+        except docker.errors.NotFound:
+            pass
+
+    def exec_interactive(self, service: str, command: Sequence[str]) -> int:
+        """Hand the terminal to `docker exec -it` in the service's running container (on this node)."""
+        import subprocess
+
+        from wizard.core.support.errors import UsageError
+
+        running = [c for c in self.containers() if c.service == service and c.state == "running"]
+        if not running:
+            raise UsageError(f"no running container of {service} on this node", "see `launcher status --target swarm`")
+        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command])
+
+    def by_hand(self) -> str:
+        return (f"docker stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
+                f"{self.project}-GROUP")
+
+    def start_by_hand(self, service: str) -> str:
+        group = self.model().group_of(service)
+        return (f"docker stack deploy --resolve-image never -c .launcher/swarm/{group}.yml "
+                f"{stack_name(self.project, group)} && docker service ps --no-trunc {self.service_name(service)}")
+
+    def logs_by_hand(self, service: str) -> str:
+        # `launcher logs` reads compose's containers; a Swarm task's logs come from the service.
+        return f"docker service logs --no-trunc {self.service_name(service)}"
+
+
+def _rank(summary: dict[str, Any]) -> tuple[bool, int]:
+    return summary.get("State") != "created", int(summary.get("Created") or 0)
