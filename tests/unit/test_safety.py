@@ -287,10 +287,13 @@ def test_a_killed_writers_temp_file_is_cleaned_and_a_live_ones_is_kept(tmp_path)
 
 def test_a_value_in_a_literal_is_escaped_whatever_it_holds():
     values = {"URL": "x'); DROP TABLE t; --", "B": "a\\'b"}
-    assert bind_references("SELECT '${URL}/hook';", values) == "SELECT 'x''); DROP TABLE t; --/hook';"
+    # The literal becomes an escape string, read the same whatever standard_conforming_strings is.
+    assert bind_references("SELECT '${URL}/hook';", values) == "SELECT E'x''); DROP TABLE t; --/hook';"
     assert bind_references("SELECT E'${B}\\n';", values) == "SELECT E'a\\\\''b\\n';"
-    # With standard_conforming_strings off, a plain literal treats backslash as an escape too.
-    assert bind_references("SELECT '${B}';", values, standard_strings=False) == "SELECT 'a\\\\''b';"
+    # The literal's own text keeps its meaning: a plain one's backslash is doubled where it was literal.
+    assert bind_references("SELECT 'a\\b${B}';", values) == "SELECT E'a\\\\ba\\\\''b';"
+    assert bind_references("SELECT 'a\\\\b${B}';", values, standard_strings=False) == "SELECT E'a\\\\ba\\\\''b';"
+    assert bind_references("SELECT DATE'${B}';", values) == "SELECT DATE E'a\\\\''b';"
     # Comments keep what they say; nothing is bound there.
     assert bind_references("-- ${URL}\nSELECT 1 /* ${URL} */;", values) == "-- ${URL}\nSELECT 1 /* ${URL} */;"
 
@@ -300,6 +303,9 @@ def test_a_value_in_a_literal_is_escaped_whatever_it_holds():
     ('SELECT 1 AS "${URL}";', "inside a quoted identifier"),
     ("CREATE FUNCTION f() RETURNS text AS $$ SELECT '${URL}' $$ LANGUAGE sql;", "dollar-quoted body"),
     ("SELECT 'a' || ${URL};", "outside a string literal"),
+    ("SELECT E'\\${URL}';", "right after a backslash escape"),
+    ("SELECT U&'${URL}';", "inside a U&'...' literal"),
+    ("SELECT N'${URL}';", "inside a N'...' literal"),
 ])
 def test_a_reference_anywhere_else_is_refused(sql, context):
     with pytest.raises(MisplacedReference) as caught:

@@ -16,19 +16,17 @@ before the first one runs.
 from __future__ import annotations
 
 import hashlib
-import re
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Generator, Iterable, Iterator, Mapping
+from typing import Any, Generator, Iterable, Mapping
 
 from wizard.core.support.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.support.events import SeedFileProgress, StepProgress
 from wizard.core.manifest.interpolate import substitute
+from wizard.core.seeds.postgres.runfile import SeedStatementFailed, apply_file, standard_strings  # noqa: F401 - re-exported
 from wizard.core.seeds.postgres.seedfile import Script, SeedFile, display_path, prepare
-from wizard.core.seeds.postgres.splitter import Statement
 
 _TRACKING_DDL = """
 CREATE SCHEMA IF NOT EXISTS launcher;
@@ -40,20 +38,8 @@ CREATE TABLE IF NOT EXISTS launcher.applied_seeds (
 );
 COMMENT ON TABLE launcher.applied_seeds IS 'SQL seed files applied by `launcher seed postgres`';
 """
-# Written at the end of each file's own transaction: now() is when that transaction began.
-_RECORD = """
-INSERT INTO launcher.applied_seeds (path, sha256, applied_at, duration)
-VALUES (%s, %s, now(), clock_timestamp() - now())
-ON CONFLICT (path) DO UPDATE
-SET sha256 = excluded.sha256, applied_at = excluded.applied_at, duration = excluded.duration
-"""
 # One launcher at a time per database: pg_advisory_lock key "launchr" in ASCII.
 _LOCK_KEY = 0x6C61756E636872
-_QUOTE_LENGTH = 160
-# Statements sent together in one query (see _batches): few enough that a failing batch,
-# run again statement by statement to find the culprit, costs little.
-_BATCH_STATEMENTS = 100
-_BATCH_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -73,16 +59,6 @@ class SeedState:
                 "applied_at": self.applied_at.isoformat() if self.applied_at else None,
                 "duration": self.duration}
 
-
-class SeedStatementFailed(SeedFailed):
-    """A statement in a seed file failed; shows the statement under the one-line error."""
-
-    def __init__(self, message: str, hint: str, *, where: str, statement: str) -> None:
-        super().__init__(message, hint, where=where)
-        self.statement = statement
-
-    def lines(self) -> list[str]:
-        return [self.one_line(), f"  statement: {self.statement}"]
 
 
 # ---------------------------------------------------------------- public API
@@ -147,10 +123,12 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
     """
     files = find_seed_files(directory)
     reapply = _match_reapply(files, directory, reapply)
-    scripts = [prepare(seed, values) for seed in files]  # every file checked before any runs
     counts: dict[str, int] = {}
     worker = None
     with _connect(dsn) as control, _server_errors(dsn):
+        # Every file checked before any runs, read as psql would read it on this server
+        # (whose database or role may default standard_conforming_strings to off).
+        scripts = [prepare(seed, values, standard_strings=standard_strings(control)) for seed in files]
         if not dry_run:
             _lock(control, dsn)
             control.execute(_TRACKING_DDL)
@@ -166,7 +144,7 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
                     outcome = _outcome(step, path, "would-reapply" if previous else "would-apply")
                 else:
                     worker = worker or _worker(dsn)
-                    seconds = _apply_file(worker, script)
+                    seconds = apply_file(worker, script)
                     outcome = _outcome(step, path, "reapplied" if previous else "applied", seconds)
                 counts[outcome.action] = counts.get(outcome.action, 0) + 1
                 yield outcome
@@ -325,94 +303,6 @@ def _worker(dsn: str):
     return connection
 
 
-def _apply_file(connection, script: Script) -> float:
-    """Run one file and record it, all in one transaction, in a session as fresh as `psql -f` gives."""
-    import psycopg
-
-    started = time.monotonic()
-    with connection.transaction(), connection.cursor() as cursor:
-        for batch in _batches(script):
-            if len(batch) > 1:
-                try:
-                    # A savepoint: a failing batch leaves nothing behind, and is run again
-                    # one statement at a time below to name the statement and its line.
-                    with connection.transaction():
-                        cursor.execute("\n".join(_terminated(script.items[i].sql) for i in batch), prepare=False)
-                    continue
-                except psycopg.Error:
-                    pass
-            for index in batch:
-                statement, original = script.items[index], script.originals[index]
-                try:
-                    if statement.copy_data is not None:
-                        with cursor.copy(statement.sql) as copy:
-                            copy.write(statement.copy_data)
-                    else:
-                        cursor.execute(statement.sql, prepare=False)
-                except psycopg.Error as error:
-                    raise _statement_failed(script, statement, original, error) from None
-        # A seed may have changed role or search_path for its session; the record is ours.
-        cursor.execute("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE", prepare=False)
-        # Never prepared: DISCARD ALL below drops prepared statements between files.
-        cursor.execute(_RECORD, (script.seed.path, script.seed.sha256), prepare=False)
-    # What one file set for its session (search_path, role, temp tables) must not leak into
-    # the next, as it would not between two psql runs; cheaper than a new connection.
-    connection.execute("DISCARD ALL", prepare=False)
-    return time.monotonic() - started
-
-
-def _batches(script: Script) -> Iterator[list[int]]:
-    """Statement indexes in runs sent as one query each (COPY alone), to spare a round trip per statement.
-
-    The server runs a multi-statement query one statement after the other, as psql
-    sends them. A file that manages its own savepoints runs one statement at a time:
-    releasing the batch's savepoint would release the file's own ones with it.
-    """
-    own_savepoints = any(item.first_words[:1] in (("savepoint",), ("release",)) or item.first_words == ("rollback", "to")
-                         for item in script.items)
-    batch: list[int] = []
-    size = 0
-    for index, item in enumerate(script.items):
-        if item.copy_data is not None or own_savepoints:
-            if batch:
-                yield batch
-            yield [index]
-            batch, size = [], 0
-            continue
-        batch.append(index)
-        size += len(item.sql)
-        if len(batch) >= _BATCH_STATEMENTS or size >= _BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _terminated(sql: str) -> str:
-    # Joined with the next statement: make sure this one ends here (a trailing -- comment included).
-    return sql if sql.rstrip().endswith(";") else sql + "\n;"
-
-
-def _statement_failed(script: Script, statement: Statement, original: str, error) -> SeedStatementFailed:
-    diag = getattr(error, "diag", None)
-    message = (diag.message_primary if diag is not None and diag.message_primary else str(error)).strip()
-    if diag is not None and diag.message_detail:
-        message += f" ({diag.message_detail.strip()})"
-    line = statement.line
-    if diag is not None and diag.statement_position:
-        # The server points at a character of the statement: turn it into a line of the file.
-        line += statement.sql[: int(diag.statement_position) - 1].count("\n")
-    copy_line = re.search(r"\bCOPY [^,]+, line (\d+)", (diag.context or "") if diag is not None else "")
-    if statement.copy_data is not None and copy_line:
-        line = statement.data_line + int(copy_line.group(1)) - 1
-    return SeedStatementFailed(message, "fix it and run the seeds again: nothing of this file was applied, "
-                               "no later file ran", where=f"{script.display}:{line}",
-                               statement=_quote(original))
-
-
-def _quote(sql: str) -> str:
-    flat = " ".join(sql.split())
-    return flat if len(flat) <= _QUOTE_LENGTH else flat[: _QUOTE_LENGTH - 1] + "…"
 
 
 # ---------------------------------------------------------------- small helpers

@@ -1,11 +1,16 @@
 """``${NAME}`` in a seed statement: a value inside a string literal, never SQL.
 
 A reference is allowed only inside a single-quoted string literal (``'...'`` or
-``E'...'``), where the value is escaped as a literal of that kind: quotes doubled,
-and backslashes doubled where backslash is an escape character. Quoting cannot
-undo that: whatever the value holds, it stays inside its literal. Anywhere else (bare SQL, an
-identifier, a dollar-quoted body whose inner quoting is unknown) it is refused
-with ``file:line`` before anything runs. References in comments are left as written.
+``E'...'``). The literal holding it is rewritten as an escape string, ``E'...'``, whose
+meaning does not depend on any setting: ``standard_conforming_strings`` decides how the
+server reads ``'...'``, never ``E'...'``. The value goes in with every backslash and quote
+escaped (``\\``, ``''``), the literal's own text converted from the kind it was written as
+(``standard_strings`` says how a plain ``'...'`` reads where the statement stands). So
+whatever the value holds and whatever the session or database turned the setting to, the
+value stays inside its literal: at worst the file's own text reads otherwise, never the value.
+Anywhere else (bare SQL, an identifier, a dollar-quoted body whose inner quoting is unknown,
+a ``U&''``, ``B''``, ``X''`` or ``N''`` literal) it is refused with ``file:line`` before
+anything runs. References in comments are left as written.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ _ESCAPE_BODY = re.compile(r"(?:[^'\\]|\\.|'')*", re.DOTALL)
 _IDENTIFIER_BODY = re.compile(r'(?:[^"]|"")*"')
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$")
 _COMMENT_EDGE = re.compile(r"/\*|\*/")
+# Characters that would join an E'...' before them into one token (DATE'x' is a typed literal).
+_JOINS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 class MisplacedReference(ValueError):
@@ -72,9 +79,11 @@ def bind_references(sql: str, values: Mapping[str, str], *, standard_strings: bo
             opening = at + (2 if token in "eE" else 1)
             body = (_ESCAPE_BODY if escapes else _STANDARD_BODY).match(sql, opening)
             stop = min(body.end() + 1, end)
-            out.append(sql[at:opening])
-            out.append(REFERENCE.sub(lambda found: _literal(values[found.group(1)], escapes), body.group()))
-            out.append(sql[body.end():stop])
+            if REFERENCE.search(body.group()) is None:
+                out.append(sql[at:stop])
+            else:
+                _refuse_prefixed(sql, at, body)
+                out.append(_escape_string(body, values, escapes, spaced=at > 0 and sql[at - 1] in _JOINS))
             pos = stop
             continue
         out.append(sql[at:stop])
@@ -82,12 +91,39 @@ def bind_references(sql: str, values: Mapping[str, str], *, standard_strings: bo
     return "".join(out)
 
 
-def _literal(value: str, escapes: bool) -> str:
-    if "\x00" in value:
-        raise ValueError("holds a NUL character, which PostgreSQL text cannot store")
-    if escapes:
-        value = value.replace("\\", "\\\\")
-    return value.replace("'", "''")
+def _escape_string(body: re.Match[str], values: Mapping[str, str], escapes: bool, *, spaced: bool) -> str:
+    """``E'...'`` holding the body (written with or without backslash escapes) with its references bound."""
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\")
+
+    def bound(found: re.Match[str]) -> str:
+        value = values[found.group(1)]
+        if "\x00" in value:
+            raise ValueError("holds a NUL character, which PostgreSQL text cannot store")
+        return escaped(value).replace("'", "''")
+
+    parts, pos, start, body = [], 0, body.start(), body.group()
+    for found in REFERENCE.finditer(body):
+        text = body[pos:found.start()]
+        if escapes and (len(text) - len(text.rstrip("\\"))) % 2:
+            # After an unpaired backslash the value's first character would be escaped by it.
+            raise MisplacedReference(found.group(1), "right after a backslash escape: put the value elsewhere "
+                                     "in the literal", start + found.start())
+        parts.append(text if escapes else escaped(text))
+        parts.append(bound(found))
+        pos = found.end()
+    parts.append(body[pos:] if escapes else escaped(body[pos:]))
+    return f"{' ' if spaced else ''}E'{''.join(parts)}'"
+
+
+def _refuse_prefixed(sql: str, at: int, body: re.Match[str]) -> None:
+    """U&'...', B'...', X'...', N'...': a literal whose prefix an E cannot join."""
+    before = sql[max(0, at - 2):at]
+    if before.endswith("&") or (before[-1:] in ("b", "B", "x", "X", "n", "N")
+                                and (len(before) < 2 or not (before[0].isalnum() or before[0] in "_$"))):
+        found = REFERENCE.search(body.group())
+        raise MisplacedReference(found.group(1), f"inside a {before.strip()}'...' literal: a value may only "
+                                 "stand inside a plain '...' or E'...'", body.start() + found.start())
 
 
 def _refuse_in_code(sql: str, start: int, stop: int) -> None:

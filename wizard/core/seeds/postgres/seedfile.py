@@ -6,13 +6,13 @@ meta-commands, transaction control) is checked here, for every file before any r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from wizard.core.support.errors import SeedFailed
 from wizard.core.manifest.interpolate import check_references
-from wizard.core.seeds.postgres.splitter import MetaCommand, ScriptError, Statement, meta_command_refusal, split_script
+from wizard.core.seeds.postgres.splitter import MetaCommand, ScriptError, Statement, meta_command_refusal, scan_script, split_script
 
 
 @dataclass(frozen=True)
@@ -30,21 +30,64 @@ class Script:
     display: str  # path shown in errors (relative to the working directory when possible)
     items: tuple[Statement, ...]
     originals: tuple[str, ...]  # each statement as written, with ${NAME} unbound: what errors quote
+    text: str = field(default="", repr=False)
+    values: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # False when the text after the last item could only be split once the server says how it
+    # reads '...' (a statement that may change standard_conforming_strings stands before it).
+    complete: bool = True
 
 
-def prepare(seed: SeedFile, values: Mapping[str, str]) -> Script:
+def prepare(seed: SeedFile, values: Mapping[str, str], *, standard_strings: bool = True) -> Script:
+    """The file split, checked and bound, as read where standard_conforming_strings is as given."""
     display = display_path(seed.file)
     try:
         text = seed.file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise SeedFailed(f"not UTF-8 text ({error.reason} at byte {error.start})",
                          "save the file as UTF-8", where=display) from None
-    try:
-        items = split_script(text)
-    except ScriptError as error:
-        raise SeedFailed(error.message, "fix the file; nothing was applied", where=f"{display}:{error.line}") from None
+    items, complete = _split_ahead(text, display, standard_strings)
     # COPY data is data: a ${...} in it is kept as written, as psql would.
     check_references(_mask_copy_data(text, items), values.keys(), source=display)
+    statements, originals = _statements(items, values, display)
+    return Script(seed, display, statements, originals, text, values, complete)
+
+
+def split_rest(script: Script, start: int, standard_strings: bool) -> tuple[tuple[Statement, ...], tuple[str, ...]]:
+    """The statements from text position start on, split again where the server's setting is as given.
+
+    The server changed standard_conforming_strings in a way the text did not show
+    (the database default, SET LOCAL, set_config ...); psql would lex the rest anew.
+    """
+    return _statements(_split(script.text, script.display, standard_strings, start), script.values, script.display)
+
+
+def _split_ahead(text: str, display: str, standard_strings: bool) -> tuple[list, bool]:
+    """Split the file before anything runs; whether that split reached its end.
+
+    Text that cannot be split after a statement that may change standard_conforming_strings
+    (set_config, SET LOCAL ...) waits for the server's view at that point: it is split
+    again then, and refused only if it still cannot be split.
+    """
+    items: list = []
+    try:
+        items.extend(scan_script(text, standard_strings=standard_strings))
+        return items, True
+    except ScriptError as error:
+        changes = [n for n, item in enumerate(items) if isinstance(item, Statement) and item.may_change_strings]
+        if not changes:
+            raise SeedFailed(error.message, "fix the file; nothing was applied",
+                             where=f"{display}:{error.line}") from None
+        return items[: changes[-1] + 1], False
+
+
+def _split(text: str, display: str, standard_strings: bool, start: int) -> list:
+    try:
+        return split_script(text, standard_strings=standard_strings, start=start)
+    except ScriptError as error:
+        raise SeedFailed(error.message, "fix the file; nothing was applied", where=f"{display}:{error.line}") from None
+
+
+def _statements(items: list, values: Mapping[str, str], display: str) -> tuple[tuple[Statement, ...], tuple[str, ...]]:
     statements, originals = [], []
     for item in items:
         if isinstance(item, MetaCommand):
@@ -58,9 +101,10 @@ def prepare(seed: SeedFile, values: Mapping[str, str]) -> Script:
                              "transaction", "remove it; nothing was applied", where=f"{display}:{item.line}")
         if control == "skip":
             continue
-        statements.append(Statement(_bound(item, values, display), item.line, item.copy_data, item.data_line))
+        statements.append(Statement(_bound(item, values, display), item.line, item.copy_data, item.data_line,
+                                    item.standard_strings, item.end))
         originals.append(item.sql)
-    return Script(seed, display, tuple(statements), tuple(originals))
+    return tuple(statements), tuple(originals)
 
 
 def _bound(statement: Statement, values: Mapping[str, str], display: str) -> str:

@@ -8,6 +8,12 @@ on the client. This module reproduces that lexer (PostgreSQL 15's psqlscan.l) fo
 everything ``pg_dump`` writes in plain format, so seeds run statement by statement
 with exact ``file:line`` positions.
 
+psql lexes each statement with the server's current ``standard_conforming_strings``
+(which decides whether a backslash escapes inside ``'...'``). The scanner starts from the
+view it is given and follows the ``SET`` statements it recognises; the seed runner reads the
+server's view after each statement that may change it and splits the rest again when the two
+differ (``split_script(..., start=)``), so each statement is cut as psql would cut it.
+
 Not reproduced on purpose: psql variables (``:name``), because pg_dump never
 writes them and seeds take ``${NAME}`` references instead.
 
@@ -24,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Iterator
 
 
 class ScriptError(ValueError):
@@ -46,11 +53,21 @@ class Statement:
     data_line: int = 0  # the file line of the first data line
     # Whether '...' strings were standard (backslash literal) where this statement stands.
     standard_strings: bool = True
+    end: int = 0  # the text position just after the statement (after its COPY data)
 
     @cached_property  # asked for three times per statement (transaction control, batching)
     def first_words(self) -> tuple[str, ...]:
         """The first two keywords, lower case (``("create", "table")``), comments skipped."""
         return tuple(word.lower() for word in _WORDS.findall(_strip_comments(self.sql[:200]))[:2])
+
+    @cached_property
+    def may_change_strings(self) -> bool:
+        """Could running this statement change ``standard_conforming_strings`` for the next one?
+
+        Any statement naming the setting (SET, SET LOCAL, set_config, RESET) or resetting
+        everything; the runner sends such a statement alone and asks the server afterwards.
+        """
+        return bool(_NAMES_STRINGS_SETTING.search(self.sql))
 
 
 @dataclass(frozen=True)
@@ -81,8 +98,9 @@ _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$")
 _COMMENT_EDGE = re.compile(r"/\*|\*/")
 _COPY_FROM_STDIN = re.compile(r"copy\b.*\bfrom\s+stdin\b", re.IGNORECASE | re.DOTALL)
 _COPY_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
-_STD_STRINGS = re.compile(r"set\s+(?:session\s+)?standard_conforming_strings\s*(?:=|to)\s*'?(on|off)'?",
-                          re.IGNORECASE)
+_STD_STRINGS = re.compile(r"set\s+(?:session\s+|local\s+)?standard_conforming_strings\s*(?:=|to)\s*"
+                          r"'?(on|off|true|false|yes|no|1|0)'?", re.IGNORECASE)
+_NAMES_STRINGS_SETTING = re.compile(r"standard_conforming_strings|\breset\s+all\b", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z_]+")
 
 
@@ -113,9 +131,18 @@ _PLAIN_RUN = {True: _plain_run(r"[^']*+(?:''[^']*+)*+"),
 _META = re.compile(r"\\([A-Za-z!?.;]+|\\)?[ \t]*([^\n]*)")
 
 
-def split_script(text: str) -> list[Item]:
-    """Every statement and meta-command of a script, in order; raise ScriptError if it cannot be split."""
-    return list(_Scanner(text).items())
+def split_script(text: str, *, standard_strings: bool = True, start: int = 0) -> list[Item]:
+    """Every statement and meta-command of a script from position start, in order.
+
+    standard_strings is the server's setting where start stands (psql's view);
+    raise ScriptError if the text cannot be split.
+    """
+    return list(scan_script(text, standard_strings=standard_strings, start=start))
+
+
+def scan_script(text: str, *, standard_strings: bool = True, start: int = 0) -> Iterator[Item]:
+    """split_script one item at a time: what came before a ScriptError has been yielded."""
+    return _Scanner(text, standard_strings).items(start)
 
 
 def is_copy_from_stdin(sql: str) -> bool:
@@ -133,9 +160,9 @@ _LEADING_COMMENTS = re.compile(r"^(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 class _Scanner:
     """psqlscan.l's statement lexer over one in-memory script."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, standard_strings: bool = True) -> None:
         self.text = text
-        self.standard_strings = True  # psql assumes on until the script turns it off
+        self.standard_strings = standard_strings
         self._line = 1
         self._line_pos = 0
 
@@ -147,8 +174,8 @@ class _Scanner:
         self._line_pos = pos
         return self._line
 
-    def items(self):
-        text, end, pos = self.text, len(self.text), 0
+    def items(self, pos: int = 0):
+        text, end = self.text, len(self.text)
         while True:
             # psql drops whitespace and -- comments between statements; /* */ ones it sends.
             start = _LEADING.match(text, pos).end()
@@ -164,7 +191,7 @@ class _Scanner:
             if is_copy_from_stdin(statement.sql):
                 pos, statement = self.copy_data(statement, pos)
             elif setting := _STD_STRINGS.match(_strip_comments(statement.sql)):
-                self.standard_strings = setting.group(1).lower() == "on"
+                self.standard_strings = setting.group(1).lower() in ("on", "true", "yes", "1")
             yield statement
 
     def statement(self, start: int) -> tuple[int, Statement | None]:
@@ -184,12 +211,12 @@ class _Scanner:
             if match is None:
                 # psql sends what is left at the end of the file even without a semicolon.
                 sql = text[start:].rstrip()
-                return end, (Statement(sql, line, standard_strings=self.standard_strings) if sql else None)
+                return end, (Statement(sql, line, standard_strings=self.standard_strings, end=end) if sql else None)
             token, at = match.group(), match.start()
             pos = match.end()
             if token == ";":
                 if paren_depth == 0 and begin_depth == 0:
-                    return pos, Statement(text[start:pos], line, standard_strings=self.standard_strings)
+                    return pos, Statement(text[start:pos], line, standard_strings=self.standard_strings, end=pos)
             elif token == "--":
                 newline = text.find("\n", pos)
                 pos = end if newline < 0 else newline + 1
@@ -269,7 +296,7 @@ class _Scanner:
         terminator = _COPY_END.search(text, data_start)
         data_end, after = (terminator.start(), terminator.end()) if terminator else (end, end)
         return after, Statement(statement.sql, statement.line, copy_data=text[data_start:data_end],
-                                data_line=data_line)
+                                data_line=data_line, standard_strings=statement.standard_strings, end=after)
 
 
 # Meta-commands that change nothing on the server: skipped. pg_dump 15.14+ writes
