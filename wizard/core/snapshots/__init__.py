@@ -5,6 +5,8 @@ crypto.py      passphrase encryption of parts (scrypt + AES-256-GCM, chunked)
 postgres.py    pg_dump / pg_restore inside the database's container
 mongo.py       every non-system Mongo database as canonical Extended JSON (pymongo)
 volumes.py     named volumes as tar archives through a never-started helper container
+archivecheck.py  a volume archive read through first: no member reaching out, none cut short
+staging.py     replacing stores with the old ones kept aside until all are proven (restore, upgrade)
 engineview.py  the engine reads, without the Docker SDK when the socket allows
 save.py restore.py reset.py   the orchestrations, as generators of events (events.py)
 """

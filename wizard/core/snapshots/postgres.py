@@ -9,6 +9,7 @@ PGPASSWORD through `docker exec -e PGPASSWORD`, never on a command line.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -119,17 +120,52 @@ def dump(target: PgTarget, container: str) -> Iterator[bytes]:
             raise _failed("pg_dump", target, errors)
 
 
+# The database under its own name is set aside (renamed) before pg_restore creates the
+# snapshot's one, and dropped only once every store was restored; a failure renames it back.
+# A restore stopped half way (SIGKILL) leaves the set-aside copy: the next restore keeps it as
+# the database to go back to and replaces whatever stands under the name.
+_SET_ASIDE = b"""
+SELECT EXISTS (SELECT FROM pg_database WHERE datname = :'aside') AS has_aside,
+       EXISTS (SELECT FROM pg_database WHERE datname = :'db') AS has_db \\gset
+\\if :has_aside
+DROP DATABASE IF EXISTS :"db" WITH (FORCE);
+\\elif :has_db
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid();
+ALTER DATABASE :"db" RENAME TO :"aside";
+\\endif
+"""
+_PUT_BACK = b"""
+SELECT EXISTS (SELECT FROM pg_database WHERE datname = :'aside') AS has_aside \\gset
+\\if :has_aside
+DROP DATABASE IF EXISTS :"db" WITH (FORCE);
+ALTER DATABASE :"aside" RENAME TO :"db";
+\\endif
+"""
+_DROP_ASIDE = b"""DROP DATABASE IF EXISTS :"aside" WITH (FORCE);\n"""
+
+
+def aside_name(database: str) -> str:
+    """The name a database is kept under while its replacement is restored (within 63 bytes)."""
+    return "launcher_prev_" + hashlib.sha256(database.encode()).hexdigest()[:16]
+
+
+def set_aside(target: PgTarget, container: str) -> None:
+    """Rename the live database away (closing its connections); nothing is dropped."""
+    _admin(target, container, _SET_ASIDE, "set the database aside before restoring it")
+
+
+def put_back(target: PgTarget, container: str) -> None:
+    """Undo set_aside: drop what the restore created and give the old database its name again."""
+    _admin(target, container, _PUT_BACK, "put the database back after a failed restore")
+
+
+def drop_aside(target: PgTarget, container: str) -> None:
+    """The replacement is proven: the database set aside goes."""
+    _admin(target, container, _DROP_ASIDE, "drop the old copy after the restore")
+
+
 def restore(target: PgTarget, container: str, chunks: Iterable[bytes]) -> None:
-    """Replace the database with the dump: drop it (closing its connections), recreate it from the dump."""
-    # psql quotes the name itself (:"db"): the name is data, never spliced into SQL.
-    drop = _exec(container, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"db={target.database}",
-                 *_connect(target), "--dbname=template1", interactive=True)
-    result = subprocess.run(drop, input=b'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\n', capture_output=True,
-                            env=_env(target))
-    if result.returncode != 0:
-        raise SnapshotStepFailed(f"could not drop database {target.database} in service {target.service} before "
-                                 f"restoring it: {_last_line(result.stderr)}",
-                                 f"see `launcher logs {target.service}`")
+    """Create the database from the dump under its name (set the old one aside first)."""
     argv = _exec(container, "pg_restore", "--exit-on-error", "--create", *_connect(target), "--dbname=template1",
                  interactive=True)
     with tempfile.TemporaryFile() as errors:
@@ -148,6 +184,17 @@ def restore(target: PgTarget, container: str, chunks: Iterable[bytes]) -> None:
             raise
         if process.wait() != 0:
             raise _failed("pg_restore", target, errors)
+
+
+def _admin(target: PgTarget, container: str, script: bytes, doing: str) -> None:
+    # psql quotes the names itself (:"db"): a name is data, never spliced into SQL.
+    argv = _exec(container, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"db={target.database}",
+                 "-v", f"aside={aside_name(target.database)}", *_connect(target), "--dbname=template1",
+                 interactive=True)
+    result = subprocess.run(argv, input=script, capture_output=True, env=_env(target))
+    if result.returncode != 0:
+        raise SnapshotStepFailed(f"could not {doing} (database {target.database} in service {target.service}): "
+                                 f"{_last_line(result.stderr)}", f"see `launcher logs {target.service}`")
 
 
 def _connect(target: PgTarget) -> list[str]:

@@ -2,10 +2,14 @@
 
 The caller verifies the snapshot first (``open_verified``): nothing is touched
 until every part is present, whole and of this stack, and the passphrase
-opens it. Then: the values (only with ``with_secrets``), every service except
-the databases stopped, each volume emptied and refilled, the databases started
-and healthy, each dropped and recreated from its dump, and finally the normal
-`up` orchestration starts everything in plan order and waits for health. The
+opens it. Then every volume archive is read through (``archivecheck``: no member
+may reach outside its volume, none may be cut short) before any store changes.
+Then: the values (only with ``with_secrets``), every service except the databases
+stopped, the databases started and healthy, each restored under its name while the
+old one is kept aside (``staging.Replacement``), each volume emptied and refilled,
+the old databases dropped, and finally the normal `up` orchestration starts
+everything in plan order and waits for health. If anything fails before that, every
+database set aside gets its name back and `up` brings the stack back as it was. The
 seed ledger lives in the database, so it comes back with the data and the seeds
 that were applied are not applied again.
 """
@@ -20,8 +24,10 @@ from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 from wizard.core.support.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
+from wizard.core.snapshots.archivecheck import check_archive
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
 from wizard.core.snapshots.progress import Meter
+from wizard.core.snapshots.staging import Replacement
 
 ACTIVE = ("running", "restarting", "paused")
 
@@ -56,6 +62,12 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
     meter = Meter(sum(int(part["size"]) for part in parts if part["name"] in states))
     volume_parts = [part for part in parts if part.get("kind") == "volume"]
     targets_of = _volume_targets(engine, volume_parts) if volume_parts else {}
+    for part in volume_parts:
+        check_archive(_plain(snapshot, part, key), volumes.MOUNT.strip("/"),
+                      f"part {part['name']} of snapshot {snapshot.name}")
+    replacement = Replacement()
+    stopped: list[str] = []
+    committed = False
     try:
         values_part = next((part for part in parts if part.get("kind") == "values"), None)
         if with_secrets and values_part:
@@ -69,21 +81,9 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
         keep_running = {part["service"] for part in databases + mongos}
         active = sorted({c.service for c in engine.containers() if c.state in ACTIVE} - keep_running)
         if active:
+            stopped = active
             engine.run_compose("stop", *active)
             yield ServicesStopped(services=tuple(active), why="restore")
-
-        recorded = snapshot.manifest.get("images") or {}
-        for part in volume_parts:
-            services = list(part.get("services") or [])
-            volume = targets_of[part["name"]]
-            with volumes.engine_errors(f"remove the containers using volume {volume}"):
-                for container in volumes.in_use_by(engine.client, volume, engine.project):
-                    container.remove(force=True)
-            states[part["name"]] = "in progress"
-            image = volumes.helper_image(engine.client, services, recorded)
-            yield from _restore_part(part, meter, lambda chunks: volumes.replace(
-                engine.client, volume, part.get("key", ""), engine.project, image, chunks), snapshot, key)
-            states[part["name"]] = "restored"
 
         if databases or mongos:
             from wizard.core.values.resolution import current_values
@@ -100,8 +100,8 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
                     raise PreflightFailed(f"this stack has no postgres-seeds step for database {part['database']} "
                                           f"in service {part['service']}", "restore into the stack it was taken from")
                 states[part["name"]] = "in progress"
-                yield from _restore_part(part, meter, lambda chunks: postgres.restore(target, ids[target.service],
-                                                                                    chunks), snapshot, key)
+                yield from _restore_part(part, meter, lambda chunks: replacement.database(
+                    target, ids[target.service], chunks), snapshot, key)
                 states[part["name"]] = "restored"
             uris = dict(mongo.uris(stack, current_values(stack)))
             for part in mongos:
@@ -112,15 +112,51 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
                 states[part["name"]] = "in progress"
                 yield from _restore_part(part, meter, lambda chunks: mongo.restore(uri, chunks), snapshot, key)
                 states[part["name"]] = "restored"
+
+        recorded = snapshot.manifest.get("images") or {}
+        for part in volume_parts:
+            services = list(part.get("services") or [])
+            volume = targets_of[part["name"]]
+            with volumes.engine_errors(f"remove the containers using volume {volume}"):
+                for container in volumes.in_use_by(engine.client, volume, engine.project):
+                    container.remove(force=True)
+            states[part["name"]] = "in progress"
+            image = volumes.helper_image(engine.client, services, recorded)
+            yield from _restore_part(part, meter, lambda chunks: volumes.replace(
+                engine.client, volume, part.get("key", ""), engine.project, image, chunks), snapshot, key)
+            states[part["name"]] = "restored"
+        replacement.commit()
+        committed = True
         for event in launch.up(stack, engine=engine):
             # up's own summary is one line of ours; the restore's Finished comes last.
             yield Note(message=event.summary) if isinstance(event, Finished) else event
     except KeyboardInterrupt:
         yield RestoreInterrupted(states=dict(states), snapshot=snapshot.name)
         raise
+    except Exception:
+        if not committed:
+            _back_as_it_was(stack, engine, replacement, stopped)
+        raise
     yield Finished(ok=True, elapsed=time.monotonic() - began, summary="",
                    details={"name": snapshot.name, "restored": [name for name, state in states.items()
                                                                 if state == "restored"]})
+
+
+def _back_as_it_was(stack, engine: DirectEngine, replacement: Replacement, stopped: list[str]) -> None:
+    """After a failed restore: every database set aside back under its name, the stack up again.
+
+    The caller re-raises the restore's own failure, the one line the user sees; a failure
+    here is secondary to it (the old databases stay set aside and a rerun finds them).
+    """
+    from wizard.core.lifecycle import launch
+
+    replacement.rollback()
+    if stopped:
+        try:
+            for _event in launch.up(stack, engine=engine):
+                pass
+        except Exception:  # noqa: BLE001 - the restore's own failure is what gets reported
+            pass
 
 
 def _restore_part(part, meter: Meter, consume, snapshot, key) -> Iterator[Event]:

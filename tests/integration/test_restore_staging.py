@@ -1,0 +1,139 @@
+"""`snapshot restore` never destroys before the replacement is proven, and a killed one is finished by a rerun.
+
+On the engine test stack (PostgreSQL, Redis on a volume, a files volume): a dump part cut in
+half but consistent in the manifest, and a volume archive with members reaching out of the
+volume, each leave every store as it was and the stack healthy, with one line saying what
+failed; SIGKILLs at several points of a restore, each followed by a rerun, end with every
+store as the snapshot had it and no database left aside.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import tarfile
+import time
+
+import pytest
+
+from tests.conftest import launcher_command
+from tests.integration.engine_stack import engine_stack, json_lines  # noqa: F401
+from tests.integration.test_snapshots import (change_everything, files_state, logical, redis, redis_state,
+                                              seed_from_real_dump, stack_dsn, web_sh)
+from wizard.core.snapshots.manifest import manifest_hash
+
+pytestmark = pytest.mark.integration
+
+
+def state(stack, docker_client):
+    return logical(stack, docker_client), redis_state(docker_client, stack), files_state(docker_client, stack)
+
+
+def healthy(stack) -> bool:
+    rows = json_lines(stack.launcher("status", "--json").stdout)[0]["services"]
+    return bool(rows) and all(row["ready"] for row in rows)
+
+
+def forge(folder, name: str, data: bytes) -> None:
+    """Replace a part and make the manifest vouch for it again (as a careless or hostile editor would)."""
+    import hashlib
+
+    (folder / name).write_bytes(data)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for part in manifest["parts"]:
+        if part["name"] == name:
+            part["size"], part["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+    manifest["manifest_sha256"] = manifest_hash(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def hostile_tar() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        top = tarfile.TarInfo("snapshot-volume")
+        top.type = tarfile.DIRTYPE
+        tar.addfile(top)
+        link = tarfile.TarInfo("snapshot-volume/escape")
+        link.type, link.linkname = tarfile.SYMTYPE, "../../../../etc"
+        tar.addfile(link)
+        data = b"pwned\n"
+        climb = tarfile.TarInfo("snapshot-volume/../../outside.txt")
+        climb.size = len(data)
+        tar.addfile(climb, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def aside_databases(stack) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(stack_dsn(stack).rsplit("/", 1)[0] + "/template1", autocommit=True) as conn:
+        return [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'launcher_prev_%'")]
+
+
+def killed_restore(stack, name: str, marker: str) -> None:
+    """Start `snapshot restore`, SIGKILL it once a line containing marker is printed."""
+    process = subprocess.Popen([*launcher_command(), "snapshot", "restore", name, "--yes"], cwd=stack.root,
+                               env={**os.environ, **stack.env, "NO_COLOR": "1"}, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if marker in line:
+            break
+    process.kill()
+    process.wait(timeout=60)
+    assert any(marker in line for line in seen), "".join(seen)
+    time.sleep(0.5)
+
+
+def test_a_failed_restore_changes_nothing_and_killed_restores_are_finished_by_a_rerun(
+        engine_stack, docker_client, pg_admin_dsn):
+    stack = engine_stack
+    seed_from_real_dump(stack, pg_admin_dsn)
+    assert stack.launcher("up", "--pull", "never").returncode == 0
+    dsn = stack_dsn(stack)
+    redis(docker_client, stack, "SET", "greeting", "snapshot")
+    web_sh(docker_client, stack, "mkdir -p /srv/files/docs && echo snap > /srv/files/a.txt "
+                                 "&& head -c 300000 /dev/urandom > /srv/files/docs/blob.bin")
+    saved = stack.launcher("snapshot", "save", "good")
+    assert saved.returncode == 0, saved.stderr
+    snapshot = state(stack, docker_client)
+    folder = stack.root / ".launcher" / "snapshots" / "good"
+
+    change_everything(docker_client, stack, dsn)
+    changed = state(stack, docker_client)
+    assert changed != snapshot
+
+    # A dump cut in half that the manifest vouches for: pg_restore fails, the live database stays.
+    half = folder.with_name("half")
+    subprocess.run(["cp", "-a", str(folder), str(half)], check=True)
+    dump = half / "postgres-postgres-postgres.dump"
+    forge(half, dump.name, dump.read_bytes()[: dump.stat().st_size // 2])
+    failed = stack.launcher("snapshot", "restore", "half", "--yes")
+    assert failed.returncode == 10, failed.stdout + failed.stderr
+    assert "pg_restore" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert state(stack, docker_client) == changed
+    assert healthy(stack) and aside_databases(stack) == []
+
+    # A volume archive reaching out of its volume: refused before any store is touched.
+    hostile = folder.with_name("hostile")
+    subprocess.run(["cp", "-a", str(folder), str(hostile)], check=True)
+    forge(hostile, f"volume-{stack.project}_files.tar", hostile_tar())
+    refused = stack.launcher("snapshot", "restore", "hostile", "--yes")
+    assert refused.returncode == 12, refused.stdout + refused.stderr
+    assert "escape" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert state(stack, docker_client) == changed and healthy(stack)
+
+    # Killed while restoring the database, then while refilling a volume, then while starting up:
+    # each rerun picks up where the database set aside stands, the last one finishes.
+    for marker in ("restoring postgres-", "restoring volume-", ".tar: "):
+        killed_restore(stack, "good", marker)
+    finished = stack.launcher("snapshot", "restore", "good", "--yes")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert state(stack, docker_client) == snapshot
+    assert healthy(stack) and aside_databases(stack) == []
