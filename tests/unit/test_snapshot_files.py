@@ -128,3 +128,59 @@ def test_a_dsn_is_read_as_psycopg_reads_it(dsn):
     ours = {key: str(value) for key, value in _conninfo(dsn).items() if value not in ("", None)}
     theirs = {key: str(value) for key, value in conninfo_to_dict(dsn).items()}
     assert {key: value for key, value in ours.items() if key != "port" or "port" in theirs} == theirs
+
+
+def _encrypted_snapshot(stack, name: str, passphrase: str, plain: bytes):
+    key, record = crypto.new_encryption(passphrase)
+    writer = manifests.PartWriter(manifests.snapshots_dir(stack) / name)
+    handle = writer.open("a.tar")
+    for data in crypto.encrypt_stream(key, "a.tar", [plain]):
+        handle.write(data)
+    handle.close(kind="volume", encrypted=True)
+    folder = writer.commit({"format": manifests.FORMAT, "stack": stack.name, "created": "2026-01-01T00:00:00+00:00",
+                            "stack_manifest_sha256": manifests.file_sha256(stack), "encryption": record}, key=key)
+    manifests.mark_encrypting(stack)
+    return folder
+
+
+def _forge(folder: Path, change) -> None:
+    path = folder / manifests.MANIFEST
+    manifest = json.loads(path.read_text())
+    change(manifest, folder)
+    manifest["manifest_sha256"] = manifests.manifest_hash(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+def _strip(manifest, folder: Path) -> None:
+    """Remove the encryption, put plaintext in, make every hash agree: the attack of the issue."""
+    import hashlib
+
+    manifest["encryption"] = None
+    manifest.pop("manifest_mac", None)
+    data = b"plaintext planted by someone else"
+    (folder / "a.tar").write_bytes(data)
+    manifest["parts"][0].update(size=len(data), sha256=hashlib.sha256(data).hexdigest(), encrypted=False)
+
+
+def test_an_encrypted_manifest_is_authenticated_and_cannot_be_stripped_or_edited(tmp_path, monkeypatch):
+    from wizard.core.snapshots.restore import open_verified
+
+    stack = fake_stack(tmp_path)
+    ask = {"passphrase_for": lambda snapshot: "the phrase"}
+    _encrypted_snapshot(stack, "sealed", "the phrase", b"volume bytes")
+    snapshot, key = open_verified(stack, "sealed", **ask)
+    assert key and snapshot.manifest["manifest_mac"]
+
+    stripped = _encrypted_snapshot(stack, "stripped", "the phrase", b"volume bytes")
+    _forge(stripped, _strip)
+    with pytest.raises(SnapshotInvalid, match="not encrypted, and this stack encrypts"):
+        open_verified(stack, "stripped", **ask)
+    assert open_verified(stack, "stripped", allow_unencrypted=True, **ask)[1] is None
+
+    for change in (lambda m, f: m.update(created="2030-01-01T00:00:00+00:00"),
+                   lambda m, f: m["encryption"].update(n=2 ** 14),
+                   lambda m, f: m.pop("manifest_mac")):
+        edited = _encrypted_snapshot(stack, f"edited{id(change)}", "the phrase", b"volume bytes")
+        _forge(edited, change)
+        with pytest.raises(SnapshotInvalid):
+            open_verified(stack, edited.name, **ask)

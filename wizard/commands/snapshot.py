@@ -3,7 +3,7 @@
     launcher snapshot save [NAME] [--to PATH] [--encrypt] [--online] [--keep N]
     launcher snapshot list
     launcher snapshot rm NAME [--yes]
-    launcher snapshot restore NAME [--yes] [--force] [--with-secrets]
+    launcher snapshot restore NAME [--yes] [--force] [--allow-unencrypted] [--with-secrets]
 
 The work lives in ``wizard.core.snapshots``; this module parses, asks, and hands
 the events to the front end (percentage lines, or JSON lines with --json).
@@ -46,6 +46,8 @@ def register(subparsers, common) -> None:
     restore.add_argument("--yes", action="store_true", help="do not ask before replacing the stack's data")
     restore.add_argument("--force", action="store_true",
                          help="restore a snapshot of another stack name or another stack.toml")
+    restore.add_argument("--allow-unencrypted", action="store_true",
+                         help="restore an unencrypted snapshot into a stack that encrypts its snapshots")
     restore.add_argument("--with-secrets", action="store_true",
                          help="also restore the snapshot's secrets and settings (moving a stack to a new machine)")
     restore.set_defaults(handler=run_restore)
@@ -130,6 +132,7 @@ def run_restore(args) -> int:
     # Locked from the verification on: a concurrent `save --keep` cannot prune what was just checked.
     with stack_lock(stack.root, "snapshot restore"):
         snapshot, key = open_verified(stack, args.name, force=args.force, progress=progress,
+                                      allow_unencrypted=args.allow_unencrypted,
                                       passphrase_for=lambda _snapshot: _passphrase(args, twice=False))
         secrets = " and its secrets and settings" if args.with_secrets else ""
         confirm(args, f"replace every database and volume of stack {stack.name}{secrets} with snapshot "

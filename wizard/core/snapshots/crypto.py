@@ -7,6 +7,13 @@ cannot be reordered, moved to another part, or cut off at a chunk boundary
 without the tag check failing. All of the cryptography is the `cryptography`
 package's; nothing here is a cipher of our own.
 
+The manifest of an encrypted snapshot is authenticated too: ``manifest_mac`` is an
+HMAC-SHA256 over everything else the manifest says (the ``encryption`` record, every
+part's size and sha256 included), keyed by HKDF from the scrypt-derived key. Without
+the passphrase nobody can edit the manifest (say, strip ``encryption`` and put plaintext
+parts in) and make it check out; a stack that has saved encrypted snapshots refuses an
+unencrypted one unless told (``--allow-unencrypted``), so stripping does not pass either.
+
 Stored layout of an encrypted part: MAGIC, 8-byte nonce prefix, then per chunk a
 4-byte big-endian ciphertext length and the ciphertext (plaintext + 16-byte tag).
 The stream always ends with a chunk flagged last (possibly empty).
@@ -28,6 +35,7 @@ TAG = 16
 # scrypt cost: 2**15 x 8 x 128 bytes = 32 MiB of memory, about a tenth of a second.
 SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1}
 CHECK_TEXT = b"launcher snapshot key check"
+MAC_INFO = b"launcher snapshot manifest mac v1"
 
 
 def new_encryption(passphrase: str) -> tuple[bytes, dict[str, Any]]:
@@ -67,6 +75,31 @@ def unlock(passphrase: str, encryption: Mapping[str, Any]) -> bytes:
         raise SnapshotInvalid("wrong passphrase for this encrypted snapshot",
                               "set LAUNCHER_SNAPSHOT_PASSPHRASE to the passphrase it was saved with") from None
     return key
+
+
+def manifest_mac(key: bytes, manifest: Mapping[str, Any]) -> str:
+    """The HMAC of everything a manifest says but its own hash and MAC, keyed from the snapshot's key."""
+    import json
+
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=MAC_INFO).derive(key)
+    body = {name: value for name, value in manifest.items() if name not in ("manifest_sha256", "manifest_mac")}
+    signer = hmac.HMAC(mac_key, hashes.SHA256())
+    signer.update(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+    return signer.finalize().hex()
+
+
+def check_manifest_mac(key: bytes, manifest: Mapping[str, Any], shown: str) -> None:
+    """SnapshotInvalid unless the manifest carries the MAC its key gives (compared in constant time)."""
+    import hmac
+
+    given = manifest.get("manifest_mac")
+    if not isinstance(given, str) or not hmac.compare_digest(given, manifest_mac(key, manifest)):
+        raise SnapshotInvalid(f"the manifest of encrypted snapshot {shown} is not authenticated by its passphrase "
+                              "(edited, or saved by a launcher that did not sign manifests)",
+                              "the snapshot cannot be trusted; nothing was changed")
 
 
 def encrypt_stream(key: bytes, part: str, chunks: Iterable[bytes]) -> Iterator[bytes]:

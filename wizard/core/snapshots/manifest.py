@@ -26,6 +26,7 @@ from wizard.core.support.errors import SnapshotInvalid, UsageError
 FORMAT = "launcher-snapshot/1"
 MANIFEST = "manifest.json"
 FOLDER = Path(".launcher") / "snapshots"
+ENCRYPTING_MARKER = Path(".launcher") / "snapshots-encrypted"
 PARTIAL = ".partial-"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 NAME_MAX = 100
@@ -74,6 +75,20 @@ def locate(stack, name_or_path: str) -> Path:
     return folder
 
 
+def mark_encrypting(stack) -> None:
+    """Remember that this stack encrypts its snapshots: an unencrypted one is suspect from now on."""
+    marker = stack.root / ENCRYPTING_MARKER
+    if not marker.exists():
+        descriptor = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write("this stack's snapshots are encrypted; an unencrypted one is restored only with "
+                       "--allow-unencrypted\n")
+
+
+def encrypting(stack) -> bool:
+    return (stack.root / ENCRYPTING_MARKER).is_file()
+
+
 def file_sha256(stack) -> str:
     return hashlib.sha256(stack.manifest.read_bytes()).hexdigest()
 
@@ -98,8 +113,13 @@ class PartWriter:
         """A new part file (0600) in the temp folder; ``close`` it to list it in the manifest."""
         return PartFile(self, name)
 
-    def commit(self, manifest: dict[str, Any]) -> Path:
+    def commit(self, manifest: dict[str, Any], *, key: bytes | None = None) -> Path:
+        """Write the manifest (authenticated with key when the snapshot is encrypted) and rename into place."""
         manifest = {**manifest, "parts": self.parts}
+        if key is not None:
+            from wizard.core.snapshots.crypto import manifest_mac
+
+            manifest["manifest_mac"] = manifest_mac(key, manifest)
         manifest["manifest_sha256"] = manifest_hash(manifest)
         path = self.temp / MANIFEST
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -32,20 +32,30 @@ from wizard.core.snapshots.staging import Replacement
 ACTIVE = ("running", "restarting", "paused")
 
 
-def open_verified(stack, name: str, *, passphrase_for=None, force: bool = False,
+def open_verified(stack, name: str, *, passphrase_for=None, force: bool = False, allow_unencrypted: bool = False,
                   progress=lambda done, total: None):
-    """The snapshot and its key (None when not encrypted), every check passed."""
+    """The snapshot and its key (None when not encrypted), every check passed.
+
+    An encrypted snapshot's manifest must carry the MAC of its passphrase; a stack that
+    saves encrypted snapshots takes an unencrypted one only with ``allow_unencrypted``
+    (its encryption may have been stripped).
+    """
     snapshot = manifests.load(manifests.locate(stack, name))
+    if not snapshot.encrypted and not allow_unencrypted and manifests.encrypting(stack):
+        raise SnapshotInvalid(f"snapshot {snapshot.name} is not encrypted, and this stack encrypts its snapshots "
+                              "(its encryption may have been stripped)",
+                              "pass --allow-unencrypted if you know where it comes from; nothing was changed")
     manifests.verify(snapshot, stack, force=force, progress=progress)
     key = None
     if snapshot.encrypted:
-        from wizard.core.snapshots.crypto import unlock
+        from wizard.core.snapshots.crypto import check_manifest_mac, unlock
 
         passphrase = passphrase_for(snapshot) if passphrase_for else None
         if not passphrase:
             raise SnapshotInvalid(f"snapshot {snapshot.name} is encrypted and no passphrase was given",
                                   "set LAUNCHER_SNAPSHOT_PASSPHRASE (or run in a terminal to be asked)")
         key = unlock(passphrase, snapshot.manifest["encryption"])
+        check_manifest_mac(key, snapshot.manifest, snapshot.name)
     return snapshot, key
 
 

@@ -97,7 +97,9 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
                     "stack_manifest_sha256": manifests.file_sha256(stack), "created": created,
                     "encryption": encryption, "online": online,
                     "images": {service: images.get(service) for service in sorted(running)}}
-        final = writer.commit(manifest)
+        final = writer.commit(manifest, key=key)
+        if key is not None:
+            manifests.mark_encrypting(stack)
     except OSError as exc:
         writer.abandon()
         if exc.errno not in NO_ROOM:
