@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from wizard.core.support.events import Event, Finished
-from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted, ServicesStopped,
-                                          SnapshotsPruned)
+from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted,
+                                          ServicesNotCovered, ServicesStopped, SnapshotsPruned)
 from wizard.frontends.images import size_text
 from wizard.frontends.plain import render_event
 
@@ -23,6 +23,9 @@ def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:
     if isinstance(event, ServicesStopped):
         return [f"stopped {', '.join(event.services)} while their data is "
                 f"{'copied' if event.why == 'save' else 'replaced'}"]
+    if isinstance(event, ServicesNotCovered):
+        return [f"not in the snapshot: {', '.join(event.services)} (no volume: files kept inside a container "
+                "are not saved; give the service a volume for data that must survive)"]
     if isinstance(event, RestoreInterrupted):
         return render_interrupted(event)
     if isinstance(event, SnapshotsPruned):

@@ -35,6 +35,13 @@ class ServicesStopped(Event):
 
 
 @dataclass(frozen=True)
+class ServicesNotCovered(Event):
+    """Services whose data a snapshot cannot hold: no dump covers them and they mount no volume."""
+
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RestoreInterrupted(Event):
     """Ctrl-C during a restore: where every part stands, so the user knows how to finish."""
 

@@ -34,7 +34,7 @@ READ_CHUNK = 1 << 20
 # What a manifest must say, and as what type: anything else is a damaged snapshot, not a crash.
 PART_TYPES = {"name": str, "size": int, "sha256": str}
 OPTIONAL_PART_TYPES = {"kind": str, "volume": str, "key": str, "service": str, "database": str, "step": str,
-                       "services": list}
+                       "services": list, "anonymous": bool, "mount": str}
 
 
 def snapshots_dir(stack) -> Path:

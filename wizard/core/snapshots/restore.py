@@ -25,6 +25,7 @@ from wizard.core.support.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.archivecheck import check_archive
+from wizard.core.snapshots.engineview import EngineView
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
 from wizard.core.snapshots.progress import Meter
 from wizard.core.snapshots.staging import Replacement
@@ -127,13 +128,19 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
         for part in volume_parts:
             services = list(part.get("services") or [])
             volume = targets_of[part["name"]]
-            with volumes.engine_errors(f"remove the containers using volume {volume}"):
-                for container in volumes.in_use_by(engine.client, volume, engine.project):
-                    container.remove(force=True)
-            states[part["name"]] = "in progress"
             image = volumes.helper_image(engine.client, services, recorded)
-            yield from _restore_part(part, meter, lambda chunks: volumes.replace(
-                engine.client, volume, part.get("key", ""), engine.project, image, chunks), snapshot, key)
+            if part.get("anonymous"):
+                def fill(chunks, volume=volume, image=image):
+                    volumes.refill(engine.client, volume, image, chunks)
+            else:
+                with volumes.engine_errors(f"remove the containers using volume {volume}"):
+                    for container in volumes.in_use_by(engine.client, volume, engine.project):
+                        container.remove(force=True)
+
+                def fill(chunks, volume=volume, image=image, part=part):
+                    volumes.replace(engine.client, volume, part.get("key", ""), engine.project, image, chunks)
+            states[part["name"]] = "in progress"
+            yield from _restore_part(part, meter, fill, snapshot, key)
             states[part["name"]] = "restored"
         replacement.commit()
         committed = True
@@ -223,7 +230,9 @@ def _volume_targets(engine: DirectEngine, parts) -> dict[str, str]:
     a container of another project mounts it (it could not be replaced under it).
     """
     own = volumes.own_volumes(engine)
-    targets = {part["name"]: volumes.restore_target(part, own, engine.project) for part in parts}
+    summaries = EngineView(engine).containers() if any(part.get("anonymous") for part in parts) else []
+    targets = {part["name"]: volumes.anonymous_target(part, summaries) if part.get("anonymous")
+               else volumes.restore_target(part, own, engine.project) for part in parts}
     for volume in targets.values():
         users = volumes.foreign_users(engine.client, volume, engine.project)
         if users:

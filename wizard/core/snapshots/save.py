@@ -1,7 +1,8 @@
 """`snapshot save`: every store of the stack into one verified snapshot folder.
 
-Order: the logical database dumps first (their servers keep running), then the
-other named volumes, each copied while the services writing it are stopped
+Order: the services no dump and no volume covers are named (their container's own
+files are not saved), then the logical database dumps (their servers keep running),
+then every other volume of the project's containers, named and anonymous, each copied while the services writing it are stopped
 (unless ``online``) and started again afterwards, then the value store. The
 manifest is written last and the temp folder renamed into place, so a failure
 anywhere (a full disk, Ctrl-C) leaves no snapshot under the name.
@@ -19,7 +20,8 @@ from wizard.core.support.events import Event, Finished
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.engineview import EngineView
-from wizard.core.snapshots.events import PartDone, PartProgress, ServicesStopped, SnapshotsPruned
+from wizard.core.snapshots.events import (PartDone, PartProgress, ServicesNotCovered, ServicesStopped,
+                                          SnapshotsPruned)
 
 PGDATA = "/var/lib/postgresql/data"
 MONGO_DATA = ("/data/db", "/data/configdb")
@@ -51,6 +53,10 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
     covered = _data_volumes(view, databases, running) | _mongo_volumes(summaries, mongos)
     uses = [use for use in volumes.in_project(view.volumes(), summaries) if use.name not in covered]
     images = {(s.get("Labels") or {}).get(volumes.SERVICE_LABEL, ""): s.get("ImageID", "") for s in summaries}
+    # Said before anything is written: the user must not believe these are in the snapshot.
+    uncovered = _without_volume(summaries, {target.service for target in databases} | {s for _, s, _ in mongos})
+    if uncovered:
+        yield ServicesNotCovered(services=tuple(uncovered))
 
     folder = Path(to) if to else manifests.snapshots_dir(stack) / manifests.check_name(name or manifests.default_name())
     writer = manifests.PartWriter(folder)
@@ -80,7 +86,7 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
             try:
                 for use in uses:
                     image = volumes.helper_image(client, use.services, images)
-                    about = {"kind": "volume", "volume": use.name, "key": use.key, "services": use.services}
+                    about = use.about()
                     yield from _write(writer, use.part_name, volumes.archive(client, use.name, image), key,
                                       done_parts, total, about)
                     done_parts += 1
@@ -137,6 +143,17 @@ def _write(writer, name: str, chunks: Iterable[bytes], key: bytes | None, done_p
             yield PartProgress(action="save", part=name, percent=percent, done=part.size)
     entry = part.close(encrypted=key is not None, **about)
     yield PartDone(action="save", part=name, percent=(done_parts + 1) * 100 // total, size=entry["size"])
+
+
+def _without_volume(summaries, dumped: set[str]) -> list[str]:
+    """Services of the project that no dump covers and that mount no volume: whatever they keep is not saved."""
+    services: dict[str, bool] = {}
+    for summary in summaries:
+        service = (summary.get("Labels") or {}).get(volumes.SERVICE_LABEL, "")
+        has_volume = any(mount.get("Type") == "volume" for mount in summary.get("Mounts") or [])
+        services[service] = services.get(service, False) or has_volume
+    return sorted(service for service, has_volume in services.items()
+                  if service and not has_volume and service not in dumped)
 
 
 def _mongo_targets(stack, values, containers) -> list[tuple[str, str, str]]:

@@ -1,4 +1,4 @@
-"""Named volumes as tar archives, through a short-lived helper container.
+"""Volumes (named and anonymous) as tar archives, through a short-lived helper container.
 
 The helper is created from an image already on the machine (the image of a
 service that mounts the volume, else any local image; never pulled) and never
@@ -14,6 +14,7 @@ archive into it: nothing of the old content survives.
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -23,16 +24,25 @@ from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
+# The engine names an anonymous volume with 64 hex digits.
+ANONYMOUS = re.compile(r"[0-9a-f]{64}")
 VOLUME_LABEL = "com.docker.compose.volume"
 
 
 @dataclass
 class VolumeUse:
-    """One named volume of the project: its compose key and the services mounting it (and where)."""
+    """One volume of the project: its compose key and the services mounting it (and where).
+
+    An anonymous volume (an image's VOLUME, or a bare ``- /path`` in a compose file) has no
+    key and a random name that changes whenever its container is created anew: it is known
+    by its one service and mount path instead, and restored into whatever volume that
+    service's container has there at the time.
+    """
 
     name: str
     key: str
     mounts: dict[str, str] = field(default_factory=dict)  # service -> target path in the container
+    anonymous: bool = False
 
     @property
     def services(self) -> list[str]:
@@ -42,7 +52,17 @@ class VolumeUse:
     def part_name(self) -> str:
         from wizard.core.snapshots.manifest import part_name
 
+        if self.anonymous:
+            (service, mount), = self.mounts.items()
+            return part_name("volume-anonymous-", re.sub(r"[^A-Za-z0-9._-]", "_", f"{service}{mount}"), ".tar")
         return part_name("volume-", self.name, ".tar")
+
+    def about(self) -> dict[str, Any]:
+        """What the manifest records of the volume, to find it again at restore."""
+        about: dict[str, Any] = {"kind": "volume", "volume": self.name, "key": self.key, "services": self.services}
+        if self.anonymous:
+            about.update(anonymous=True, service=self.services[0], mount=self.mounts[self.services[0]])
+        return about
 
 
 def compose_config(engine: DirectEngine) -> dict[str, Any]:
@@ -63,15 +83,64 @@ def declared(config: Mapping[str, Any], project: str) -> dict[str, VolumeUse]:
 
 
 def in_project(volumes: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping[str, Any]]) -> list[VolumeUse]:
-    """The project's existing volumes, each with the services whose containers mount it."""
+    """The project's existing volumes, each with the services whose containers mount it.
+
+    Its named volumes (labelled by Compose), and the anonymous volumes its containers mount.
+    """
     uses = {volume["Name"]: VolumeUse(name=volume["Name"], key=(volume.get("Labels") or {}).get(VOLUME_LABEL, ""))
             for volume in volumes}
     for summary in summaries:
         service = (summary.get("Labels") or {}).get(SERVICE_LABEL, "")
         for mount in summary.get("Mounts") or []:
-            if mount.get("Type") == "volume" and mount.get("Name") in uses:
-                uses[mount["Name"]].mounts[service] = mount.get("Destination", "")
+            name = mount.get("Name")
+            if mount.get("Type") != "volume":
+                continue
+            if name not in uses and ANONYMOUS.fullmatch(str(name or "")):
+                uses[name] = VolumeUse(name=name, key="", anonymous=True)
+            if name in uses:
+                uses[name].mounts[service] = mount.get("Destination", "")
     return [uses[name] for name in sorted(uses)]
+
+
+def anonymous_target(part: Mapping[str, Any], summaries: Sequence[Mapping[str, Any]]) -> str:
+    """The volume the part's service mounts at the part's path now (its container may be new)."""
+    for summary in summaries:
+        if (summary.get("Labels") or {}).get(SERVICE_LABEL) != part.get("service"):
+            continue
+        for mount in summary.get("Mounts") or []:
+            if mount.get("Type") == "volume" and mount.get("Destination") == part.get("mount"):
+                return str(mount.get("Name"))
+    raise PreflightFailed(f"service {part.get('service')} has no container with a volume at {part.get('mount')} "
+                          f"to restore part {part.get('name')} into",
+                          "run `launcher up` once so its container exists, then restore again; nothing was changed")
+
+
+def refill(client, volume: str, image: str, chunks: Iterable[bytes]) -> None:
+    """Empty an anonymous volume in place (it stays its container's) and unpack the archive into it.
+
+    It cannot be removed and created again as a named one is: the container would lose it.
+    Emptying takes a shell in the service's image (`find -delete`, run as root).
+    """
+    with engine_errors(f"empty volume {volume}"):
+        helper = client.containers.create(image, entrypoint=["/bin/sh", "-c"],
+                                          command=[f"find {MOUNT} -mindepth 1 -delete"], user="0:0",
+                                          network_disabled=True, labels={"launcher.snapshot-helper": "true"},
+                                          volumes={volume: {"bind": MOUNT, "mode": "rw"}})
+    try:
+        with engine_errors(f"empty volume {volume}"):
+            helper.start()
+            code = helper.wait().get("StatusCode")
+        if code != 0:
+            raise PreflightFailed(f"could not empty anonymous volume {volume} before restoring it (the helper "
+                                  f"from image {image} exited {code})", "the service's image needs /bin/sh and find")
+        with engine_errors(f"unpack the archive into volume {volume}"):
+            unpacked = helper.put_archive("/", _stream(chunks))
+        if not unpacked:
+            raise PreflightFailed(f"the engine refused to unpack the archive into volume {volume}",
+                                  "check the engine's log (journalctl -u docker)")
+    finally:
+        with engine_errors(f"remove the helper container of volume {volume}"):
+            helper.remove(force=True)
 
 
 def existing(client, project: str) -> set[str]:
