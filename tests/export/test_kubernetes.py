@@ -15,7 +15,7 @@ from tests.export.exported import BUNDLED_PROFILES, Exported, bundled_copy, engi
 from wizard.core.export.kubefiles import k8s_name
 
 KUBERNETES_VERSION = "1.31"  # bundled by kubernetes-validate >= 1.31; the oldest minor still supported upstream
-STACKS = ("bundled", "engine")
+STACKS = ("bundled", "engine", "commands")
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,20 @@ def exported(tmp_path_factory) -> dict[str, Exported]:
     return {
         "bundled": export(bundled_copy(base), "kubernetes", base / "bundled-out", BUNDLED_PROFILES),
         "engine": export(engine_copy(base), "kubernetes", base / "engine-out"),
+        "commands": export(secrets_in_commands(base), "kubernetes", base / "commands-out"),
     }
+
+
+def secrets_in_commands(base) -> "Path":
+    """The engine stack with its password in a command, an entrypoint and a URL, as compose files often have it."""
+    root = engine_copy(base / "commands")
+    cache = root / "compose" / "cache.yml"
+    cache.write_text(cache.read_text().replace(
+        '"--appendonly", "yes", "--appendfsync", "always"]',
+        '"--appendonly", "yes", "--appendfsync", "always", "--requirepass", "${PG_PASSWORD}",'
+        ' "--masterauth=${PG_PASSWORD}", "--note", "postgresql://postgres:${PG_PASSWORD}@postgres/db", "$$(keep)"]'
+        '\n    entrypoint: ["docker-entrypoint.sh", "--pass=${PG_PASSWORD}"]'))
+    return root
 
 
 def workloads(result: Exported) -> dict[str, dict]:
@@ -92,6 +105,18 @@ def test_every_secret_appears_only_in_secret_objects(exported, name):
         for file, kind, texts in elsewhere:
             assert not any(value in text for text in texts), f"{secret} leaks into a {kind} in {file}"
         assert value not in result.stdout, f"{secret} in the report"
+
+
+def test_a_secret_in_a_command_becomes_a_reference_to_an_env_var_from_a_secret(exported):
+    (redis,) = containers(workloads(exported["commands"])["redis"])
+    reference = "$(LAUNCHER_SECRET_PG_PASSWORD)"
+    env = {item["name"]: item for item in redis["env"]}
+    assert env["LAUNCHER_SECRET_PG_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "PG_PASSWORD"
+    assert redis["command"] == ["docker-entrypoint.sh", f"--pass={reference}"]
+    assert redis["args"][redis["args"].index("--requirepass") + 1] == reference
+    assert f"--masterauth={reference}" in redis["args"]
+    assert f"postgresql://postgres:{reference}@postgres/db" in redis["args"]
+    assert "$$(keep)" in redis["args"]  # Kubernetes reads $$ as one $: the word stays $(keep)
 
 
 @pytest.mark.parametrize("name", STACKS)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from wizard.core.export.kubefiles import FileObjects, k8s_name
 from wizard.core.export.report import TranslationReport
@@ -59,11 +60,11 @@ def translate_service(source: Source, group: str, name: str, service: dict[str, 
         elif key in QUIET and service[key]:
             report.drop(where, key, QUIET[key])
     container: dict[str, Any] = {"name": k8s_name(name), "image": image_of(source, name, service, report)}
-    if service.get("entrypoint"):
-        container["command"] = [unescape(str(part)) for part in service["entrypoint"]]
-    if service.get("command"):
-        container["args"] = [unescape(str(part)) for part in service["command"]]
     env = environment(source, name, service.get("environment") or {}, files, report)
+    for key, field in (("entrypoint", "command"), ("command", "args")):
+        if service.get(key):
+            container[field] = [without_secrets(source, name, field, index, unescape(str(part)), env, files, report)
+                                for index, part in enumerate(service[key])]
     if env:
         container["env"] = env
     ports = container_ports(service)
@@ -161,6 +162,44 @@ def environment(source: Source, service: str, values: dict[str, Any], files: Fil
         env.append({"name": key, "valueFrom": {"secretKeyRef": ref}})
         report.changed(f"service {service}", f"environment {key}", "secret value: read from a Secret")
     return env
+
+
+def without_secrets(source: Source, service: str, field: str, index: int, text: str, env: list[dict],
+                    files: FileObjects, report: TranslationReport) -> str:
+    """One word of a command or entrypoint, with each secret value as ``$(VAR)`` of an env var from a Secret.
+
+    Kubernetes expands ``$(VAR)`` in command and args from the container's own env, so the
+    pod spec names the variable and never holds the value; every other ``$`` is doubled,
+    which Kubernetes reads back as one. A secret only found percent-encoded (inside a URL)
+    puts the whole word in the service's Secret instead.
+    """
+    found = source.secrets_in(text)
+    escaped = text.replace("$", "$$")
+    if not found:
+        return escaped
+    for name in sorted(found, key=lambda secret: -len(source.values[secret])):
+        value = source.values[name]
+        if value in text:
+            escaped = escaped.replace(value.replace("$", "$$"), f"$({_secret_variable(source, name, env)})")
+    if any(source.values[name] in escaped or quote(source.values[name], safe="") in escaped for name in found):
+        variable = f"LAUNCHER_{field.upper()}_{index}"
+        ref = {"name": files.service_secret(service, variable, text), "key": variable}
+        env.append({"name": variable, "valueFrom": {"secretKeyRef": ref}})
+        escaped = f"$({variable})"
+    report.changed(f"service {service}", f"{field} word {index + 1}", "secret value: $(VAR) of an env var read "
+                   "from a Secret")
+    return escaped
+
+
+def _secret_variable(source: Source, name: str, env: list[dict]) -> str:
+    """The container's env var holding the stack secret name: an existing one, else one added."""
+    ref = {"name": stack_secret_name(source), "key": name}
+    for item in env:
+        if (item.get("valueFrom") or {}).get("secretKeyRef") == ref:
+            return str(item["name"])
+    variable = f"LAUNCHER_SECRET_{name}"
+    env.append({"name": variable, "valueFrom": {"secretKeyRef": ref}})
+    return variable
 
 
 def container_ports(service: dict[str, Any]) -> list[tuple[int, str]]:
