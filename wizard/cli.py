@@ -48,7 +48,8 @@ def _command_word(argv: Sequence[str]) -> str | None:
 
 
 def hide_values(message: str, argv: Sequence[str] = ()) -> str:
-    """``message`` with the value of every NAME=VALUE or --flag=value token replaced by ``=…``.
+    """``message`` with the value of every NAME=VALUE or --flag=value token replaced by ``=…``,
+    and every unrecognised word after an unrecognised flag replaced by ``…``.
 
     argparse quotes the arguments it did not understand, and a mistyped
     ``--sett JWT_SECRET=...`` would put the secret on the terminal. Tokens of
@@ -61,7 +62,20 @@ def hide_values(message: str, argv: Sequence[str] = ()) -> str:
         if equals and value:
             # Whole, and as argparse quotes a value alone ("ignored explicit argument 'x'").
             message = message.replace(token, f"{name}=…").replace(repr(value), "'…'")
-    return re.sub(r"([\w.-]+)=(?!…)[^\s'\",]+", r"\1=…", message)
+    message = re.sub(r"([\w.-]+)=(?!…)[^\s'\",]+", r"\1=…", message)
+    head, found, extras = message.partition("unrecognized arguments: ")
+    if not found:
+        return message
+    # A word given after a flag may be its value (`--bogus VALUE`, `--set=NAME VALUE`): only flags are named.
+    for token in sorted({word for flag, word in zip(argv, argv[1:]) if flag.startswith("-") and word},
+                        key=len, reverse=True):
+        if not token.startswith("-"):
+            extras = extras.replace(token, "…")
+    words, after_flag = [], False
+    for word in extras.split(" "):
+        after_flag = after_flag or word.startswith("-")
+        words.append(word if word.startswith("-") or not after_flag else "…")
+    return head + found + " ".join(words)
 
 
 def build_parser(argv: Sequence[str] = ()):

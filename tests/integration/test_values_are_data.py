@@ -220,3 +220,17 @@ def test_a_value_no_env_reader_can_carry_is_refused_at_set_time(tmp_path, run_la
     fixed = run_launcher("init", "--non-interactive", "--set", "SMTP_PASS=fixed", cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert run_launcher("plan", cwd=tmp_path).returncode == 0
+
+
+def test_a_server_message_quoting_part_of_a_secret_shows_no_run_of_eight_of_its_characters(pg_dsn, tmp_path,
+                                                                                           run_launcher):
+    manifest = webhook_stack(tmp_path, pg_dsn)
+    # PostgreSQL's JSON error quotes the token it choked on: a piece of the value, not all of it.
+    (tmp_path / "seeds/postgres/40_fails.sql").write_text("SELECT '${STACKEND_WEBHOOK_SECRET}'::jsonb;\n")
+    assert run_launcher("init", "--non-interactive", "--stack", str(manifest), cwd=tmp_path).returncode == 0
+    secret = dotenv_values(tmp_path / ".env")["WEBHOOK_SECRET"]
+
+    seeded = run_launcher("seed", "postgres", "--stack", str(manifest), cwd=tmp_path)
+    assert seeded.returncode == 10 and "invalid input syntax for type json" in seeded.stderr, seeded.stderr
+    shown = seeded.stderr + seeded.stdout
+    assert not [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in shown], shown

@@ -326,3 +326,12 @@ def test_a_malformed_newer_key_is_a_problem_not_a_crash(kind, value):
     signer = '[1]' if kind != "jwks" else "x" * 40
     problem = format_problem(spec, value, {"SIGNER": signer})
     assert problem and value not in problem
+
+
+def test_any_run_of_eight_characters_of_a_secret_is_masked():
+    from wizard.core.support.redact import remember, scrub
+
+    remember(["Zq8vLr2mXw9pKd4tYb7n"])
+    assert scrub('Token "Zq8vLr2mX" is invalid') == 'Token "********" is invalid'
+    assert scrub("tail d4tYb7n and Lr2mXw9pKd4t here") == "tail d4tYb7n and ******** here"
+    assert scrub("short Zq8vLr2 stays") == "short Zq8vLr2 stays"

@@ -5,7 +5,9 @@ carry a value the launcher handed over (a password inside a failing statement, a
 DSN echoed by a driver). Rather than trust every producer, the one place that
 prints errors (``cli.report``) passes its text through ``scrub``: secret values
 the process has loaded, and the password part of any URL or ``password=``
-conninfo, become ``********``.
+conninfo, become ``********``. So does any run of FRAGMENT or more characters of a
+secret value: a server quoting part of a value (``invalid input syntax ... "abc123..."``,
+cut at its own length limit) must not show that part either.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from urllib.parse import quote
 MASK = "********"
 # Shorter values would mask ordinary words; the manifest's secrets are 8+ characters.
 _MIN_LENGTH = 6
+# The shortest part of a secret that is masked on its own.
+FRAGMENT = 8
 # A password already masked (all asterisks) is left as its producer wrote it.
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):(?!\*+@)[^@\s]*@")
 _CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
@@ -61,5 +65,22 @@ def scrub(text: str) -> str:
     for value in known:
         if value in text:
             text = text.replace(value, MASK)
+        elif len(value) > FRAGMENT:
+            text = _mask_fragments(text, value)
     text = _URL_PASSWORD.sub(lambda match: f"{match.group('head')}:{MASK}@", text)
     return _CONNINFO_PASSWORD.sub(lambda match: f"{match.group('head')}{MASK}", text)
+
+
+def _mask_fragments(text: str, value: str) -> str:
+    """Every run of FRAGMENT or more characters of value in text, masked (overlapping runs as one)."""
+    pieces = {value[start:start + FRAGMENT] for start in range(len(value) - FRAGMENT + 1)}
+    spans: list[list[int]] = []
+    for start in range(len(text) - FRAGMENT + 1):
+        if text[start:start + FRAGMENT] in pieces:
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = start + FRAGMENT
+            else:
+                spans.append([start, start + FRAGMENT])
+    for start, end in reversed(spans):
+        text = text[:start] + MASK + text[end:]
+    return text
