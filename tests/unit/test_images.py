@@ -257,3 +257,44 @@ def test_terminal_bars_show_each_image_and_the_batch():
     assert "pulling 2 image(s)" in text and "75%" in text and "15.0 MB of 20.0 MB" in text
     assert "✓ a/two:1" in text and "✗ a/one:1: registry x cannot be reached (connection refused)" in text
     assert "━" in text
+
+
+def _bundle_with(tmp_path, members) -> Path:
+    """An archive holding the given tar members (TarInfo, data or None), as someone hostile could make it."""
+    target = tmp_path / "hostile.bundle"
+    with tarfile.open(target, mode="w") as archive:
+        for info, data in members:
+            archive.addfile(info, io.BytesIO(data) if data is not None else None)
+    return target
+
+
+def _info(name: str, **fields) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info
+
+
+@pytest.mark.parametrize("kind", [tarfile.SYMTYPE, tarfile.LNKTYPE])
+def test_a_link_member_is_refused_before_anything_is_read(tmp_path, kind):
+    manifest = json.dumps({"format": imagebundle.FORMAT, "images": [{"image": "a/one:1", "id": "sha256:11"}],
+                           "archive": {"member": "images.tar", "size": 4, "sha256": "0" * 64}}).encode()
+    target = _bundle_with(tmp_path, [(_info("images.tar", type=kind, linkname="elsewhere.tar"), None),
+                                     (_info("launcher-images.json", size=len(manifest)), manifest)])
+    store = ScriptedStore(saved=b"", local=[])
+    with pytest.raises(BundleInvalid, match="images.tar is not a plain file") as caught:
+        consume(imagebundle.load(store, target))
+    assert caught.value.exit_code == 8 and store.loaded == []
+
+
+def test_an_oversized_manifest_member_is_refused_without_reading_it(tmp_path, monkeypatch):
+    huge = 64 << 20
+    target = tmp_path / "huge.bundle"
+    with open(target, "wb") as file:  # a sparse file: the header says 64 MiB, the disk holds nothing
+        file.write(_info("launcher-images.json", size=huge).tobuf(format=tarfile.GNU_FORMAT))
+        file.truncate(512 + huge + 1024)
+    opened = []
+    monkeypatch.setattr(tarfile.TarFile, "extractfile", lambda self, member: opened.append(member))
+    with pytest.raises(BundleInvalid, match="more than a manifest can be"):
+        consume(imagebundle.load(ScriptedStore(saved=b"", local=[]), target))
+    assert opened == []

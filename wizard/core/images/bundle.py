@@ -38,6 +38,8 @@ MANIFEST = "launcher-images.json"
 IMAGES = "images.tar"
 BLOCK = 512
 PROGRESS_EVERY = 0.5
+# A manifest lists a stack's images: a few KiB. Anything near this is not one (and is not read).
+MANIFEST_MOST = 4 << 20
 
 
 def save(store: ImageStore, needed: Sequence[NeededImage], target: Path, *, stack: str,
@@ -115,12 +117,28 @@ def _progress(action: str, name: str, current: int, total: int, cap: int = 100) 
 # --------------------------------------------------------------------------- load
 
 
+def regular_member(archive: tarfile.TarFile, name: str, source: Path, *, most: int | None = None) -> tarfile.TarInfo:
+    """The member ``name``, refused before a byte of it is read unless it is a plain file (not a
+    link, which would read another member or nothing) of at most ``most`` bytes."""
+    try:
+        member = archive.getmember(name)
+    except KeyError:
+        raise BundleInvalid(f"{source}: {name} is missing", "copy the archive again") from None
+    if not member.isfile():
+        raise BundleInvalid(f"{source}: {name} is not a plain file (a link or a folder)",
+                            "use an archive written by `launcher images save FILE`")
+    if most is not None and member.size > most:
+        raise BundleInvalid(f"{source}: {name} is {member.size} bytes, more than a manifest can be ({most})",
+                            "use an archive written by `launcher images save FILE`")
+    return member
+
+
 def read_manifest(archive: tarfile.TarFile, source: Path) -> dict[str, Any]:
     """The archive's manifest, checked for shape; BundleInvalid naming what is wrong."""
+    member = regular_member(archive, MANIFEST, source, most=MANIFEST_MOST)
     try:
-        member = archive.getmember(MANIFEST)
         manifest = json.loads(archive.extractfile(member).read())  # type: ignore[union-attr]
-    except (KeyError, AttributeError, ValueError, tarfile.TarError) as error:
+    except (AttributeError, ValueError, tarfile.TarError) as error:
         raise BundleInvalid(f"{source}: no readable {MANIFEST} ({error})",
                             "use an archive written by `launcher images save FILE`") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -148,10 +166,7 @@ def load(store: ImageStore, source: Path, *, clock=time.monotonic) -> Iterator[E
     with archive:
         manifest = read_manifest(archive, source)
         expected = manifest["archive"]
-        try:
-            member = archive.getmember(IMAGES)
-        except KeyError:
-            raise BundleInvalid(f"{source}: {IMAGES} is missing", "copy the archive again") from None
+        member = regular_member(archive, IMAGES, source)
         if member.size != expected["size"]:
             raise BundleInvalid(f"{source}: {IMAGES} is {member.size} bytes, the manifest says {expected['size']}",
                                 "the archive is damaged: copy it again from the machine that saved it")
