@@ -232,5 +232,6 @@ def test_a_server_message_quoting_part_of_a_secret_shows_no_run_of_eight_of_its_
 
     seeded = run_launcher("seed", "postgres", "--stack", str(manifest), cwd=tmp_path)
     assert seeded.returncode == 10 and "invalid input syntax for type json" in seeded.stderr, seeded.stderr
+    assert len(seeded.stderr.strip().splitlines()) == 1, seeded.stderr  # the statement is on the same line
     shown = seeded.stderr + seeded.stdout
     assert not [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in shown], shown

@@ -335,3 +335,51 @@ def test_any_run_of_eight_characters_of_a_secret_is_masked():
     assert scrub('Token "Zq8vLr2mX" is invalid') == 'Token "********" is invalid'
     assert scrub("tail d4tYb7n and Lr2mXw9pKd4t here") == "tail d4tYb7n and ******** here"
     assert scrub("short Zq8vLr2 stays") == "short Zq8vLr2 stays"
+
+
+# ---------------------------------------------------------------- issue 23: the smaller findings
+
+
+@pytest.mark.parametrize("linked", [".launcher", ".launcher/backups"])
+def test_a_state_folder_linked_out_of_the_stack_is_refused_and_nothing_is_written_there(tmp_path, linked):
+    stack, outside = tmp_path / "stack", tmp_path / "outside"
+    stack.mkdir()
+    outside.mkdir()
+    make_stack(stack)
+    if linked == ".launcher/backups":
+        assert launcher(stack, "init", "--non-interactive").returncode == 0
+        (stack / ".env").write_text("EDITED=1\n")  # the next init backs the old file up
+    (stack / linked).symlink_to(outside)
+    done = launcher(stack, "init", "--non-interactive")
+    assert done.returncode == 3, done.stderr
+    [line] = done.stderr.decode().splitlines()
+    assert f"{linked} is a symbolic link" in line
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("given", ["inf", "nan", "-1", "soon"])
+def test_a_lock_wait_that_is_not_a_number_of_seconds_is_one_line(tmp_path, given):
+    make_stack(tmp_path)
+    done = launcher(tmp_path, "init", "--non-interactive", env={"LAUNCHER_LOCK_WAIT": given})
+    assert done.returncode == 2
+    [line] = done.stderr.decode().splitlines()
+    assert f"LAUNCHER_LOCK_WAIT={given!r} is not a number of seconds" in line
+    assert not (tmp_path / ".env").exists()
+
+
+def test_snapshot_folders_given_with_to_are_private_and_killed_saves_leave_nothing(tmp_path):
+    from wizard.core.snapshots.manifest import PartWriter
+
+    old = os.umask(0)
+    try:
+        writer = PartWriter(tmp_path / "a" / "b" / "c")
+    finally:
+        os.umask(old)
+    assert {oct((tmp_path / level).stat().st_mode & 0o777) for level in ("a", "a/b")} == {oct(0o700)}
+    # A save killed after it made its temp folder (its pid is gone) leaves one behind; a running one keeps its own.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / "a" / "b" / f".old.partial-0badc0de-{dead.stdout.strip()}"
+    (stale / "values.env").parent.mkdir()
+    (stale / "values.env").write_text("JWT_SECRET=x\n")
+    PartWriter(tmp_path / "a" / "b" / "next")
+    assert not stale.exists() and writer.temp.exists()

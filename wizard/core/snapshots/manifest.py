@@ -96,16 +96,40 @@ def file_sha256(stack) -> str:
 # --------------------------------------------------------------------------- writing
 
 
+def remove_stale_partials(folder: Path) -> None:
+    """Temp folders of saves that were killed (they hold secrets): removed once their writer is gone.
+
+    The folder's name ends with the writer's pid; a save still running keeps its own.
+    """
+    for temp in folder.glob(f".*{PARTIAL}*"):
+        pid = temp.name.rsplit("-", 1)[-1]
+        if temp.is_dir() and not temp.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class PartWriter:
     """Creates a snapshot in a temp folder; ``commit`` renames it into place."""
 
-    def __init__(self, final: Path) -> None:
+    def __init__(self, final: Path, root: Path | None = None) -> None:
         if final.exists():
             raise UsageError(f"snapshot {final.name!r} already exists ({final})",
                              "choose another name, or remove it with `launcher snapshot rm`")
-        final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        from wizard.core.support.files import make_private_dir
+
+        make_private_dir(final.parent, root)  # every level it creates 0700, whatever the umask
+        remove_stale_partials(final.parent)
         self.final = final
-        self.temp = final.parent / f".{final.name}{PARTIAL}{os.urandom(4).hex()}"
+        self.temp = final.parent / f".{final.name}{PARTIAL}{os.urandom(4).hex()}-{os.getpid()}"
         self.temp.mkdir(mode=0o700)
         self.parts: list[dict[str, Any]] = []
 

@@ -59,7 +59,7 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
         yield ServicesNotCovered(services=tuple(uncovered))
 
     folder = Path(to) if to else manifests.snapshots_dir(stack) / manifests.check_name(name or manifests.default_name())
-    writer = manifests.PartWriter(folder)
+    writer = manifests.PartWriter(folder, None if to else stack.root)
     key, encryption = (None, None)
     if passphrase is not None:
         from wizard.core.snapshots.crypto import new_encryption

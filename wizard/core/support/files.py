@@ -18,6 +18,8 @@ def make_private_dir(folder: Path, root: Path | None = None) -> None:
     000), and env files and keyfiles must not sit in a world-writable folder, so
     each missing level is made, and chmod-ed, here. ``root`` bounds the walk up.
     """
+    if root is not None:
+        refuse_links_between(root, folder)
     missing = []
     current = folder
     while not current.exists() and current != root and current.parent != current:
@@ -31,6 +33,24 @@ def make_private_dir(folder: Path, root: Path | None = None) -> None:
                 raise
             continue  # made by a concurrent process: its mode is its maker's business
         os.chmod(level, PRIVATE_DIR_MODE)
+
+
+def refuse_links_between(root: Path, folder: Path) -> None:
+    """No level from ``root`` down to ``folder`` may be a symbolic link (``.launcher`` or
+    ``.launcher/backups`` linked out of the stack folder would take every secret with it)."""
+    from wizard.core.support.errors import ConfigError
+
+    try:
+        relative = folder.relative_to(root)
+    except ValueError:
+        return
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            raise ConfigError(f"{current.relative_to(root)} is a symbolic link (to {os.readlink(current)})",
+                              "the launcher keeps secrets there: make it a real folder inside the stack folder; "
+                              "nothing was written")
 
 
 def remove_stale_temps(path: Path) -> None:

@@ -58,10 +58,23 @@ def set_wait_notice(notice: Callable[[Holder | None], None] | None) -> None:
 
 def wait_seconds() -> float:
     """How long a second writer waits: ``LAUNCHER_LOCK_WAIT`` seconds, 0 to fail at once."""
-    try:
-        return max(0.0, float(os.environ.get("LAUNCHER_LOCK_WAIT", DEFAULT_WAIT_SECONDS)))
-    except ValueError:
+    import math
+
+    from wizard.core.support.errors import UsageError
+
+    given = os.environ.get("LAUNCHER_LOCK_WAIT")
+    if given is None:
         return DEFAULT_WAIT_SECONDS
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = math.nan
+    # inf would wait forever, nan compares false to everything (a wait of 0): neither is meant.
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(f"LAUNCHER_LOCK_WAIT={given[:40]!r} is not a number of seconds",
+                         f"set it to a number such as 60 (0 fails at once), or unset it "
+                         f"for the default {DEFAULT_WAIT_SECONDS:g}")
+    return seconds
 
 
 @contextmanager

@@ -31,14 +31,14 @@ _BATCH_BYTES = 256 * 1024
 
 
 class SeedStatementFailed(SeedFailed):
-    """A statement in a seed file failed; shows the statement under the one-line error."""
+    """A statement in a seed file failed; its one line quotes the statement (references unbound)."""
 
     def __init__(self, message: str, hint: str, *, where: str, statement: str) -> None:
         super().__init__(message, hint, where=where)
         self.statement = statement
 
-    def lines(self) -> list[str]:
-        return [self.one_line(), f"  statement: {self.statement}"]
+    def one_line(self) -> str:
+        return f"{self.where}: {self.message}; statement: {self.statement} — {self.hint}"
 
 
 def apply_file(connection, script: Script) -> float:
