@@ -124,6 +124,9 @@ def regular_member(archive: tarfile.TarFile, name: str, source: Path, *, most: i
         member = archive.getmember(name)
     except KeyError:
         raise BundleInvalid(f"{source}: {name} is missing", "copy the archive again") from None
+    except (tarfile.TarError, OSError) as error:
+        raise BundleInvalid(f"{source} is not a whole image archive ({error})",
+                            "the archive is damaged: copy it again from the machine that saved it") from None
     if not member.isfile():
         raise BundleInvalid(f"{source}: {name} is not a plain file (a link or a folder)",
                             "use an archive written by `launcher images save FILE`")
