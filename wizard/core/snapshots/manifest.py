@@ -101,20 +101,12 @@ def remove_stale_partials(folder: Path) -> None:
 
     The folder's name ends with the writer's pid; a save still running keeps its own.
     """
+    from wizard.core.support.files import process_alive
+
     for temp in folder.glob(f".*{PARTIAL}*"):
         pid = temp.name.rsplit("-", 1)[-1]
-        if temp.is_dir() and not temp.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+        if temp.is_dir() and not temp.is_symlink() and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(temp, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class PartWriter:

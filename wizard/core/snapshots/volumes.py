@@ -133,11 +133,7 @@ def refill(client, volume: str, image: str, chunks: Iterable[bytes]) -> None:
         if code != 0:
             raise PreflightFailed(f"could not empty anonymous volume {volume} before restoring it (the helper "
                                   f"from image {image} exited {code})", "the service's image needs /bin/sh and find")
-        with engine_errors(f"unpack the archive into volume {volume}"):
-            unpacked = helper.put_archive("/", _stream(chunks))
-        if not unpacked:
-            raise PreflightFailed(f"the engine refused to unpack the archive into volume {volume}",
-                                  "check the engine's log (journalctl -u docker)")
+        _unpack(helper, volume, chunks)
     finally:
         with engine_errors(f"remove the helper container of volume {volume}"):
             helper.remove(force=True)
@@ -194,12 +190,7 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
                               driver_opts=attrs.get("Options") or None, labels=attrs.get("Labels") or None)
         helper = _helper(client, volume, image, read_only=False)
     try:
-        # The archive's top folder is MOUNT's own name: unpacked at "/", it lands in the volume.
-        with engine_errors(f"unpack the archive into volume {volume}"):
-            unpacked = helper.put_archive("/", _stream(chunks))
-        if not unpacked:
-            raise PreflightFailed(f"the engine refused to unpack the archive into volume {volume}",
-                                  "check the engine's log (journalctl -u docker)")
+        _unpack(helper, volume, chunks)
     finally:
         with engine_errors(f"remove the helper container of volume {volume}"):
             helper.remove(force=True)
@@ -279,6 +270,15 @@ def _helper(client, volume: str, image: str, *, read_only: bool):
     return client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
                                     labels={"launcher.snapshot-helper": "true"},
                                     volumes={volume: {"bind": MOUNT, "mode": "ro" if read_only else "rw"}})
+
+
+def _unpack(helper, volume: str, chunks: Iterable[bytes]) -> None:
+    # The archive's top folder is MOUNT's own name: unpacked at "/", it lands in the volume.
+    with engine_errors(f"unpack the archive into volume {volume}"):
+        unpacked = helper.put_archive("/", _stream(chunks))
+    if not unpacked:
+        raise PreflightFailed(f"the engine refused to unpack the archive into volume {volume}",
+                              "check the engine's log (journalctl -u docker)")
 
 
 def _stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
