@@ -12,7 +12,9 @@ from typing import Mapping
 
 from wizard.core.support.errors import SeedFailed
 from wizard.core.manifest.interpolate import check_references
-from wizard.core.seeds.postgres.splitter import MetaCommand, ScriptError, Statement, meta_command_refusal, scan_script, split_script
+from wizard.core.seeds.postgres.splitter import (MetaCommand, ScriptError, Statement, meta_command_refusal,
+                                                 scan_script, split_script)
+from wizard.core.support.files import shown_path
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Script:
 
 def prepare(seed: SeedFile, values: Mapping[str, str], *, standard_strings: bool = True) -> Script:
     """The file split, checked and bound, as read where standard_conforming_strings is as given."""
-    display = display_path(seed.file)
+    display = shown_path(seed.file.resolve(), Path.cwd())
     try:
         text = seed.file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -146,9 +148,3 @@ def _mask_copy_data(text: str, items: list) -> str:
                 lines[index] = ""
     return "\n".join(lines)
 
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
