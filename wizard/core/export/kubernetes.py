@@ -70,7 +70,9 @@ def translate_service(source: Source, group: str, name: str, service: dict[str, 
     ports = container_ports(service)
     if ports:
         container["ports"] = [{"containerPort": port, "protocol": protocol.upper()} for port, protocol in ports]
-    probes(container, service.get("healthcheck"), where, report)
+    probes(container, service.get("healthcheck"), where, report, secrets=(source, env))
+    if env and "env" not in container:
+        container["env"] = env
     if service.get("working_dir"):
         container["workingDir"] = service["working_dir"]
     for key, field in (("tty", "tty"), ("stdin_open", "stdin")):
@@ -215,8 +217,14 @@ def container_ports(service: dict[str, Any]) -> list[tuple[int, str]]:
     return found
 
 
-def probes(container: dict[str, Any], check: dict[str, Any] | None, where: str, report: TranslationReport) -> None:
-    """readinessProbe (and a startupProbe covering start_period) running the healthcheck's command."""
+def probes(container: dict[str, Any], check: dict[str, Any] | None, where: str, report: TranslationReport,
+           *, secrets: tuple[Source, list[dict]] | None = None) -> None:
+    """readinessProbe (and a startupProbe covering start_period) running the healthcheck's command.
+
+    Kubernetes does not expand ``$(VAR)`` in a probe: a secret in the healthcheck becomes a
+    shell expansion of an env var read from a Secret (``secrets``: the source and the
+    container's env), so the probe runs through ``sh -c``; one it cannot replace drops the probe.
+    """
     if not check or check.get("disable"):
         return
     test = list(check.get("test") or [])
@@ -224,6 +232,12 @@ def probes(container: dict[str, Any], check: dict[str, Any] | None, where: str, 
         return
     command = (["sh", "-c", unescape(str(test[1]))] if test[0] == "CMD-SHELL"
                else [unescape(str(part)) for part in (test[1:] if test[0] == "CMD" else test)])
+    if secrets is not None and any(secrets[0].secrets_in(word) for word in command):
+        command = _probe_without_secrets(command, test[0] == "CMD-SHELL", *secrets)
+        if command is None:
+            report.todo(where, "healthcheck", "holds a secret in a form that cannot be read from an env var: "
+                        "no probe was written; write one that reads the secret from the environment")
+            return
     interval = seconds(check.get("interval"), 30)
     timeout = seconds(check.get("timeout"), 30)
     retries = int(check.get("retries") or 3)
@@ -233,6 +247,46 @@ def probes(container: dict[str, Any], check: dict[str, Any] | None, where: str, 
     container["startupProbe"] = {**probe, "failureThreshold": retries + math.ceil(start / interval)}
     report.changed(where, "healthcheck", "became a readinessProbe and a startupProbe (no livenessProbe: compose "
                    "does not restart an unhealthy container either)")
+
+
+def _probe_without_secrets(command: list[str], shell: bool, source: Source, env: list[dict]) -> list[str] | None:
+    """The probe as ``sh -c`` with every secret value replaced by a quoted expansion of its env var."""
+    import re
+    import shlex
+
+    by_value = {source.values[name]: name for name in source.secret_values()}
+    pattern = re.compile("|".join(re.escape(value) for value in sorted(by_value, key=len, reverse=True)))
+
+    def replaced(text: str, quoted) -> str:
+        out, pos = [], 0
+        for found in pattern.finditer(text):
+            variable = _secret_variable(source, by_value[found.group()], env)
+            quoting = _shell_quoting(text, found.start()) if shell else ""
+            out += [quoted(text[pos:found.start()]),
+                    {"'": f"'\"${{{variable}}}\"'", '"': f"${{{variable}}}"}.get(quoting, f'"${{{variable}}}"')]
+            pos = found.end()
+        return "".join(out) + quoted(text[pos:])
+
+    script = (replaced(command[2], lambda piece: piece) if shell
+              else "exec " + " ".join(replaced(word, lambda piece: shlex.quote(piece) if piece else "")
+                                      for word in command))
+    if any(value in script or quote(value, safe="") in script for value in by_value):
+        return None
+    return ["sh", "-c", script]
+
+
+def _shell_quoting(script: str, at: int) -> str:
+    """The quote the shell is inside at position ``at`` of script: "'", '"' or ""."""
+    state, pos = "", 0
+    while pos < at:
+        char = script[pos]
+        if state != "'" and char == "\\":
+            pos += 2
+            continue
+        if char in "'\"" and state in ("", char):
+            state = "" if state == char else char
+        pos += 1
+    return state
 
 
 def security_context(service: dict[str, Any], where: str, report: TranslationReport) -> dict[str, Any]:
