@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,7 @@ def exported(tmp_path_factory) -> dict[str, Exported]:
     }
 
 
-def secrets_in_commands(base) -> "Path":
+def secrets_in_commands(base: Path) -> Path:
     """The engine stack with its password in a command, an entrypoint and a URL, as compose files often have it."""
     root = engine_copy(base / "commands")
     cache = root / "compose" / "cache.yml"
