@@ -29,6 +29,9 @@ _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):(?!\*
 _CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 _known: set[str] = set()
+# Every run of FRAGMENT characters of a remembered value: one scan of a text finds them all,
+# however many values a long-lived process (the TUI, a fuzzer) has remembered.
+_pieces: set[str] = set()
 _guard = threading.Lock()
 
 
@@ -37,8 +40,9 @@ def remember(values: Iterable[str]) -> None:
     with _guard:
         for value in values:
             if value and len(value) >= _MIN_LENGTH:
-                _known.add(value)
-                _known.add(quote(value, safe=""))
+                for form in (value, quote(value, safe="")):
+                    _known.add(form)
+                    _pieces.update(_runs(form))
 
 
 def remember_connection(dsn: str) -> None:
@@ -99,24 +103,32 @@ def scrub(text: str, *connections: str) -> str:
 
     with _guard:
         known = sorted(_known, key=len, reverse=True)
+    extra: set[str] = set()
     for url in connections:
         password = url.partition("://")[2].partition("/")[0].rpartition("@")[0].partition(":")[2]
-        known = [secret for secret in (password, unquote(password)) if secret] + known
+        secrets = [secret for secret in (password, unquote(password)) if secret]
+        known = secrets + known
+        extra.update(piece for secret in secrets for piece in _runs(secret))
     for value in known:
         if value in text:
             text = text.replace(value, MASK)
-        elif len(value) > FRAGMENT:
-            text = _mask_fragments(text, value)
+    text = _mask_fragments(text, _pieces, extra)
     text = _URL_PASSWORD.sub(lambda match: f"{match.group('head')}:{MASK}@", text)
     return _CONNINFO_PASSWORD.sub(lambda match: f"{match.group('head')}{MASK}", text)
 
 
-def _mask_fragments(text: str, value: str) -> str:
-    """Every run of FRAGMENT or more characters of value in text, masked (overlapping runs as one)."""
-    pieces = {value[start:start + FRAGMENT] for start in range(len(value) - FRAGMENT + 1)}
+def _runs(value: str) -> list[str]:
+    return [value[start:start + FRAGMENT] for start in range(len(value) - FRAGMENT + 1)]
+
+
+def _mask_fragments(text: str, *pieces: set[str]) -> str:
+    """Every run of FRAGMENT or more characters of a secret in text, masked (overlapping runs as one)."""
+    if not any(pieces):
+        return text
     spans: list[list[int]] = []
     for start in range(len(text) - FRAGMENT + 1):
-        if text[start:start + FRAGMENT] in pieces:
+        piece = text[start:start + FRAGMENT]
+        if any(piece in found for found in pieces):
             if spans and start <= spans[-1][1]:
                 spans[-1][1] = start + FRAGMENT
             else:
