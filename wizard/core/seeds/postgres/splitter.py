@@ -64,10 +64,14 @@ class Statement:
     def may_change_strings(self) -> bool:
         """Could running this statement change ``standard_conforming_strings`` for the next one?
 
-        Any statement naming the setting (SET, SET LOCAL, set_config, RESET) or resetting
-        everything; the runner sends such a statement alone and asks the server afterwards.
+        Any statement naming the setting near its start (SET, SET LOCAL, set_config, RESET) or
+        resetting everything; the runner sends such a statement alone and asks the server
+        afterwards. Only the start is read (a case-blind search of a 100 kB INSERT costs more
+        than sending it): a change hidden deeper is still caught, since the runner compares the
+        server's setting after every batch and runs a batch that moved it again one by one.
         """
-        return bool(_NAMES_STRINGS_SETTING.search(self.sql))
+        head = self.sql[:400].lower()
+        return "standard_conforming_strings" in head or ("reset" in head and bool(_RESET_ALL.search(head)))
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ _COPY_FROM_STDIN = re.compile(r"copy\b.*\bfrom\s+stdin\b", re.IGNORECASE | re.DO
 _COPY_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
 _STD_STRINGS = re.compile(r"set\s+(?:session\s+|local\s+)?standard_conforming_strings\s*(?:=|to)\s*"
                           r"'?(on|off|true|false|yes|no|1|0)'?", re.IGNORECASE)
-_NAMES_STRINGS_SETTING = re.compile(r"standard_conforming_strings|\breset\s+all\b", re.IGNORECASE)
+_RESET_ALL = re.compile(r"\breset\s+all\b")
 _WORDS = re.compile(r"[A-Za-z_]+")
 
 
