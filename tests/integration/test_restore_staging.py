@@ -137,3 +137,21 @@ def test_a_failed_restore_changes_nothing_and_killed_restores_are_finished_by_a_
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert state(stack, docker_client) == snapshot
     assert healthy(stack) and aside_databases(stack) == []
+
+
+def test_a_reset_whose_seeds_fail_gives_every_volume_its_files_back(engine_stack, docker_client, pg_admin_dsn):
+    stack = engine_stack
+    seed_from_real_dump(stack, pg_admin_dsn)
+    assert stack.launcher("up", "--pull", "never").returncode == 0
+    change_everything(docker_client, stack, stack_dsn(stack))
+    before = state(stack, docker_client)
+    # A seed that cannot apply: the fresh database the reset makes would stay half seeded.
+    (stack.root / "seeds" / "postgres" / "99_broken.sql").write_text("SELECT * FROM no_such_table;\n")
+
+    failed = stack.launcher("reset", "--yes")
+    assert failed.returncode == 10, failed.stdout + failed.stderr
+    assert "99_broken.sql:1" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert state(stack, docker_client) == before
+    assert healthy(stack)
+    assert not [volume.name for volume in docker_client.volumes.list() if volume.name.startswith("launcher-prev-")
+                and (volume.attrs.get("Labels") or {}).get("launcher.aside-of", "").startswith(stack.project)]

@@ -196,6 +196,63 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
             helper.remove(force=True)
 
 
+def aside_name(volume: str) -> str:
+    """The volume a reset keeps a volume's files in until the new state is proven."""
+    import hashlib
+
+    return f"launcher-prev-{hashlib.sha256(volume.encode()).hexdigest()[:16]}"
+
+
+def copy_aside(client, volume: str, image: str) -> None:
+    """Copy the volume's files into its aside volume (unlabelled: no project lists it as its own).
+
+    An aside volume left by a reset that was killed holds the files from before that reset:
+    it is kept as it is.
+    """
+    import docker.errors
+
+    aside = aside_name(volume)
+    with engine_errors(f"set volume {volume} aside"):
+        try:
+            client.volumes.get(aside)
+            return
+        except docker.errors.NotFound:
+            pass
+        client.volumes.create(name=aside, labels={"launcher.aside-of": volume})
+        helper = _helper(client, aside, image, read_only=False)
+    try:
+        _unpack(helper, aside, archive(client, volume, image))
+    finally:
+        with engine_errors(f"remove the helper container of volume {aside}"):
+            helper.remove(force=True)
+
+
+def put_back(client, volume: str, key: str, project: str, image: str) -> None:
+    """Give the volume its files from before again (what stands in it now goes), from its aside copy."""
+    import docker.errors
+
+    aside = aside_name(volume)
+    with engine_errors(f"put volume {volume} back"):
+        try:
+            client.volumes.get(aside)
+        except docker.errors.NotFound:
+            return
+        for container in in_use_by(client, volume, project):
+            container.remove(force=True)
+    replace(client, volume, key, project, image, archive(client, aside, image))
+    drop_aside(client, volume)
+
+
+def drop_aside(client, volume: str) -> None:
+    import docker.errors
+
+    with engine_errors(f"remove the aside copy of volume {volume}"):
+        try:
+            client.volumes.get(aside_name(volume)).remove()
+        except docker.errors.NotFound:
+            pass
+
+
 def remove(client, volume: str, project: str) -> None:
     """Remove the project's containers that mount the volume, then the volume (reset)."""
     with engine_errors(f"remove volume {volume}"):
