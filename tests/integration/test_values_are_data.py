@@ -109,12 +109,17 @@ def test_a_reference_outside_a_literal_is_refused_with_file_line_before_anything
     assert query(pg_dsn, "SELECT to_regclass('public.profiles')") == [(None,)]
 
 
+def failing_seed_with_the_secret(tmp_path, pg_dsn, run_launcher, cast: str):
+    """The webhook stack, initialised, with a seed casting the webhook secret to ``cast``; (manifest, secret)."""
+    manifest = webhook_stack(tmp_path, pg_dsn)
+    (tmp_path / "seeds/postgres/40_fails.sql").write_text(f"SELECT '${{STACKEND_WEBHOOK_SECRET}}'::{cast};\n")
+    assert run_launcher("init", "--non-interactive", "--stack", str(manifest), cwd=tmp_path).returncode == 0
+    return manifest, dotenv_values(tmp_path / ".env")["WEBHOOK_SECRET"]
+
+
 def test_a_failing_seed_never_shows_a_secret_in_the_statement_or_the_server_message(pg_dsn, tmp_path,
                                                                                    run_launcher):
-    manifest = webhook_stack(tmp_path, pg_dsn)
-    (tmp_path / "seeds/postgres/40_fails.sql").write_text("SELECT '${STACKEND_WEBHOOK_SECRET}'::int;\n")
-    assert run_launcher("init", "--non-interactive", "--stack", str(manifest), cwd=tmp_path).returncode == 0
-    secret = dotenv_values(tmp_path / ".env")["WEBHOOK_SECRET"]
+    manifest, secret = failing_seed_with_the_secret(tmp_path, pg_dsn, run_launcher, "int")
 
     for debug in ({}, {"LAUNCHER_DEBUG": "1"}):
         seeded = run_launcher("seed", "postgres", "--stack", str(manifest), cwd=tmp_path, env=debug)
@@ -224,11 +229,8 @@ def test_a_value_no_env_reader_can_carry_is_refused_at_set_time(tmp_path, run_la
 
 def test_a_server_message_quoting_part_of_a_secret_shows_no_run_of_eight_of_its_characters(pg_dsn, tmp_path,
                                                                                            run_launcher):
-    manifest = webhook_stack(tmp_path, pg_dsn)
     # PostgreSQL's JSON error quotes the token it choked on: a piece of the value, not all of it.
-    (tmp_path / "seeds/postgres/40_fails.sql").write_text("SELECT '${STACKEND_WEBHOOK_SECRET}'::jsonb;\n")
-    assert run_launcher("init", "--non-interactive", "--stack", str(manifest), cwd=tmp_path).returncode == 0
-    secret = dotenv_values(tmp_path / ".env")["WEBHOOK_SECRET"]
+    manifest, secret = failing_seed_with_the_secret(tmp_path, pg_dsn, run_launcher, "jsonb")
 
     seeded = run_launcher("seed", "postgres", "--stack", str(manifest), cwd=tmp_path)
     assert seeded.returncode == 10 and "invalid input syntax for type json" in seeded.stderr, seeded.stderr
