@@ -12,6 +12,7 @@ import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
 from wizard.core.lifecycle import launch
+from wizard.core.lifecycle.readiness import readiness
 from wizard.core.docker.model import PublishedPort
 from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
 from wizard.core.support.events import (Finished, GroupReady, GroupSkipped, GroupStarting, PreflightCheck, ServiceFailed,
@@ -350,7 +351,7 @@ def test_down_keeps_volumes_unless_asked(stack):
 ])
 def test_readiness_rules(state, health, exit_code, oneshot, checked, done, expected):
     service = spec("svc", "g", oneshot=oneshot, healthcheck=checked)
-    verdict, _ = launch.readiness(service, container("svc", state, health, exit_code), compose_done=done)
+    verdict, _ = readiness(service, container("svc", state, health, exit_code), compose_done=done)
     assert verdict == expected
 
 

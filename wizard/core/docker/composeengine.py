@@ -188,7 +188,7 @@ class ComposeEngine:
             return self._model
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
         # "model": the cached shape's version, so an older cache without images is not reused.
-        key = fingerprint({"model": 2, "compose": list(self.compose.argv), "version": self.compose.version,
+        key = fingerprint({"model": 3, "compose": list(self.compose.argv), "version": self.compose.version,
                             "project": self.project, "profiles": list(self.profiles),
                             "environ": self._environment_overrides()}, inputs)
         cache_name = "model-" + hashlib.sha256(str(self.stack.root).encode()).hexdigest()[:16]

@@ -24,14 +24,14 @@ from typing import Callable, Iterator, Sequence, cast
 
 from wizard.core.lifecycle.createahead import create_ahead
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.containers import ContainerState, by_service
+from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.docker.protocol import DirectEngine, Engine, Run, WatchesEvents
 from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
 from wizard.core.support.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
 from wizard.core.manifest.plan import Plan, build_plan, check_profiles
-from wizard.core.lifecycle.readiness import FAILED, READY, readiness
+from wizard.core.lifecycle.readiness import FAILED, NEVER_STARTED, READY, SETTLE, service_readiness
 from wizard.core.manifest.stack import Stack
 
 POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
@@ -98,6 +98,8 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                     summary = yield from run_step(stack, step, values)
                     if not isinstance(summary, NothingToDo):
                         snapshot = None
+        if started:
+            yield from still_ready(engine, [model.service(name) for name in started])
     except BaseException:
         # Stopped short (a failure, Ctrl-C, the TUI closing us): what was created ahead for
         # waves never reached goes again, so "not started" still means "no container".
@@ -173,8 +175,8 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     starts have returned, before the wait (`up` creates the next wave's containers then).
     """
     began = clock()
-    states = by_service(engine.containers() if states is None else states)
-    pending = [spec for spec in specs if readiness(spec, states.get(spec.name), compose_done=True)[0] != READY]
+    states = replicas_by_service(engine.containers() if states is None else states)
+    pending = [spec for spec in specs if service_readiness(spec, states.get(spec.name, []), compose_done=True)[0] != READY]
     for spec in specs:
         if spec not in pending:
             yield ServiceReady(group=spec.group, service=spec.name, how="already-healthy", elapsed=0.0)
@@ -185,7 +187,9 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
             if names:
                 yield GroupStarting(group=group, services=names)
         names = [spec.name for spec in pending]
-        if created and not any(dependency in names for spec in pending for dependency in spec.depends_on):
+        # Compose starts them when one waits for another (its order) or has post_start hooks (it runs them).
+        if created and not any(dependency in names for spec in pending for dependency in spec.depends_on) \
+                and not any(spec.post_start for spec in pending):
             run = engine.start_created(names)
             if on_started is not None:
                 on_started()
@@ -221,7 +225,7 @@ def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = Non
             raise UsageError(f"no service or group named {target!r}",
                              f"services: {', '.join(model.names)}; groups: {', '.join(sorted(group_names))}")
         specs.extend(spec for spec in chosen if spec not in specs)
-    created = by_service(engine.containers())
+    created = replicas_by_service(engine.containers())
     absent = [spec.name for spec in specs if spec.name not in created]
     if absent:
         # compose restart skips what has no container; waiting on it would only end in "not created".
@@ -276,37 +280,78 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
     budgets = wait_budgets(specs, timeout)
     pending = {spec.name: spec for spec in specs}
     last_seen: dict[str, tuple[str, str]] = {}
+    settle_at: float | None = None  # when "running" holds: SETTLE after the starts returned
     while pending:
         # Read compose's state before the containers', so "done" is true for what we list.
         compose_done = run is None or run.done()
-        states = by_service(engine.containers())
-        elapsed = clock() - began
+        if compose_done and settle_at is None:
+            settle_at = clock() + SETTLE
+        states = replicas_by_service(engine.containers())
+        now = clock()
+        elapsed = now - began
+        settled = settle_at is not None and now >= settle_at
+        failures = []
         for name, spec in list(pending.items()):
-            container = states.get(name)
-            verdict, how = readiness(spec, container, compose_done=compose_done)
+            replicas = states.get(name, [])
+            verdict, how, container = service_readiness(spec, replicas, compose_done=compose_done, settled=settled)
             if verdict == READY:
                 del pending[name]
                 yield ServiceReady(group=spec.group, service=name, how=how, elapsed=round(elapsed, 2))
                 continue
             if verdict == FAILED:
-                yield from _fail(engine, spec, container, how, run)
-            seen = (container.state, container.health) if container else ("not created", "")
+                failures.append((spec, container, how))
+                continue
+            shown = container or (replicas[0] if replicas else None)
+            seen = (shown.state, shown.health) if shown else ("not created", "")
             if last_seen.get(name) != seen:
                 last_seen[name] = seen
                 yield ServiceProgress(group=spec.group, service=name, state=seen[0], health=seen[1],
                                       elapsed=round(elapsed, 2))
             if elapsed > budgets[name]:
                 state = f"{seen[0]}, health {seen[1]}" if seen[1] else seen[0]
-                yield from _fail(engine, spec, container, f"not ready after {budgets[name]:.0f}s ({state})", run)
+                failures.append((spec, shown, f"not ready after {budgets[name]:.0f}s ({state})"))
+        if failures:
+            yield from _fail(engine, *_first_cause(failures), run)
         if pending and run is not None and compose_done and run.returncode != 0:
             # Compose gave up without any container showing why: its own words are the reason.
             spec = next(iter(pending.values()))
-            yield from _fail(engine, spec, states.get(spec.name), "docker compose up failed", run)
+            first = states.get(spec.name, [])
+            yield from _fail(engine, spec, first[0] if first else None, "docker compose up failed", run)
         if pending:
             if watcher is None or not compose_done:
                 sleep(poll_interval)  # compose's end is no engine event: ticks while it runs
             else:
-                watcher.wait(min(WATCH_FALLBACK, max(0.0, min(budgets[name] for name in pending) - elapsed) + 0.05))
+                # The next event, the end of the settling time, or the first budget to run out.
+                deadline = min(budgets[name] for name in pending) - elapsed
+                if not settled and settle_at is not None:
+                    deadline = min(deadline, settle_at - now)
+                watcher.wait(min(WATCH_FALLBACK, max(0.0, deadline) + 0.05))
+
+
+def _first_cause(failures: Sequence[tuple[ServiceSpec, ContainerState | None, str]]):
+    """The failure to report: a service that exited or is unhealthy before one never started because
+    of it, and a service before the ones that depend on it (compose stops a dependant at a failed
+    dependency: the dependency is the cause)."""
+    failed = {spec.name for spec, _, _ in failures}
+
+    def rank(failure: tuple[ServiceSpec, ContainerState | None, str]) -> tuple[bool, bool]:
+        spec, _, reason = failure
+        return reason.startswith(NEVER_STARTED), any(dep in failed for dep in spec.depends_on)
+
+    return min(failures, key=rank)
+
+
+def still_ready(engine: Engine, specs: Sequence[ServiceSpec]) -> Iterator[Event]:
+    """Fail on a service this `up` started that is not ready any more (one list call).
+
+    Compose's --wait looks at every service once all are started; a service of an
+    early wave that died while a later wave was starting is a failure there too.
+    """
+    states = replicas_by_service(engine.containers())
+    for spec in specs:
+        verdict, how, container = service_readiness(spec, states.get(spec.name, []), compose_done=True)
+        if verdict == FAILED:  # a container restarting is waited for no more than compose does
+            yield from _fail(engine, spec, container, how, None)
 
 
 def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[str, float]:

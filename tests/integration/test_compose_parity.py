@@ -1,0 +1,290 @@
+"""`launcher up` means `docker compose up -d --wait`: compose's own end-to-end cases, run through both.
+
+Each case is a small stack ported from the public docker/compose repository
+(pkg/e2e/fixtures/ or pkg/e2e/testdata/, named per case), with the test bed's busybox
+image standing in for `alpine`, `nginx` and `bash` (a server becomes `sleep infinity`,
+an `echo` stays an `echo`). Each is brought up once by compose and once by the
+launcher, each in its own project, and the two are compared: success or failure,
+which containers were started (service and replica number), their state and exit
+code, and, for every `depends_on`, that the dependency started first.
+
+One difference is by design and normalised here: when `up` fails, the launcher
+removes the containers it created but never started (compose leaves them
+"created"), so a "created" container counts as no container.
+
+Not ported, for images the test bed cannot have (nothing is pulled): build-test/*,
+build-dependencies, bridge (builds and bridge converters), compose-pull/* (a registry),
+network-test (mariadb and the gtardif/sentences-* images: its `network_mode:
+service:` is covered by TestNoDepsNetworkMode below), ups-deps-stop and attach-restart
+(attached `up`, not `up -d --wait`), watch (develop.watch needs a build).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import remove_compose_project
+from tests.integration.engine_stack import EventRecorder
+
+pytestmark = pytest.mark.integration
+
+BUSYBOX = "launcher-test/busybox:1"
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NUMBER_LABEL = "com.docker.compose.container-number"
+
+
+@dataclass(frozen=True)
+class Case:
+    upstream: str  # the fixture it follows, in docker/compose
+    compose: str
+    ok: bool  # what compose answers (checked too, so the port stays honest)
+    failed_service: str = ""  # the service the launcher must name when it fails
+    groups: dict[str, list[str]] = field(default_factory=dict)  # manifest groups -> services (one group if empty)
+
+
+CASES = {
+    "wait": Case("pkg/e2e/fixtures/wait/compose.yaml (sleeps lengthened so both runs see them running)", """
+        services:
+          faster: {image: IMAGE, command: sleep 20}
+          slower: {image: IMAGE, command: sleep 30}
+          infinity: {image: IMAGE, command: sleep infinity}
+        """, ok=True),
+    "cascade": Case("pkg/e2e/fixtures/cascade/compose.yaml", """
+        services:
+          running: {image: IMAGE, command: sleep infinity, init: true}
+          exit:
+            image: IMAGE
+            command: /bin/true
+            depends_on: {running: {condition: service_started}}
+          fail:
+            image: IMAGE
+            command: sh -c "return 111"
+            depends_on: {exit: {condition: service_completed_successfully}}
+        """, ok=False, failed_service="fail"),
+    "dependency-exit": Case("pkg/e2e/fixtures/dependencies/dependency-exit.yaml", """
+        services:
+          web:
+            image: IMAGE
+            command: sleep infinity
+            depends_on: {db: {condition: service_healthy}}
+          db: {image: IMAGE, command: sh -c "exit 1"}
+        """, ok=False, failed_service="db"),
+    "deps-not-required": Case("pkg/e2e/fixtures/dependencies/deps-not-required.yaml", """
+        services:
+          foo:
+            image: IMAGE
+            command: echo "foo"
+            depends_on: {bar: {required: false, condition: service_healthy}}
+          bar: {image: IMAGE, command: sleep infinity, profiles: [not-required]}
+        """, ok=False, failed_service="foo"),
+    "unhealthy": Case("pkg/e2e/testdata/TestUpServiceUnhealthy/compose.yaml", """
+        services:
+          fail:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            healthcheck: {test: "false", interval: 1s, retries: 3}
+          depends:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {fail: {condition: service_healthy}}
+        """, ok=False, failed_service="fail"),
+    "scale": Case("pkg/e2e/fixtures/scale/compose.yaml", """
+        services:
+          back: {image: IMAGE, command: sleep infinity, depends_on: [db]}
+          db: {image: IMAGE, command: sleep infinity}
+          front: {image: IMAGE, command: sleep infinity, deploy: {replicas: 2}}
+          dbadmin: {image: IMAGE, command: sleep infinity, deploy: {replicas: 0}}
+        """, ok=True),
+    "poststart": Case("pkg/e2e/fixtures/hooks/poststart/compose-success.yaml", """
+        services:
+          test:
+            image: IMAGE
+            command: sleep infinity
+            post_start: [{command: sh -c 'echo env > /tmp/hooked'}]
+        """, ok=True),
+    "poststart-error": Case("pkg/e2e/fixtures/hooks/poststart/compose-error.yaml", """
+        services:
+          test:
+            image: IMAGE
+            command: sleep infinity
+            post_start: [{command: sh -c 'command in error'}]
+        """, ok=False, failed_service="test"),
+    "init-container": Case("pkg/e2e/fixtures/init-container/compose.yaml", """
+        services:
+          foo: {image: IMAGE, command: "echo hello"}
+          bar:
+            image: IMAGE
+            command: "echo world"
+            depends_on: {foo: {condition: "service_completed_successfully"}}
+        """, ok=False, failed_service="bar"),
+    "network-mode": Case("pkg/e2e/testdata/TestNoDepsNetworkMode/compose.yaml", """
+        services:
+          app: {image: IMAGE, init: true, command: sleep infinity, network_mode: "service:db"}
+          db: {image: IMAGE, init: true, command: sleep infinity}
+        """, ok=True),
+    "volumes-from": Case("pkg/e2e/testdata/TestNoDepsVolumeFrom/compose.yaml", """
+        services:
+          app: {image: IMAGE, init: true, command: sleep infinity, volumes_from: [db]}
+          db: {image: IMAGE, init: true, command: sleep infinity, volumes: [/var/data]}
+        """, ok=True),
+    "profiles": Case("pkg/e2e/fixtures/profiles/compose.yaml", """
+        services:
+          regular-service: {image: IMAGE, command: sleep infinity}
+          profiled-service: {image: IMAGE, command: sleep infinity, profiles: [test-profile]}
+        """, ok=True),
+    # The default sits in the compose file, not in .env: the launcher writes .env itself
+    # and refuses a value holding `${`. Compose interpolates both places the same way.
+    "env-default": Case("pkg/e2e/testdata/TestEnvInterpolationDefaultValue", """
+        services:
+          env-interpolation:
+            image: IMAGE
+            environment: {IMAGE: "default_env:${WHEREAMI:-EnvFileDefaultValue}"}
+            command: echo "$$IMAGE"
+        """, ok=False, failed_service="env-interpolation"),
+    # The manifest splits the stack: `exit` and `fail` in a group after `running`'s.
+    "cascade-in-groups": Case("pkg/e2e/fixtures/cascade/compose.yaml, in two groups", """
+        services:
+          running: {image: IMAGE, command: sleep infinity, init: true}
+          exit: {image: IMAGE, command: /bin/true}
+          fail:
+            image: IMAGE
+            command: sh -c "return 111"
+            depends_on: {exit: {condition: service_completed_successfully}}
+        """, ok=False, failed_service="fail", groups={"base": ["running"], "jobs": ["exit", "fail"]}),
+}
+
+
+def write_stack(root: Path, project: str, case: Case) -> Path:
+    """A launcher stack around the case's compose file: one group, or the case's groups in order."""
+    root.mkdir(parents=True)
+    compose = yaml.safe_load(textwrap.dedent(case.compose).replace("IMAGE", BUSYBOX))
+    for service in compose["services"].values():
+        service["pull_policy"] = "never"
+    groups = case.groups or {"main": list(compose["services"])}
+    manifest = [f'[stack]\nname = "{project}"\ncompose_env_output = "env"\n']
+    previous = None
+    for name, services in groups.items():
+        part = {"services": {service: compose["services"][service] for service in services}}
+        (root / f"{name}.yaml").write_text(yaml.safe_dump(part))
+        after = f'after = ["{previous}"]\n' if previous else ""
+        manifest.append(f'[groups.{name}]\ncompose = ["{name}.yaml"]\n{after}')
+        previous = name
+    manifest.append('[outputs.env]\ntemplate = "envtemplates/env"\npath = ".env"\n')
+    (root / "envtemplates").mkdir()
+    (root / "envtemplates" / "env").write_text("# nothing to interpolate\n")
+    (root / "stack.toml").write_text("\n".join(manifest))
+    return root
+
+
+def compose_files(root: Path) -> list[str]:
+    return [argument for path in sorted(root.glob("*.yaml")) for argument in ("-f", str(path))]
+
+
+def outcome(client, project: str, events: EventRecorder) -> dict:
+    """What a run left: started containers with state and exit code, and when each service first started."""
+    time.sleep(0.3)  # the last events reach the recorder
+    containers = {}
+    for found in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
+        found.reload()
+        state = found.attrs["State"]
+        if state["Status"] == "created":
+            continue  # never started: the launcher removes these, compose keeps them (see above)
+        key = (found.labels[SERVICE_LABEL], found.labels[NUMBER_LABEL])
+        image_env = [entry for entry in found.attrs["Config"]["Env"] or () if entry.startswith("IMAGE=")]
+        containers[key] = (state["Status"], state["ExitCode"] if state["Status"] == "exited" else None, image_env)
+    starts = {}
+    for event in events.events:
+        if event.get("Action") == "start":
+            service = event["Actor"]["Attributes"][SERVICE_LABEL]
+            starts.setdefault(service, event["timeNano"])
+    hooks = [event for event in events.events if str(event.get("Action", "")).startswith("exec_start")]
+    return {"containers": containers, "starts": starts, "hooks": len(hooks)}
+
+
+def run_both(name: str, case: Case, tmp_path: Path, docker_client, run_launcher, compose_binary):
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    try:
+        stack = write_stack(tmp_path / "stack", by_launcher, case)
+        env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+        init = run_launcher("init", "--non-interactive", cwd=stack, env=env)
+        assert init.returncode == 0, init.stderr
+
+        recorder = EventRecorder(docker_client, by_compose)
+        compose = subprocess.run([compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"),
+                                  *compose_files(stack), "up", "-d", "--wait", "--pull", "never"],
+                                 cwd=stack, capture_output=True, text=True, timeout=180)
+        compose_outcome = outcome(docker_client, by_compose, recorder)
+        recorder.stop()
+
+        recorder = EventRecorder(docker_client, by_launcher)
+        launcher = run_launcher("up", cwd=stack, env=env, timeout=180)
+        launcher_outcome = outcome(docker_client, by_launcher, recorder)
+        recorder.stop()
+        return stack, compose, compose_outcome, launcher, launcher_outcome
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_launcher_up_means_compose_up_wait(name, tmp_path, docker_client, images, run_launcher, compose_binary):
+    case = CASES[name]
+    stack, compose, by_compose, launcher, by_launcher = run_both(name, case, tmp_path, docker_client, run_launcher,
+                                                                  compose_binary)
+    shown = f"compose said:\n{compose.stdout}{compose.stderr}\nlauncher said:\n{launcher.stdout}{launcher.stderr}"
+    assert (compose.returncode == 0) == case.ok, shown
+    assert (launcher.returncode == 0) == (compose.returncode == 0), shown
+    if not case.ok:
+        assert launcher.returncode == 9, shown
+        # The service that failed is named, never the one that waited for it.
+        assert f"service {case.failed_service} " in launcher.stderr, shown
+    assert by_launcher["containers"] == by_compose["containers"], shown
+    assert set(by_launcher["starts"]) == set(by_compose["starts"]), shown
+    assert (by_launcher["hooks"] > 0) == (by_compose["hooks"] > 0), shown
+    config = yaml.safe_load(textwrap.dedent(case.compose))
+    for service, rule in config["services"].items():
+        for dependency in rule.get("depends_on") or ():
+            for starts in (by_compose["starts"], by_launcher["starts"]):
+                if service in starts and dependency in starts:
+                    assert starts[dependency] <= starts[service], f"{dependency} after {service}\n{shown}"
+
+
+def test_dependency_exit_names_the_service_that_exited(tmp_path, docker_client, images, run_launcher,
+                                                      compose_binary):
+    """TestUpWithDependencyExit: the database that exited 1 is named with its exit code, not the web."""
+    _, _, _, launcher, _ = run_both("dependency-exit", CASES["dependency-exit"], tmp_path, docker_client,
+                                    run_launcher, compose_binary)
+    assert launcher.returncode == 9, launcher.stderr
+    assert "service db (group main) exited with code 1" in launcher.stderr, launcher.stderr
+    assert "service web" not in launcher.stderr
+
+
+def test_a_quick_exit_is_caught_every_time(tmp_path, docker_client, images, run_launcher):
+    """The cascade's `fail` on its own, started through the Engine API: 20 runs, 20 failures."""
+    project = f"ltq{uuid.uuid4().hex[:8]}"
+    case = Case("pkg/e2e/fixtures/cascade/compose.yaml (its `fail` service)",
+                'services:\n  fail: {image: IMAGE, command: sh -c "exit 111"}\n', ok=False)
+    stack = write_stack(tmp_path / "stack", project, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        outcomes = []
+        for _ in range(20):
+            # Each `up` finds the exited container not ready and starts it again through the API.
+            result = run_launcher("up", cwd=stack, env=env, timeout=60)
+            outcomes.append((result.returncode, "exited with code 111" in result.stderr))
+        assert outcomes == [(9, True)] * 20
+    finally:
+        remove_compose_project(docker_client, project)
