@@ -288,3 +288,30 @@ def test_a_quick_exit_is_caught_every_time(tmp_path, docker_client, images, run_
         assert outcomes == [(9, True)] * 20
     finally:
         remove_compose_project(docker_client, project)
+
+
+def test_depends_on_into_a_later_group_is_a_manifest_error(tmp_path, docker_client, images, run_launcher):
+    """Group `jobs` comes after `app`, but app's web waits for jobs' migrate: refused before anything starts."""
+    project = f"ltd{uuid.uuid4().hex[:8]}"
+    case = Case("the issue's own case (no upstream fixture)", """
+        services:
+          web:
+            image: IMAGE
+            command: sleep infinity
+            depends_on: {migrate: {condition: service_completed_successfully}}
+          migrate: {image: IMAGE, command: /bin/true}
+        """, ok=False, groups={"app": ["web"], "jobs": ["migrate"]})
+    stack = write_stack(tmp_path / "stack", project, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        for command in ("plan", "up"):
+            result = run_launcher(command, cwd=stack, env=env, timeout=120)
+            assert result.returncode == 3, result.stdout + result.stderr
+            line = result.stderr.strip()
+            assert line.startswith("launcher: stack.toml:"), line
+            assert "service web (group app) depends on migrate (group jobs)" in line, line
+            assert "group jobs comes after app" in line, line
+        assert docker_client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}) == []
+    finally:
+        remove_compose_project(docker_client, project)

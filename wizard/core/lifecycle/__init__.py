@@ -2,7 +2,8 @@
 
 launch.py       `up`, `restart` and `down` as generators of typed events
 createahead.py  creating a later wave's containers while the wave before waits
-readiness.py    when a service counts as ready: the one rule `up` and `status` share
+readiness.py    when a service counts as ready (compose's --wait rule): the one rule `up` and `status` share
+ordering.py     a compose `depends_on` must point to a group that starts first: checked before `up` and in `plan`
 status.py       every service's state, health, URLs and uptime
 checks.py       the preflight checks `up` and `doctor` share
 doctor.py       `launcher doctor`

@@ -23,6 +23,7 @@ import time
 from typing import Callable, Iterator, Sequence, cast
 
 from wizard.core.lifecycle.createahead import create_ahead
+from wizard.core.lifecycle.ordering import check_dependency_order
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
@@ -56,6 +57,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     engine = engine or ComposeEngine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
+    check_dependency_order(stack, engine.model())
     # Images last among the checks; then pulls and builds, still before anything starts.
     from wizard.core.images import inventory as images
 

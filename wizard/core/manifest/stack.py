@@ -53,7 +53,7 @@ def find_manifest(explicit: str | os.PathLike[str] | None = None) -> Path:
 def load_stack(path: str | os.PathLike[str]) -> Stack:
     """Read and validate a manifest; raise ManifestInvalid listing every problem."""
     manifest = Path(path).resolve()
-    display = _display_path(manifest)
+    display = display_path(manifest)
     try:
         text = manifest.read_text(encoding="utf-8")
     except OSError as exc:
@@ -68,7 +68,7 @@ def load_stack(path: str | os.PathLike[str]) -> Stack:
     return _Validator(manifest, display, text, data).build()
 
 
-def _display_path(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
