@@ -315,3 +315,46 @@ def test_depends_on_into_a_later_group_is_a_manifest_error(tmp_path, docker_clie
         assert docker_client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}) == []
     finally:
         remove_compose_project(docker_client, project)
+
+
+def test_pre_stop_hooks_run_on_down_as_compose_runs_them(tmp_path, docker_client, images, run_launcher,
+                                                         compose_binary):
+    """pkg/e2e/fixtures/hooks/prestop/compose-success.yaml (its volume named per project, so runs stay apart)."""
+    case = Case("pkg/e2e/fixtures/hooks/prestop/compose-success.yaml", """
+        services:
+          sample:
+            image: IMAGE
+            init: true  # so that `sleep` stops at once rather than after the 10 s grace
+            command: sleep infinity
+            volumes: [data:/data]
+            pre_stop: [{command: sh -c 'echo "In the pre-stop" >> /data/log.txt'}]
+        """, ok=True)
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    with open(stack / "main.yaml", "a") as compose_file:
+        compose_file.write("volumes:\n  data: {}\n")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    compose = [compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"), *compose_files(stack)]
+    logs = {}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        for project, start, stop in (
+                (by_compose, [*compose, "up", "-d", "--wait"], [*compose, "down"]),
+                (by_launcher, ["up"], ["down"])):
+            runner = (lambda argv: subprocess.run(argv, cwd=stack, capture_output=True, text=True, timeout=120)) \
+                if project == by_compose else (lambda argv: run_launcher(*argv, cwd=stack, env=env))
+            assert runner(start).returncode == 0
+            recorder = EventRecorder(docker_client, project)
+            result = runner(stop)
+            time.sleep(0.3)
+            recorder.stop()
+            assert result.returncode == 0, result.stderr
+            actions = [event["Action"].split(":")[0] for event in recorder.events]
+            assert "exec_start" in actions and actions.index("exec_start") < actions.index("kill"), actions
+            logs[project] = docker_client.containers.run(BUSYBOX, ["cat", "/data/log.txt"], remove=True,
+                                                         volumes={f"{project}_data": {"bind": "/data"}})
+        assert logs[by_launcher] == logs[by_compose] == b"In the pre-stop\n"
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
