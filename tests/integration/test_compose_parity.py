@@ -358,3 +358,40 @@ def test_pre_stop_hooks_run_on_down_as_compose_runs_them(tmp_path, docker_client
     finally:
         remove_compose_project(docker_client, by_compose)
         remove_compose_project(docker_client, by_launcher)
+
+
+def test_down_removes_containers_no_compose_file_declares_where_compose_keeps_them(
+        tmp_path, docker_client, images, run_launcher, compose_binary):
+    """A decided difference: a container started by hand into the project goes with `launcher down`,
+    and is named; plain `docker compose down` keeps it (pkg/e2e/orphans_test.go warns about it)."""
+    import json
+
+    case = Case("pkg/e2e/fixtures/profiles/compose.yaml (its regular service)",
+                "services:\n  regular-service: {image: IMAGE, init: true, command: sleep infinity}\n", ok=True)
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    compose = [compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"), *compose_files(stack)]
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        assert subprocess.run([*compose, "up", "-d", "--wait"], cwd=stack, capture_output=True).returncode == 0
+        assert run_launcher("up", cwd=stack, env=env).returncode == 0
+        other = tmp_path / "other.yml"  # outside the stack's folder: no compose file of the stack
+        other.write_text(f"services:\n  by-hand: {{image: {BUSYBOX}, init: true, command: sleep 600}}\n")
+        for project in (by_compose, by_launcher):
+            # A user starting something by hand into the project, with compose and another file.
+            started = subprocess.run([compose_binary, "-p", project, "-f", str(other), "up", "-d"],
+                                     capture_output=True, text=True, timeout=60)
+            assert started.returncode == 0, started.stderr
+        subprocess.run([*compose, "down"], cwd=stack, capture_output=True, timeout=120)
+        down = run_launcher("down", "--json", cwd=stack, env=env)
+        assert down.returncode == 0, down.stderr
+        finished = [event for event in map(json.loads, down.stdout.splitlines()) if event.get("event") == "finished"]
+        assert finished[-1]["details"]["orphans"] == [f"{by_launcher}-by-hand-1"], down.stdout
+        left = {project: [c.name for c in docker_client.containers.list(
+            all=True, filters={"label": f"{PROJECT_LABEL}={project}"})] for project in (by_compose, by_launcher)}
+        assert left == {by_compose: [f"{by_compose}-by-hand-1"], by_launcher: []}
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)

@@ -249,11 +249,20 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
     engine = engine or ComposeEngine(stack)
     engine.ping()
     before = engine.containers()
+    # Containers of the project that no compose file of any profile declares (a service since
+    # renamed or deleted, one started by hand into the project): `down` removes them too,
+    # where plain `docker compose down` keeps them (see the README's "Daily use").
+    declared = engine.model().groups
     engine.down(volumes=volumes)
+    left = {c.id for c in engine.containers()}  # compose leaves what it does not count as the project's
+    removed = [c for c in before if c.id not in left]
+    orphans = sorted(c.name for c in removed if c.service not in declared)
     kept = "volumes deleted" if volumes else "volumes kept"
-    yield Note(message=f"removed {len(before)} container(s) of {stack.name}; {kept}")
+    also = f", {len(orphans)} of them in no compose file ({', '.join(orphans)})" if orphans else ""
+    yield Note(message=f"removed {len(removed)} container(s) of {stack.name}{also}; {kept}")
     yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.name} is down ({kept})",
-                   details={"removed": sorted(c.name for c in before), "volumes_deleted": volumes})
+                   details={"removed": sorted(c.name for c in removed), "orphans": orphans,
+                            "volumes_deleted": volumes})
 
 
 # --------------------------------------------------------------------------- waiting
