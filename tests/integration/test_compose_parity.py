@@ -21,6 +21,7 @@ service:` is covered by TestNoDepsNetworkMode below), ups-deps-stop and attach-r
 
 from __future__ import annotations
 
+import json
 import subprocess
 import textwrap
 import time
@@ -364,8 +365,6 @@ def test_down_removes_containers_no_compose_file_declares_where_compose_keeps_th
         tmp_path, docker_client, images, run_launcher, compose_binary):
     """A decided difference: a container started by hand into the project goes with `launcher down`,
     and is named; plain `docker compose down` keeps it (pkg/e2e/orphans_test.go warns about it)."""
-    import json
-
     case = Case("pkg/e2e/fixtures/profiles/compose.yaml (its regular service)",
                 "services:\n  regular-service: {image: IMAGE, init: true, command: sleep infinity}\n", ok=True)
     token = uuid.uuid4().hex[:8]

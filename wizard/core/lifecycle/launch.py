@@ -5,9 +5,12 @@ then missing images are pulled and ``build:`` images built; nothing is started
 until all of that passed. Then wave by wave: start what is not ready yet (through
 the Engine API, its containers created ahead: see ``wizard.core.lifecycle.createahead``; else
 with ``compose up --detach --no-deps``), wait until every service is ready, run the
-wave's init steps, go on. A service is ready when it is healthy, running (no
-healthcheck), or, for a one-shot job, exited 0 (see ``wizard.core.docker.model.model_from_config``
-for how a job is recognised). Services already ready are not touched, so a
+wave's init steps, go on; at the end, one more list checks that nothing it started
+has exited since. Ready means what `docker compose up --wait` means (see
+``wizard.core.lifecycle.readiness``; ``wizard.core.docker.model.model_from_config`` for how
+a one-shot job is recognised). Before anything starts, a compose ``depends_on`` into a
+group that does not start first is refused (``wizard.core.lifecycle.ordering``).
+Services already ready are not touched, so a
 daily ``up`` on a running stack is one list call (the preflight's, reused by
 every wave while nothing was started) and no compose run.
 
