@@ -8,6 +8,7 @@ skip with the command that provisions it.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -105,6 +106,16 @@ def pg_dsn(pg_admin_dsn):
     yield make_conninfo(pg_admin_dsn, dbname=name)
     with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child the test will Ctrl-C: SIGINT back to its default.
+
+    A suite started from a background job (``nohup``, ``&`` in a script) inherits
+    SIGINT ignored, and Python keeps an ignored SIGINT ignored: the child would
+    never see the Ctrl-C and the test would time out.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def launcher_command() -> list[str]:

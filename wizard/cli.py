@@ -1,8 +1,9 @@
 """Command-line entry point: parses arguments, runs one command, maps errors to exit codes.
 
 This is the only module that ends the process. Each command lives in its own
-module under ``wizard.commands``; those modules import only the standard library
-at the top, so ``launcher --help`` stays fast and free of docker, textual & co.
+module under ``wizard.commands``, listed in its ``COMMANDS`` table; those modules
+import only the standard library at the top, so ``launcher --help`` stays fast
+and free of docker, textual & co.
 """
 
 from __future__ import annotations
@@ -15,25 +16,13 @@ from wizard import __version__
 from wizard.exitcodes import ExitCode
 
 
-def command_modules(only: str | None = None):
-    """Every module in ``wizard.commands`` that defines ``register``, in ``ORDER``.
+def command_modules(word: str | None = None) -> list:
+    """The modules that register ``word`` (when ``COMMANDS`` names it), else every command module,
+    in the table's order."""
+    from wizard.commands import COMMANDS
 
-    Discovered rather than listed so a new command is one new file. ``only``: just
-    the module of that name, when there is one (see ``build_parser``).
-    """
-    import pkgutil
-
-    import wizard.commands
-
-    names = [info.name for info in pkgutil.iter_modules(wizard.commands.__path__)]
-    if only is not None:
-        names = [name for name in names if name == only]
-    modules = []
-    for name in names:
-        module = import_module(f"wizard.commands.{name}")
-        if hasattr(module, "register"):
-            modules.append(module)
-    return sorted(modules, key=lambda module: (getattr(module, "ORDER", 100), module.__name__))
+    names = [COMMANDS[word]] if word in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    return [import_module(f"wizard.commands.{name}") for name in names]
 
 
 def _command_word(argv: Sequence[str]) -> str | None:
@@ -98,16 +87,9 @@ def build_parser(argv: Sequence[str] = ()):
     parser.add_argument("--version", action="version", version=f"launcher {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Building every command's parser costs a daily `up` or `status` more than its own work:
-    # when the command's module carries its name and registers it, that module is enough.
-    # Anything else (help, a typo, `down` that lives in up.py) gets every command, as before.
-    word = _command_word(argv)
-    modules = command_modules(only=word) if word else []
-    for module in modules:
+    # a known command gets its own module's parser; help or a typo gets every command.
+    for module in command_modules(_command_word(argv)):
         module.register(subparsers, common)
-    if word not in subparsers.choices:
-        for module in command_modules():
-            if module not in modules:
-                module.register(subparsers, common)
     return parser
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import launcher_command
+from tests.conftest import default_sigint, launcher_command
 from tests.integration.pg_fixtures import (  # noqa: F401 - other_pg_dsn is a fixture
     fresh_database,
     other_pg_dsn,
@@ -285,7 +285,8 @@ def test_ctrl_c_mid_file_leaves_no_record_and_no_partial_change(pg_dsn, tmp_path
     write_files(tmp_path / "seeds" / "postgres", {"slow.sql": "CREATE TABLE public.partial (id int);\n"
                                                               "SELECT pg_sleep(60);\n"})
     process = subprocess.Popen([*launcher_command(), "seed", "postgres", "--stack", str(manifest), "--dsn", pg_dsn],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=default_sigint)
     try:
         deadline = time.monotonic() + 30
         # Statements may reach the server several in one query: look for it anywhere in one.

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import launcher_command
+from tests.conftest import default_sigint, launcher_command
 from tests.integration.engine_stack import engine_stack, json_lines, project_containers  # noqa: F401
 from tests.integration.pg_fixtures import fresh_database, query
 
@@ -201,7 +201,7 @@ def test_save_change_restore_gives_back_every_store_and_refuses_damaged_snapshot
     # Ctrl-C once the restore has started: it says where each part stands and how to finish.
     process = subprocess.Popen([*launcher_command(), "snapshot", "restore", "first", "--yes"], cwd=stack.root,
                                env={**os.environ, **stack.env, "NO_COLOR": "1"}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, preexec_fn=default_sigint)
     assert process.stdout is not None
     for line in process.stdout:
         if "] restoring " in line:

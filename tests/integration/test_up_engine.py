@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import launcher_command
+from tests.conftest import default_sigint, launcher_command
 from tests.integration.engine_stack import EventRecorder, engine_stack, json_lines, project_containers  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -140,7 +140,7 @@ def watch_for(stack, *args: str, seconds: float = 2.0) -> tuple[int, str]:
     """Run `launcher status --watch ...` for a while, then Ctrl-C it as a user would."""
     process = subprocess.Popen([*launcher_command(), "status", "--watch", "--interval", "0.3", *args], cwd=stack.root,
                                env={**os.environ, **stack.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=default_sigint)
     time.sleep(seconds)
     process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=30)
@@ -170,7 +170,8 @@ def watch_in_terminal(stack) -> str:
 
     leader, follower = pty.openpty()
     process = subprocess.Popen([*launcher_command(), "status", "--watch", "--interval", "0.3"], cwd=stack.root,
-                               env={**os.environ, **stack.env}, stdout=follower, stderr=subprocess.PIPE)
+                               env={**os.environ, **stack.env}, stdout=follower, stderr=subprocess.PIPE,
+                               preexec_fn=default_sigint)
     os.close(follower)
     drawn = b""
     deadline = time.monotonic() + 2.5

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.conftest import launcher_command
+from tests.conftest import default_sigint, launcher_command
 from tests.integration.engine_stack import engine_stack, json_lines, project_containers  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -54,8 +54,8 @@ def test_busy_port_is_named_by_preflight_and_doctor(engine_stack, docker_client)
         doctor = stack.launcher("doctor")
         doctor_json = stack.launcher("doctor", "--json")
     assert up.returncode == 8, up.stdout + up.stderr  # ExitCode.PREFLIGHT
-    assert f"port {port} is busy" in up.stderr and f"is held by process" in up.stderr
-    assert f"launcher init --set PG_PORT=" in up.stderr
+    assert f"port {port} is busy" in up.stderr and "is held by process" in up.stderr
+    assert "launcher init --set PG_PORT=" in up.stderr
     assert f"(pid {os.getpid()})" in up.stdout  # the test process holds it
     assert project_containers(docker_client, stack.project) == {}  # nothing started
     assert doctor.returncode == 8
@@ -133,7 +133,7 @@ def test_compose_missing(engine_stack, tmp_path):
 
 def start_up(stack, *args: str) -> subprocess.Popen:
     return subprocess.Popen([*launcher_command(), "up", *args], cwd=stack.root, env={**os.environ, **stack.env},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
 
 
 def read_until(process: subprocess.Popen, text: str, limit: float = 180) -> str:

@@ -10,7 +10,7 @@ from tests.unit.manifest_factory import write_stack
 from wizard.core.support.errors import ManifestInvalid
 from wizard.core.manifest.kinds import SECRET_KINDS, STEP_KINDS, SecretKind
 from wizard.core.values.secrets import format_problem, generate_secret
-from wizard.core.manifest.settingkinds import SETTING_KINDS
+from wizard.core.manifest.kinds.settings import SETTING_KINDS
 from wizard.core.manifest.stack import load_stack
 from wizard.core.manifest.model import SecretSpec
 from wizard.core.seeds.steps import runner_for

@@ -52,7 +52,7 @@ dir = "seeds"
 
 
 def test_missing_required_path_skips_group_and_its_dependents(tmp_path):
-    stack = stack_of(tmp_path, {"db": [], "app": ["db"], "web": ["app"]}, extra="""
+    stack_of(tmp_path, {"db": [], "app": ["db"], "web": ["app"]}, extra="""
 """)
     manifest = tmp_path / "stack.toml"
     manifest.write_text(manifest.read_text().replace(

@@ -71,3 +71,28 @@ def test_a_token_near_its_expiry_is_always_checked(stack, calls, monkeypatch):
     monkeypatch.setattr(secretrecord.time, "time", lambda: expiry - secretrecord.MARGIN_SECONDS + 1)
     secretrecord.checked_secrets(stack, values)
     assert len(calls) == 2
+
+
+def test_an_es256_key_near_its_expiry_is_checked_again(tmp_path, calls, monkeypatch):
+    # The bundled stack's ES256 keys (1825 days) expire long before its HS256 ones (3650 days):
+    # a record kept until the HS256 expiry would hide the ES256 keys' expiry for five years.
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("LAUNCHER_NO_CACHE", raising=False)
+    bundled = load_stack(REPO / "stack.toml")
+    values = full_values(bundled)
+    assert secretrecord.checked_secrets(bundled, values) == []
+    es256_expiry = min(claims(values[spec.name])["exp"] for spec in bundled.secrets if spec.kind == "jwt-es256")
+    assert es256_expiry < min(claims(values[spec.name])["exp"] for spec in bundled.secrets if spec.kind == "jwt")
+    monkeypatch.setattr(secretrecord.time, "time", lambda: es256_expiry - secretrecord.MARGIN_SECONDS + 1)
+    secretrecord.checked_secrets(bundled, values)
+    assert len(calls) == 2
+
+
+def claims(token: str) -> dict:
+    import base64
+    import json
+
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -21,11 +21,11 @@ from wizard.core.values.secrets import (
     format_problem,
     generate_secret,
     is_demo,
-    mask,
     rotation_set,
     services_to_restart,
 )
 from wizard.core.manifest.stack import SecretSpec, load_stack
+from wizard.core.support.redact import mask
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "secrets_stack"
 

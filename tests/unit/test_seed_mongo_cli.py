@@ -95,7 +95,7 @@ def test_copy_failure_masks_the_password(stack, run_launcher):
     uri = f"mongodb://copier:hunter2-secret@127.0.0.1:{_free_port()}/"
     done = run_launcher("seed", "mongo", "--from-uri", uri, "--db", "prod", cwd=stack)
     assert done.returncode == 10  # ExitCode.SEED_FAILED
-    assert "copier:***@127.0.0.1" in done.stderr
+    assert "copier:********@127.0.0.1" in done.stderr
     assert "hunter2-secret" not in done.stderr + done.stdout
 
 

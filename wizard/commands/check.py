@@ -7,8 +7,6 @@ JSON line) per step. Exits UNHEALTHY when a step fails.
 
 from __future__ import annotations
 
-ORDER = 35
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser(

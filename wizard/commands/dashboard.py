@@ -6,8 +6,6 @@ the same one-shot table as `launcher status`.
 
 from __future__ import annotations
 
-ORDER = 31
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser(

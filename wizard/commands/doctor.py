@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-ORDER = 50
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("doctor", parents=[common],

@@ -7,7 +7,6 @@ values, so they are written like the stack's own generated files (0600 in 0700).
 
 from __future__ import annotations
 
-ORDER = 65
 TARGETS = ("swarm", "kubernetes")
 
 

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-ORDER = 25
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser(

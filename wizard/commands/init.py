@@ -9,8 +9,6 @@ questionary prompts) ask their questions and then call the same
 
 from __future__ import annotations
 
-ORDER = 10
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser(

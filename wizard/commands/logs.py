@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-ORDER = 40
-
 
 def register(subparsers, common) -> None:
     logs = subparsers.add_parser("logs", parents=[common], help="a service's log output")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-ORDER = 60
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("plan", parents=[common], help="show the start order (waves) and init steps")

@@ -5,8 +5,6 @@ Default: every group a seed step comes after. Asks first (or --yes).
 
 from __future__ import annotations
 
-ORDER = 46
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("reset", parents=[common],
@@ -31,8 +29,5 @@ def run(args) -> int:
         raise UsageError("no group has a seed step to reset to", "name the groups: `launcher reset GROUP`")
     confirm(args, f"delete every volume of group(s) {', '.join(groups)} of stack {stack.name} and seed them again",
             declined_hint="nothing was removed; `launcher snapshot save` first if you want a way back")
-    from wizard.core.support.lock import stack_lock
-
-    with stack_lock(stack.root, "reset"):
-        emit(args, reset(stack, groups, timeout=args.timeout), verb="reset")
+    emit(args, reset(stack, groups, timeout=args.timeout), verb="reset")
     return 0

@@ -6,8 +6,6 @@ print names and reasons only.
 
 from __future__ import annotations
 
-ORDER = 20
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("secrets", parents=[common], help="show, check or rotate generated secrets")
@@ -35,7 +33,8 @@ def register(subparsers, common) -> None:
 
 def run_show(args) -> int:
     from wizard.commands.context import frontend, load
-    from wizard.core.values.secrets import describe, mask
+    from wizard.core.support.redact import mask
+    from wizard.core.values.secrets import describe
     from wizard.core.values.resolution import current_values
     from wizard.frontends.secrets import render_secrets
 
@@ -91,11 +90,7 @@ def run_rotate(args) -> int:
         raise UsageError(f"no secret named {args.name}", f"use one of: {', '.join(declared)}")
     current_values(stack)  # rotating needs an initialized stack
     if args.apply:
-        from wizard.core.support.lock import stack_lock
-
-        # The database, the store and the env files change together: nobody else may write meanwhile.
-        with stack_lock(stack.root, "secrets rotate --apply"):
-            return run_rotate_apply(args, stack)
+        return run_rotate_apply(args, stack)
     names = rotation_set(stack, [args.name])
     action = f"rotate {args.name}" + (f" and re-sign {', '.join(names[1:])}" if len(names) > 1 else "")
     confirm(args, f"{action} (services using them must restart)", declined_hint="nothing was changed")

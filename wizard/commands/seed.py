@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import sys
 
-ORDER = 40
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("seed", parents=[common], help="apply database seeds, show their state, "
@@ -67,15 +65,12 @@ def run_postgres(args) -> int:
     """Apply the pending seed files; one line (or JSON line) per file."""
     from wizard.commands.context import frontend
     from wizard.core.support.events import consume
-    from wizard.core.seeds.postgres.apply import apply_seeds
+    from wizard.core.seeds.postgres.apply import apply_stack_seeds
 
     stack, dsn, directory, values = _postgres_target(args)
     ui = frontend(args)
-    from wizard.core.support.lock import stack_lock
-
-    with stack_lock(stack.root, "seed postgres"):
-        summary = consume(apply_seeds(dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run),
-                          _progress_shower(ui))
+    summary = consume(apply_stack_seeds(stack, dsn, directory, values, reapply=args.reapply, dry_run=args.dry_run),
+                      _progress_shower(ui))
     ui.show({"event": "finished", "ok": True, "summary": summary, "dry_run": args.dry_run}, summary)
     return 0
 
@@ -123,13 +118,14 @@ def _postgres_target(args, need_dsn: bool = True):
 
     from wizard.commands.context import load
     from wizard.core.support.errors import ConfigError, UsageError
-    from wizard.core.manifest.interpolate import substitute
+    from wizard.core.manifest.kinds import POSTGRES, seed_steps
     from wizard.core.seeds.postgres.apply import resolve_step
+    from wizard.core.seeds.steps import step_folder
 
     stack = load(args)
     # Without a DSN to build (--dsn given, or capture), setting defaults will do before the first init.
     values = _values(stack, allow_defaults=bool(getattr(args, "dsn", None)) or not need_dsn)
-    steps = [step for step in stack.steps if step.kind == "postgres-seeds"]
+    steps = seed_steps(stack.steps, POSTGRES)
     if args.step:
         steps = [step for step in steps if step.name == args.step]
         if not steps:
@@ -137,13 +133,10 @@ def _postgres_target(args, need_dsn: bool = True):
     if not steps:
         raise ConfigError("stack.toml has no postgres-seeds step", "add [steps.NAME] with kind = \"postgres-seeds\"")
     step = steps[0]
-    source = f"stack.toml [steps.{step.name}]"
     if getattr(args, "dsn", None):
-        dsn = args.dsn
-        directory = stack.root / substitute(str(step.params["dir"]), values, source=source)
+        dsn, directory = args.dsn, step_folder(stack, step, values)
     else:
-        dsn, directory = resolve_step(stack, step, values) if need_dsn else (
-            "", stack.root / substitute(str(step.params["dir"]), values, source=source))
+        dsn, directory = resolve_step(stack, step, values) if need_dsn else ("", step_folder(stack, step, values))
     if getattr(args, "dir", None):
         directory = Path(args.dir)
     return stack, dsn, directory, values
@@ -183,12 +176,14 @@ def run_mongo(args) -> int:
     """Load the Mongo seeds, or copy a database; one line (or JSON line) per collection."""
     from wizard.commands.context import confirm, frontend, load
     from wizard.core.support.errors import ConfigError, UsageError
-    from wizard.core.seeds.mongo.replicaset import step_seconds, step_text
+    from wizard.core.manifest.kinds import MONGO, seed_steps
+    from wizard.core.seeds.steps import step_folder
+    from wizard.core.support.files import shown_path
     from wizard.core.support.events import consume
-    from wizard.core.seeds.mongo.data import DEFAULT_TIMEOUT, copy_database, run_seed_step
+    from wizard.core.seeds.mongo.data import copy_into_step, run_seed_step
 
     stack = load(args)
-    steps = [step for step in stack.steps if step.kind == "mongo-seeds" and step.name == (args.step or step.name)]
+    steps = [step for step in seed_steps(stack.steps, MONGO) if step.name == (args.step or step.name)]
     if not steps:
         if args.step:
             raise UsageError(f"no mongo-seeds step named {args.step}", "see `launcher plan` for the steps")
@@ -200,20 +195,16 @@ def run_mongo(args) -> int:
         source = _mongo_source_uri(args)
         what = f"the stack's copy of each collection and view of database {args.db}"
     else:
-        what = f"every collection seeded from {step_text(step, values, 'dir')}"
+        what = f"every collection seeded from {shown_path(step_folder(stack, step, values), stack.root)}"
     if args.replace:
         confirm(args, f"drop {what} first (--replace)",
                 declined_hint="nothing was dropped; run without --replace to upsert by _id instead")
     if copying:
-        work = copy_database(source, step_text(step, values, "uri"), args.db, replace=args.replace,
-                             timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name)
+        work = copy_into_step(stack, step, values, source, args.db, replace=args.replace)
     else:
         work = run_seed_step(stack, step, values, replace=args.replace)
     ui = frontend(args)
-    from wizard.core.support.lock import stack_lock
-
-    with stack_lock(stack.root, "seed mongo"):
-        summary = consume(work, _progress_shower(ui))
+    summary = consume(work, _progress_shower(ui))
     ui.show({"event": "finished", "ok": True, "summary": summary}, summary)
     return 0
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 
-ORDER = 45
 PASSPHRASE_VARIABLE = "LAUNCHER_SNAPSHOT_PASSPHRASE"
 
 
@@ -65,11 +64,8 @@ def run_save(args) -> int:
 
     stack = load(args)
     passphrase = _passphrase(args, twice=True) if args.encrypt else None
-    from wizard.core.support.lock import stack_lock
-
-    with stack_lock(stack.root, "snapshot save"):
-        emit(args, save(stack, name=args.name, to=args.to, passphrase=passphrase, online=args.online,
-                        keep=args.keep), verb="save")
+    emit(args, save(stack, name=args.name, to=args.to, passphrase=passphrase, online=args.online, keep=args.keep),
+         verb="save")
     return 0
 
 

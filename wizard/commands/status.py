@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-ORDER = 30
-
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("status", parents=[common], help="state, health, URLs and uptime of every service")

@@ -11,7 +11,6 @@ from __future__ import annotations
 # A tiny module (stdlib only), so `launcher --help` stays fast.
 from wizard.core.docker.composerun import PULL_POLICIES
 
-ORDER = 20
 TARGETS = ("local", "swarm")  # wizard.core.targets.choose.TARGETS (not imported: stdlib only at module top)
 
 
@@ -81,11 +80,8 @@ def run(args) -> int:
 
         return run_up(stack, profiles=args.profile, engine=engine, only=args.only, pull=args.pull,
                       timeout=args.timeout, allow_demo_secrets=args.allow_demo_secrets, offline=args.offline)
-    from wizard.core.support.lock import stack_lock
-
-    with stack_lock(stack.root, "up"):
-        emit(args, launch.up(stack, engine=engine, only=args.only, profiles=args.profile, pull=args.pull,
-                             timeout=args.timeout, allow_demo_secrets=args.allow_demo_secrets, offline=args.offline))
+    emit(args, launch.up(stack, engine=engine, only=args.only, profiles=args.profile, pull=args.pull,
+                         timeout=args.timeout, allow_demo_secrets=args.allow_demo_secrets, offline=args.offline))
     return 0
 
 
@@ -97,12 +93,10 @@ def run_down(args) -> int:
     if args.volumes:
         confirm(args, f"delete every volume of stack {stack.name}, with all its data",
                 declined_hint="nothing was removed; run `launcher down` to keep the data")
-    from wizard.core.support.lock import stack_lock
     from wizard.core.targets.choose import engine_for
 
     engine = None if args.target == "local" else engine_for(args.target, stack)
-    with stack_lock(stack.root, "down"):
-        emit(args, launch.down(stack, engine=engine, volumes=args.volumes))
+    emit(args, launch.down(stack, engine=engine, volumes=args.volumes))
     return 0
 
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 from wizard.core.support.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted
 from wizard.core.images.inventory import NeededImage
+from wizard.frontends.plain import render_event, renders
 from wizard.frontends.words import image_doing, image_done
 
 STEP = 10  # plain mode prints a progress line each time a batch passes another 10%
@@ -51,7 +52,7 @@ class ProgressLines:
     """Plain lines for image events: a line per batch, per image done, and every 10% of a batch.
 
     Holds the last percentage printed, so a pull of many small updates prints a
-    dozen lines, not thousands; other events go to ``wizard.frontends.plain``.
+    dozen lines, not thousands; every event prints as ``wizard.frontends.plain.render_event`` says.
     """
 
     def __init__(self) -> None:
@@ -60,24 +61,35 @@ class ProgressLines:
     def lines(self, event: Event) -> list[str]:
         if isinstance(event, ImagesStarted):
             self._next = STEP
-            about = f" ({'about ' if event.action == 'save' else ''}{size_text(event.total)})" if event.total else ""
-            return [f"{image_doing(event.action)} {len(event.images)} image(s){about}: "
-                    f"{', '.join(event.images)}"]
-        if isinstance(event, ImageProgress):
+        elif isinstance(event, ImageProgress):
             if event.percent < self._next:
                 return []
             self._next = (event.percent // STEP + 1) * STEP
-            of = f" ({size_text(event.overall_current)} of {size_text(event.overall_total)})" \
-                if event.action != "build" else f" (step {event.overall_current} of {event.overall_total})"
-            return [f"  {event.action}: {event.percent}%{of}"]
-        if isinstance(event, ImageDone):
-            size = f" ({size_text(event.size)}, {event.elapsed:.1f}s)" if event.size else f" ({event.elapsed:.1f}s)"
-            return [f"  {image_done(event.action)} {event.image}{size}"]
-        if isinstance(event, ImageFailed):
-            return [f"  {event.image}: FAILED: {event.reason}"]
-        from wizard.frontends.plain import render_event
-
         return render_event(event)
+
+
+@renders(ImagesStarted)
+def _images_started(event: ImagesStarted) -> list[str]:
+    about = f" ({'about ' if event.action == 'save' else ''}{size_text(event.total)})" if event.total else ""
+    return [f"{image_doing(event.action)} {len(event.images)} image(s){about}: {', '.join(event.images)}"]
+
+
+@renders(ImageProgress)
+def _image_progress(event: ImageProgress) -> list[str]:
+    of = f" ({size_text(event.overall_current)} of {size_text(event.overall_total)})" \
+        if event.action != "build" else f" (step {event.overall_current} of {event.overall_total})"
+    return [f"  {event.action}: {event.percent}%{of}"]
+
+
+@renders(ImageDone)
+def _image_done(event: ImageDone) -> list[str]:
+    size = f" ({size_text(event.size)}, {event.elapsed:.1f}s)" if event.size else f" ({event.elapsed:.1f}s)"
+    return [f"  {image_done(event.action)} {event.image}{size}"]
+
+
+@renders(ImageFailed)
+def _image_failed(event: ImageFailed) -> list[str]:
+    return [f"  {event.image}: FAILED: {event.reason}"]
 
 
 class ProgressBars:
@@ -129,8 +141,6 @@ class ProgressBars:
             if done and len(self._tasks) <= 1:
                 self._progress.update(self._overall, completed=100)
         else:
-            from wizard.frontends.plain import render_event
-
             target = self._progress.console if self._progress is not None else self.console
             for line in render_event(event):
                 target.print(line, markup=False, highlight=False)

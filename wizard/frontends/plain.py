@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from wizard.core.support.events import (EnvFilesWritten, Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note,
                                 PreflightCheck, RotationResumed, SecretApplied, ServiceFailed, ServiceProgress,
@@ -32,62 +33,134 @@ def lock_wait_line(holder) -> str:
     return f"waiting for {who}, which is working on this stack…"
 
 
-# --------------------------------------------------------------------------- events of up/restart/down
+# --------------------------------------------------------------------------- events
+
+Renderer = Callable[[Any], "list[str]"]
+# One renderer per event type (found along the event's class ancestry), so a new event
+# cannot fall through to a repr: tests/unit/test_plain_events.py walks every event type.
+_RENDERERS: dict[type, Renderer] = {}
+# Modules that register the renderers of their own events (image and snapshot words).
+_RENDERER_MODULES = ("wizard.frontends.images", "wizard.frontends.snapshots")
+
+
+def renders(*event_types: type) -> Callable[[Renderer], Renderer]:
+    """Register the decorated function as the plain renderer of these event types."""
+    def register(renderer: Renderer) -> Renderer:
+        for event_type in event_types:
+            _RENDERERS[event_type] = renderer
+        return renderer
+    return register
+
+
+def renderer_for(event_type: type) -> Renderer | None:
+    """The renderer of an event type: its own, or its nearest ancestor's; None when it has none."""
+    _load_renderer_modules()
+    return next((_RENDERERS[klass] for klass in event_type.__mro__ if klass in _RENDERERS), None)
+
+
+@functools.cache
+def _load_renderer_modules() -> None:
+    from importlib import import_module
+
+    for module in _RENDERER_MODULES:
+        import_module(module)
 
 
 def render_event(event: Event) -> list[str]:
-    """The lines one event prints; progress events print only when a service's state changes."""
-    if isinstance(event, PreflightCheck):
-        line = f"{check_mark(event.status)} {event.check}: {event.detail}"
-        return [f"{line} — {event.hint}" if event.hint and event.status != "ok" else line]
-    if isinstance(event, GroupSkipped):
-        return [f"skipped {event.group}: {event.reason}"]
-    if isinstance(event, WaveStarted):
-        return [f"wave {event.wave}: {', '.join(event.groups)}"]
-    if isinstance(event, GroupStarting):
-        return [f"  starting {event.group}: {', '.join(event.services)}"]
-    if isinstance(event, ServiceProgress):
-        health = f" ({event.health})" if event.health else ""
-        return [f"    {event.service}: {event.state}{health} {_seconds(event.elapsed)}"]
-    if isinstance(event, ServiceReady):
-        if event.how == "already-healthy":
-            return [f"    {event.service}: already ready"]
-        return [f"    {event.service}: {event.how} after {_seconds(event.elapsed)}"]
-    if isinstance(event, ServiceFailed):
-        return _render_failure(event)
-    if isinstance(event, GroupReady):
-        return [f"  {event.group} ready in {_seconds(event.elapsed)}" if event.changed
-                else f"  {event.group} already running"]
-    if isinstance(event, StepStarted):
-        return [f"  step {event.step} ({event.kind})"]
-    if isinstance(event, StepProgress):
-        return [f"    {event.message}"]
-    if isinstance(event, StepFinished):
-        return [f"  step {event.step}: {'skipped, ' if event.skipped else ''}{event.summary}"]
-    if isinstance(event, StepFailed):
-        return [f"  step {event.step} FAILED: {event.reason}"]
-    if isinstance(event, Note):
-        return [event.message]
-    if isinstance(event, (RotationResumed, SecretApplied, EnvFilesWritten)):
-        return _render_rotation(event)
-    if isinstance(event, Finished):
-        return [event.summary] if event.summary else []
-    return [str(event)]
+    """The lines one event prints (progress events only when a service's state changes)."""
+    renderer = renderer_for(type(event))
+    return renderer(event) if renderer is not None else []
 
 
-def _render_rotation(event: Event) -> list[str]:
-    if isinstance(event, RotationResumed):
-        return [f"finishing an earlier rotation of {event.secret} (new value kept in {event.pending_file})"]
-    if isinstance(event, SecretApplied):
-        how = "already had the new password" if event.already_current else "password changed"
-        return [f"{event.secret}: {how} for {', '.join(event.roles)} at {event.target}"]
-    if isinstance(event, EnvFilesWritten):
-        files = ", ".join(event.files) or "no file changed"
-        recreate = ", ".join(event.recreate) or "none (no running service uses it)"
-        return [f"{event.secret}: wrote {files}", f"recreating: {recreate}"]
-    return [str(event)]
+@renders(PreflightCheck)
+def _check(event: PreflightCheck) -> list[str]:
+    line = f"{check_mark(event.status)} {event.check}: {event.detail}"
+    return [f"{line} — {event.hint}" if event.hint and event.status != "ok" else line]
 
 
+@renders(GroupSkipped)
+def _group_skipped(event: GroupSkipped) -> list[str]:
+    return [f"skipped {event.group}: {event.reason}"]
+
+
+@renders(WaveStarted)
+def _wave_started(event: WaveStarted) -> list[str]:
+    return [f"wave {event.wave}: {', '.join(event.groups)}"]
+
+
+@renders(GroupStarting)
+def _group_starting(event: GroupStarting) -> list[str]:
+    return [f"  starting {event.group}: {', '.join(event.services)}"]
+
+
+@renders(ServiceProgress)
+def _service_progress(event: ServiceProgress) -> list[str]:
+    health = f" ({event.health})" if event.health else ""
+    return [f"    {event.service}: {event.state}{health} {_seconds(event.elapsed)}"]
+
+
+@renders(ServiceReady)
+def _service_ready(event: ServiceReady) -> list[str]:
+    if event.how == "already-healthy":
+        return [f"    {event.service}: already ready"]
+    return [f"    {event.service}: {event.how} after {_seconds(event.elapsed)}"]
+
+
+@renders(GroupReady)
+def _group_ready(event: GroupReady) -> list[str]:
+    return [f"  {event.group} ready in {_seconds(event.elapsed)}" if event.changed
+            else f"  {event.group} already running"]
+
+
+@renders(StepStarted)
+def _step_started(event: StepStarted) -> list[str]:
+    return [f"  step {event.step} ({event.kind})"]
+
+
+@renders(StepProgress)
+def _step_progress(event: StepProgress) -> list[str]:
+    return [f"    {event.message}"]
+
+
+@renders(StepFinished)
+def _step_finished(event: StepFinished) -> list[str]:
+    return [f"  step {event.step}: {'skipped, ' if event.skipped else ''}{event.summary}"]
+
+
+@renders(StepFailed)
+def _step_failed(event: StepFailed) -> list[str]:
+    return [f"  step {event.step} FAILED: {event.reason}"]
+
+
+@renders(Note)
+def _note(event: Note) -> list[str]:
+    return [event.message]
+
+
+@renders(Finished)
+def _finished(event: Finished) -> list[str]:
+    return [event.summary] if event.summary else []
+
+
+@renders(RotationResumed)
+def _rotation_resumed(event: RotationResumed) -> list[str]:
+    return [f"finishing an earlier rotation of {event.secret} (new value kept in {event.pending_file})"]
+
+
+@renders(SecretApplied)
+def _secret_applied(event: SecretApplied) -> list[str]:
+    how = "already had the new password" if event.already_current else "password changed"
+    return [f"{event.secret}: {how} for {', '.join(event.roles)} at {event.target}"]
+
+
+@renders(EnvFilesWritten)
+def _env_files_written(event: EnvFilesWritten) -> list[str]:
+    files = ", ".join(event.files) or "no file changed"
+    recreate = ", ".join(event.recreate) or "none (no running service uses it)"
+    return [f"{event.secret}: wrote {files}", f"recreating: {recreate}"]
+
+
+@renders(ServiceFailed)
 def _render_failure(event: ServiceFailed) -> list[str]:
     lines = [f"    {event.service}: FAILED: {event.reason}"]
     if event.health_log:

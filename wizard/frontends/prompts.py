@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from wizard.core.support.errors import Cancelled
 from wizard.core.lifecycle.initsession import InitSession
+from wizard.core.manifest.kinds.settings import setting_kind
 from wizard.frontends.words import PORT_STATES
 
 
@@ -114,12 +115,13 @@ def ask_setting(session: InitSession, name: str, status=None) -> None:
         say(f"  {name} {default} is {status.status}: {status.detail}; {status.suggestion} is free")
         default = str(status.suggestion)
     label = f"{name} ({spec.description})" if spec.description else name
-    if spec.kind == "bool" or spec.choices:
-        choices = ["true", "false"] if spec.kind == "bool" else list(spec.choices)
+    kind = setting_kind(spec)
+    choices = list(kind.choices or spec.choices)
+    if choices:
         value = _ask(questionary.select(label, choices=choices,
                                         default=default if default in choices else choices[0]))
     else:
-        from wizard.core.manifest.settingkinds import validate_setting
+        from wizard.core.manifest.kinds.settings import validate_setting
 
         def valid(text: str) -> bool | str:
             try:
@@ -130,7 +132,7 @@ def ask_setting(session: InitSession, name: str, status=None) -> None:
 
         value = _ask(questionary.text(label, default=default, validate=valid))
     session.set_setting(name, value)
-    if spec.kind == "port":
+    if kind.is_port:
         again = {item.setting: item for item in session.port_statuses()}[name]
         if again.status != "ok" and not _ask(questionary.confirm(
                 f"Port {value} is {again.status} ({again.detail}). Keep it anyway?", default=False)):
@@ -138,7 +140,7 @@ def ask_setting(session: InitSession, name: str, status=None) -> None:
 
 
 def secrets(session: InitSession) -> None:
-    from wizard.core.values.secrets import mask
+    from wizard.core.support.redact import mask
 
     questionary = _questionary()
     say("Secrets (new ones are generated now and written as they are):")
@@ -201,10 +203,11 @@ def review(session: InitSession) -> bool:
 def start(session: InitSession) -> int:
     """Start the stack as `launcher up` does, rendered as plain lines (and the one-time Mongo copy)."""
     from wizard.core.lifecycle.launch import up
-    from wizard.frontends.plain import render_event
+    from wizard.frontends.images import ProgressLines
 
+    lines = ProgressLines().lines
     for events in (up(session.stack, profiles=session.profiles), session.mongo_copy()):
         for event in events or ():
-            for line in render_event(event):
+            for line in lines(event):
                 say(line)
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from wizard.core.manifest.kinds import secret_kind
+
 
 def render_secrets(rows: Sequence[dict[str, Any]]) -> list[str]:
     """`secrets show`: name, value (masked unless --reveal) and what it is, aligned."""
@@ -30,10 +32,11 @@ def render_rotation(rotated, names: Sequence[str], changed: Sequence, restart: S
     """
     name = rotated.name
     lines = [f"rotated {name}" + (f"; re-signed {', '.join(names[1:])}" if len(names) > 1 else "")]
-    if rotated.kind == "jwt":
+    kind = secret_kind(rotated)
+    if kind.is_jwt:
         # A new token does not revoke the old one: only a new signing secret does.
         lines.append(f"note: the previous {name} stays valid until {rotated.signed_with} is rotated")
-    elif rotated.kind == "password":
+    elif kind.kept_by_servers:
         # The env files change, but a database volume keeps the password it was created with.
         if rotated.apply:
             lines.append(f"note: the database still has the old {name}; next time use "

@@ -8,29 +8,13 @@ from wizard.core.support.events import Event, Finished
 from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted, ServicesStopped,
                                           SnapshotsPruned)
 from wizard.frontends.images import size_text
-from wizard.frontends.plain import render_event
+from wizard.frontends.plain import render_event, renders
 
 VERBS = {"save": "saving", "verify": "verifying", "restore": "restoring"}
 
 
 def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:
-    if isinstance(event, PartProgress):
-        moved = f" ({size_text(event.done)})" if event.done else ""
-        return [f"[{event.percent:3d}%] {VERBS.get(event.action, event.action)} {event.part}{moved}"]
-    if isinstance(event, PartDone):
-        return [f"[{event.percent:3d}%] {event.part}: {size_text(event.size)} {event.action}d"
-                if event.action != "save" else f"[{event.percent:3d}%] {event.part}: {size_text(event.size)} saved"]
-    if isinstance(event, ServicesStopped):
-        return [f"stopped {', '.join(event.services)} while their data is "
-                f"{'copied' if event.why == 'save' else 'replaced'}"]
-    if isinstance(event, RestoreInterrupted):
-        return render_interrupted(event)
-    if isinstance(event, SnapshotsPruned):
-        return [f"removed old snapshot(s): {', '.join(event.names)}"]
-    if isinstance(event, GroupsCleared):
-        gone = f": {', '.join(event.volumes)}" if event.volumes else ""
-        return [f"removed {event.containers} container(s) and {len(event.volumes)} volume(s) of "
-                f"{', '.join(event.groups)}{gone}"]
+    """An event of `snapshot save|restore` or `reset`: their Finished says what was saved or restored."""
     if isinstance(event, Finished) and verb == "save":
         details = event.details
         sealed = ", encrypted" if details.get("encrypted") else ""
@@ -41,10 +25,41 @@ def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:
     return render_event(event)
 
 
+@renders(PartProgress)
+def _part_progress(event: PartProgress) -> list[str]:
+    moved = f" ({size_text(event.done)})" if event.done else ""
+    return [f"[{event.percent:3d}%] {VERBS.get(event.action, event.action)} {event.part}{moved}"]
+
+
+@renders(PartDone)
+def _part_done(event: PartDone) -> list[str]:
+    return [f"[{event.percent:3d}%] {event.part}: {size_text(event.size)} {event.action}d"
+            if event.action != "save" else f"[{event.percent:3d}%] {event.part}: {size_text(event.size)} saved"]
+
+
+@renders(ServicesStopped)
+def _services_stopped(event: ServicesStopped) -> list[str]:
+    return [f"stopped {', '.join(event.services)} while their data is "
+            f"{'copied' if event.why == 'save' else 'replaced'}"]
+
+
+@renders(SnapshotsPruned)
+def _snapshots_pruned(event: SnapshotsPruned) -> list[str]:
+    return [f"removed old snapshot(s): {', '.join(event.names)}"]
+
+
+@renders(GroupsCleared)
+def _groups_cleared(event: GroupsCleared) -> list[str]:
+    gone = f": {', '.join(event.volumes)}" if event.volumes else ""
+    return [f"removed {event.containers} container(s) and {len(event.volumes)} volume(s) of "
+            f"{', '.join(event.groups)}{gone}"]
+
+
 def verify_line(done: int, total: int) -> str:
     return f"[{done * 100 // max(total, 1):3d}%] verifying checksums ({size_text(done)} of {size_text(total)})"
 
 
+@renders(RestoreInterrupted)
 def render_interrupted(event: RestoreInterrupted) -> list[str]:
     lines = [f"restore of snapshot {event.snapshot} interrupted; where each part stands:"]
     lines += [f"  {part}: {state}" for part, state in event.states.items()]

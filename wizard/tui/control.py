@@ -45,13 +45,11 @@ class StackControl:
         return self._engine
 
     def up(self, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:
-        """``launch.up`` under the stack's lock; ``sleep`` is called between polls, and may raise to stop waiting."""
+        """``launch.up`` (which holds the stack's lock while the worker iterates, not while the dashboard
+        idles); ``sleep`` is called between polls, and may raise to stop waiting."""
         from wizard.core.lifecycle.launch import up
-        from wizard.core.support.lock import stack_lock
 
-        # Held while the worker iterates (seeds write the databases), not while the dashboard idles.
-        with stack_lock(self.stack.root, "up"):
-            yield from up(self.stack, engine=self.engine, profiles=self.profiles, sleep=sleep, **self.up_options)
+        return up(self.stack, engine=self.engine, profiles=self.profiles, sleep=sleep, **self.up_options)
 
     def restart(self, service: str, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:
         from wizard.core.lifecycle.launch import restart
@@ -60,10 +58,8 @@ class StackControl:
 
     def down(self) -> Iterator[Event]:
         from wizard.core.lifecycle.launch import down
-        from wizard.core.support.lock import stack_lock
 
-        with stack_lock(self.stack.root, "down"):
-            yield from down(self.stack, engine=self.engine)
+        return down(self.stack, engine=self.engine)
 
     def snapshot(self, *, restarts: bool = False) -> list:
         """Every service's row (``wizard.core.lifecycle.status.ServiceStatus``)."""

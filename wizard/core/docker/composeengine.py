@@ -31,6 +31,7 @@ from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_confi
 from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.manifest.stack import Stack
+from wizard.core.support.files import shown_path
 
 if TYPE_CHECKING:
     import subprocess
@@ -142,15 +143,9 @@ class ComposeEngine:
         """The same compose project as a command a user can type in the stack's folder."""
         import shlex
 
-        def shown(path: Path) -> str:
-            try:
-                return str(path.relative_to(self.stack.root))
-            except ValueError:
-                return str(path)
-
-        argv = ["docker", "compose", "-p", self.project, "--env-file", shown(self.stack.compose_env_file)]
+        argv = ["docker", "compose", "-p", self.project, "--env-file", shown_path(self.stack.compose_env_file, self.stack.root)]
         for path in self.compose_files():
-            argv += ["-f", shown(path)]
+            argv += ["-f", shown_path(path, self.stack.root)]
         for profile in self.profiles:
             argv += ["--profile", profile]
         return shlex.join(argv)

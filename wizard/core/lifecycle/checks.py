@@ -18,7 +18,9 @@ from wizard.core.docker.protocol import Engine
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import PublishedPort
 from wizard.core.support.events import PreflightCheck
+from wizard.core.manifest.kinds.settings import setting_kind
 from wizard.core.manifest.stack import Stack
+from wizard.core.support.files import shown_path
 
 GIB = 1024 ** 3
 MEMORY_WARN = 2 * GIB
@@ -56,7 +58,7 @@ def disk_check(root_dir: str) -> PreflightCheck:
 
 def missing_env_files(stack: Stack) -> str:
     """The stack's env files not written yet, as one comma-separated list ("" when all are there)."""
-    return ", ".join(_relative(stack, output.path) for output in stack.outputs if not output.path.is_file())
+    return ", ".join(shown_path(output.path, stack.root) for output in stack.outputs if not output.path.is_file())
 
 
 def env_files_check(stack: Stack, *, missing_status: str = "warn") -> PreflightCheck:
@@ -65,13 +67,6 @@ def env_files_check(stack: Stack, *, missing_status: str = "warn") -> PreflightC
     if not missing:
         return PreflightCheck("env files", "ok", f"{len(stack.outputs)} present")
     return PreflightCheck("env files", missing_status, f"missing: {missing}", "run `launcher init`")
-
-
-def _relative(stack: Stack, path: Path) -> str:
-    try:
-        return str(path.relative_to(stack.root))
-    except ValueError:
-        return str(path)
 
 
 # --------------------------------------------------------------------------- ports
@@ -247,7 +242,7 @@ def _port_values(stack: Stack, values: Mapping[str, str] | None) -> list[tuple[i
     pairs = []
     for setting in stack.settings:
         raw = str((values or {}).get(setting.name, setting.default) or "").strip()
-        if setting.kind == "port" and raw.isdigit():
+        if setting_kind(setting).is_port and raw.isdigit():
             pairs.append((int(raw), setting.name))
     return pairs
 

@@ -20,10 +20,11 @@ from typing import Callable, Iterator, Mapping
 
 from wizard.core.support.events import Event
 
+from wizard.core.manifest.kinds.settings import setting_kind
 from wizard.core.manifest.stack import SecretSpec, SettingSpec, Stack
+from wizard.core.manifest.kinds import MONGO, POSTGRES, secret_kind, seed_steps, step_kind
+from wizard.core.support.files import shown_path
 
-PORT_KINDS = ("port",)
-URL_KINDS = ("url",)
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 
 
@@ -79,6 +80,7 @@ class SeedList:
 
     step: str
     kind: str
+    database: str  # the store it seeds: kinds.POSTGRES or kinds.MONGO
     folder: str
     files: tuple[str, ...]
     problem: str = ""
@@ -133,12 +135,12 @@ class InitSession:
 
     def outputs(self) -> list[str]:
         """Every file init writes, relative to the stack folder."""
-        from wizard.core.values.envfiles import display, store_path
+        from wizard.core.values.envfiles import store_path
 
-        paths = [display(self.stack, store_path(self.stack))]
-        paths += [display(self.stack, output.path) for output in self.stack.outputs]
-        paths += [display(self.stack, spec.path) for spec in self.stack.secrets
-                  if spec.kind == "mongo-keyfile" and spec.path is not None]
+        paths = [shown_path(store_path(self.stack), self.stack.root)]
+        paths += [shown_path(output.path, self.stack.root) for output in self.stack.outputs]
+        paths += [shown_path(spec.path, self.stack.root) for spec in self.stack.secrets
+                  if secret_kind(spec).written_to_file and spec.path is not None]
         return paths
 
     # -- services ---------------------------------------------------------------------
@@ -146,8 +148,8 @@ class InitSession:
     def groups(self) -> list[GroupInfo]:
         """Every group with what it needs; a group with missing sources will be skipped."""
         return [GroupInfo(group.name, group.description, group.after, group.profiles,
-                          tuple(self._relative(path) for path in group.requires_paths),
-                          tuple(self._relative(path) for path in group.missing_paths()))
+                          tuple(shown_path(path, self.stack.root, dot=True) for path in group.requires_paths),
+                          tuple(shown_path(path, self.stack.root, dot=True) for path in group.missing_paths()))
                 for group in self.stack.groups]
 
     def all_profiles(self) -> list[tuple[str, str]]:
@@ -165,20 +167,20 @@ class InitSession:
     # -- ports and settings -----------------------------------------------------------
 
     def port_settings(self) -> list[SettingSpec]:
-        return [spec for spec in self.stack.settings if spec.kind in PORT_KINDS]
+        return [spec for spec in self.stack.settings if setting_kind(spec).is_port]
 
     def url_settings(self) -> list[SettingSpec]:
-        return [spec for spec in self.stack.settings if spec.kind in URL_KINDS]
+        return [spec for spec in self.stack.settings if setting_kind(spec).is_url]
 
     def other_settings(self) -> list[SettingSpec]:
         # COMPOSE_PROFILES is answered by the profile choice on the services step.
         return [spec for spec in self.stack.settings
-                if spec.kind not in PORT_KINDS + URL_KINDS and spec.name != PROFILES_SETTING]
+                if not (setting_kind(spec).is_port or setting_kind(spec).is_url) and spec.name != PROFILES_SETTING]
 
     def set_setting(self, name: str, value: str) -> str:
         """Store an answer; returns why it is invalid ("" when it is fine). Invalid answers are kept
         as typed so the user can fix them, and the step refuses to go on."""
-        from wizard.core.manifest.settingkinds import validate_setting
+        from wizard.core.manifest.kinds.settings import validate_setting
 
         spec = self._setting(name)
         self.settings[name] = value
@@ -190,7 +192,7 @@ class InitSession:
 
     def setting_problems(self) -> dict[str, str]:
         """Every setting whose current answer is invalid, with the reason."""
-        from wizard.core.manifest.settingkinds import validate_setting
+        from wizard.core.manifest.kinds.settings import validate_setting
 
         problems = {}
         for spec in self.stack.settings:
@@ -328,38 +330,20 @@ class InitSession:
 
     def seed_lists(self) -> list[SeedList]:
         """The seed files each postgres-seeds and mongo-seeds step will look at."""
+        from wizard.core.seeds.steps import step_folder
+
         lists = []
-        for step in self.stack.steps:
-            if step.kind == "postgres-seeds":
-                lists.append(self._postgres_seeds(step))
-            elif step.kind == "mongo-seeds":
-                lists.append(self._mongo_seeds(step))
+        for step in seed_steps(self.stack.steps):
+            database = step_kind(step).database
+            folder = step_folder(self.stack, step, self.settings)
+            files, problem = (_postgres_seed_files if database == POSTGRES else _mongo_seed_files)(folder)
+            lists.append(SeedList(step.name, step.kind, database, shown_path(folder, self.stack.root, dot=True),
+                                  files, problem))
         return lists
-
-    def _postgres_seeds(self, step) -> SeedList:
-        from wizard.core.support.errors import LauncherError
-        from wizard.core.seeds.postgres.apply import find_seed_files
-
-        folder = self.stack.root / str(step.params.get("dir", ""))
-        try:
-            files = tuple(seed.path for seed in find_seed_files(folder))
-        except LauncherError as error:
-            return SeedList(step.name, step.kind, self._relative(folder), (), error.message)
-        return SeedList(step.name, step.kind, self._relative(folder), files)
-
-    def _mongo_seeds(self, step) -> SeedList:
-        from wizard.core.seeds.mongo.data import INDEXES_SUFFIX
-
-        folder = self.stack.root / str(step.params.get("dir", ""))
-        if not folder.is_dir():
-            return SeedList(step.name, step.kind, self._relative(folder), (), "folder does not exist")
-        files = tuple(sorted(path.relative_to(folder).as_posix() for path in folder.glob("*/*.json")
-                             if not path.name.endswith(INDEXES_SUFFIX)))
-        return SeedList(step.name, step.kind, self._relative(folder), files)
 
     def has_mongo(self) -> bool:
         """Whether the stack has a mongo-seeds step, the target of a copy."""
-        return any(step.kind == "mongo-seeds" for step in self.stack.steps)
+        return bool(seed_steps(self.stack.steps, MONGO))
 
     def set_mongo_source(self, uri: str, db: str = "") -> str:
         """Keep a Mongo URI to copy data from (in memory only) and the database to copy (by default
@@ -380,17 +364,15 @@ class InitSession:
         when there is nothing to copy. Runs once the stack is up (it needs the stack's MongoDB)."""
         if not self.mongo_source:
             return None
-        from wizard.core.seeds.mongo.replicaset import step_seconds, step_text
-        from wizard.core.seeds.mongo.data import DEFAULT_TIMEOUT, copy_database
+        from wizard.core.seeds.mongo.data import copy_into_step
         from wizard.core.seeds.steps import run_step
         from wizard.core.values.resolution import current_values
 
-        step = next(step for step in self.stack.steps if step.kind == "mongo-seeds")
+        step = seed_steps(self.stack.steps, MONGO)[0]
         source, db = self.mongo_source, self.mongo_db
 
         def copy(stack, step, values):
-            return copy_database(source, step_text(step, values, "uri"), db,
-                                 timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name)
+            return copy_into_step(stack, step, values, source, db)
 
         return run_step(self.stack, step, current_values(self.stack), runner=copy)
 
@@ -427,8 +409,23 @@ class InitSession:
 
         return {name: Answer(after, f"answer {name}") for name, (_, after) in self.changed_settings().items()}
 
-    def _relative(self, path: Path) -> str:
-        try:
-            return "./" + str(path.relative_to(self.stack.root))
-        except ValueError:
-            return str(path)
+
+def _postgres_seed_files(folder: Path) -> tuple[tuple[str, ...], str]:
+    """The SQL seed files a folder holds, in the order they apply, and why they cannot be read ("")."""
+    from wizard.core.seeds.postgres.apply import find_seed_files
+    from wizard.core.support.errors import LauncherError
+
+    try:
+        return tuple(seed.path for seed in find_seed_files(folder)), ""
+    except LauncherError as error:
+        return (), error.message
+
+
+def _mongo_seed_files(folder: Path) -> tuple[tuple[str, ...], str]:
+    """The Mongo document files a folder holds (``DB/COLLECTION.json``), and why not ("")."""
+    from wizard.core.seeds.mongo.data import INDEXES_SUFFIX
+
+    if not folder.is_dir():
+        return (), "folder does not exist"
+    return tuple(sorted(path.relative_to(folder).as_posix() for path in folder.glob("*/*.json")
+                        if not path.name.endswith(INDEXES_SUFFIX))), ""

@@ -37,6 +37,7 @@ from wizard.core.support.events import (Event, Finished, GroupReady, GroupSkippe
 from wizard.core.manifest.plan import Plan, build_plan, check_profiles
 from wizard.core.lifecycle.readiness import FAILED, NEVER_STARTED, READY, SETTLE, service_readiness
 from wizard.core.manifest.stack import Stack
+from wizard.core.support.lock import holding_lock
 
 POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
 WATCH_FALLBACK = 2.0  # with the engine's events watched: the longest wait for one before listing anyway
@@ -46,6 +47,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
+@holding_lock("up")
 def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), profiles: Sequence[str] = (),
        pull: str = "missing", timeout: float | None = None, allow_demo_secrets: bool = False,
        offline: bool = False, poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
@@ -213,6 +215,7 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     return [spec.name for spec in pending]
 
 
+@holding_lock("restart")
 def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = None, timeout: float | None = None,
             poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
             sleep: Sleep = time.sleep) -> Iterator[Event]:
@@ -245,6 +248,7 @@ def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = Non
     yield Finished(ok=True, elapsed=elapsed, summary=f"{len(specs)} service(s) restarted and ready in {elapsed:.1f}s")
 
 
+@holding_lock("down")
 def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
          clock: Clock = time.monotonic) -> Iterator[Event]:
     """Stop and remove the stack's containers and networks; named volumes stay unless ``volumes``."""

@@ -12,11 +12,14 @@ goes on without it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from wizard.core.docker.model import ComposeModel
 from wizard.core.manifest.graph import reachable
-from wizard.core.manifest.stack import Stack, display_path
+from wizard.core.manifest.stack import Stack
 from wizard.core.manifest.tomllines import LineFinder
 from wizard.core.support.errors import ConfigError, ManifestInvalid
+from wizard.core.support.files import shown_path
 
 
 def check_dependency_order(stack: Stack, model: ComposeModel) -> None:
@@ -42,6 +45,6 @@ def check_dependency_order(stack: Stack, model: ComposeModel) -> None:
             problems.append(ConfigError(
                 f"service {spec.name} (group {spec.group}) depends on {dependency} (group {theirs}), "
                 f"which does not start before it", hint,
-                where=f"{display_path(stack.manifest)}:{line}" if line else display_path(stack.manifest)))
+                where=f"{shown_path(stack.manifest, Path.cwd())}:{line}"))
     if problems:
         raise ManifestInvalid(problems)

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.protocol import DirectEngine
-from wizard.core.support.files import STATE_DIR
-from wizard.core.values.envfiles import atomic_write, display, parse_env_text, quote_value, write_outputs
+from wizard.core.support.files import STATE_DIR, shown_path
+from wizard.core.values.envfiles import atomic_write, parse_env_text, quote_value, write_outputs
 from wizard.core.support.errors import ConfigError, LauncherError, SeedFailed, Unhealthy, UsageError
 from wizard.core.support.events import EnvFilesWritten, Event, Finished, RotationResumed, SecretApplied, WaveStarted
 from wizard.core.manifest.interpolate import substitute
 from wizard.core.manifest.stack import SecretSpec, Stack
+from wizard.core.manifest.kinds import secret_kind
+from wizard.core.support.lock import holding_lock
 
 PENDING_MODE = 0o600
 POLL_INTERVAL = 0.2
@@ -47,7 +49,7 @@ def read_pending(stack: Stack, name: str) -> str | None:
     path = pending_path(stack, name)
     if not path.is_file():
         return None
-    value = parse_env_text(path.read_text(encoding="utf-8"), display(stack, path)).values.get(name)
+    value = parse_env_text(path.read_text(encoding="utf-8"), shown_path(path, stack.root)).values.get(name)
     return value or None
 
 
@@ -77,7 +79,7 @@ def change_role_passwords(dsns: Sequence[str], roles: Sequence[str], password: s
     import psycopg
     from psycopg import sql
 
-    from wizard.core.seeds.postgres.apply import safe_target
+    from wizard.core.support.redact import connection_target
 
     for index, dsn in enumerate(dsns):
         try:
@@ -86,20 +88,20 @@ def change_role_passwords(dsns: Sequence[str], roles: Sequence[str], password: s
             if _auth_failed(error):
                 continue
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            raise RotationIncomplete(f"cannot reach PostgreSQL at {safe_target(dsn)}: {reason}",
+            raise RotationIncomplete(f"cannot reach PostgreSQL at {connection_target(dsn)}: {reason}",
                                      "start the database (`launcher up`) and run the same command again") from None
         with connection:
             rows = connection.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [list(roles)])
             present = {row[0] for row in rows}
             missing = [role for role in roles if role not in present]
             if missing:
-                raise RotationIncomplete(f"role(s) {', '.join(missing)} do not exist at {safe_target(dsn)}",
+                raise RotationIncomplete(f"role(s) {', '.join(missing)} do not exist at {connection_target(dsn)}",
                                          "fix `roles` of the secret in stack.toml; nothing was changed")
             for role in roles:
                 connection.execute(sql.SQL("ALTER ROLE {} WITH PASSWORD {}").format(
                     sql.Identifier(role), sql.Literal(password)))
         return dsn, index == 0
-    raise RotationIncomplete(f"PostgreSQL at {safe_target(dsns[0])} accepts neither the old nor the new password",
+    raise RotationIncomplete(f"PostgreSQL at {connection_target(dsns[0])} accepts neither the old nor the new password",
                              "set the password by hand (ALTER ROLE ... PASSWORD), then run `launcher init`")
 
 
@@ -122,6 +124,7 @@ def changed_services(before: Mapping[str, Any], after: Mapping[str, Any]) -> set
 Writer = Callable[..., list]
 
 
+@holding_lock("secrets rotate --apply")
 def apply_rotation(stack: Stack, name: str, *, engine: DirectEngine | None = None, timeout: float | None = None,
                    write: Writer | None = None, clock: Callable[[], float] = time.monotonic) -> Iterator[Event]:
     """Rotate ``name`` everywhere it lives; yields events, ends with Finished. See the module docstring."""
@@ -135,7 +138,7 @@ def apply_rotation(stack: Stack, name: str, *, engine: DirectEngine | None = Non
     step = next(step for step in stack.steps if step.name == spec.apply)
     old_values = current_values(stack)
     pending = read_pending(stack, name)
-    shown_pending = display(stack, pending_path(stack, name))
+    shown_pending = shown_path(pending_path(stack, name), stack.root)
     if pending is not None:
         new = pending
         yield RotationResumed(secret=name, pending_file=shown_pending)
@@ -158,9 +161,9 @@ def apply_rotation(stack: Stack, name: str, *, engine: DirectEngine | None = Non
     # A resumed rotation may have changed the server already: try the new value first.
     dsns = [new_dsn, old_dsn] if pending is not None else [old_dsn]
     used, first = change_role_passwords(dsns, spec.roles, new)
-    from wizard.core.seeds.postgres.apply import safe_target
+    from wizard.core.support.redact import connection_target
 
-    yield SecretApplied(secret=name, target=safe_target(used), roles=tuple(spec.roles),
+    yield SecretApplied(secret=name, target=connection_target(used), roles=tuple(spec.roles),
                         already_current=pending is not None and first)
 
     try:
@@ -251,7 +254,7 @@ def _applicable(stack: Stack, name: str) -> SecretSpec:
         raise ConfigError(f"stack.toml does not say where {name} lives, so --apply cannot change it there",
                           f"add apply = \"<postgres step>\" and roles = [...] to [secrets.{name}]"
                           + (f" (declared for: {', '.join(applicable)})" if applicable else ""))
-    if spec.kind not in ("password", "token", "hex"):
+    if not secret_kind(spec).role_password:
         raise ConfigError(f"{name} is a {spec.kind} secret; --apply changes role passwords only",
                           "rotate it without --apply")
     return spec

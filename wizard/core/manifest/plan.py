@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from wizard.core.support.errors import UsageError
 from wizard.core.manifest.graph import reachable
 from wizard.core.manifest.stack import Group, Stack, Step
+from wizard.core.support.files import shown_path
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def build_plan(stack: Stack, only: Iterable[str] = (), profiles: Iterable[str] =
             continue
         missing = group.missing_paths()
         if missing:
-            shown = ", ".join(_relative(stack, path) for path in missing)
+            shown = ", ".join(shown_path(path, stack.root, dot=True) for path in missing)
             skipped[group.name] = f"missing {shown} (requires_paths)"
             continue
         blocked = [dep for dep in group.after if dep in skipped]
@@ -130,9 +131,3 @@ def _topological(stack: Stack) -> list[Group]:
         remaining = [group for group in remaining if group.name not in done]
     return placed
 
-
-def _relative(stack: Stack, path: Any) -> str:
-    try:
-        return "./" + str(path.relative_to(stack.root))
-    except ValueError:
-        return str(path)

@@ -15,10 +15,10 @@ from typing import Any
 
 from wizard.core.support.errors import ConfigError, ManifestInvalid
 from wizard.core.manifest.graph import find_cycle
-from wizard.core.manifest.kinds import SECRET_KINDS, STEP_KINDS, Declared
+from wizard.core.manifest.kinds import POSTGRES, SECRET_KINDS, STEP_KINDS, Declared, StepKind
 from wizard.core.manifest.reader import ManifestReader
-from wizard.core.manifest.settingkinds import SETTING_KINDS, validate_setting
-from wizard.core.support.files import STATE_DIR
+from wizard.core.manifest.kinds.settings import SETTING_KINDS, validate_setting
+from wizard.core.support.files import STATE_DIR, shown_path
 from wizard.core.manifest.model import Group, Output, SecretSpec, SettingSpec, Stack, Step
 
 MANIFEST_NAME = "stack.toml"
@@ -53,7 +53,7 @@ def find_manifest(explicit: str | os.PathLike[str] | None = None) -> Path:
 def load_stack(path: str | os.PathLike[str]) -> Stack:
     """Read and validate a manifest; raise ManifestInvalid listing every problem."""
     manifest = Path(path).resolve()
-    display = display_path(manifest)
+    display = shown_path(manifest, Path.cwd())
     try:
         text = manifest.read_text(encoding="utf-8")
     except OSError as exc:
@@ -66,13 +66,6 @@ def load_stack(path: str | os.PathLike[str]) -> Stack:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(*_toml_error(exc), where=_toml_where(display, exc)) from exc
     return _Validator(manifest, display, text, data).build()
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _toml_error(exc: tomllib.TOMLDecodeError) -> tuple[str, str]:
@@ -383,7 +376,7 @@ class _Validator(ManifestReader):
             if spec.apply not in kinds:
                 self.problem(f"secret {spec.name} applies through unknown step {spec.apply!r}",
                              f"use one of: {', '.join(sorted(kinds)) or '(no steps declared)'}", table, "apply")
-            elif kinds[spec.apply] != "postgres-seeds":
+            elif not _loads_postgres_seeds(STEP_KINDS.get(kinds[spec.apply])):
                 self.problem(f"secret {spec.name}: step {spec.apply} is a {kinds[spec.apply]} step; "
                              "rotate --apply reaches Postgres only", "name a postgres-seeds step", table, "apply")
             if not spec.roles:
@@ -402,3 +395,8 @@ class _Validator(ManifestReader):
             if setting.name in secret_names:
                 self.problem(f"{setting.name} is declared both as a secret and as a setting",
                              "keep only one declaration", ("settings", setting.name))
+
+
+def _loads_postgres_seeds(kind: StepKind | None) -> bool:
+    """Whether a step of this kind (None: unknown, reported already) reaches a Postgres server."""
+    return kind is not None and kind.seeds and kind.database == POSTGRES

@@ -12,11 +12,13 @@ half done. `launch.up` runs every step after its group is healthy, on every `up`
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 from typing import Callable, Generator, Mapping
 
 from wizard.core.support.errors import ConfigError, SeedFailed
 from wizard.core.support.events import Event, StepFailed, StepFinished, StepStarted
 from wizard.core.manifest.kinds import STEP_KINDS
+from wizard.core.manifest.interpolate import substitute
 from wizard.core.manifest.model import Stack, Step
 
 
@@ -55,3 +57,26 @@ def run_step(stack: Stack, step: Step, values: Mapping[str, str],
     summary = summary or "done"
     yield StepFinished(step=step.name, summary=summary, skipped=skipped)
     return summary
+
+
+def step_text(step, values: Mapping[str, str], key: str, default: str | None = None) -> str:
+    """A string step parameter with ``${NAME}`` references resolved."""
+    raw = step.params.get(key, default)
+    if not isinstance(raw, str):
+        raise ConfigError(f"[steps.{step.name}] {key} must be a string",
+                          f'write {key} = "..." in stack.toml', where="stack.toml")
+    return substitute(raw, values, source=f"stack.toml [steps.{step.name}]")
+
+
+def step_seconds(step, key: str, default: float) -> float:
+    """A positive number of seconds from the step parameters (default when absent)."""
+    raw = step.params.get(key, default)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+        raise ConfigError(f"[steps.{step.name}] {key} must be a positive number of seconds",
+                          f"write {key} = {default:g} (no quotes)", where="stack.toml")
+    return float(raw)
+
+
+def step_folder(stack: Stack, step: Step, values: Mapping[str, str]) -> Path:
+    """The step's ``dir``, ``${NAME}`` resolved, inside the stack folder unless written absolute."""
+    return stack.root / step_text(step, values, "dir")

@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping
 
 from wizard.core.support.errors import SnapshotInvalid
+from wizard.core.manifest.kinds import MONGO, steps_on
 
 SYSTEM_DATABASES = {"admin", "local", "config"}
 BATCH = 1000
 FLUSH = 1 << 20  # bytes of lines handed out at once
 TIMEOUT = 30.0
-STEP_KINDS = ("mongo-replica-set", "mongo-seeds")
 
 
 def uris(stack, values: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -30,8 +30,8 @@ def uris(stack, values: Mapping[str, str]) -> list[tuple[str, str]]:
     from wizard.core.seeds.mongo.replicaset import step_text
 
     found: dict[str, str] = {}
-    for step in stack.steps:
-        if step.kind in STEP_KINDS and "uri" in step.params:
+    for step in steps_on(stack.steps, MONGO):
+        if "uri" in step.params:
             found.setdefault(step_text(step, values, "uri"), step.name)
     return [(step, uri) for uri, step in found.items()]
 
@@ -132,13 +132,13 @@ def _failures(doing: str, uri: str):
     """A server error as one line naming the server (password masked); the client is closed either way."""
     from pymongo.errors import PyMongoError
 
-    from wizard.core.seeds.mongo.replicaset import mask_uri, scrub
+    from wizard.core.support.redact import mask_url, scrub
     from wizard.core.snapshots.postgres import SnapshotStepFailed
 
     try:
         yield
     except PyMongoError as exc:
-        raise SnapshotStepFailed(f"{doing} MongoDB at {mask_uri(uri)} failed: {scrub(str(exc), uri)}",
+        raise SnapshotStepFailed(f"{doing} MongoDB at {mask_url(uri)} failed: {scrub(str(exc), uri)}",
                                  "check that the mongodb service is healthy (`launcher status`)") from None
 
 

@@ -19,6 +19,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import ContainerState
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed, SeedFailed
+from wizard.core.manifest.kinds import POSTGRES, seed_steps
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 READ_CHUNK = 1 << 20
@@ -54,9 +55,7 @@ def targets(stack, values: Mapping[str, str], containers: Sequence[ContainerStat
     from wizard.core.seeds.postgres.apply import resolve_step
 
     found: dict[tuple[str, str], PgTarget] = {}
-    for step in stack.steps:
-        if step.kind != "postgres-seeds":
-            continue
+    for step in seed_steps(stack.steps, POSTGRES):
         dsn, _folder = resolve_step(stack, step, values)
         info = _conninfo(dsn)
         host, port = str(info.get("host") or ""), int(info.get("port") or 5432)

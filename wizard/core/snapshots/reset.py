@@ -16,13 +16,13 @@ from wizard.core.support.errors import UsageError
 from wizard.core.support.events import Event
 from wizard.core.snapshots import volumes
 from wizard.core.snapshots.events import GroupsCleared
-
-SEED_KINDS = ("postgres-seeds", "mongo-seeds")
+from wizard.core.manifest.kinds import seed_steps
+from wizard.core.support.lock import holding_lock
 
 
 def default_groups(stack) -> list[str]:
     """Every group that a seed step comes after, in manifest order."""
-    seeded = {step.after for step in stack.steps if step.kind in SEED_KINDS}
+    seeded = {step.after for step in seed_steps(stack.steps)}
     return [group.name for group in stack.groups if group.name in seeded]
 
 
@@ -34,6 +34,7 @@ def check_groups(stack, groups: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(groups))
 
 
+@holding_lock("reset")
 def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, timeout: float | None = None) -> Iterator[Event]:
     from wizard.core.lifecycle import launch
     from wizard.core.docker.composeengine import ComposeEngine

@@ -22,6 +22,7 @@ from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
 from wizard.core.snapshots.progress import Meter
+from wizard.core.support.lock import holding_lock
 
 ACTIVE = ("running", "restarting", "paused")
 
@@ -43,6 +44,7 @@ def open_verified(stack, name: str, *, passphrase_for=None, force: bool = False,
     return snapshot, key
 
 
+@holding_lock("snapshot restore")
 def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, engine: DirectEngine | None = None) -> Iterator[Event]:
     """Restore a verified snapshot; ends with the `up` events and a Finished of its own."""
     from wizard.core.lifecycle import launch

@@ -20,6 +20,7 @@ from wizard.core.snapshots import manifest as manifests
 from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.engineview import EngineView
 from wizard.core.snapshots.events import PartDone, PartProgress, ServicesStopped, SnapshotsPruned
+from wizard.core.support.lock import holding_lock
 
 PGDATA = "/var/lib/postgresql/data"
 MONGO_DATA = ("/data/db", "/data/configdb")
@@ -27,6 +28,7 @@ MONGO_DATA = ("/data/db", "/data/configdb")
 NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES}
 
 
+@holding_lock("snapshot save")
 def save(stack, *, name: str | None = None, to: str | None = None, passphrase: str | None = None,
          online: bool = False, keep: int | None = None, engine: DirectEngine | None = None) -> Iterator[Event]:
     """Write a snapshot; yields progress events and ends with Finished (details: path, parts, size)."""

@@ -11,6 +11,17 @@ PRIVATE_DIR_MODE = 0o700
 TEMP_SUFFIX = ".launcher-tmp"
 
 
+def shown_path(path: Path, base: Path, *, dot: bool = False) -> str:
+    """A path as the user reads it: relative to ``base`` (the stack folder, or the working
+    folder for what the user named) when inside it, else as it is; ``dot`` marks a relative
+    one with ``./`` where it stands beside other words."""
+    try:
+        relative = str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+    return "./" + relative if dot else relative
+
+
 def make_private_dir(folder: Path, root: Path | None = None) -> None:
     """Create ``folder`` and any missing parents as 0700; folders that exist are left as they are.
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from wizard.core.support.errors import ConfigError, StackBusy
 from wizard.core.support.files import STATE_DIR
@@ -107,6 +107,37 @@ def stack_lock(root: Path, action: str, *, wait: float | None = None) -> Iterato
         yield
     finally:
         _release(path)
+
+
+Operation = TypeVar("Operation", bound=Callable[..., Any])
+
+
+def holding_lock(action: str) -> Callable[[Operation], Operation]:
+    """Make an operation on a stack (its first argument, anything with ``.root``) hold the lock.
+
+    The operations take it themselves, so no front end can forget it. A generator
+    holds it from its first step until it finishes or is closed, so a Ctrl-C that
+    closes it releases the lock; the lock is re-entrant, so an operation built on
+    another (reset on `up`) keeps one hold.
+    """
+    import functools
+    import inspect
+
+    def wrap(operation: Operation) -> Operation:
+        if inspect.isgeneratorfunction(operation):
+            @functools.wraps(operation)
+            def held_steps(stack, *args, **options):
+                with stack_lock(stack.root, action):
+                    return (yield from operation(stack, *args, **options))
+            return held_steps  # type: ignore[return-value]
+
+        @functools.wraps(operation)
+        def held(stack, *args, **options):
+            with stack_lock(stack.root, action):
+                return operation(stack, *args, **options)
+        return held  # type: ignore[return-value]
+
+    return wrap
 
 
 def _acquire(handle, path: Path, wait: float) -> None:

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Mapping
 
 from wizard.core.support.errors import ConfigError, EnvFileError
-from wizard.core.values.envtemplate import direct_mappings, display, leading_newlines, read_template
+from wizard.core.values.envtemplate import direct_mappings, leading_newlines, read_template
 from wizard.core.manifest.interpolate import references, substitute
-from wizard.core.support.files import atomic_write, make_private_dir, remove_stale_temps
+from wizard.core.support.files import STATE_DIR, atomic_write, make_private_dir, remove_stale_temps, shown_path
 from wizard.core.manifest.stack import Output, Stack
-from wizard.core.support.files import STATE_DIR
+from wizard.core.manifest.kinds import secret_kind
 
 STORE_NAME = "values.env"
 BACKUP_DIR = "backups"
@@ -174,14 +174,14 @@ def adopt_values(stack: Stack) -> dict[str, str]:
     """
     adopted: dict[str, str] = {}
     for output in stack.outputs:
-        existing = read_env_file(output.path, display(stack, output.path))
+        existing = read_env_file(output.path, shown_path(output.path, stack.root))
         if existing is None:
             continue
         for key, name in direct_mappings(stack, output).items():
             if existing.values.get(key) and name not in adopted:
                 adopted[name] = existing.values[key]
     for spec in stack.secrets:
-        if spec.kind == "mongo-keyfile" and spec.path is not None and spec.name not in adopted:
+        if secret_kind(spec).written_to_file and spec.path is not None and spec.name not in adopted:
             try:
                 content = "".join(spec.path.read_text(encoding="ascii").split())
             except (OSError, UnicodeDecodeError):
@@ -205,7 +205,7 @@ def render_env(stack: Stack, output: Output, values: Mapping[str, str],
                existing: EnvFile | None) -> tuple[str, OutputChange]:
     """The text an output should have, and what changes compared with ``existing``."""
     template = read_template(stack, output)
-    source = display(stack, output.template)
+    source = shown_path(output.template, stack.root)
     template_keys = {line.key for line in template if line.key}
     template_text = {line.text for line in template if not line.key}
     old = existing.values if existing else {}
@@ -234,7 +234,7 @@ def render_env(stack: Stack, output: Output, values: Mapping[str, str],
             rendered.extend(f"{comment}\n" for comment in existing.comments_before[key]
                             if comment != HAND_ADDED_HEADER and comment not in template_text)
             rendered.append(existing.lines[key])
-    change = OutputChange(display(stack, output.path), "env", "", tuple(added), tuple(updated), tuple(kept))
+    change = OutputChange(shown_path(output.path, stack.root), "env", "", tuple(added), tuple(updated), tuple(kept))
     return "".join(rendered), change
 
 
@@ -290,22 +290,22 @@ def plan_writes(stack: Stack, values: Mapping[str, str]) -> list[_Planned]:
     """Every file to write and its new content; raises before anything is written."""
     planned = []
     store = store_path(stack)
-    old_store = read_env_file(store, display(stack, store))
+    old_store = read_env_file(store, shown_path(store, stack.root))
     store_text = render_store(stack, values)
-    store_change = OutputChange(display(stack, store), "store", "",
+    store_change = OutputChange(shown_path(store, stack.root), "store", "",
                                 tuple(k for k in values if old_store is None or k not in old_store.values),
                                 tuple(k for k in values if old_store is not None
                                       and k in old_store.values and old_store.values[k] != values[k]))
-    _check_reads_back(store_text, values, display(stack, store))
+    _check_reads_back(store_text, values, shown_path(store, stack.root))
     planned.append(_Planned(store, "store", store_text.encode(), SECRET_MODE, store_change))
     for output in stack.outputs:
-        existing = read_env_file(output.path, display(stack, output.path))
+        existing = read_env_file(output.path, shown_path(output.path, stack.root))
         text, change = render_env(stack, output, values, existing)
-        _check_reads_back(text, _rendered_values(stack, output, values), display(stack, output.path))
+        _check_reads_back(text, _rendered_values(stack, output, values), shown_path(output.path, stack.root))
         planned.append(_Planned(output.path, "env", text.encode(), SECRET_MODE, change))
     for spec in stack.secrets:
-        if spec.kind == "mongo-keyfile" and spec.path is not None and spec.name in values:
-            change = OutputChange(display(stack, spec.path), "keyfile", "")
+        if secret_kind(spec).written_to_file and spec.path is not None and spec.name in values:
+            change = OutputChange(shown_path(spec.path, stack.root), "keyfile", "")
             planned.append(_Planned(spec.path, "keyfile", (values[spec.name] + "\n").encode(), KEYFILE_MODE,
                                     change))
     gitignore = stack.root / ".gitignore"
@@ -324,7 +324,7 @@ def plan_writes(stack: Stack, values: Mapping[str, str]) -> list[_Planned]:
 
 def _rendered_values(stack: Stack, output: Output, values: Mapping[str, str]) -> dict[str, str]:
     """What each templated key of an output must read back as."""
-    source = display(stack, output.template)
+    source = shown_path(output.template, stack.root)
     return {line.key: substitute(line.expression, values, source)
             for line in read_template(stack, output) if line.key and references(line.expression)}
 
@@ -346,7 +346,7 @@ def _check_reads_back(text: str, expected: Mapping[str, str], shown: str) -> Non
 
 def _check_writable(stack: Stack, path: Path) -> None:
     """A file we are about to write must be a plain file (or absent) in a folder we may write."""
-    shown = display(stack, path)
+    shown = shown_path(path, stack.root)
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ConfigError(f"{shown} is not a plain file", "move it out of the way; nothing was written",
                           where=shown)
@@ -354,8 +354,8 @@ def _check_writable(stack: Stack, path: Path) -> None:
     while not folder.exists():
         folder = folder.parent
     if not folder.is_dir():
-        raise ConfigError(f"{display(stack, folder)} is not a folder, so {shown} cannot be written",
-                          "move it out of the way; nothing was written", where=display(stack, folder))
+        raise ConfigError(f"{shown_path(folder, stack.root)} is not a folder, so {shown} cannot be written",
+                          "move it out of the way; nothing was written", where=shown_path(folder, stack.root))
     if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK)):
         raise ConfigError(f"cannot write {shown}: permission denied",
                           "fix the permissions of the file and its folder; nothing was written", where=shown)
@@ -401,7 +401,7 @@ def _write_planned(stack: Stack, planned: list[_Planned], now: datetime | None) 
         elif change.action in ("create", "update"):
             backup = ""
             if change.action == "update" and item.kind != "gitignore":
-                backup = display(stack, _backup(stack, item.path, item.old or b"", stamp))
+                backup = shown_path(_backup(stack, item.path, item.old or b"", stamp), stack.root)
             remove_stale_temps(item.path)
             atomic_write(item.path, item.data, item.mode)
             change = OutputChange(change.path, change.kind, change.action, change.added, change.updated,
@@ -411,7 +411,7 @@ def _write_planned(stack: Stack, planned: list[_Planned], now: datetime | None) 
 
 
 def _backup(stack: Stack, path: Path, data: bytes, stamp: str) -> Path:
-    relative = Path(display(stack, path))
+    relative = Path(shown_path(path, stack.root))
     if relative.is_absolute() or relative.parts[0] == STATE_DIR:
         relative = Path(path.name)
     target = stack.root / STATE_DIR / BACKUP_DIR / relative.parent / f"{relative.name}.{stamp}"

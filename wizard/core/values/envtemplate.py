@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from wizard.core.support.errors import ConfigError
 from wizard.core.manifest.interpolate import check_references, references
 from wizard.core.manifest.stack import Output, Stack
+from wizard.core.support.files import shown_path
 
 
 def leading_newlines(original: str) -> int:
@@ -25,7 +25,7 @@ class _TemplateLine:
 
 
 def read_template(stack: Stack, output: Output) -> list[_TemplateLine]:
-    shown = display(stack, output.template)
+    shown = shown_path(output.template, stack.root)
     try:
         text = output.template.read_text(encoding="utf-8")
     except OSError as exc:
@@ -72,10 +72,3 @@ def direct_mappings(stack: Stack, output: Output) -> dict[str, str]:
             mappings[line.key] = refs[0][1]
     return mappings
 
-
-def display(stack: Stack, path: Path) -> str:
-    """A path as the user sees it: relative to the stack root when inside it."""
-    try:
-        return str(path.relative_to(stack.root))
-    except ValueError:
-        return str(path)

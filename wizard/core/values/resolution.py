@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from wizard.core.support.errors import AnswerMissing, EnvFileError, NotInitialized, UsageError
-from wizard.core.manifest.settingkinds import validate_setting
+from wizard.core.manifest.kinds.settings import validate_setting
 from wizard.core.manifest.stack import SettingSpec, Stack
+from wizard.core.support.files import shown_path
 
 ENV_PREFIX = "LAUNCHER_"
 
@@ -157,9 +158,9 @@ def collect_answers(stack: Stack, *, sets: Iterable[str] = (), answers_file: str
 
 def stored_values(stack: Stack) -> dict[str, str] | None:
     """The value store as last written by ``init``, or None if there is none."""
-    from wizard.core.values.envfiles import display, read_env_file, store_path
+    from wizard.core.values.envfiles import read_env_file, store_path
 
-    store = read_env_file(store_path(stack), display(stack, store_path(stack)))
+    store = read_env_file(store_path(stack), shown_path(store_path(stack), stack.root))
     if store is None:
         return None
     _remember_secrets(stack, store.values)

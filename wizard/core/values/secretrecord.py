@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping
 
 from wizard.core.manifest.stack import Stack
+from wizard.core.manifest.kinds import secret_kind
 
 # A token this close to its expiry is checked in full, so the error comes from PyJWT's own words.
 MARGIN_SECONDS = 60.0
@@ -56,7 +57,7 @@ def _earliest_expiry(stack: Stack, values: Mapping[str, str]) -> float | None:
     """The soonest `exp` claim of the stack's JWTs (infinity without any); None if one cannot be read."""
     earliest = float("inf")
     for spec in stack.secrets:
-        if spec.kind != "jwt":
+        if not secret_kind(spec).is_jwt:
             continue
         try:
             payload = values.get(spec.name, "").split(".")[1]

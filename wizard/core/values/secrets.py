@@ -164,11 +164,6 @@ def check_secrets(stack: Stack, values: Mapping[str, str]) -> list[SecretProblem
     return problems
 
 
-def mask(value: str) -> str:
-    """A stand-in that shows a value exists without revealing any character of it."""
-    return "********" if value else "(empty)"
-
-
 def describe(spec: SecretSpec, value: str) -> str:
     """A short non-secret description: kind, length, and for a JWT its public claims."""
     if spec.kind in SECRET_KINDS and SECRET_KINDS[spec.kind].is_jwt and value:

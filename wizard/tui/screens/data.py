@@ -5,7 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
+from wizard.core.manifest.kinds import MONGO, POSTGRES
 from wizard.tui.screens.step import StepScreen
+
+SEED_TITLES = {POSTGRES: "Postgres seeds", MONGO: "Mongo seeds"}
 
 
 class DataScreen(StepScreen):
@@ -26,7 +29,7 @@ class DataScreen(StepScreen):
                 yield editor
             yield Static("", id="mongo-problem", markup=False, classes="problem")
         for seeds in session.seed_lists():
-            title = "Postgres seeds" if seeds.kind == "postgres-seeds" else "Mongo seeds"
+            title = SEED_TITLES[seeds.database]
             yield Static(f"{title} ({seeds.step}, from {seeds.folder})", classes="section", markup=False)
             if seeds.problem:
                 text = seeds.problem

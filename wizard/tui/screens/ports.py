@@ -12,6 +12,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from wizard.core.lifecycle.initsession import PortStatus
+from wizard.core.manifest.kinds.settings import setting_kind
 from wizard.frontends.words import PORT_STATES
 from wizard.tui.screens.step import StepScreen
 from wizard.tui.widgets.setting_field import SettingField
@@ -62,9 +63,10 @@ class PortsScreen(StepScreen):
     def on_setting_field_edited(self, event: SettingField.Edited) -> None:
         field = event.field
         problem = self.session.set_setting(field.spec.name, event.value)
-        if problem or field.spec.kind != "port":
+        is_port = setting_kind(field.spec).is_port
+        if problem or not is_port:
             field.show(problem, problem=bool(problem))
-        if field.spec.kind == "port":
+        if is_port:
             if self._pending_check is not None:
                 self._pending_check.stop()
             self._pending_check = self.set_timer(CHECK_DELAY, self.check_ports)

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from wizard.core.values.secrets import mask
+from wizard.core.support.redact import mask
 from wizard.tui.screens.step import StepScreen
 from wizard.tui.widgets.confirm import Confirm
 

@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
+from wizard.core.manifest.kinds.settings import setting_kind
 from wizard.core.manifest.stack import SettingSpec
 
 
@@ -31,19 +32,20 @@ class SettingField(Horizontal):
     def compose(self) -> ComposeResult:
         spec = self.spec
         yield Label(spec.name, classes="setting-name")
-        choices = ("true", "false") if spec.kind == "bool" else spec.choices
+        kind = setting_kind(spec)
+        choices = kind.choices or spec.choices
         if choices:
             # A Select shows its value as text, which stays readable under NO_COLOR (a Switch does not).
             yield Select([(choice, choice) for choice in choices], value=self.value if self.value in choices
                          else choices[0], allow_blank=False, classes="setting-editor", compact=True)
         else:
-            restrict = r"\d*" if spec.kind in ("port", "int") else None
-            editor = Input(self.value, restrict=restrict, max_length=5 if spec.kind == "port" else 0,
+            restrict = r"\d*" if kind.digits_only else None
+            editor = Input(self.value, restrict=restrict, max_length=5 if kind.is_port else 0,
                            classes="setting-editor", compact=True)
             editor.cursor_blink = False  # a steady cursor: same picture every time, calmer in tmux
             yield editor
         yield Static("", classes="setting-status", markup=False)
-        if spec.kind == "port":
+        if kind.is_port:
             yield Button("use", classes="use-suggestion", compact=True)
 
     @property

@@ -43,7 +43,10 @@ class SecretKind:
     length: tuple[int, int] | None = None  # (least, most) for a kind whose length the manifest sets
     signer_min_length: int = 0  # the manifest wants the secret named in signed_with at least this long
     signs_hs256: bool = False  # its signed_with secret is an HS256 key: `secrets check` wants it long enough
-    is_jwt: bool = False  # a JWT: described by its public claims
+    is_jwt: bool = False  # a JWT with an `exp` claim: described by its public claims, its expiry watched
+    role_password: bool = False  # a plain string a database role may take as its password (rotate --apply)
+    kept_by_servers: bool = False  # a server stores it when first created and keeps the old one after a rotation
+    written_to_file: bool = False  # also written as a file of its own at the secret's `path`
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ class StepKind:
     required: tuple[str, ...]
     module: str
     function: str
+    database: str  # the store it works on: POSTGRES or MONGO
+    seeds: bool = False  # loads a folder of seed data (`dir`) into that store
+
+
+# The stores a step kind may work on.
+POSTGRES = "postgres"
+MONGO = "mongo"
 
 
 def length_problems(spec: SecretSpec, declared: Declared, limits: tuple[int, int],

@@ -33,5 +33,5 @@ def _manifest_problems(spec: SecretSpec, declared: Declared) -> Iterator[Problem
 
 KINDS = (
     SecretKind("mongo-keyfile", lambda spec, values, now: random_base64(spec.length), _problem, _manifest_problems,
-               KEYFILE_LENGTH),
+               KEYFILE_LENGTH, written_to_file=True),
 )

@@ -71,11 +71,12 @@ def _manifest_problems(spec: SecretSpec, declared: Declared) -> Iterator[Problem
 
 KINDS = (
     SecretKind("token", lambda spec, values, now: random_string(TOKEN_ALPHABET, spec.length),
-               _at_least(TOKEN_ALPHABET), _manifest_problems, LENGTH),
+               _at_least(TOKEN_ALPHABET), _manifest_problems, LENGTH, role_password=True),
     SecretKind("hex", lambda spec, values, now: random_hex(spec.length),
-               _exactly(HEX_ALPHABET), _manifest_problems, LENGTH),
+               _exactly(HEX_ALPHABET), _manifest_problems, LENGTH, role_password=True),
     SecretKind("base64", lambda spec, values, now: random_base64(spec.length),
                _exactly(BASE64_ALPHABET), _manifest_problems, LENGTH),
     SecretKind("password", lambda spec, values, now: random_string(PASSWORD_ALPHABET, spec.length),
-               _at_least(PASSWORD_ALPHABET), _manifest_problems, LENGTH),
+               _at_least(PASSWORD_ALPHABET), _manifest_problems, LENGTH, role_password=True,
+               kept_by_servers=True),
 )

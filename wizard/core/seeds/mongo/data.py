@@ -22,14 +22,14 @@ from wizard.core.seeds.mongo.replicaset import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_TIMEOUT,
     connect,
-    mask_uri,
-    scrub,
     server_message,
-    step_seconds,
-    step_text,
     wait_for_writable_primary,
     wait_until_answering,
 )
+from wizard.core.seeds.steps import step_folder, step_seconds, step_text
+from wizard.core.support.files import shown_path
+from wizard.core.support.lock import holding_lock
+from wizard.core.support.redact import mask_url, scrub
 
 DEFAULT_BATCH_SIZE = 1000
 INDEXES_SUFFIX = ".indexes.json"
@@ -84,6 +84,7 @@ Progress = Generator[StepProgress, None, str]
 # -- the init step and `launcher seed mongo` ------------------------------------------------
 
 
+@holding_lock("seed mongo")
 def run_seed_step(stack, step, values: Mapping[str, str], *, replace: bool = False) -> Progress:
     """The ``mongo-seeds`` init step: yields StepProgress, returns a summary.
 
@@ -92,14 +93,14 @@ def run_seed_step(stack, step, values: Mapping[str, str], *, replace: bool = Fal
     and checked before anything is written. Raises SeedFailed.
     """
     uri = step_text(step, values, "uri")
-    folder = Path(stack.root) / step_text(step, values, "dir")
+    folder = step_folder(stack, step, values)
     timeout = step_seconds(step, "timeout", DEFAULT_TIMEOUT)
     batch_size = _batch_size(step)
     seeds = read_seeds(folder, Path(stack.root))
     if not seeds:
         from wizard.core.seeds.steps import NothingToDo
 
-        return NothingToDo(f"nothing to load: no seed files in {_display(folder, Path(stack.root))}")
+        return NothingToDo(f"nothing to load: no seed files in {shown_path(folder, Path(stack.root))}")
     deadline = time.monotonic() + timeout
     client = connect(uri, timeout=timeout, direct=True)
     try:
@@ -115,15 +116,15 @@ def run_seed_step(stack, step, values: Mapping[str, str], *, replace: bool = Fal
 def read_seeds(folder: Path, root: Path) -> list[SeedCollection]:
     """Every collection under folder (``<db>/<collection>.json``), parsed; SeedFailed at the first bad file."""
     if not folder.is_dir():
-        raise ConfigError(f"the Mongo seed folder {_display(folder, root)} does not exist",
+        raise ConfigError(f"the Mongo seed folder {shown_path(folder, root)} does not exist",
                           "create it, or fix dir in the mongo-seeds step of stack.toml")
     seeds = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
         if entry.is_file() and entry.suffix == ".json":
-            raise SeedFailed(f"{_display(entry, root)} is not inside a database folder",
-                             f"move it to {_display(folder, root)}/<database>/{entry.name}")
+            raise SeedFailed(f"{shown_path(entry, root)} is not inside a database folder",
+                             f"move it to {shown_path(folder, root)}/<database>/{entry.name}")
         if entry.is_dir():
             seeds.extend(_read_database(entry, root))
     return seeds
@@ -140,11 +141,11 @@ def _read_database(folder: Path, root: Path) -> list[SeedCollection]:
     for collection, files in sorted(names.items()):
         documents: list[tuple[int | None, dict[str, Any]]] = []
         if "data" in files:
-            documents = read_documents(files["data"], _display(files["data"], root))
-        indexes = read_indexes(files["indexes"], _display(files["indexes"], root)) if "indexes" in files else []
+            documents = read_documents(files["data"], shown_path(files["data"], root))
+        indexes = read_indexes(files["indexes"], shown_path(files["indexes"], root)) if "indexes" in files else []
         source = files.get("data") or files["indexes"]
         seeds.append(SeedCollection(
-            db=folder.name, collection=collection, source=_display(source, root),
+            db=folder.name, collection=collection, source=shown_path(source, root),
             documents=tuple(doc for _, doc in documents), lines=tuple(line for line, _ in documents),
             indexes=tuple(indexes),
         ))
@@ -289,6 +290,14 @@ def _rejected(exc, seed: SeedCollection, start: int) -> SeedFailed:
 # -- copying a database from another server ---------------------------------------------------
 
 
+@holding_lock("seed mongo")
+def copy_into_step(stack, step, values: Mapping[str, str], source_uri: str, db: str, *,
+                   replace: bool = False) -> Progress:
+    """Copy database db from source_uri into the server of a stack's ``mongo-seeds`` step (its uri, timeout)."""
+    return (yield from copy_database(source_uri, step_text(step, values, "uri"), db, replace=replace,
+                         timeout=step_seconds(step, "timeout", DEFAULT_TIMEOUT), step=step.name))
+
+
 def copy_database(source_uri: str, target_uri: str, db: str, *, replace: bool = False,
                   batch_size: int = DEFAULT_BATCH_SIZE, timeout: float = DEFAULT_TIMEOUT,
                   step: str = "mongo-copy") -> Progress:
@@ -308,17 +317,17 @@ def copy_database(source_uri: str, target_uri: str, db: str, *, replace: bool = 
             try:
                 source_hello = source.admin.command("hello")
             except ConnectionFailure:
-                raise SeedFailed(f"the source MongoDB at {mask_uri(source_uri)} does not answer",
+                raise SeedFailed(f"the source MongoDB at {mask_url(source_uri)} does not answer",
                                  "check the host, port and network access of the URI you gave") from None
             except OperationFailure as exc:
-                raise SeedFailed(f"the source MongoDB at {mask_uri(source_uri)} refused: {server_message(exc)}",
+                raise SeedFailed(f"the source MongoDB at {mask_url(source_uri)} refused: {server_message(exc)}",
                                  "check the user and password in the URI you gave") from None
             yield from wait_until_answering(target, target_uri, deadline, DEFAULT_POLL_INTERVAL, step)
             yield from wait_for_writable_primary(target, target_uri, deadline, DEFAULT_POLL_INTERVAL, step)
             if _same_process(source_hello, target.admin.command("hello")):
                 raise SeedFailed("the source and the target are the same MongoDB server",
                                  "give --from-uri the server to copy from, not the stack's own")
-            yield StepProgress(step, f"copying {db} from {mask_uri(source_uri)}")
+            yield StepProgress(step, f"copying {db} from {mask_url(source_uri)}")
             totals = yield from copy_between(source[db], target[db], replace=replace, batch_size=batch_size,
                                              step=step)
         except PyMongoError as exc:
@@ -413,9 +422,3 @@ def _batch_size(step) -> int:
                           f"write batch_size = {DEFAULT_BATCH_SIZE}", where="stack.toml")
     return raw
 
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

@@ -18,7 +18,8 @@ from typing import Any, Generator, Mapping
 
 from wizard.core.support.errors import ConfigError, SeedFailed
 from wizard.core.support.events import StepProgress
-from wizard.core.manifest.interpolate import substitute
+from wizard.core.seeds.steps import step_seconds, step_text
+from wizard.core.support.redact import mask_url, scrub
 
 # Server error codes, as listed in mongo's src/mongo/base/error_codes.yml.
 UNAUTHORIZED = 13
@@ -93,12 +94,12 @@ def wait_until_answering(client, uri: str, deadline: float, poll_interval: float
         except ConnectionFailure:
             if time.monotonic() + poll_interval >= deadline:
                 raise SeedFailed(
-                    f"MongoDB at {mask_uri(uri)} did not answer within {_seconds(deadline - started)}",
+                    f"MongoDB at {mask_url(uri)} did not answer within {_seconds(deadline - started)}",
                     "check that the mongodb group is running (`launcher status`) and the port in the URI is "
                     f"published; raise `timeout` in [steps.{step}] if it is just slow",
                 ) from None
             if attempt == 0:
-                yield StepProgress(step, f"waiting for MongoDB at {mask_uri(uri)} to answer")
+                yield StepProgress(step, f"waiting for MongoDB at {mask_url(uri)} to answer")
             time.sleep(poll_interval)
 
 
@@ -124,7 +125,7 @@ def wait_for_writable_primary(client, uri: str, deadline: float, poll_interval: 
             last_state = state
         if time.monotonic() + poll_interval >= deadline:
             raise SeedFailed(
-                f"MongoDB at {mask_uri(uri)} is not a writable primary after {_seconds(deadline - started)} "
+                f"MongoDB at {mask_url(uri)} is not a writable primary after {_seconds(deadline - started)} "
                 f"(node is {state})",
                 "see the mongodb service logs (`docker compose logs`); the member host must resolve to the "
                 f"node from inside its container; raise `timeout` in [steps.{step}] if the election is just slow",
@@ -144,7 +145,7 @@ def _replica_set_status(client, uri: str, replica_set: str, step: str) -> dict[s
         raise _command_failed(exc, uri, step, "replSetGetStatus") from None
     if status.get("set") and status["set"] != replica_set:
         raise SeedFailed(
-            f"MongoDB at {mask_uri(uri)} is already in replica set {status['set']!r}, not {replica_set!r}",
+            f"MongoDB at {mask_url(uri)} is already in replica set {status['set']!r}, not {replica_set!r}",
             f"set replica_set = \"{status['set']}\" in [steps.{step}] (or match the mongod --replSet option)",
         )
     return status
@@ -172,7 +173,7 @@ def _initiate(client, uri: str, replica_set: str, member_host: str, step: str) -
 
 def _command_failed(exc, uri: str, step: str, command: str) -> SeedFailed:
     """A one-line SeedFailed for a server error, with the fix for the codes we know."""
-    where = f" at {mask_uri(uri)}" if uri else ""
+    where = f" at {mask_url(uri)}" if uri else ""
     if exc.code == NO_REPLICATION_ENABLED:
         return SeedFailed(f"MongoDB{where} runs without --replSet",
                           "start mongod with `--replSet rs0` (the command of the mongodb service in its "
@@ -234,48 +235,5 @@ def connect(uri: str, *, timeout: float, direct: bool):
     try:
         return MongoClient(uri, **options)
     except ConfigurationError as exc:
-        raise ConfigError(f"invalid MongoDB URI {mask_uri(uri)}: {scrub(str(exc), uri)}",
+        raise ConfigError(f"invalid MongoDB URI {mask_url(uri)}: {scrub(str(exc), uri)}",
                           "write it as mongodb://USER:PASSWORD@HOST:PORT/?options") from None
-
-
-def mask_uri(uri: str) -> str:
-    """The URI with its password replaced by ``***``, safe to print or log."""
-    scheme, separator, rest = uri.partition("://")
-    if not separator:
-        return uri
-    # pymongo splits the same way: hosts end at the first "/", credentials at the last "@".
-    hosts, slash, tail = rest.partition("/")
-    credentials, at, nodes = hosts.rpartition("@")
-    if not at:
-        return uri
-    user, colon, _password = credentials.partition(":")
-    return f"{scheme}://{user}{':***' if colon else ''}@{nodes}{slash}{tail}"
-
-
-def scrub(text: str, uri: str) -> str:
-    """text with the URI's password (raw and percent-decoded) replaced by ``***``."""
-    from urllib.parse import unquote
-
-    credentials = uri.partition("://")[2].partition("/")[0].rpartition("@")[0]
-    password = credentials.partition(":")[2]
-    for secret in {password, unquote(password)} - {""}:
-        text = text.replace(secret, "***")
-    return text
-
-
-def step_text(step, values: Mapping[str, str], key: str, default: str | None = None) -> str:
-    """A string step parameter with ``${NAME}`` references resolved."""
-    raw = step.params.get(key, default)
-    if not isinstance(raw, str):
-        raise ConfigError(f"[steps.{step.name}] {key} must be a string",
-                          f'write {key} = "..." in stack.toml', where="stack.toml")
-    return substitute(raw, values, source=f"stack.toml [steps.{step.name}]")
-
-
-def step_seconds(step, key: str, default: float) -> float:
-    """A positive number of seconds from the step parameters (default when absent)."""
-    raw = step.params.get(key, default)
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
-        raise ConfigError(f"[steps.{step.name}] {key} must be a positive number of seconds",
-                          f"write {key} = {default:g} (no quotes)", where="stack.toml")
-    return float(raw)

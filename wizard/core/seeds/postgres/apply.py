@@ -26,9 +26,12 @@ from typing import Any, Generator, Iterable, Iterator, Mapping
 
 from wizard.core.support.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.support.events import SeedFileProgress, StepProgress
-from wizard.core.manifest.interpolate import substitute
-from wizard.core.seeds.postgres.seedfile import Script, SeedFile, display_path, prepare
+from wizard.core.seeds.postgres.seedfile import Script, SeedFile, prepare
 from wizard.core.seeds.postgres.splitter import Statement
+from wizard.core.support.files import shown_path
+from wizard.core.seeds.steps import step_folder, step_text
+from wizard.core.support.lock import holding_lock
+from wizard.core.support.redact import connection_target
 
 _TRACKING_DDL = """
 CREATE SCHEMA IF NOT EXISTS launcher;
@@ -88,6 +91,7 @@ class SeedStatementFailed(SeedFailed):
 # ---------------------------------------------------------------- public API
 
 
+@holding_lock("seed postgres")
 def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[StepProgress, None, str]:
     """The ``postgres-seeds`` init step of ``launcher up``.
 
@@ -118,16 +122,13 @@ def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[StepProgr
 
 def resolve_step(stack, step, values: Mapping[str, str]) -> tuple[str, Path]:
     """The step's DSN and seeds folder, with ``${NAME}`` references filled in."""
-    source = f"stack.toml [steps.{step.name}]"
-    dsn = substitute(str(step.params["dsn"]), values, source=source)
-    directory = Path(substitute(str(step.params["dir"]), values, source=source))
-    return dsn, directory if directory.is_absolute() else stack.root / directory
+    return step_text(step, values, "dsn"), step_folder(stack, step, values)
 
 
 def find_seed_files(directory: Path) -> list[SeedFile]:
     """Every ``*.sql`` file under directory, in the order they apply (hidden entries ignored)."""
     if not directory.is_dir():
-        raise ConfigError(f"seeds folder {display_path(directory)} does not exist",
+        raise ConfigError(f"seeds folder {shown_path(directory.resolve(), Path.cwd())} does not exist",
                           "create it, or fix `dir` of the postgres-seeds step in stack.toml")
     found = []
     for file in directory.rglob("*.sql"):
@@ -136,6 +137,13 @@ def find_seed_files(directory: Path) -> list[SeedFile]:
             found.append(SeedFile(relative.as_posix(), file, hashlib.sha256(file.read_bytes()).hexdigest()))
     # Lexical order of the path parts: folder 00_x entirely before folder 10_y.
     return sorted(found, key=lambda seed: seed.path.split("/"))
+
+
+@holding_lock("seed postgres")
+def apply_stack_seeds(stack, dsn: str, directory: Path, values: Mapping[str, str],
+                      **options) -> Generator[SeedFileProgress, None, str]:
+    """``apply_seeds`` into one stack's database (`launcher seed postgres`), under the stack's lock."""
+    return (yield from apply_seeds(dsn, directory, values, **options))
 
 
 def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply: Iterable[str] = (),
@@ -205,19 +213,6 @@ def seed_status(dsn: str, directory: Path) -> list[SeedState]:
     return states
 
 
-def safe_target(dsn: str) -> str:
-    """user@host:port/dbname of a DSN, for messages: never the password."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        params = conninfo_to_dict(dsn)
-    except Exception:  # noqa: BLE001 - a malformed DSN must not echo itself (it may hold a password)
-        return "(unparsable connection string)"
-    user = f"{params['user']}@" if params.get("user") else ""
-    port = f":{params['port']}" if params.get("port") else ""
-    return f"{user}{params.get('host', 'localhost')}{port}/{params.get('dbname', '')}"
-
-
 # ---------------------------------------------------------------- checks before anything runs
 
 
@@ -283,7 +278,7 @@ def _connect(dsn: str):
         # libpq's message spans lines ("... failed: Connection refused", then a tab-indented
         # question); its last line alone loses the cause, so keep all of it on one line.
         reason = " ".join(str(error).split()) or type(error).__name__
-        raise SeedFailed(f"cannot connect to PostgreSQL at {safe_target(dsn)}: {reason}",
+        raise SeedFailed(f"cannot connect to PostgreSQL at {connection_target(dsn)}: {reason}",
                          "is the database up (`launcher status`)? or pass --dsn") from None
 
 
@@ -297,13 +292,13 @@ def _server_errors(dsn: str):
         yield
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SeedFailed(f"PostgreSQL at {safe_target(dsn)} refused the seed bookkeeping: {reason}",
+        raise SeedFailed(f"PostgreSQL at {connection_target(dsn)} refused the seed bookkeeping: {reason}",
                          "connect as a role that may create schema `launcher` (the dsn of the step)") from None
 
 
 def _lock(control, dsn: str) -> None:
     if not control.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK_KEY,)).fetchone()[0]:
-        raise SeedFailed(f"another launcher is applying seeds to {safe_target(dsn)}",
+        raise SeedFailed(f"another launcher is applying seeds to {connection_target(dsn)}",
                          "wait for it to finish, then run the command again")
 
 

@@ -13,6 +13,7 @@ from typing import Mapping
 from wizard.core.support.errors import SeedFailed
 from wizard.core.manifest.interpolate import check_references
 from wizard.core.seeds.postgres.splitter import MetaCommand, ScriptError, Statement, meta_command_refusal, split_script
+from wizard.core.support.files import shown_path
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Script:
 
 
 def prepare(seed: SeedFile, values: Mapping[str, str]) -> Script:
-    display = display_path(seed.file)
+    display = shown_path(seed.file.resolve(), Path.cwd())
     try:
         text = seed.file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -102,9 +103,3 @@ def _mask_copy_data(text: str, items: list) -> str:
                 lines[index] = ""
     return "\n".join(lines)
 
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

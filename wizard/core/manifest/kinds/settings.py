@@ -2,13 +2,16 @@
 
 ``SETTING_KINDS`` is the one list of them: the manifest check accepts exactly its
 names. Used by the manifest check (a default must fit its own kind), by ``init``
-for every answer, and by the prompts and the wizard for live validation.
+for every answer, and by the prompts and the wizard for live validation and for
+the editor each kind gets (``SettingKind``'s fields).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -19,6 +22,24 @@ TRUE_WORDS = {"true", "yes", "on", "1"}
 FALSE_WORDS = {"false", "no", "off", "0"}
 _HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)"
                    r"(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$")
+
+
+@dataclass(frozen=True)
+class SettingKind:
+    """A kind of setting: its canonical form of a value, and what an editor for it may offer."""
+
+    name: str
+    # The value in canonical form; raises ValueError with a reason that may quote the value.
+    canonical: Callable[[str], str]
+    is_port: bool = False  # a TCP port on 127.0.0.1: checked for being free, moved to a free one
+    is_url: bool = False  # an address another service is reached at
+    digits_only: bool = False  # an editor may refuse any key but a digit
+    choices: tuple[str, ...] = ()  # the only canonical values, when the kind itself fixes them
+
+
+def setting_kind(spec: SettingSpec) -> SettingKind:
+    """The kind of a loaded setting (the manifest check admits no other name)."""
+    return SETTING_KINDS.get(spec.kind, _STRING)
 
 
 def validate_setting(spec: SettingSpec, value: str) -> str:
@@ -32,7 +53,7 @@ def validate_setting(spec: SettingSpec, value: str) -> str:
     unwritable = envvalue.problem(value)
     if unwritable:
         raise ValueError(unwritable)
-    value = SETTING_KINDS.get(spec.kind, _string)(value)
+    value = setting_kind(spec).canonical(value)
     if spec.choices and value not in spec.choices:
         raise ValueError(f"{value!r} is not one of: {', '.join(spec.choices)}")
     return value
@@ -73,10 +94,15 @@ def _host(value: str) -> str:
     return value
 
 
-# kind -> its canonical form of a value (raising ValueError with the reason when it does not fit).
-SETTING_KINDS: Mapping[str, Callable[[str], str]] = {
-    "string": _string, "port": _port, "url": _url, "bool": _bool, "int": _int, "host": _host,
-}
+_STRING = SettingKind("string", _string)
+SETTING_KINDS: Mapping[str, SettingKind] = MappingProxyType({kind.name: kind for kind in (
+    _STRING,
+    SettingKind("port", _port, is_port=True, digits_only=True),
+    SettingKind("url", _url, is_url=True),
+    SettingKind("bool", _bool, choices=("true", "false")),
+    SettingKind("int", _int, digits_only=True),
+    SettingKind("host", _host),
+)})
 
 
 def _integer(value: str) -> int:
