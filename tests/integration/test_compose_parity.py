@@ -52,6 +52,17 @@ class Case:
     groups: dict[str, list[str]] = field(default_factory=dict)  # manifest groups -> services (one group if empty)
 
 
+def poststart(fixture: str, command: str, *, ok: bool) -> Case:
+    """One of pkg/e2e/fixtures/hooks/poststart/: a server whose post_start hook runs ``command``."""
+    return Case(f"pkg/e2e/fixtures/hooks/poststart/{fixture}", f"""
+        services:
+          test:
+            image: IMAGE
+            command: sleep infinity
+            post_start: [{{command: {command}}}]
+        """, ok=ok, failed_service="" if ok else "test")
+
+
 CASES = {
     "wait": Case("pkg/e2e/fixtures/wait/compose.yaml (sleeps lengthened so both runs see them running)", """
         services:
@@ -107,20 +118,8 @@ CASES = {
           front: {image: IMAGE, command: sleep infinity, deploy: {replicas: 2}}
           dbadmin: {image: IMAGE, command: sleep infinity, deploy: {replicas: 0}}
         """, ok=True),
-    "poststart": Case("pkg/e2e/fixtures/hooks/poststart/compose-success.yaml", """
-        services:
-          test:
-            image: IMAGE
-            command: sleep infinity
-            post_start: [{command: sh -c 'echo env > /tmp/hooked'}]
-        """, ok=True),
-    "poststart-error": Case("pkg/e2e/fixtures/hooks/poststart/compose-error.yaml", """
-        services:
-          test:
-            image: IMAGE
-            command: sleep infinity
-            post_start: [{command: sh -c 'command in error'}]
-        """, ok=False, failed_service="test"),
+    "poststart": poststart("compose-success.yaml", "sh -c 'echo env > /tmp/hooked'", ok=True),
+    "poststart-error": poststart("compose-error.yaml", "sh -c 'command in error'", ok=False),
     "init-container": Case("pkg/e2e/fixtures/init-container/compose.yaml", """
         services:
           foo: {image: IMAGE, command: "echo hello"}
