@@ -63,9 +63,9 @@ def service_readiness(spec: ServiceSpec, replicas: Sequence[ContainerState], *, 
                       settled: bool = True) -> tuple[str, str, ContainerState | None]:
     """(verdict, how or why, the container it is about) for a service over all its replicas.
 
-    Ready when every replica is; failed as soon as one failed; ``replicas: 0`` is
-    ready with nothing to start. A service missing some of its replicas waits for
-    compose, then fails.
+    Ready when every replica listed is; failed as soon as one failed; ``replicas: 0``
+    is ready with nothing to start. (Compose creates every replica before it starts
+    one; the Swarm target lists one task's container per service.)
     """
     if spec.replicas == 0:
         return READY, "nothing to start (replicas: 0)", None
@@ -81,8 +81,5 @@ def service_readiness(spec: ServiceSpec, replicas: Sequence[ContainerState], *, 
     waiting = next((container for container, verdict, _ in verdicts if verdict == WAIT), None)
     if waiting is not None:
         return WAIT, "", waiting
-    if len(replicas) < spec.replicas:
-        missing = f"{len(replicas)} of {spec.replicas} replicas created"
-        return (FAILED, missing, replicas[0]) if compose_done else (WAIT, "", replicas[0])
     how = verdicts[0][2]
     return READY, (f"{how} ({len(replicas)} replicas)" if len(replicas) > 1 else how), None
