@@ -414,3 +414,12 @@ def test_every_replica_counts_and_zero_replicas_is_nothing_to_start(stack):
                              settled=False)[0] == "wait"
     assert service_readiness(spec("web", "app", healthcheck=False, replicas=2), both, compose_done=True)[:2] == (
         "ready", "running (2 replicas)")
+
+
+def test_compose_failing_after_its_service_turned_healthy_fails_up(stack):
+    """A post_start hook fails after the start: `docker compose up` fails, and so does `up`."""
+    engine = FakeEngine([spec("postgres", "db")], compose_ticks=3, compose_fails="test hook exited with status 127",
+                        scripts={"postgres": [("running", "healthy", None)]})
+    events, error = run_up(stack, engine, only=["db"])
+    assert isinstance(error, Unhealthy)
+    assert error.message == "service postgres (group db) docker compose up failed: test hook exited with status 127"

@@ -299,7 +299,10 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
     pending = {spec.name: spec for spec in specs}
     last_seen: dict[str, tuple[str, str]] = {}
     settle_at: float | None = None  # when "running" holds: SETTLE after the starts returned
-    while pending:
+    compose_done = run is None or run.done()
+    # Until every service is ready and compose has returned: compose may still fail after a
+    # service turned healthy (a post_start hook), and then `docker compose up` fails too.
+    while pending or not compose_done:
         # Read compose's state before the containers', so "done" is true for what we list.
         compose_done = run is None or run.done()
         if compose_done and settle_at is None:
@@ -330,12 +333,18 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
                 failures.append((spec, shown, f"not ready after {budgets[name]:.0f}s ({state})"))
         if failures:
             yield from _fail(engine, *_first_cause(failures), run)
-        if pending and run is not None and compose_done and run.returncode != 0:
-            # Compose gave up without any container showing why: its own words are the reason.
-            spec = next(iter(pending.values()))
+        if run is not None and compose_done and run.returncode != 0:
+            # Compose gave up without any container showing why (or a post_start hook failed in a
+            # container that runs): its own words are the reason, as `docker compose up` fails too.
+            output = run.output()
+            spec = next(iter(pending.values()), None) or next((s for s in specs if s.name in output), specs[0])
             first = states.get(spec.name, [])
-            yield from _fail(engine, spec, first[0] if first else None, "docker compose up failed", run)
-        if pending:
+            reason = "docker compose up failed"
+            lines = [line.strip() for line in output.splitlines() if line.strip()]
+            if first and lines:  # the container's logs are shown: compose's last word goes in the reason
+                reason += f": {_compose_error(lines) or lines[-1]}"
+            yield from _fail(engine, spec, first[0] if first else None, reason, run)
+        if pending or not compose_done:
             if watcher is None or not compose_done:
                 sleep(poll_interval)  # compose's end is no engine event: ticks while it runs
             else:
