@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
-from wizard.core.lifecycle import launch
+from wizard.core.lifecycle import launch, waiting
 from wizard.core.lifecycle.readiness import readiness, service_readiness
 from wizard.core.docker.model import PublishedPort
 from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
@@ -356,10 +356,10 @@ def test_readiness_rules(state, health, exit_code, oneshot, checked, done, expec
 
 
 def test_wait_budget_adds_what_a_service_waits_for():
-    budgets = launch.wait_budgets([spec("a", "g", wait_timeout=60), spec("b", "g", wait_timeout=30, depends_on=("a",)),
+    budgets = waiting.wait_budgets([spec("a", "g", wait_timeout=60), spec("b", "g", wait_timeout=30, depends_on=("a",)),
                                    spec("c", "g", wait_timeout=10, depends_on=("b", "outside"))], None)
     assert budgets == {"a": 60, "b": 90, "c": 100}
-    assert launch.wait_budgets([spec("a", "g"), spec("b", "g", depends_on=("a",))], 5) == {"a": 5, "b": 10}
+    assert waiting.wait_budgets([spec("a", "g"), spec("b", "g", depends_on=("a",))], 5) == {"a": 5, "b": 10}
 
 
 def test_a_server_without_healthcheck_that_exits_at_once_fails(stack):

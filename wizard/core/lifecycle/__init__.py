@@ -1,6 +1,7 @@
 """A running stack's life: starting, waiting, checking, changing secrets in place.
 
 launch.py       `up`, `restart` and `down` as generators of typed events
+waiting.py      waiting for started services as compose's --wait does, and failing with the cause
 createahead.py  creating a later wave's containers while the wave before waits
 readiness.py    when a service counts as ready (compose's --wait rule): the one rule `up` and `status` share
 ordering.py     a compose `depends_on` must point to a group that starts first: checked before `up` and in `plan`
