@@ -50,7 +50,7 @@ class ComposeEngine:
     def __init__(self, stack: Stack, *, profiles: Sequence[str] = (), client: Any = None,
                  compose: ComposeCLI | None = None) -> None:
         self.stack = stack
-        self.project = stack.name
+        self.project = stack.project
         self.profiles = tuple(profiles)
         self._client = client
         self._compose = compose

@@ -109,6 +109,9 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     elapsed = clock() - began
     summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
                else f"everything was already running ({elapsed:.1f}s)")
+    from wizard.core.support.registry import mark_up
+
+    mark_up(stack.project)
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 
@@ -249,8 +252,8 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
     before = engine.containers()
     engine.down(volumes=volumes)
     kept = "volumes deleted" if volumes else "volumes kept"
-    yield Note(message=f"removed {len(before)} container(s) of {stack.name}; {kept}")
-    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.name} is down ({kept})",
+    yield Note(message=f"removed {len(before)} container(s) of {stack.project}; {kept}")
+    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.project} is down ({kept})",
                    details={"removed": sorted(c.name for c in before), "volumes_deleted": volumes})
 
 

@@ -323,6 +323,8 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
     """
     from wizard.core.values.envfiles import write_outputs
     from wizard.core.support.lock import stack_lock
+    from wizard.core.manifest.instance import record as record_instance
+    from wizard.core.values.portblock import assign_ports
     from wizard.core.values.secrets import rotation_set
 
     answers = {name: answer if isinstance(answer, Answer) else Answer(answer, f"answer {name}")
@@ -334,5 +336,8 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
     # A dry run (the wizard's preview) writes nothing, not even the lock file.
     with contextlib.nullcontext() if dry_run else stack_lock(stack.root, "secrets rotate" if rotate else "init"):
         resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
+        assign_ports(stack, resolution.values, resolution.origins, dry_run=dry_run)
+        if not dry_run:
+            record_instance(stack.root, stack.project)
         changes = write_outputs(stack, resolution.values, dry_run=dry_run)
     return InitResult(tuple(changes), dict(resolution.origins), dry_run)
