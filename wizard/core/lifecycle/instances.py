@@ -79,7 +79,7 @@ def rows(client, *, sizes: bool = True) -> list[InstanceRow]:
         elif not _still_registered(entry):
             state = "stale"
         elif running:
-            state = "running" if len(running) == len(containers) else f"running {len(running)}/{len(containers)}"
+            state = "running"  # one-shot jobs that are done count as part of a running instance
         else:
             state = "stopped" if containers else "not created"
         sizes_known = [usage[v] for v in volumes if v in usage]

@@ -92,3 +92,15 @@ def mark_up(project: str) -> None:
     with changing("up") as instances:
         if project in instances:
             instances[project].last_up = now()
+
+
+def block_of(project: str) -> int:
+    """The offset of an instance's block of ports (0: the manifest's own ports, or not registered)."""
+    entry = read().get(project)
+    return entry.offset if entry else 0
+
+
+def instance_title(project: str) -> str:
+    """How front ends name an instance: its name, and its block when its ports moved."""
+    offset = block_of(project)
+    return f"{project} (ports +{offset})" if offset else project

@@ -37,17 +37,19 @@ def assign_ports(stack: Stack, values: MutableMapping[str, str], origins: Mutabl
         before = me.offset if me else 0
         ports = [spec for spec in stack.settings if setting_kind(spec).is_port]
         managed = [spec for spec in ports if _managed(spec, values, origins, before)]
-        fixed = {int(values[spec.name]) for spec in ports if spec not in managed}
+        # A value not yet checked (the wizard's starting values) that is no port claims nothing.
+        numbers = {spec.name: int(values[spec.name]) for spec in ports if str(values.get(spec.name, "")).isdigit()}
+        fixed = {numbers[spec.name] for spec in ports if spec not in managed and spec.name in numbers}
         claimed = {port for name, entry in instances.items() if name != stack.project for port in entry.ports.values()}
-        offset = _first_free_block(managed, before, holding={int(values[spec.name]) for spec in managed if origins.get(spec.name) == "stored"},
-                                   unavailable=claimed | fixed)
+        holding = {numbers[spec.name] for spec in managed if origins.get(spec.name) == "stored"}
+        offset = _first_free_block(managed, before, holding=holding, unavailable=claimed | fixed)
         for spec in managed:
             moved = str(int(spec.default or 0) + offset)
             if moved != values[spec.name]:
                 values[spec.name], origins[spec.name] = moved, "port block"
         instances[stack.project] = registry.Instance(
             name=stack.project, stack=stack.name, folder=str(stack.root), offset=offset,
-            ports={spec.name: int(values[spec.name]) for spec in ports}, last_up=me.last_up if me else "")
+            ports={name: int(values[name]) for name in numbers}, last_up=me.last_up if me else "")
     return offset
 
 
@@ -64,7 +66,7 @@ def _managed(spec: SettingSpec, values, origins, offset: int) -> bool:
     """Whether the launcher places this setting: its value is the default, moved by the current offset."""
     # A privileged or odd default (80, 0) is not one a block could move: it stays as the user has it.
     if origins.get(spec.name) == "answer" or not (spec.default or "").isdigit() \
-            or not 1024 <= int(spec.default) <= 65535 - BLOCK * MAX_BLOCKS:
+            or not 1024 <= int(spec.default) <= 65535:
         return False
     return values.get(spec.name) in (spec.default, str(int(spec.default) + offset))
 
@@ -75,7 +77,7 @@ def _first_free_block(managed: list[SettingSpec], before: int, *, holding: set[i
     for offset in candidates:
         wanted = [int(spec.default or 0) + offset for spec in managed]
         # Ports this checkout already uses (stored by its last init) may be held by its own containers.
-        if all(port not in unavailable
+        if all(port <= 65535 and port not in unavailable
                and ((offset == before and port in holding) or port_free(port)) for port in wanted):
             return offset
     raise ConfigError(f"no free block of ports found in {MAX_BLOCKS} tries",
