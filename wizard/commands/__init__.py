@@ -26,4 +26,5 @@ COMMANDS = {
     "doctor": "doctor",
     "plan": "plan",
     "export": "export",
+    "completion": "completion",
 }
