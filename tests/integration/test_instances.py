@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from tests.conftest import remove_compose_project
-from tests.integration.engine_stack import FIXTURE, free_ports, json_lines, project_containers
+from tests.integration.engine_stack import FIXTURE, git, free_ports, json_lines, project_containers
 
 pytestmark = pytest.mark.integration
-
-
-def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True,
-                   capture_output=True)
 
 
 def env_values(root: Path) -> dict[str, str]:

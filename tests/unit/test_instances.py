@@ -13,15 +13,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from tests.conftest import launcher_command
-from tests.integration.engine_stack import FIXTURE
+from tests.integration.engine_stack import FIXTURE, git
 from wizard.core.support import registry
 
 PORTS = ("PG_PORT", "REDIS_PORT", "WEB_PORT")
-
-
-def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True,
-                   capture_output=True)
 
 
 def repository(tmp_path: Path) -> Path:
@@ -127,3 +122,14 @@ def test_a_gone_instance_with_nothing_left_is_forgotten_one_with_a_volume_kept(t
                              networks=SimpleNamespace(list=listing({})))
     assert forget_gone(engine) == ["empty"]
     assert sorted(registry.read()) == ["has-data", "here"]
+
+
+def test_a_damaged_registry_is_named_by_init_and_stops_nothing_else(tmp_path):
+    main = repository(tmp_path)
+    registry.registry_path().parent.mkdir(parents=True, exist_ok=True)
+    registry.registry_path().write_text("{not json")
+    plan = launcher("plan", cwd=main)
+    assert plan.returncode == 0, plan.stderr
+    init = launcher("init", "--non-interactive", cwd=main)
+    assert init.returncode == 3 and "instance registry" in init.stderr and init.stderr.count("\n") <= 2
+    assert not (main / ".env").exists()  # nothing half-written

@@ -111,7 +111,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                else f"everything was already running ({elapsed:.1f}s)")
     from wizard.core.support.registry import mark_up
 
-    mark_up(stack.project)
+    mark_up(stack.project, stack.root)
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 

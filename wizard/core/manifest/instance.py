@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from wizard.core.support import registry
+from wizard.core.support.errors import ConfigError
 from wizard.core.support.files import STATE_DIR
 
 INSTANCE_FILE = "instance"
@@ -52,7 +53,10 @@ def instance_name(root: Path, stack_name: str) -> str:
 def derived_name(root: Path, stack_name: str) -> str:
     root = root.resolve()
     worktree, branch = _git_place(root)
-    instances = registry.read()
+    try:
+        instances = registry.read()
+    except ConfigError:
+        instances = {}  # a damaged registry must not stop every command; `init` reports it
     if worktree is None:
         owner = instances.get(stack_name)
         # A registered instance whose folder is gone keeps its name until `gc` (its data may remain).

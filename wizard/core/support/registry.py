@@ -84,14 +84,21 @@ def changing(action: str) -> Iterator[dict[str, Instance]]:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def mark_up(project: str) -> None:
-    """Note when an instance was last brought up (shown by `launcher ls`)."""
+def mark_up(project: str, folder: Path) -> None:
+    """Note when an instance was last brought up, and from where (shown by `launcher ls`).
+
+    To the minute, and written only when that changes: the daily no-op `up` mostly reads.
+    """
+    entry = read().get(project)
+    if entry is None or (entry.last_up == now() and entry.folder == str(folder)):
+        return
     with changing("up") as instances:
         if project in instances:
-            instances[project].last_up = now()
+            # A checkout moved elsewhere is found where it now is, not left for `gc` as gone.
+            instances[project].last_up, instances[project].folder = now(), str(folder)
 
 
 def block_of(project: str) -> int:
