@@ -61,7 +61,10 @@ def test_a_worktree_is_its_own_instance_with_its_own_ports_and_data(tmp_path, co
         names = ("PG_PORT", "REDIS_PORT", "WEB_PORT")
         assert not {main_ports[n] for n in names} & {tree_ports[n] for n in names}
         offsets = {int(tree_ports[n]) - int(main_ports[n]) for n in names}
-        assert len(offsets) == 1 and offsets.pop() % 100 == 0, (main_ports, tree_ports)  # one block, same offset
+        assert len(offsets) == 1 and next(iter(offsets)) % 100 == 0, (main_ports, tree_ports)  # one block
+        status = json_lines(run("status", "--json", cwd=worktree).stdout)[0]
+        assert (status["instance"], status["port_offset"]) == (second, next(iter(offsets)))
+        assert f"{second} (ports +{next(iter(offsets))})" in run("status", cwd=worktree).stdout
         for root, project in ((main, compose_project), (worktree, second)):
             rows = rows_of(root, run)
             assert all(row["ready"] for row in rows.values()), rows

@@ -345,7 +345,8 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
     with contextlib.nullcontext() if dry_run else stack_lock(stack.root, "secrets rotate" if rotate else "init"):
         resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
         offset = assign_ports(stack, resolution.values, resolution.origins, dry_run=dry_run)
-        if not dry_run:
-            record_instance(stack.root, stack.project)
         changes = write_outputs(stack, resolution.values, dry_run=dry_run)
+        if not dry_run:
+            # Only once the files are written: a refused init leaves the folder as it was.
+            record_instance(stack.root, stack.project)
     return InitResult(tuple(changes), dict(resolution.origins), dry_run, stack.project, offset)
