@@ -10,5 +10,6 @@ checks.py       the preflight checks `up` and `doctor` share
 doctor.py       `launcher doctor`
 rotation.py     a rotated password reaching the database, env files and services
 smoke.py        `launcher check`: do the generated keys and auth work on a live stack
+instances.py    every instance on this machine: `ls`, `down --all`, `gc`
 initsession.py  the answers of an interactive `init`, shared by the wizard and prompts
 """

@@ -112,6 +112,9 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     elapsed = clock() - began
     summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
                else f"everything was already running ({elapsed:.1f}s)")
+    from wizard.core.support.registry import mark_up
+
+    mark_up(stack.project, stack.root)
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 
@@ -263,7 +266,7 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
     orphans = sorted(c.name for c in removed if c.service not in declared)
     kept = "volumes deleted" if volumes else "volumes kept"
     also = f", {len(orphans)} of them in no compose file ({', '.join(orphans)})" if orphans else ""
-    yield Note(message=f"removed {len(removed)} container(s) of {stack.name}{also}; {kept}")
-    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.name} is down ({kept})",
+    yield Note(message=f"removed {len(removed)} container(s) of {stack.project}{also}; {kept}")
+    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.project} is down ({kept})",
                    details={"removed": sorted(c.name for c in removed), "orphans": orphans,
                             "volumes_deleted": volumes})
