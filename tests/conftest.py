@@ -36,6 +36,21 @@ def missing_part(what: str) -> None:
     pytest.skip(message)
 
 
+def pytest_configure(config) -> None:
+    """A throwaway machine-wide instance registry for the whole run, before any fixture (session
+    fixtures run `launcher init` too): the user's real one under ~/.local/state is never touched."""
+    import tempfile
+
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="launcher-test-state-")
+
+
+@pytest.fixture(autouse=True)
+def own_instance_registry(tmp_path_factory, monkeypatch):
+    """Every test gets its own machine-wide instance registry (XDG_STATE_HOME), inherited by the
+    launchers it runs: the user's real registry is never touched, and tests never see each other's ports."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture(scope="session")
 def docker_client():
     """A Docker SDK client for the real engine."""

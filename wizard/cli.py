@@ -114,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         # The most common scripted call: answer before building any parser.
         print(f"launcher {__version__}")
         return ExitCode.OK
+    if argv[:1] == ["__complete"]:
+        # What the shell completion scripts ask for on each Tab: candidates, never an error.
+        from wizard.commands.completion import complete_main
+
+        return complete_main(argv[1:], build_parser)
     try:
         _install_wait_notice()
         parser = build_parser(argv)

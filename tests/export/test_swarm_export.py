@@ -28,8 +28,19 @@ def exported(tmp_path_factory):
     base = tmp_path_factory.mktemp("swarm")
     return {
         "bundled": export(bundled_copy(base), "swarm", base / "bundled-out", BUNDLED_PROFILES),
-        "engine": export(engine_copy(base), "swarm", base / "engine-out"),
+        "engine": export(with_hooks(engine_copy(base)), "swarm", base / "engine-out"),
     }
+
+
+def with_hooks(root):
+    """The engine stack with compose lifecycle hooks on its web service, which Swarm has no place for."""
+    path = root / "compose" / "app.yml"
+    text = path.read_text()
+    hooks = ("    post_start:\n      - command: [\"sh\", \"-c\", \"echo started\"]\n"
+             "    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo stopping\"]\n")
+    assert "\n  web:\n" in text
+    path.write_text(text.replace("\n  web:\n", "\n  web:\n" + hooks))
+    return root
 
 
 def stacks(result) -> dict[str, dict]:
@@ -99,6 +110,8 @@ def test_report_lists_what_swarm_rejects(exported):
     for service in ("redis", "migrate", "web"):
         assert ("service " + service, "depends_on") in dropped
     assert ("service postgres", "pull_policy") in dropped
+    for hook in ("post_start", "pre_stop"):
+        assert "Swarm has no lifecycle hooks" in dropped[("service web", hook)]
     assert any(what.startswith("port") and "host_ip" in what for _, what in dropped)
     bundled = {(item["where"], item["what"]) for item in exported["bundled"].report["dropped"]}
     assert ("service stackend", "build") in bundled and ("service vector", "security_opt") in bundled

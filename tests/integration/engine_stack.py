@@ -22,6 +22,14 @@ PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 
 
+def git(*args: str, cwd: Path) -> None:
+    """Run git in ``cwd`` as a throwaway identity (the tests that make repositories and worktrees)."""
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
 def free_ports(count: int) -> list[int]:
     """Distinct ports nobody listens on right now (held open together so they differ)."""
     sockets = []

@@ -291,14 +291,17 @@ def test_restore_into_a_fresh_clone_brings_the_values_back_with_with_secrets(eng
     # Another folder, initialised afresh (new secrets), with the snapshot carried over.
     clone = tmp_path / "clone"
     shutil.copytree(stack.root, clone, ignore=shutil.ignore_patterns(".launcher", ".env"))
+    # As on another machine (its own instance registry): there the clone is the stack's first instance,
+    # the same compose project; on this one it would be an instance of its own, with its own volumes.
+    moved = {**stack.env, "XDG_STATE_HOME": str(tmp_path / "other-machine")}
     init = stack.run("init", "--non-interactive", *(f"--set={k}={v}" for k, v in stack.ports.items()), cwd=clone,
-                     env=stack.env)
+                     env=moved)
     assert init.returncode == 0, init.stderr
     old_values = (stack.root / ".launcher" / "values.env").read_bytes()
     assert (clone / ".launcher" / "values.env").read_bytes() != old_values
     shutil.copytree(stack.root / ".launcher" / "snapshots", clone / ".launcher" / "snapshots")
 
-    restored = stack.run("snapshot", "restore", "move", "--yes", "--with-secrets", cwd=clone, env=stack.env)
+    restored = stack.run("snapshot", "restore", "move", "--yes", "--with-secrets", cwd=clone, env=moved)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert (clone / ".launcher" / "values.env").read_bytes() == old_values
     assert stat.S_IMODE((clone / ".launcher" / "values.env").stat().st_mode) == 0o600

@@ -58,6 +58,8 @@ def test_prompts_write_what_init_non_interactive_writes(tmp_path, all_ports_free
     values = current_values(stack)
     other = copy_stack("wizard_stack", tmp_path / "cli")
     env = {f"LAUNCHER_{spec.name}": values[spec.name] for spec in stack.secrets}
+    # A machine of its own (its own instance registry): there it is the first instance too, same name and ports.
+    env["XDG_STATE_HOME"] = str(tmp_path / "other-machine")
     result = run_launcher("--stack", str(other), "init", "--non-interactive", "--set", "WEB_PORT=18181",
                           "--set", "ADMIN_USER=root", "--set", "LOG_LEVEL=debug", env=env)
     assert result.returncode == 0, result.stderr

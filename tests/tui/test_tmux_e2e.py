@@ -44,7 +44,8 @@ class Terminal:
         """Start command in a new window; returns the file its exit code lands in."""
         self.count += 1
         done = self.cwd / f".exit-{self.count}"
-        env = {"PATH": f"{Path(launcher_command()[0]).parent}:{os.environ['PATH']}", "LAUNCHER_NO_CACHE": "1"}
+        env = {"PATH": f"{Path(launcher_command()[0]).parent}:{os.environ['PATH']}", "LAUNCHER_NO_CACHE": "1",
+               "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"]}
         exports = " ".join(f"{name}={value!r}" for name, value in env.items())
         # The person at this terminal is not a CI job: CI=true (set by .ci/run) would make
         # the launcher refuse to ask anything, as it must in CI.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -18,7 +19,8 @@ def modules_after_cli(argv: list[str], cwd) -> tuple[int, set[str]]:
     code = ("import sys\nfrom wizard.cli import main\ncode = main(%r)\n"
             "print('MODULES', ' '.join(sys.modules))\nsys.exit(code)" % (argv,))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd,
-                            stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+                            stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+                                 "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"]})
     line = next(line for line in result.stdout.splitlines() if line.startswith("MODULES "))
     return result.returncode, set(line.split()[1:])
 

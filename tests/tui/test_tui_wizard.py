@@ -189,6 +189,8 @@ async def test_finish_writes_what_init_non_interactive_writes_for_the_same_answe
     other = copy_stack("wizard_stack", tmp_path / "cli")
     secrets = {spec.name: session.secret_value(spec.name) for spec in wizard_stack.secrets}
     env = {f"LAUNCHER_{name}": value for name, value in secrets.items()}
+    # A machine of its own (its own instance registry): there it is the first instance too, same name and ports.
+    env["XDG_STATE_HOME"] = str(tmp_path / "other-machine")
     result = run_launcher("--stack", str(other), "init", "--non-interactive", "--set", "WEB_PORT=18181",
                           "--set", "ADMIN_USER=root", "--set", "LOG_LEVEL=debug", env=env)
     assert result.returncode == 0, result.stderr

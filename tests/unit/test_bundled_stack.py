@@ -163,7 +163,9 @@ def test_every_published_port_binds_to_loopback(everything):
 
 def test_kong_listens_on_8800_by_default(everything, env):
     ports = {port["target"]: port["published"] for port in everything["services"]["kong"]["ports"]}
-    assert ports[8000] == env["KONG_HTTP_PORT"] == "8800"
+    # 8800, moved with the instance's whole block of ports when a default is taken on this machine.
+    assert ports[8000] == env["KONG_HTTP_PORT"]
+    assert int(env["KONG_HTTP_PORT"]) >= 8800 and (int(env["KONG_HTTP_PORT"]) - 8800) % 100 == 0
 
 
 def test_no_image_is_latest_or_unpinned(compose_argv, root, everything):

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_engine import FakeEngine, container, healthy, spec
-from wizard.core.lifecycle import launch
+from wizard.core.lifecycle import launch, waiting
+from wizard.core.lifecycle.readiness import readiness, service_readiness
 from wizard.core.docker.model import PublishedPort
 from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
 from wizard.core.support.events import (Finished, GroupReady, GroupSkipped, GroupStarting, PreflightCheck, ServiceFailed,
@@ -350,12 +351,75 @@ def test_down_keeps_volumes_unless_asked(stack):
 ])
 def test_readiness_rules(state, health, exit_code, oneshot, checked, done, expected):
     service = spec("svc", "g", oneshot=oneshot, healthcheck=checked)
-    verdict, _ = launch.readiness(service, container("svc", state, health, exit_code), compose_done=done)
+    verdict, _ = readiness(service, container("svc", state, health, exit_code), compose_done=done)
     assert verdict == expected
 
 
 def test_wait_budget_adds_what_a_service_waits_for():
-    budgets = launch.wait_budgets([spec("a", "g", wait_timeout=60), spec("b", "g", wait_timeout=30, depends_on=("a",)),
+    budgets = waiting.wait_budgets([spec("a", "g", wait_timeout=60), spec("b", "g", wait_timeout=30, depends_on=("a",)),
                                    spec("c", "g", wait_timeout=10, depends_on=("b", "outside"))], None)
     assert budgets == {"a": 60, "b": 90, "c": 100}
-    assert launch.wait_budgets([spec("a", "g"), spec("b", "g", depends_on=("a",))], 5) == {"a": 5, "b": 10}
+    assert waiting.wait_budgets([spec("a", "g"), spec("b", "g", depends_on=("a",))], 5) == {"a": 5, "b": 10}
+
+
+def test_a_server_without_healthcheck_that_exits_at_once_fails(stack):
+    """Compose's --wait looks again one tick after its starts: running once is not ready (issue 22)."""
+    engine = FakeEngine([spec("postgres", "db", healthcheck=False)],
+                        scripts={"postgres": [("running", "", None), ("exited", "", 111)]})
+    events, error = run_up(stack, engine, only=["db"])
+    assert isinstance(error, Unhealthy)
+    assert error.message == "service postgres (group db) exited with code 111"
+    assert not any(isinstance(e, ServiceReady) and e.service == "postgres" for e in events)
+
+
+def test_a_server_without_healthcheck_is_ready_once_it_kept_running(stack):
+    engine = FakeEngine([spec("postgres", "db", healthcheck=False)])
+    events, error = run_up(stack, engine, only=["db"])
+    assert error is None
+    ready = [e for e in events if isinstance(e, ServiceReady) and e.service == "postgres"]
+    assert ready and ready[0].how == "running" and ready[0].elapsed >= 0.5
+
+
+def test_the_service_that_failed_is_blamed_not_its_dependant(stack):
+    """Compose leaves the dependant "created" when its dependency exits: the dependency is the cause."""
+    engine = FakeEngine([spec("web", "app", depends_on=("migrate",)), spec("migrate", "app", healthcheck=False)],
+                        scripts={"web": [("created", "", None)], "migrate": [("exited", "", 1)]})
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy)
+    assert error.message == "service migrate (group app) exited with code 1"
+    assert [e.service for e in events if isinstance(e, ServiceFailed)] == ["migrate"]
+
+
+def test_a_service_of_an_earlier_wave_that_died_since_fails_up_at_the_end(stack):
+    engine = FakeEngine([spec("postgres", "db", healthcheck=False), spec("redis", "cache")],
+                        scripts={"postgres": [("running", "", None)] * 4 + [("exited", "", 137)],
+                                 "redis": [("running", "starting", None)] * 3 + [("running", "healthy", None)]})
+    events, error = run_up(stack, engine, only=["db", "cache"])
+    assert isinstance(error, Unhealthy)
+    assert error.message == "service postgres (group db) exited with code 137"
+    ready = [e.service for e in events if isinstance(e, ServiceReady)]
+    assert ready == ["postgres", "redis"]  # it was ready in its wave; the last look caught it
+
+
+def test_every_replica_counts_and_zero_replicas_is_nothing_to_start(stack):
+    replicas = [container("web", "running"), replace(container("web", "exited", exit_code=2), id="id-web-2",
+                                                       name="demo-web-2")]
+    verdict, how, which = service_readiness(spec("web", "app", healthcheck=False, replicas=2), replicas,
+                                            compose_done=True)
+    assert (verdict, how, which.name) == ("failed", "exited with code 2 (demo-web-2)", "demo-web-2")
+    assert service_readiness(spec("web", "app", replicas=0), [], compose_done=True)[:2] == (
+        "ready", "nothing to start (replicas: 0)")
+    both = [container("web", "running"), replace(container("web", "running"), id="id-web-2", name="demo-web-2")]
+    assert service_readiness(spec("web", "app", healthcheck=False, replicas=2), both, compose_done=True,
+                             settled=False)[0] == "wait"
+    assert service_readiness(spec("web", "app", healthcheck=False, replicas=2), both, compose_done=True)[:2] == (
+        "ready", "running (2 replicas)")
+
+
+def test_compose_failing_after_its_service_turned_healthy_fails_up(stack):
+    """A post_start hook fails after the start: `docker compose up` fails, and so does `up`."""
+    engine = FakeEngine([spec("postgres", "db")], compose_ticks=3, compose_fails="test hook exited with status 127",
+                        scripts={"postgres": [("running", "healthy", None)]})
+    events, error = run_up(stack, engine, only=["db"])
+    assert isinstance(error, Unhealthy)
+    assert error.message == "service postgres (group db) docker compose up failed: test hook exited with status 127"

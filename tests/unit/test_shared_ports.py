@@ -47,7 +47,8 @@ def test_shared_ports_names_every_setting_on_one_port(stack):
 
 
 def test_up_preflight_stops_on_two_settings_sharing_a_port_before_anything_starts(stack):
-    initialised(stack, REDIS_PORT="15432")  # PG_PORT keeps its default, 15432
+    # Both chosen by the user: an answer is kept as given (the port block moves only the launcher's own ports).
+    initialised(stack, PG_PORT="15432", REDIS_PORT="15432")
     engine = FakeEngine([spec("postgres", "db"), spec("redis", "cache")])
     events, error = run_up(stack, engine)
     assert isinstance(error, PreflightFailed)
@@ -65,7 +66,7 @@ def test_distinct_ports_pass_the_preflight(stack):
 
 
 def test_doctor_shows_the_shared_port_once_as_a_blocker(stack):
-    initialised(stack, REDIS_PORT="15432")
+    initialised(stack, PG_PORT="15432", REDIS_PORT="15432")
     # As compose config would read it: both services publish the one port.
     port = PublishedPort(15432, 5432, "127.0.0.1")
     engine = DoctorEngine([spec("postgres", "db", ports=(port,)), spec("redis", "cache", ports=(port,))])

@@ -14,6 +14,8 @@ COMMANDS = {
     "restart": "up",
     "images": "images",
     "status": "status",
+    "ls": "instances",
+    "gc": "instances",
     "dashboard": "dashboard",
     "check": "check",
     "logs": "logs",
@@ -24,4 +26,5 @@ COMMANDS = {
     "doctor": "doctor",
     "plan": "plan",
     "export": "export",
+    "completion": "completion",
 }

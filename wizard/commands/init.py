@@ -23,6 +23,9 @@ def register(subparsers, common) -> None:
     parser.add_argument("--replace-demo", action="store_true",
                         help="replace every published demo secret found (e.g. in a .env copied from upstream's "
                         ".env.example) with a new one, re-signing the keys that depend on it")
+    parser.add_argument("--instance", metavar="NAME",
+                        help="this checkout's instance name: its compose project, volumes and networks "
+                        "(default: the stack's name in the main checkout, <stack>-<worktree or branch> elsewhere)")
     parser.set_defaults(handler=run)
 
 
@@ -30,7 +33,13 @@ def run(args) -> int:
     from wizard.commands.context import frontend, interactive, load, use_tui
     from wizard.core.values.resolution import collect_answers, initialize
 
+    from wizard.core.lifecycle.instances import forget_gone
+
+    # Instances whose folder is gone and that left nothing behind free their names and ports first.
+    forget_gone()
     stack = load(args)
+    if args.instance and not args.dry_run:
+        stack = name_instance(stack, args.instance)
     answers = collect_answers(stack, sets=args.sets, answers_file=args.answers)
     if interactive(args) and not args.dry_run:
         # The wizard asks, with these answers as its starting values, then calls initialize() too.
@@ -52,3 +61,22 @@ def run(args) -> int:
     frontend(args).show({**result.to_dict(), "demo_values": demo, "replaced_demo": replace},
                         lambda: render_init(result, demo, rotation_set(stack, replace) if replace else []))
     return 0
+
+
+def name_instance(stack, name: str):
+    """The stack as instance ``name`` (recorded for every later command), once the name is checked."""
+    from dataclasses import replace
+
+    from wizard.core.manifest.instance import INSTANCE_PATTERN, record
+    from wizard.core.support import registry
+    from wizard.core.support.errors import UsageError
+
+    if not INSTANCE_PATTERN.match(name):
+        raise UsageError(f"instance name {name!r} is not a valid compose project name",
+                         "use lowercase letters, digits, '-' and '_', starting with a letter or digit")
+    owner = registry.read().get(name)
+    if owner is not None and owner.folder != str(stack.root):
+        raise UsageError(f"instance name {name!r} belongs to {owner.folder}",
+                         "choose another name, or run `launcher gc` if that folder is gone")
+    record(stack.root, name)
+    return replace(stack, instance=name)

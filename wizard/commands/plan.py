@@ -20,5 +20,11 @@ def run(args) -> int:
     stack = load(args)
     check_profiles(stack, args.profile)
     plan = build_plan(stack, only=args.only, profiles=args.profile)
+    if stack.compose_env_output and stack.compose_env_file.is_file():
+        # The compose files can be read (interpolated) once `init` wrote their env file.
+        from wizard.core.docker.composeengine import ComposeEngine
+        from wizard.core.lifecycle.ordering import check_dependency_order
+
+        check_dependency_order(stack, ComposeEngine(stack, profiles=args.profile).model())
     frontend(args).show(plan.to_dict(), lambda: render_plan(plan))
     return 0

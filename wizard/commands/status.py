@@ -25,8 +25,11 @@ def run(args) -> int:
     from wizard.core.targets.choose import engine_for
     from wizard.core.lifecycle.status import snapshot
 
+    from wizard.core.support.registry import block_of, instance_title
+
     stack = load(args)
     engine = engine_for(args.target, stack)
+    title = instance_title(stack.project)
     if use_tui(args):
         from wizard.tui.app import run_dashboard
 
@@ -39,9 +42,10 @@ def run(args) -> int:
             # Sequential by construction: the next poll starts only after this one is shown.
             rows = snapshot(stack, engine, restarts=args.restarts)
             last = last_snapshot(stack)
-            data = {"stack": stack.name, "services": [row.to_dict() for row in rows], "last_snapshot": last}
+            data = {"stack": stack.name, "instance": stack.project, "port_offset": block_of(stack.project),
+                    "services": [row.to_dict() for row in rows], "last_snapshot": last}
             ui.show({"time": time.time(), **data} if args.watch else data,
-                    lambda: _screen(rows, stack.name, last, redraw_every))
+                    lambda: _screen(rows, title, last, redraw_every))
             if not args.watch:
                 return 0
             time.sleep(max(0.2, args.interval))

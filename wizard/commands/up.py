@@ -44,7 +44,9 @@ def register(subparsers, common) -> None:
 
     down = subparsers.add_parser("down", parents=[common], help="stop and remove the stack's containers (volumes kept)")
     down.add_argument("--volumes", action="store_true", help="also delete the stack's volumes: ALL ITS DATA")
-    down.add_argument("--yes", action="store_true", help="do not ask before deleting volumes")
+    down.add_argument("--yes", action="store_true", help="do not ask before deleting volumes (or, with --all, at all)")
+    down.add_argument("--all", action="store_true", dest="every",
+                      help="every instance on this machine (see `launcher ls`), not just this checkout's")
     add_target(down)
     down.set_defaults(handler=run_down)
 
@@ -89,6 +91,14 @@ def run_down(args) -> int:
     from wizard.commands.context import confirm, load
     from wizard.core.lifecycle import launch
 
+    if args.every:
+        from wizard.core.lifecycle.instances import down_all
+
+        what = "with all their data" if args.volumes else "volumes kept"
+        confirm(args, f"stop every instance on this machine ({what})",
+                declined_hint="nothing was stopped; `launcher ls` lists them")
+        emit(args, down_all(volumes=args.volumes))
+        return 0
     stack = load(args)
     if args.volumes:
         confirm(args, f"delete every volume of stack {stack.name}, with all its data",

@@ -36,6 +36,10 @@ def render_result(result) -> str:
     generated = result.generated
     if generated:
         lines.append(f"{'would generate' if result.dry_run else 'generated'}: {', '.join(generated)}")
+    moved = [name for name, origin in result.origins.items() if origin == "port block"]
+    if moved:
+        lines.append(f"instance {result.instance}: ports moved by +{result.port_offset} ({', '.join(moved)}), "
+                     "their defaults are taken by another instance or process")
     if not result.dry_run:
         lines.append("next: launcher up")
     return "\n".join(lines)

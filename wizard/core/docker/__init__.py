@@ -2,7 +2,7 @@
 
 - ``composecli``: finding Compose v2 (the docker plugin or a docker-compose binary).
 - ``model``: the compose model (services, groups, healthcheck timing, ports, images).
-- ``containers``: container state parsed from the Docker list call.
+- ``containers``: container state parsed from the Docker list call, grouped by service (every replica).
 - ``composerun``: a compose command running in the background, and the pull policies.
 - ``composeengine``: ``ComposeEngine``, the real engine and Compose for one stack.
 - ``lightclient``: a tiny read-only Engine API client for the hot paths (ping, list).

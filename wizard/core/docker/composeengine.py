@@ -1,6 +1,6 @@
 """The Docker boundary: Compose v2 through its CLI, the Docker SDK for state, health and logs.
 
-One compose project (the stack name) spans every group's compose files, with the
+One compose project (the instance name, `stack.project`) spans every group's compose files, with the
 stack's compose env file as ``--env-file``: the command ``ComposeEngine.compose_command``
 builds is exactly what a user can type by hand. Compose changes things (up, down,
 restart); the SDK reads state, with one list call per refresh.
@@ -50,7 +50,7 @@ class ComposeEngine:
     def __init__(self, stack: Stack, *, profiles: Sequence[str] = (), client: Any = None,
                  compose: ComposeCLI | None = None) -> None:
         self.stack = stack
-        self.project = stack.name
+        self.project = stack.project
         self.profiles = tuple(profiles)
         self._client = client
         self._compose = compose
@@ -183,7 +183,7 @@ class ComposeEngine:
             return self._model
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
         # "model": the cached shape's version, so an older cache without images is not reused.
-        key = fingerprint({"model": 2, "compose": list(self.compose.argv), "version": self.compose.version,
+        key = fingerprint({"model": 3, "compose": list(self.compose.argv), "version": self.compose.version,
                             "project": self.project, "profiles": list(self.profiles),
                             "environ": self._environment_overrides()}, inputs)
         cache_name = "model-" + hashlib.sha256(str(self.stack.root).encode()).hexdigest()[:16]

@@ -87,9 +87,9 @@ def container_from_summary(summary: Mapping[str, Any]) -> ContainerState:
     )
 
 
-def by_service(containers: Sequence[ContainerState]) -> Mapping[str, ContainerState]:
-    """One container per service: with scale > 1 the first replica by name stands for its service."""
-    found: dict[str, ContainerState] = {}
+def replicas_by_service(containers: Sequence[ContainerState]) -> dict[str, list[ContainerState]]:
+    """Every container of each service (its replicas), by name."""
+    found: dict[str, list[ContainerState]] = {}
     for container in sorted(containers, key=lambda c: c.name):
-        found.setdefault(container.service, container)
+        found.setdefault(container.service, []).append(container)
     return found

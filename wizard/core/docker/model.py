@@ -52,6 +52,11 @@ class ServiceSpec:
     healthcheck: bool = False
     wait_timeout: float = WAIT_FLOOR
     depends_on: tuple[str, ...] = ()
+    # Of ``depends_on``, those marked ``required: false``: compose goes on without them.
+    optional_deps: tuple[str, ...] = ()
+    replicas: int = 1  # `deploy.replicas` or `scale`: 0 means nothing to start
+    # `post_start` hooks: compose runs them after each start, so such a service is started by compose.
+    post_start: bool = False
     ports: tuple[PublishedPort, ...] = ()
     # The image it runs; for a service with `build:` the one compose builds (see images.py).
     image: str = ""
@@ -65,6 +70,7 @@ class ServiceSpec:
     def from_dict(cls, data: Mapping[str, Any]) -> "ServiceSpec":
         values = dict(data)
         values["depends_on"] = tuple(values.get("depends_on", ()))
+        values["optional_deps"] = tuple(values.get("optional_deps", ()))
         values["ports"] = tuple(PublishedPort(**port) for port in values.get("ports", ()))
         return cls(**values)
 
@@ -150,13 +156,17 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
         healthcheck = service.get("healthcheck")
         has_check = bool(healthcheck) and not healthcheck.get("disable") and healthcheck.get("test") not in (
             None, ["NONE"])
+        depends_on = service.get("depends_on") or {}
         specs.append(ServiceSpec(
             name=name,
             group=groups_of.get(name, ""),
             oneshot=oneshot,
             healthcheck=has_check,
             wait_timeout=wait_timeout(healthcheck if has_check else None),
-            depends_on=tuple(service.get("depends_on") or ()),
+            depends_on=tuple(depends_on),
+            optional_deps=tuple(dep for dep, rule in depends_on.items() if (rule or {}).get("required") is False),
+            replicas=_replicas(service),
+            post_start=bool(service.get("post_start")),
             ports=tuple(_config_ports(service.get("ports") or ())),
             # Compose names an image it builds without an `image:` "<project>-<service>".
             image=str(service.get("image") or (f"{config.get('name')}-{name}" if service.get("build") else "")),
@@ -164,6 +174,14 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
             pull_policy=str(service.get("pull_policy") or ""),
         ))
     return ComposeModel(tuple(specs), MappingProxyType(dict(groups_of)))
+
+
+def _replicas(service: Mapping[str, Any]) -> int:
+    """How many containers compose runs for a service: `deploy.replicas`, else `scale`, else 1."""
+    replicas = (service.get("deploy") or {}).get("replicas")
+    if replicas is None:
+        replicas = service.get("scale")
+    return 1 if replicas is None else int(replicas)
 
 
 def _config_ports(ports: Sequence[Mapping[str, Any]]) -> Iterator[PublishedPort]:

@@ -42,6 +42,8 @@ WHY = {
     "security_opt": "ignored by docker stack deploy",
     "network_mode": "ignored by docker stack deploy",
     "links": "ignored; the overlay network resolves service names",
+    "post_start": "Swarm has no lifecycle hooks: run the command from the image's entrypoint, or as an init step",
+    "pre_stop": "Swarm has no lifecycle hooks: the task only gets stop_signal and stop_grace_period",
 }
 RESTART = {"no": "none", "always": "any", "unless-stopped": "any", "on-failure": "on-failure"}
 

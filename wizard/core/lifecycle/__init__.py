@@ -1,12 +1,15 @@
 """A running stack's life: starting, waiting, checking, changing secrets in place.
 
 launch.py       `up`, `restart` and `down` as generators of typed events
+waiting.py      waiting for started services as compose's --wait does, and failing with the cause
 createahead.py  creating a later wave's containers while the wave before waits
-readiness.py    when a service counts as ready: the one rule `up` and `status` share
+readiness.py    when a service counts as ready (compose's --wait rule): the one rule `up` and `status` share
+ordering.py     a compose `depends_on` must point to a group that starts first: checked before `up` and in `plan`
 status.py       every service's state, health, URLs and uptime
 checks.py       the preflight checks `up` and `doctor` share
 doctor.py       `launcher doctor`
 rotation.py     a rotated password reaching the database, env files and services
 smoke.py        `launcher check`: do the generated keys and auth work on a live stack
+instances.py    every instance on this machine: `ls`, `down --all`, `gc`
 initsession.py  the answers of an interactive `init`, shared by the wizard and prompts
 """

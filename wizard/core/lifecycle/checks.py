@@ -9,7 +9,6 @@ holds it (a container by name when it is one) and suggests a free port instead.
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -21,6 +20,7 @@ from wizard.core.support.events import PreflightCheck
 from wizard.core.manifest.kinds.settings import setting_kind
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.files import shown_path
+from wizard.core.support.ports import port_free
 
 GIB = 1024 ** 3
 MEMORY_WARN = 2 * GIB
@@ -89,18 +89,6 @@ class PortFinding:
     state: str
     holder: str = ""  # ours: our container's name; busy: who holds it
     instead: int | None = None  # busy: a free port to use instead
-
-
-def port_free(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether a TCP listener could bind host:port right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # Without SO_REUSEADDR a port still in TIME_WAIT would look taken.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def free_port_near(port: int, avoid: Iterable[int] = ()) -> int | None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
-from wizard.core.docker.containers import ContainerState, by_service
+from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel
 from wizard.core.docker.protocol import CreatesAhead, Engine, Run
 from wizard.core.manifest.plan import Plan
-from wizard.core.lifecycle.readiness import READY, readiness
+from wizard.core.lifecycle.readiness import READY, service_readiness
 
 _DONE_POLL = 0.05  # seconds between looks at the background run, when a wave must wait for it
 
@@ -83,11 +83,11 @@ def create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequen
     """
     if not isinstance(engine, CreatesAhead) or states is None:
         return None
-    present = by_service(states)
+    present = replicas_by_service(states)
     waves = []
     for wave in plan.waves:
         specs = model.in_groups([group.name for group in wave.groups])
         waves.append([spec.name for spec in specs
-                      if readiness(spec, present.get(spec.name), compose_done=True)[0] != READY])
+                      if service_readiness(spec, present.get(spec.name, []), compose_done=True)[0] != READY])
     new = [name for names in waves for name in names if name not in present]
     return CreatedAhead(engine, waves, new, pull=pull, sleep=sleep)

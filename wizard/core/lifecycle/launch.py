@@ -5,9 +5,12 @@ then missing images are pulled and ``build:`` images built; nothing is started
 until all of that passed. Then wave by wave: start what is not ready yet (through
 the Engine API, its containers created ahead: see ``wizard.core.lifecycle.createahead``; else
 with ``compose up --detach --no-deps``), wait until every service is ready, run the
-wave's init steps, go on. A service is ready when it is healthy, running (no
-healthcheck), or, for a one-shot job, exited 0 (see ``wizard.core.docker.model.model_from_config``
-for how a job is recognised). Services already ready are not touched, so a
+wave's init steps, go on; at the end, one more list checks that nothing it started
+has exited since. Ready means what `docker compose up --wait` means (see
+``wizard.core.lifecycle.readiness``; ``wizard.core.docker.model.model_from_config`` for how
+a one-shot job is recognised). Before anything starts, a compose ``depends_on`` into a
+group that does not start first is refused (``wizard.core.lifecycle.ordering``).
+Services already ready are not touched, so a
 daily ``up`` on a running stack is one list call (the preflight's, reused by
 every wave while nothing was started) and no compose run.
 
@@ -23,24 +26,21 @@ import time
 from typing import Callable, Iterator, Sequence, cast
 
 from wizard.core.lifecycle.createahead import create_ahead
+from wizard.core.lifecycle.ordering import check_dependency_order
+from wizard.core.lifecycle.waiting import POLL_INTERVAL, Clock, Sleep, still_ready, wait_ready
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.containers import ContainerState, by_service
+from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
-from wizard.core.docker.protocol import DirectEngine, Engine, Run, WatchesEvents
-from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, Unhealthy
+from wizard.core.docker.protocol import DirectEngine, Engine
+from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed
 from wizard.core.support.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
-                                ServiceFailed, ServiceProgress, ServiceReady, WaveStarted)
+                                ServiceReady, WaveStarted)
 from wizard.core.manifest.plan import Plan, build_plan, check_profiles
-from wizard.core.lifecycle.readiness import FAILED, READY, readiness
+from wizard.core.lifecycle.readiness import READY, service_readiness
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.lock import holding_lock
 
-POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
-WATCH_FALLBACK = 2.0  # with the engine's events watched: the longest wait for one before listing anyway
-LOG_TAIL = 40
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], None]
+__all__ = ["POLL_INTERVAL", "bring_up", "down", "preflight", "restart", "up", "wait_ready"]
 
 
 @holding_lock("up")
@@ -58,6 +58,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     engine = engine or ComposeEngine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
+    check_dependency_order(stack, engine.model())
     # Images last among the checks; then pulls and builds, still before anything starts.
     from wizard.core.images import inventory as images
 
@@ -100,6 +101,8 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                     summary = yield from run_step(stack, step, values)
                     if not isinstance(summary, NothingToDo):
                         snapshot = None
+        if started:
+            yield from still_ready(engine, [model.service(name) for name in started])
     except BaseException:
         # Stopped short (a failure, Ctrl-C, the TUI closing us): what was created ahead for
         # waves never reached goes again, so "not started" still means "no container".
@@ -109,6 +112,9 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     elapsed = clock() - began
     summary = (f"{len(started)} service(s) started, stack ready in {elapsed:.1f}s" if started
                else f"everything was already running ({elapsed:.1f}s)")
+    from wizard.core.support.registry import mark_up
+
+    mark_up(stack.project, stack.root)
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 
@@ -175,8 +181,9 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     starts have returned, before the wait (`up` creates the next wave's containers then).
     """
     began = clock()
-    states = by_service(engine.containers() if states is None else states)
-    pending = [spec for spec in specs if readiness(spec, states.get(spec.name), compose_done=True)[0] != READY]
+    states = replicas_by_service(engine.containers() if states is None else states)
+    pending = [spec for spec in specs
+               if service_readiness(spec, states.get(spec.name, []), compose_done=True)[0] != READY]
     for spec in specs:
         if spec not in pending:
             yield ServiceReady(group=spec.group, service=spec.name, how="already-healthy", elapsed=0.0)
@@ -187,7 +194,9 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
             if names:
                 yield GroupStarting(group=group, services=names)
         names = [spec.name for spec in pending]
-        if created and not any(dependency in names for spec in pending for dependency in spec.depends_on):
+        # Compose starts them when one waits for another (its order) or has post_start hooks (it runs them).
+        if created and not any(dependency in names for spec in pending for dependency in spec.depends_on) \
+                and not any(spec.post_start for spec in pending):
             run = engine.start_created(names)
             if on_started is not None:
                 on_started()
@@ -224,7 +233,7 @@ def restart(stack: Stack, targets: Sequence[str], *, engine: Engine | None = Non
             raise UsageError(f"no service or group named {target!r}",
                              f"services: {', '.join(model.names)}; groups: {', '.join(sorted(group_names))}")
         specs.extend(spec for spec in chosen if spec not in specs)
-    created = by_service(engine.containers())
+    created = replicas_by_service(engine.containers())
     absent = [spec.name for spec in specs if spec.name not in created]
     if absent:
         # compose restart skips what has no container; waiting on it would only end in "not created".
@@ -247,114 +256,17 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
     engine = engine or ComposeEngine(stack)
     engine.ping()
     before = engine.containers()
+    # Containers of the project that no compose file of any profile declares (a service since
+    # renamed or deleted, one started by hand into the project): `down` removes them too,
+    # where plain `docker compose down` keeps them (see the README's "Daily use").
+    declared = engine.model().groups
     engine.down(volumes=volumes)
+    left = {c.id for c in engine.containers()}  # compose leaves what it does not count as the project's
+    removed = [c for c in before if c.id not in left]
+    orphans = sorted(c.name for c in removed if c.service not in declared)
     kept = "volumes deleted" if volumes else "volumes kept"
-    yield Note(message=f"removed {len(before)} container(s) of {stack.name}; {kept}")
-    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.name} is down ({kept})",
-                   details={"removed": sorted(c.name for c in before), "volumes_deleted": volumes})
-
-
-# --------------------------------------------------------------------------- waiting
-
-def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
-               poll_interval: float = POLL_INTERVAL, clock: Clock = time.monotonic,
-               sleep: Sleep = time.sleep) -> Iterator[Event]:
-    """List (one call for all) until every service is ready; raise Unhealthy on the first failure.
-
-    With an engine that can watch its events, the next list waits for a container of
-    the project to start, stop or change health (or for WATCH_FALLBACK seconds), not
-    for a fixed tick: no list calls while nothing happens, no tick's delay when it does.
-    """
-    watcher = engine.watch() if isinstance(engine, WatchesEvents) and specs else None
-    try:
-        yield from _wait_ready(engine, specs, run=run, timeout=timeout, poll_interval=poll_interval, clock=clock,
-                               sleep=sleep, watcher=watcher)
-    finally:
-        if watcher is not None:
-            watcher.close()
-
-
-def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
-                poll_interval: float, clock: Clock, sleep: Sleep, watcher) -> Iterator[Event]:
-    began = clock()
-    budgets = wait_budgets(specs, timeout)
-    pending = {spec.name: spec for spec in specs}
-    last_seen: dict[str, tuple[str, str]] = {}
-    while pending:
-        # Read compose's state before the containers', so "done" is true for what we list.
-        compose_done = run is None or run.done()
-        states = by_service(engine.containers())
-        elapsed = clock() - began
-        for name, spec in list(pending.items()):
-            container = states.get(name)
-            verdict, how = readiness(spec, container, compose_done=compose_done)
-            if verdict == READY:
-                del pending[name]
-                yield ServiceReady(group=spec.group, service=name, how=how, elapsed=round(elapsed, 2))
-                continue
-            if verdict == FAILED:
-                yield from _fail(engine, spec, container, how, run)
-            seen = (container.state, container.health) if container else ("not created", "")
-            if last_seen.get(name) != seen:
-                last_seen[name] = seen
-                yield ServiceProgress(group=spec.group, service=name, state=seen[0], health=seen[1],
-                                      elapsed=round(elapsed, 2))
-            if elapsed > budgets[name]:
-                state = f"{seen[0]}, health {seen[1]}" if seen[1] else seen[0]
-                yield from _fail(engine, spec, container, f"not ready after {budgets[name]:.0f}s ({state})", run)
-        if pending and run is not None and compose_done and run.returncode != 0:
-            # Compose gave up without any container showing why: its own words are the reason.
-            spec = next(iter(pending.values()))
-            yield from _fail(engine, spec, states.get(spec.name), "docker compose up failed", run)
-        if pending:
-            if watcher is None or not compose_done:
-                sleep(poll_interval)  # compose's end is no engine event: ticks while it runs
-            else:
-                watcher.wait(min(WATCH_FALLBACK, max(0.0, min(budgets[name] for name in pending) - elapsed) + 0.05))
-
-
-def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[str, float]:
-    """Seconds each service may take, counting the services it waits for within the same start."""
-    by_name = {spec.name: spec for spec in specs}
-    budgets: dict[str, float] = {}
-
-    def budget(name: str, seen: frozenset[str] = frozenset()) -> float:
-        if name not in budgets:
-            spec = by_name[name]
-            own = timeout if timeout is not None else spec.wait_timeout
-            upstream = [budget(dep, seen | {name}) for dep in spec.depends_on if dep in by_name and dep not in seen]
-            budgets[name] = own + max(upstream, default=0.0)
-        return budgets[name]
-
-    for spec in specs:
-        budget(spec.name)
-    return budgets
-
-
-def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, reason: str,
-          run: Run | None) -> Iterator[Event]:
-    probes: tuple[str, ...] = ()
-    tail: tuple[str, ...] = ()
-    if container is not None:
-        probes, tail = engine.failure_details(container.id, tail=LOG_TAIL)
-    command = engine.logs_by_hand(spec.name)
-    if not tail and run is not None and run.done():
-        tail = tuple(run.output().splitlines()[-LOG_TAIL:])
-        if container is None:
-            # No container means no logs to read: compose's own last error is the reason
-            # (an image it could not pull, a bad mount), and compose by hand repeats it.
-            # Its exit code cannot tell: compose 2.40 exits 0 when a pull fails.
-            error = _compose_error(tail)
-            reason = f"{reason}: {error}" if error else reason
-            command = engine.start_by_hand(spec.name)
-    yield ServiceFailed(group=spec.group, service=spec.name, reason=reason, health_log=probes, log_tail=tail,
-                        next_command=command)
-    raise Unhealthy(f"service {spec.name} (group {spec.group}) {reason}",
-                    f"see `{command}`; groups after {spec.group} were not started, healthy ones keep running")
-
-
-def _compose_error(output: Sequence[str]) -> str:
-    """The last line of compose output that reports an error ("" when none does)."""
-    errors = [line.strip() for line in output if "error" in line.lower()]
-    found = errors[-1] if errors else ""
-    return found if len(found) <= 300 else found[:299] + "…"
+    also = f", {len(orphans)} of them in no compose file ({', '.join(orphans)})" if orphans else ""
+    yield Note(message=f"removed {len(removed)} container(s) of {stack.project}{also}; {kept}")
+    yield Finished(ok=True, elapsed=clock() - began, summary=f"stack {stack.project} is down ({kept})",
+                   details={"removed": sorted(c.name for c in removed), "orphans": orphans,
+                            "volumes_deleted": volumes})

@@ -1,28 +1,42 @@
 """When a service counts as ready: the one rule `up` waits on and `status` shows.
 
+It follows `docker compose up --wait` (compose's ``isServiceHealthy`` and
+``isServiceCompleted``): a container that exited fails, unless its service is a
+one-shot job that exited 0; a healthcheck must pass; a container without one must be
+running when looked at again after ``SETTLE`` seconds (compose's first look comes one
+500 ms tick after its starts), so a process that dies at once is never called ready.
+Every replica counts, and ``replicas: 0`` is nothing to start.
+
 Apart from ``launch`` so that `status` can use it without importing the
 orchestration and its events.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from wizard.core.docker.containers import ContainerState
     from wizard.core.docker.model import ServiceSpec
 
 READY, WAIT, FAILED = "ready", "wait", "failed"
+# Seconds a container without a healthcheck must stay running after it was started:
+# compose's --wait ticks every 500 ms and looks first one tick after its starts.
+SETTLE = 0.5
+# Failures that only follow from another service's: blamed last (see ``launch``).
+NEVER_STARTED = ("compose did not create its container", "created but never started")
 
 
-def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_done: bool) -> tuple[str, str]:
-    """(READY|WAIT|FAILED, how or why) for one service's container.
+def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_done: bool,
+              settled: bool = True) -> tuple[str, str]:
+    """(READY|WAIT|FAILED, how or why) for one container of a service.
 
     While compose still runs, what we see may be last run's container: nothing
-    counts as a failure until compose has returned.
+    counts as a failure until compose has returned. ``settled``: SETTLE seconds have
+    passed since this `up` started it (or it was running before), so "running" holds.
     """
     if container is None:
-        return (FAILED, "compose did not create its container") if compose_done else (WAIT, "")
+        return (FAILED, NEVER_STARTED[0]) if compose_done else (WAIT, "")
     state, health = container.state, container.health
     if spec.oneshot:
         if state == "exited" and container.exit_code == 0:
@@ -36,10 +50,36 @@ def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_do
         if health == "unhealthy":
             return (FAILED, "unhealthy: its healthcheck keeps failing") if compose_done else (WAIT, "")
         if health == "" and not spec.healthcheck:
-            return READY, "running"
+            return (READY, "running") if settled else (WAIT, "")
         return WAIT, ""
     if state in ("exited", "dead") and compose_done:
         return FAILED, f"exited with code {container.exit_code}" if container.exit_code is not None else state
     if state == "created" and compose_done:
-        return FAILED, "created but never started"
+        return FAILED, NEVER_STARTED[1]
     return WAIT, ""
+
+
+def service_readiness(spec: ServiceSpec, replicas: Sequence[ContainerState], *, compose_done: bool,
+                      settled: bool = True) -> tuple[str, str, ContainerState | None]:
+    """(verdict, how or why, the container it is about) for a service over all its replicas.
+
+    Ready when every replica listed is; failed as soon as one failed; ``replicas: 0``
+    is ready with nothing to start. (Compose creates every replica before it starts
+    one; the Swarm target lists one task's container per service.)
+    """
+    if spec.replicas == 0:
+        return READY, "nothing to start (replicas: 0)", None
+    if not replicas:
+        verdict, how = readiness(spec, None, compose_done=compose_done)
+        return verdict, how, None
+    verdicts = [(container, *readiness(spec, container, compose_done=compose_done, settled=settled))
+                for container in replicas]
+    for container, verdict, how in verdicts:
+        if verdict == FAILED:
+            name = f" ({container.name})" if len(replicas) > 1 else ""
+            return FAILED, how + name, container
+    waiting = next((container for container, verdict, _ in verdicts if verdict == WAIT), None)
+    if waiting is not None:
+        return WAIT, "", waiting
+    how = verdicts[0][2]
+    return READY, (f"{how} ({len(replicas)} replicas)" if len(replicas) > 1 else how), None

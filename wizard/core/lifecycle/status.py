@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ServiceSpec
 from wizard.core.manifest.stack import Stack
 
@@ -60,9 +60,7 @@ def snapshot(stack: Stack, engine: Engine | None = None, *, restarts: bool = Fal
     if len(counts) < len(containers) and restarts:
         # Some were removed between the list and their inspect (a `down` running): list again.
         containers = engine.containers()
-    by_service: dict[str, list[ContainerState]] = {}
-    for container in sorted(containers, key=lambda c: c.name):
-        by_service.setdefault(container.service, []).append(container)
+    by_service = replicas_by_service(containers)
 
     rows: list[ServiceStatus] = []
     for spec in model.services:

@@ -2,6 +2,7 @@
 
 model.py         the manifest as frozen dataclasses
 stack.py         loading and validating it (every problem at its file:line)
+instance.py      which instance of its stack a checkout is: the compose project name
 reader.py        typed reading of its TOML tables
 tomllines.py     where a table or key stands in the TOML text
 settingkinds.py  the setting kinds (string, port, url, bool, int, host)

@@ -92,6 +92,12 @@ class Stack:
     outputs: tuple[Output, ...]
     compose_env_output: str  # the output passed to compose as --env-file
     description: str = ""
+    instance: str = ""  # this checkout's instance name (manifest/instance.py decides it)
+
+    @property
+    def project(self) -> str:
+        """The compose project name: the instance's, so each checkout has its own containers and volumes."""
+        return self.instance or self.name
 
     def group(self, name: str) -> Group:
         for group in self.groups:

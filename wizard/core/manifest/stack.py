@@ -16,6 +16,7 @@ from typing import Any
 from wizard.core.support.errors import ConfigError, ManifestInvalid
 from wizard.core.manifest.graph import find_cycle
 from wizard.core.manifest.kinds import POSTGRES, SECRET_KINDS, STEP_KINDS, Declared, StepKind
+from wizard.core.manifest.instance import instance_name
 from wizard.core.manifest.reader import ManifestReader
 from wizard.core.manifest.kinds.settings import SETTING_KINDS, validate_setting
 from wizard.core.support.files import STATE_DIR, shown_path
@@ -133,6 +134,7 @@ class _Validator(ManifestReader):
             outputs=tuple(outputs),
             compose_env_output=compose_env_output,
             description=self.text(("stack",), stack_table, "description") or "",
+            instance=instance_name(self.root, name),
         )
 
     def groups(self) -> list[Group]:

@@ -84,9 +84,20 @@ def stack_lock(root: Path, action: str, *, wait: float | None = None) -> Iterato
     The wait notice (``set_wait_notice``) hears once who holds it; after
     ``wait`` seconds StackBusy names the holder.
     """
+    with file_lock(lock_path(root), action, wait=wait, bound=root, shown=f"{STATE_DIR}/{LOCK_NAME}"):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path, action: str, *, wait: float | None = None, bound: Path | None = None,
+              shown: str = "") -> Iterator[None]:
+    """Hold the fcntl lock on ``path`` (made, 0600, in private folders up to ``bound``) for the block.
+
+    The one locking scheme: the stack's lock and the machine-wide instance registry's both use it.
+    """
     from wizard.core.support.files import make_private_dir
 
-    path = lock_path(root)
+    shown = shown or str(path)
     with _guard:
         entry = _held.get(path)
         if entry is not None:
@@ -98,14 +109,14 @@ def stack_lock(root: Path, action: str, *, wait: float | None = None) -> Iterato
             _release(path)
         return
     try:
-        make_private_dir(path.parent, root)
+        make_private_dir(path.parent, bound)
         # Kept open while held; 0600 like everything else under .launcher/.
         handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
     except OSError as error:
-        raise ConfigError(f"cannot open the stack's lock {STATE_DIR}/{LOCK_NAME}: {error.strerror}",
-                          f"{STATE_DIR} must be a folder the launcher may write") from None
+        raise ConfigError(f"cannot open the lock {shown}: {error.strerror}",
+                          f"{path.parent} must be a folder the launcher may write") from None
     try:
-        _acquire(handle, path, wait_seconds() if wait is None else wait)
+        _acquire(handle, path, wait_seconds() if wait is None else wait, shown)
     except BaseException:
         handle.close()
         raise
@@ -153,7 +164,7 @@ def holding_lock(action: str) -> Callable[[Operation], Operation]:
     return wrap
 
 
-def _acquire(handle, path: Path, wait: float) -> None:
+def _acquire(handle, path: Path, wait: float, shown: str) -> None:
     deadline = time.monotonic() + wait
     announced = False
     while True:
@@ -165,7 +176,7 @@ def _acquire(handle, path: Path, wait: float) -> None:
         if time.monotonic() >= deadline:
             holder = read_holder(path)
             raise StackBusy(f"another launcher is working on this stack: "
-                            f"{holder.describe() if holder else 'a process'} holds {STATE_DIR}/{LOCK_NAME}",
+                            f"{holder.describe() if holder else 'a process'} holds {shown}",
                             "wait for it to finish and run the command again "
                             "(LAUNCHER_LOCK_WAIT sets how many seconds to wait)")
         if not announced and _wait_notice is not None:

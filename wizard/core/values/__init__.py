@@ -6,4 +6,5 @@ secretrecord.py  a record that lets `up`'s preflight skip an unchanged secrets c
 envfiles.py      the value store, env files, keyfiles and .gitignore ``init`` writes
 envtemplate.py   the templates in ``envtemplates/`` and their keys
 demo.py          published sample secrets found where ``init`` would adopt them
+portblock.py     each instance's block of ports, claimed in the machine-wide registry
 """

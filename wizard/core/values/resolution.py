@@ -210,8 +210,14 @@ def current_values(stack: Stack) -> dict[str, str]:
 
 def prefill(stack: Stack) -> dict[str, str]:
     """What an interactive front end shows as each setting's starting value."""
+    from wizard.core.values.portblock import assign_ports
+
     existing = existing_values(stack)
-    return {spec.name: existing.get(spec.name, spec.default or "") for spec in stack.settings}
+    values = {spec.name: existing.get(spec.name, spec.default or "") for spec in stack.settings}
+    # The ports this instance would get (its block), looked up, not claimed: the answers claim them.
+    origins = {name: "stored" if name in existing else "default" for name in values}
+    assign_ports(stack, values, origins, dry_run=True)
+    return values
 
 
 # -- resolution -------------------------------------------------------------------------
@@ -300,6 +306,8 @@ class InitResult:
     changes: tuple  # of wizard.core.values.envfiles.OutputChange
     origins: Mapping[str, str]
     dry_run: bool = False
+    instance: str = ""  # the compose project these files are for
+    port_offset: int = 0  # its block: how far the launcher moved the manifest's ports
 
     @property
     def generated(self) -> list[str]:
@@ -307,7 +315,7 @@ class InitResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "files": [change.to_dict() for change in self.changes],
-                "origins": dict(self.origins)}
+                "origins": dict(self.origins), "instance": self.instance, "port_offset": self.port_offset}
 
 
 def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bool = False,
@@ -323,6 +331,8 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
     """
     from wizard.core.values.envfiles import write_outputs
     from wizard.core.support.lock import stack_lock
+    from wizard.core.manifest.instance import record as record_instance
+    from wizard.core.values.portblock import assign_ports
     from wizard.core.values.secrets import rotation_set
 
     answers = {name: answer if isinstance(answer, Answer) else Answer(answer, f"answer {name}")
@@ -334,5 +344,9 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
     # A dry run (the wizard's preview) writes nothing, not even the lock file.
     with contextlib.nullcontext() if dry_run else stack_lock(stack.root, "secrets rotate" if rotate else "init"):
         resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
+        offset = assign_ports(stack, resolution.values, resolution.origins, dry_run=dry_run)
         changes = write_outputs(stack, resolution.values, dry_run=dry_run)
-    return InitResult(tuple(changes), dict(resolution.origins), dry_run)
+        if not dry_run:
+            # Only once the files are written: a refused init leaves the folder as it was.
+            record_instance(stack.root, stack.project)
+    return InitResult(tuple(changes), dict(resolution.origins), dry_run, stack.project, offset)

@@ -106,6 +106,9 @@ class DashboardScreen(LauncherScreen):
     def __init__(self, control: StackControl, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
         super().__init__()
         self.control = control
+        from wizard.core.support.registry import instance_title
+
+        self.title_text = instance_title(control.stack.project)  # the instance, and its block of ports
         self.refresh_seconds = refresh_seconds
         self.rows: dict[str, object] = {}
         self.shown: dict[str, tuple[str, ...]] = {}  # the cells on screen: an unchanged refresh redraws nothing
@@ -118,7 +121,7 @@ class DashboardScreen(LauncherScreen):
         self._again = False  # a refresh was asked for while one was running
 
     def compose(self) -> ComposeResult:
-        yield Static(f"{self.control.stack.name}: reading…", id="dash-title", markup=False)
+        yield Static(f"{self.title_text}: reading…", id="dash-title", markup=False)
         table = DataTable(id="services", cursor_type="row", zebra_stripes=True)
         fill_table(table, COLUMNS, {})
         yield table
@@ -211,7 +214,7 @@ class DashboardScreen(LauncherScreen):
         from wizard.core.support.redact import scrub
 
         self.problem = scrub(message.error.one_line())
-        self.headline.update(f"{self.control.stack.name}: ✗ {self.problem} (retrying)")
+        self.headline.update(f"{self.title_text}: ✗ {self.problem} (retrying)")
 
     def show_rows(self, rows: list) -> None:
         table = self.services_table
@@ -224,7 +227,7 @@ class DashboardScreen(LauncherScreen):
                 table.move_cursor(row=table.get_row_index(selected))
             self.shown = cells
         self.rows = new
-        self.headline.update(f"{self.control.stack.name}: {ready_text(rows)}")
+        self.headline.update(f"{self.title_text}: {ready_text(rows)}")
 
     def cells(self, row) -> tuple[str, ...]:
         restarts = self.restarts.get(row.container)

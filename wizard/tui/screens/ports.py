@@ -35,7 +35,12 @@ class PortsScreen(StepScreen):
 
     def body(self) -> ComposeResult:
         session = self.session
-        sections = (("Ports on 127.0.0.1, checked as you type", session.port_settings()),
+        # The block the ports stand in: every port moved by one offset from its default (none when mixed).
+        offsets = {int(session.settings.get(spec.name, "")) - int(spec.default) for spec in session.port_settings()
+                   if str(session.settings.get(spec.name, "")).isdigit() and (spec.default or "").isdigit()}
+        block = f", block +{offsets.pop()}" if len(offsets) == 1 and 0 not in offsets else ""
+        sections = ((f"Ports on 127.0.0.1 for instance {session.stack.project}{block}, checked as you type",
+                     session.port_settings()),
                     ("URLs", session.url_settings()),
                     ("Other settings", session.other_settings()))
         for title, specs in sections:

@@ -81,7 +81,7 @@ def _database_container(stack: Any, port: int) -> str | None:
     client = LightClient.for_environment()
     if client is None:
         return None
-    summaries = client.containers({"label": [f"{PROJECT_LABEL}={stack.name}"]})
+    summaries = client.containers({"label": [f"{PROJECT_LABEL}={stack.project}"]})
     for summary in summaries:
         container = container_from_summary(summary)
         if container.state == "running" and any(p.port == port and p.local for p in container.ports):

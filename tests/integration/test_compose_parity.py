@@ -1,0 +1,395 @@
+"""`launcher up` means `docker compose up -d --wait`: compose's own end-to-end cases, run through both.
+
+Each case is a small stack ported from the public docker/compose repository
+(pkg/e2e/fixtures/ or pkg/e2e/testdata/, named per case), with the test bed's busybox
+image standing in for `alpine`, `nginx` and `bash` (a server becomes `sleep infinity`,
+an `echo` stays an `echo`). Each is brought up once by compose and once by the
+launcher, each in its own project, and the two are compared: success or failure,
+which containers were started (service and replica number), their state and exit
+code, and, for every `depends_on`, that the dependency started first.
+
+One difference is by design and normalised here: when `up` fails, the launcher
+removes the containers it created but never started (compose leaves them
+"created"), so a "created" container counts as no container.
+
+Not ported, for images the test bed cannot have (nothing is pulled): build-test/*,
+build-dependencies, bridge (builds and bridge converters), compose-pull/* (a registry),
+network-test (mariadb and the gtardif/sentences-* images: its `network_mode:
+service:` is covered by TestNoDepsNetworkMode below), ups-deps-stop and attach-restart
+(attached `up`, not `up -d --wait`), watch (develop.watch needs a build).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import remove_compose_project
+from tests.integration.engine_stack import EventRecorder
+
+pytestmark = pytest.mark.integration
+
+BUSYBOX = "launcher-test/busybox:1"
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NUMBER_LABEL = "com.docker.compose.container-number"
+
+
+@dataclass(frozen=True)
+class Case:
+    upstream: str  # the fixture it follows, in docker/compose
+    compose: str
+    ok: bool  # what compose answers (checked too, so the port stays honest)
+    failed_service: str = ""  # the service the launcher must name when it fails
+    groups: dict[str, list[str]] = field(default_factory=dict)  # manifest groups -> services (one group if empty)
+
+
+def poststart(fixture: str, command: str, *, ok: bool) -> Case:
+    """One of pkg/e2e/fixtures/hooks/poststart/: a server whose post_start hook runs ``command``."""
+    return Case(f"pkg/e2e/fixtures/hooks/poststart/{fixture}", f"""
+        services:
+          test:
+            image: IMAGE
+            command: sleep infinity
+            post_start: [{{command: {command}}}]
+        """, ok=ok, failed_service="" if ok else "test")
+
+
+CASES = {
+    "wait": Case("pkg/e2e/fixtures/wait/compose.yaml (sleeps lengthened so both runs see them running)", """
+        services:
+          faster: {image: IMAGE, command: sleep 20}
+          slower: {image: IMAGE, command: sleep 30}
+          infinity: {image: IMAGE, command: sleep infinity}
+        """, ok=True),
+    "cascade": Case("pkg/e2e/fixtures/cascade/compose.yaml", """
+        services:
+          running: {image: IMAGE, command: sleep infinity, init: true}
+          exit:
+            image: IMAGE
+            command: /bin/true
+            depends_on: {running: {condition: service_started}}
+          fail:
+            image: IMAGE
+            command: sh -c "return 111"
+            depends_on: {exit: {condition: service_completed_successfully}}
+        """, ok=False, failed_service="fail"),
+    "dependency-exit": Case("pkg/e2e/fixtures/dependencies/dependency-exit.yaml", """
+        services:
+          web:
+            image: IMAGE
+            command: sleep infinity
+            depends_on: {db: {condition: service_healthy}}
+          db: {image: IMAGE, command: sh -c "exit 1"}
+        """, ok=False, failed_service="db"),
+    "deps-not-required": Case("pkg/e2e/fixtures/dependencies/deps-not-required.yaml", """
+        services:
+          foo:
+            image: IMAGE
+            command: echo "foo"
+            depends_on: {bar: {required: false, condition: service_healthy}}
+          bar: {image: IMAGE, command: sleep infinity, profiles: [not-required]}
+        """, ok=False, failed_service="foo"),
+    "unhealthy": Case("pkg/e2e/testdata/TestUpServiceUnhealthy/compose.yaml", """
+        services:
+          fail:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            healthcheck: {test: "false", interval: 1s, retries: 3}
+          depends:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {fail: {condition: service_healthy}}
+        """, ok=False, failed_service="fail"),
+    "scale": Case("pkg/e2e/fixtures/scale/compose.yaml", """
+        services:
+          back: {image: IMAGE, command: sleep infinity, depends_on: [db]}
+          db: {image: IMAGE, command: sleep infinity}
+          front: {image: IMAGE, command: sleep infinity, deploy: {replicas: 2}}
+          dbadmin: {image: IMAGE, command: sleep infinity, deploy: {replicas: 0}}
+        """, ok=True),
+    "poststart": poststart("compose-success.yaml", "sh -c 'echo env > /tmp/hooked'", ok=True),
+    "poststart-error": poststart("compose-error.yaml", "sh -c 'command in error'", ok=False),
+    "init-container": Case("pkg/e2e/fixtures/init-container/compose.yaml", """
+        services:
+          foo: {image: IMAGE, command: "echo hello"}
+          bar:
+            image: IMAGE
+            command: "echo world"
+            depends_on: {foo: {condition: "service_completed_successfully"}}
+        """, ok=False, failed_service="bar"),
+    "network-mode": Case("pkg/e2e/testdata/TestNoDepsNetworkMode/compose.yaml", """
+        services:
+          app: {image: IMAGE, init: true, command: sleep infinity, network_mode: "service:db"}
+          db: {image: IMAGE, init: true, command: sleep infinity}
+        """, ok=True),
+    "volumes-from": Case("pkg/e2e/testdata/TestNoDepsVolumeFrom/compose.yaml", """
+        services:
+          app: {image: IMAGE, init: true, command: sleep infinity, volumes_from: [db]}
+          db: {image: IMAGE, init: true, command: sleep infinity, volumes: [/var/data]}
+        """, ok=True),
+    "profiles": Case("pkg/e2e/fixtures/profiles/compose.yaml", """
+        services:
+          regular-service: {image: IMAGE, command: sleep infinity}
+          profiled-service: {image: IMAGE, command: sleep infinity, profiles: [test-profile]}
+        """, ok=True),
+    # The default sits in the compose file, not in .env: the launcher writes .env itself
+    # and refuses a value holding `${`. Compose interpolates both places the same way.
+    "env-default": Case("pkg/e2e/testdata/TestEnvInterpolationDefaultValue", """
+        services:
+          env-interpolation:
+            image: IMAGE
+            environment: {IMAGE: "default_env:${WHEREAMI:-EnvFileDefaultValue}"}
+            command: echo "$$IMAGE"
+        """, ok=False, failed_service="env-interpolation"),
+    # The manifest splits the stack: `exit` and `fail` in a group after `running`'s.
+    "cascade-in-groups": Case("pkg/e2e/fixtures/cascade/compose.yaml, in two groups", """
+        services:
+          running: {image: IMAGE, command: sleep infinity, init: true}
+          exit: {image: IMAGE, command: /bin/true}
+          fail:
+            image: IMAGE
+            command: sh -c "return 111"
+            depends_on: {exit: {condition: service_completed_successfully}}
+        """, ok=False, failed_service="fail", groups={"base": ["running"], "jobs": ["exit", "fail"]}),
+}
+
+
+def write_stack(root: Path, project: str, case: Case) -> Path:
+    """A launcher stack around the case's compose file: one group, or the case's groups in order."""
+    root.mkdir(parents=True)
+    compose = yaml.safe_load(textwrap.dedent(case.compose).replace("IMAGE", BUSYBOX))
+    for service in compose["services"].values():
+        service["pull_policy"] = "never"
+    groups = case.groups or {"main": list(compose["services"])}
+    manifest = [f'[stack]\nname = "{project}"\ncompose_env_output = "env"\n']
+    previous = None
+    for name, services in groups.items():
+        part = {"services": {service: compose["services"][service] for service in services}}
+        (root / f"{name}.yaml").write_text(yaml.safe_dump(part))
+        after = f'after = ["{previous}"]\n' if previous else ""
+        manifest.append(f'[groups.{name}]\ncompose = ["{name}.yaml"]\n{after}')
+        previous = name
+    manifest.append('[outputs.env]\ntemplate = "envtemplates/env"\npath = ".env"\n')
+    (root / "envtemplates").mkdir()
+    (root / "envtemplates" / "env").write_text("# nothing to interpolate\n")
+    (root / "stack.toml").write_text("\n".join(manifest))
+    return root
+
+
+def compose_files(root: Path) -> list[str]:
+    return [argument for path in sorted(root.glob("*.yaml")) for argument in ("-f", str(path))]
+
+
+def outcome(client, project: str, events: EventRecorder) -> dict:
+    """What a run left: started containers with state and exit code, and when each service first started."""
+    time.sleep(0.3)  # the last events reach the recorder
+    containers = {}
+    for found in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
+        found.reload()
+        state = found.attrs["State"]
+        if state["Status"] == "created":
+            continue  # never started: the launcher removes these, compose keeps them (see above)
+        key = (found.labels[SERVICE_LABEL], found.labels[NUMBER_LABEL])
+        image_env = [entry for entry in found.attrs["Config"]["Env"] or () if entry.startswith("IMAGE=")]
+        containers[key] = (state["Status"], state["ExitCode"] if state["Status"] == "exited" else None, image_env)
+    starts = {}
+    for event in events.events:
+        if event.get("Action") == "start":
+            service = event["Actor"]["Attributes"][SERVICE_LABEL]
+            starts.setdefault(service, event["timeNano"])
+    hooks = [event for event in events.events if str(event.get("Action", "")).startswith("exec_start")]
+    return {"containers": containers, "starts": starts, "hooks": len(hooks)}
+
+
+def run_both(name: str, case: Case, tmp_path: Path, docker_client, run_launcher, compose_binary):
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    try:
+        stack = write_stack(tmp_path / "stack", by_launcher, case)
+        env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+        init = run_launcher("init", "--non-interactive", cwd=stack, env=env)
+        assert init.returncode == 0, init.stderr
+
+        recorder = EventRecorder(docker_client, by_compose)
+        compose = subprocess.run([compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"),
+                                  *compose_files(stack), "up", "-d", "--wait", "--pull", "never"],
+                                 cwd=stack, capture_output=True, text=True, timeout=180)
+        compose_outcome = outcome(docker_client, by_compose, recorder)
+        recorder.stop()
+
+        recorder = EventRecorder(docker_client, by_launcher)
+        launcher = run_launcher("up", cwd=stack, env=env, timeout=180)
+        launcher_outcome = outcome(docker_client, by_launcher, recorder)
+        recorder.stop()
+        return stack, compose, compose_outcome, launcher, launcher_outcome
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_launcher_up_means_compose_up_wait(name, tmp_path, docker_client, images, run_launcher, compose_binary):
+    case = CASES[name]
+    stack, compose, by_compose, launcher, by_launcher = run_both(name, case, tmp_path, docker_client, run_launcher,
+                                                                  compose_binary)
+    shown = f"compose said:\n{compose.stdout}{compose.stderr}\nlauncher said:\n{launcher.stdout}{launcher.stderr}"
+    assert (compose.returncode == 0) == case.ok, shown
+    assert (launcher.returncode == 0) == (compose.returncode == 0), shown
+    if not case.ok:
+        assert launcher.returncode == 9, shown
+        # The service that failed is named, never the one that waited for it.
+        assert f"service {case.failed_service} " in launcher.stderr, shown
+    assert by_launcher["containers"] == by_compose["containers"], shown
+    assert set(by_launcher["starts"]) == set(by_compose["starts"]), shown
+    assert (by_launcher["hooks"] > 0) == (by_compose["hooks"] > 0), shown
+    config = yaml.safe_load(textwrap.dedent(case.compose))
+    for service, rule in config["services"].items():
+        for dependency in rule.get("depends_on") or ():
+            for starts in (by_compose["starts"], by_launcher["starts"]):
+                if service in starts and dependency in starts:
+                    assert starts[dependency] <= starts[service], f"{dependency} after {service}\n{shown}"
+
+
+def test_dependency_exit_names_the_service_that_exited(tmp_path, docker_client, images, run_launcher,
+                                                      compose_binary):
+    """TestUpWithDependencyExit: the database that exited 1 is named with its exit code, not the web."""
+    _, _, _, launcher, _ = run_both("dependency-exit", CASES["dependency-exit"], tmp_path, docker_client,
+                                    run_launcher, compose_binary)
+    assert launcher.returncode == 9, launcher.stderr
+    assert "service db (group main) exited with code 1" in launcher.stderr, launcher.stderr
+    assert "service web" not in launcher.stderr
+
+
+def test_a_quick_exit_is_caught_every_time(tmp_path, docker_client, images, run_launcher):
+    """The cascade's `fail` on its own, started through the Engine API: 20 runs, 20 failures."""
+    project = f"ltq{uuid.uuid4().hex[:8]}"
+    case = Case("pkg/e2e/fixtures/cascade/compose.yaml (its `fail` service)",
+                'services:\n  fail: {image: IMAGE, command: sh -c "exit 111"}\n', ok=False)
+    stack = write_stack(tmp_path / "stack", project, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        outcomes = []
+        for _ in range(20):
+            # Each `up` finds the exited container not ready and starts it again through the API.
+            result = run_launcher("up", cwd=stack, env=env, timeout=60)
+            outcomes.append((result.returncode, "exited with code 111" in result.stderr))
+        assert outcomes == [(9, True)] * 20
+    finally:
+        remove_compose_project(docker_client, project)
+
+
+def test_depends_on_into_a_later_group_is_a_manifest_error(tmp_path, docker_client, images, run_launcher):
+    """Group `jobs` comes after `app`, but app's web waits for jobs' migrate: refused before anything starts."""
+    project = f"ltd{uuid.uuid4().hex[:8]}"
+    case = Case("the issue's own case (no upstream fixture)", """
+        services:
+          web:
+            image: IMAGE
+            command: sleep infinity
+            depends_on: {migrate: {condition: service_completed_successfully}}
+          migrate: {image: IMAGE, command: /bin/true}
+        """, ok=False, groups={"app": ["web"], "jobs": ["migrate"]})
+    stack = write_stack(tmp_path / "stack", project, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        for command in ("plan", "up"):
+            result = run_launcher(command, cwd=stack, env=env, timeout=120)
+            assert result.returncode == 3, result.stdout + result.stderr
+            line = result.stderr.strip()
+            assert line.startswith("launcher: stack.toml:"), line
+            assert "service web (group app) depends on migrate (group jobs)" in line, line
+            assert "group jobs comes after app" in line, line
+        assert docker_client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}) == []
+    finally:
+        remove_compose_project(docker_client, project)
+
+
+def test_pre_stop_hooks_run_on_down_as_compose_runs_them(tmp_path, docker_client, images, run_launcher,
+                                                         compose_binary):
+    """pkg/e2e/fixtures/hooks/prestop/compose-success.yaml (its volume named per project, so runs stay apart)."""
+    case = Case("pkg/e2e/fixtures/hooks/prestop/compose-success.yaml", """
+        services:
+          sample:
+            image: IMAGE
+            init: true  # so that `sleep` stops at once rather than after the 10 s grace
+            command: sleep infinity
+            volumes: [data:/data]
+            pre_stop: [{command: sh -c 'echo "In the pre-stop" >> /data/log.txt'}]
+        """, ok=True)
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    with open(stack / "main.yaml", "a") as compose_file:
+        compose_file.write("volumes:\n  data: {}\n")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    compose = [compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"), *compose_files(stack)]
+    logs = {}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        for project, start, stop in (
+                (by_compose, [*compose, "up", "-d", "--wait"], [*compose, "down"]),
+                (by_launcher, ["up"], ["down"])):
+            runner = (lambda argv: subprocess.run(argv, cwd=stack, capture_output=True, text=True, timeout=120)) \
+                if project == by_compose else (lambda argv: run_launcher(*argv, cwd=stack, env=env))
+            assert runner(start).returncode == 0
+            recorder = EventRecorder(docker_client, project)
+            result = runner(stop)
+            time.sleep(0.3)
+            recorder.stop()
+            assert result.returncode == 0, result.stderr
+            actions = [event["Action"].split(":")[0] for event in recorder.events]
+            assert "exec_start" in actions and actions.index("exec_start") < actions.index("kill"), actions
+            logs[project] = docker_client.containers.run(BUSYBOX, ["cat", "/data/log.txt"], remove=True,
+                                                         volumes={f"{project}_data": {"bind": "/data"}})
+        assert logs[by_launcher] == logs[by_compose] == b"In the pre-stop\n"
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+
+
+def test_down_removes_containers_no_compose_file_declares_where_compose_keeps_them(
+        tmp_path, docker_client, images, run_launcher, compose_binary):
+    """A decided difference: a container started by hand into the project goes with `launcher down`,
+    and is named; plain `docker compose down` keeps it (pkg/e2e/orphans_test.go warns about it)."""
+    case = Case("pkg/e2e/fixtures/profiles/compose.yaml (its regular service)",
+                "services:\n  regular-service: {image: IMAGE, init: true, command: sleep infinity}\n", ok=True)
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    compose = [compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"), *compose_files(stack)]
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        assert subprocess.run([*compose, "up", "-d", "--wait"], cwd=stack, capture_output=True).returncode == 0
+        assert run_launcher("up", cwd=stack, env=env).returncode == 0
+        other = tmp_path / "other.yml"  # outside the stack's folder: no compose file of the stack
+        other.write_text(f"services:\n  by-hand: {{image: {BUSYBOX}, init: true, command: sleep 600}}\n")
+        for project in (by_compose, by_launcher):
+            # A user starting something by hand into the project, with compose and another file.
+            started = subprocess.run([compose_binary, "-p", project, "-f", str(other), "up", "-d"],
+                                     capture_output=True, text=True, timeout=60)
+            assert started.returncode == 0, started.stderr
+        subprocess.run([*compose, "down"], cwd=stack, capture_output=True, timeout=120)
+        down = run_launcher("down", "--json", cwd=stack, env=env)
+        assert down.returncode == 0, down.stderr
+        finished = [event for event in map(json.loads, down.stdout.splitlines()) if event.get("event") == "finished"]
+        assert finished[-1]["details"]["orphans"] == [f"{by_launcher}-by-hand-1"], down.stdout
+        left = {project: [c.name for c in docker_client.containers.list(
+            all=True, filters={"label": f"{PROJECT_LABEL}={project}"})] for project in (by_compose, by_launcher)}
+        assert left == {by_compose: [f"{by_compose}-by-hand-1"], by_launcher: []}
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
