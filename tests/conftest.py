@@ -51,6 +51,17 @@ def own_instance_registry(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
+@pytest.fixture(autouse=True)
+def own_remembered_secrets(monkeypatch):
+    """Every test starts with nothing remembered by the masker (``support.redact``): the values a
+    test loads would otherwise mask their fragments in every later test's text (the host
+    PostgreSQL's password, "launcher-test", holds the word "launcher")."""
+    from wizard.core.support import redact
+
+    monkeypatch.setattr(redact, "_known", set())
+    monkeypatch.setattr(redact, "_pieces", set())
+
+
 @pytest.fixture(scope="session")
 def docker_client():
     """A Docker SDK client for the real engine."""
