@@ -1,0 +1,9 @@
+"""`launcher upgrade`: moving a running stack to the images its compose files now name.
+
+The top layer: it uses lifecycle (recreating services, waiting for health) and
+snapshots (the verified snapshot taken before anything changes), so it sits above both
+rather than inside snapshots, which must not reach up into lifecycle's launch.
+
+- plan: what runs now (each container's image, each Postgres data volume's PG_VERSION)
+  against what the compose model says; changes nothing.
+"""
