@@ -6,4 +6,6 @@ rather than inside snapshots, which must not reach up into lifecycle's launch.
 
 - plan: what runs now (each container's image, each Postgres data volume's PG_VERSION)
   against what the compose model says; changes nothing.
+- majors: a Postgres major move written into a NEW volume (pg_dumpall, restore in a
+  temporary container of the new image) and verified; the old volume is never touched.
 """
