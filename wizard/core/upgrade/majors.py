@@ -19,6 +19,8 @@ from wizard.core.support.errors import PreflightFailed
 from wizard.core.upgrade.plan import PGDATA, MajorChange
 
 READY_TIMEOUT = 120.0
+# On each new volume: the volume it was copied from, kept until `upgrade --finish`.
+FROM_LABEL = "launcher.upgrade.from"
 # What must be equal between old and new, per database: row counts, sequence values,
 # functions and triggers (each a sorted listing that psql prints as text).
 CHECKS = {
@@ -51,7 +53,7 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
     dump = _run(old_container, ["pg_dumpall", "-U", "postgres", "--clean", "--if-exists"], "pg_dumpall")
     # The project's label, so whatever cleans up the project (`launcher gc`, the tests) finds it too.
     project = old_container.labels.get("com.docker.compose.project", "")
-    client.volumes.create(name=volume, labels={"com.docker.compose.project": project, "launcher.upgrade.from": change.volume})
+    client.volumes.create(name=volume, labels={"com.docker.compose.project": project, FROM_LABEL: change.volume})
     server = None
     try:
         # The initial password only lets initdb finish: the dump sets the roles' own passwords.
