@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -66,6 +67,11 @@ def test_upgrade_moves_15_to_17_in_a_new_volume_and_finish_removes_the_old(engin
     assert sql(new, "shop", "SHOW server_version").startswith("17.")
     assert figures(new) == before
     assert docker_client.volumes.get(old_volume)  # kept until --finish
+    # Compose by hand, as the README says, uses the new volume through the launcher's override.
+    by_hand = subprocess.run(["docker", "compose", "-p", engine_stack.project, "--env-file", ".env", "-f", "compose/db.yml",
+                              "-f", ".launcher/upgrade.yml", "config", "--format", "json"], cwd=engine_stack.root,
+                             capture_output=True, text=True, check=True)
+    assert json.loads(by_hand.stdout)["volumes"]["pgdata"]["name"] == f"{old_volume}-pg17"
     assert "nothing to upgrade" in engine_stack.launcher("upgrade", "--plan").stdout
     # The next `up` leaves the upgraded server alone (the switch is part of the config now).
     assert engine_stack.launcher("up").returncode == 0
@@ -88,6 +94,7 @@ def test_a_new_config_that_never_becomes_healthy_rolls_back_to_15_with_the_data(
 
     assert result.returncode == 9, result.stdout + result.stderr
     assert "upgrade rolled back" in result.stderr
+    print(result.stdout, result.stderr)
     back = project_containers(docker_client, engine_stack.project)["postgres"]
     back.reload()
     assert back.attrs["State"]["Health"]["Status"] == "healthy"

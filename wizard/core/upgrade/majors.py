@@ -62,8 +62,13 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
                                        volumes={volume: {"bind": PGDATA, "mode": "rw"}})
         _wait_ready(server)
         server.put_archive("/tmp", _tar("upgrade.sql", dump))
-        _run(server, ["psql", "-X", "-q", "-U", "postgres", "-d", "postgres", "-f", "/tmp/upgrade.sql"], "psql restore")
-        figures = compare(old_container, server)
+        restored = server.exec_run(["psql", "-X", "-q", "-U", "postgres", "-d", "postgres", "-f", "/tmp/upgrade.sql"],
+                                   user="postgres", demux=True)
+        errors = [line for line in (restored.output[1] or b"").decode(errors="replace").splitlines() if "ERROR" in line]
+        try:
+            figures = compare(old_container, server)
+        except UpgradeFailed as exc:
+            raise UpgradeFailed(exc.message + (f"; the restore said: {errors[0]}" if errors else ""), exc.hint) from None
         server.stop(timeout=30)
         return volume, figures
     except BaseException:
