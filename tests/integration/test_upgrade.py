@@ -94,7 +94,6 @@ def test_a_new_config_that_never_becomes_healthy_rolls_back_to_15_with_the_data(
 
     assert result.returncode == 9, result.stdout + result.stderr
     assert "upgrade rolled back" in result.stderr
-    print(result.stdout, result.stderr)
     back = project_containers(docker_client, engine_stack.project)["postgres"]
     back.reload()
     assert back.attrs["State"]["Health"]["Status"] == "healthy"
