@@ -8,4 +8,9 @@ rather than inside snapshots, which must not reach up into lifecycle's launch.
   against what the compose model says; changes nothing.
 - majors: a Postgres major move written into a NEW volume (pg_dumpall, restore in a
   temporary container of the new image) and verified; the old volume is never touched.
+- switch: the `.launcher/upgrade.yml` override that points compose volumes at the new
+  volumes, and the temporary one that brings back the previous image and healthcheck.
+- run: the whole `upgrade --yes` (snapshot, majors, switch, recreate, rollback).
+- finish: `upgrade --finish` removes the old volumes kept.
+- events: UpgradeStep, UpgradeRolledBack.
 """
