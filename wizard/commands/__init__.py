@@ -23,6 +23,7 @@ COMMANDS = {
     "seed": "seed",
     "snapshot": "snapshot",
     "reset": "reset",
+    "upgrade": "upgrade",
     "doctor": "doctor",
     "plan": "plan",
     "export": "export",

@@ -33,6 +33,9 @@ from wizard.core.support.errors import DockerUnavailable, PreflightFailed, Usage
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.files import shown_path
 
+# Written by `launcher upgrade` when a service moves to a new volume; `by_hand` names it too.
+UPGRADE_OVERRIDE = Path(".launcher") / "upgrade.yml"
+
 if TYPE_CHECKING:
     import subprocess
 
@@ -122,9 +125,13 @@ class ComposeEngine:
     # -- the compose command line ------------------------------------------------
 
     def compose_files(self) -> list[Path]:
+        """Every group's files, then the override `launcher upgrade` writes (it switches volumes), if any."""
         files: list[Path] = []
         for group in self.stack.groups:
             files.extend(path for path in group.compose_files if path not in files)
+        override = self.stack.root / UPGRADE_OVERRIDE
+        if override.is_file():
+            files.append(override)
         return files
 
     def compose_command(self, *args: str, files: Sequence[Path] | None = None,

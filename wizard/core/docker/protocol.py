@@ -90,6 +90,8 @@ class DirectEngine(Engine, Protocol):
     @property
     def client(self) -> Any: ...  # a docker.DockerClient
 
+    def compose_files(self) -> list[Path]: ...  # every group's files, then the upgrade override if any
+
     def compose_command(self, *args: str, files: Sequence[Path] | None = None,
                         profiles: Sequence[str] | None = None, env_file: bool = True) -> list[str]: ...
 

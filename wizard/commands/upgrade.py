@@ -1,0 +1,59 @@
+"""`launcher upgrade`: move the running stack to the images its compose files now name.
+
+`--plan` shows what would change and changes nothing; otherwise it asks (or `--yes`),
+then snapshots, moves Postgres majors into new volumes, switches and recreates, rolling
+back if the new config does not become healthy. `--finish` removes the kept old volumes.
+"""
+
+from __future__ import annotations
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("upgrade", parents=[common],
+                                   help="move the running stack to the images its compose files now name")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--plan", action="store_true",
+                      help="show each service whose image changes and each Postgres major move; change nothing")
+    mode.add_argument("--finish", action="store_true", help="remove the old volumes an upgrade kept")
+    parser.add_argument("--yes", action="store_true", help="do not ask before upgrading or removing")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="how long the recreated services may take to become healthy")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from wizard.commands.context import confirm, frontend, load
+    from wizard.core.docker.composeengine import ComposeEngine
+    from wizard.frontends.upgrade import render_plan, render_upgrade_event
+
+    stack = load(args)
+    engine = ComposeEngine(stack)
+    if args.finish:
+        return _finish(args, stack, engine)
+    from wizard.core.upgrade.plan import make_plan
+
+    plan = make_plan(stack, engine)
+    if args.plan or plan.empty:
+        frontend(args).show(plan.to_dict(), lambda: render_plan(plan))
+        return 0
+    from wizard.core.upgrade.run import upgrade
+
+    confirm(args, f"upgrade stack {stack.name}: {render_plan(plan)}",
+            declined_hint="nothing was changed; `launcher upgrade --plan` shows what would")
+    frontend(args).stream(upgrade(stack, engine, timeout=args.timeout), render_upgrade_event)
+    return 0
+
+
+def _finish(args, stack, engine) -> int:
+    from wizard.commands.context import confirm, frontend
+    from wizard.core.upgrade.finish import finish, kept_volumes
+
+    kept = kept_volumes(stack, engine)
+    if not kept:
+        frontend(args).show({"removed": []}, "no old volume is kept: nothing to finish")
+        return 0
+    confirm(args, f"remove the old volume(s) {', '.join(kept)} of stack {stack.name}",
+            declined_hint="nothing was removed")
+    removed = finish(stack, engine)
+    frontend(args).show({"removed": removed}, [f"removed old volume {name}" for name in removed])
+    return 0

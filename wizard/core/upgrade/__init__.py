@@ -1,0 +1,16 @@
+"""`launcher upgrade`: moving a running stack to the images its compose files now name.
+
+The top layer: it uses lifecycle (recreating services, waiting for health) and
+snapshots (the verified snapshot taken before anything changes), so it sits above both
+rather than inside snapshots, which must not reach up into lifecycle's launch.
+
+- plan: what runs now (each container's image, each Postgres data volume's PG_VERSION)
+  against what the compose model says; changes nothing.
+- majors: a Postgres major move written into a NEW volume (pg_dumpall, restore in a
+  temporary container of the new image) and verified; the old volume is never touched.
+- switch: the `.launcher/upgrade.yml` override that points compose volumes at the new
+  volumes, and the temporary one that brings back the previous image and healthcheck.
+- run: the whole `upgrade --yes` (snapshot, majors, switch, recreate, rollback).
+- finish: `upgrade --finish` removes the old volumes kept.
+- events: UpgradeStep, UpgradeRolledBack.
+"""

@@ -1,0 +1,25 @@
+"""Events of `launcher upgrade`; the front ends turn them into lines or JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.core.support.events import Event
+
+
+@dataclass(frozen=True)
+class UpgradeStep(Event):
+    """One step of the upgrade begins: snapshot, copy, switch, recreate, rollback or finish."""
+
+    step: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class UpgradeRolledBack(Event):
+    """A step failed after the switch: the previous images, config and volumes run again."""
+
+    failed: str  # the one line saying what failed
+    services: tuple[str, ...]
+    snapshot: str
+    kept_volumes: tuple[str, ...]

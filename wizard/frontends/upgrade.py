@@ -1,0 +1,42 @@
+"""Words of `launcher upgrade`: the plan, each step, the rollback and the end."""
+
+from __future__ import annotations
+
+from wizard.core.support.events import Event, Finished
+from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
+from wizard.frontends.plain import render_event, renders
+
+
+def render_plan(plan) -> str:
+    if plan.empty:
+        return "nothing to upgrade: every service runs the image its compose files name"
+    lines = [f"{change.service}: {change.old} -> {change.new}" for change in plan.images]
+    lines += [f"{change.service}: PostgreSQL {change.old_major} -> {change.new_major} (data volume {change.volume}: "
+              "dumped, restored into a new volume; the old one is kept)" for change in plan.majors]
+    return "\n".join(lines)
+
+
+def render_upgrade_event(event: Event) -> list[str]:
+    """An upgrade event; its Finished names the new volumes and the old ones kept."""
+    if isinstance(event, Finished):
+        details = event.details
+        if not details:
+            return [event.summary]
+        lines = [f"upgraded {', '.join(details['services'])} ({event.elapsed:.1f}s)"]
+        lines += [f"old volume {name} kept: `launcher upgrade --finish` removes it" for name in details["old_volumes"]]
+        if details.get("snapshot"):
+            lines.append(f"snapshot taken before the upgrade: {details['snapshot']}")
+        return lines
+    return render_event(event)
+
+
+@renders(UpgradeStep)
+def _step(event: UpgradeStep) -> list[str]:
+    return [f"upgrade: {event.step}: {event.detail}"]
+
+
+@renders(UpgradeRolledBack)
+def _rolled_back(event: UpgradeRolledBack) -> list[str]:
+    kept = f"; old volume(s) kept: {', '.join(event.kept_volumes)}" if event.kept_volumes else ""
+    snapshot = f"; snapshot: {event.snapshot}" if event.snapshot else ""
+    return [f"rolled back {', '.join(event.services)} to their previous images ({event.failed}){kept}{snapshot}"]
