@@ -50,7 +50,9 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
     if any(v.name == volume for v in client.volumes.list(filters={"name": volume})):
         raise UpgradeFailed(f"volume {volume} exists already (an earlier upgrade's?)",
                             "remove it (`docker volume rm`) once you know it is not needed, then run the upgrade again")
-    dump = _run(old_container, ["pg_dumpall", "-U", "postgres", "--clean", "--if-exists"], "pg_dumpall")
+    # No --clean: the new cluster is fresh, and a DROP DATABASE postgres in the dump would race
+    # any session (autovacuum included) that the new server has open on it.
+    dump = _run(old_container, ["pg_dumpall", "-U", "postgres"], "pg_dumpall")
     # The project's label, so whatever cleans up the project (`launcher gc`, the tests) finds it too.
     project = old_container.labels.get("com.docker.compose.project", "")
     client.volumes.create(name=volume, labels={"com.docker.compose.project": project, FROM_LABEL: change.volume})
