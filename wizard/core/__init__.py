@@ -20,6 +20,7 @@ Packages, lowest first; each imports only the ones below it (the import-linter
 - ``lifecycle/``  up/restart/down as event generators, readiness, status, preflight and
                   doctor checks, rotation, the smoke check, the interactive init session
 - ``snapshots/``  save, restore and reset of every store of a stack
+- ``upgrade/``    `launcher upgrade`: plan, Postgres major moves into new volumes, switch, roll back
 
 Nothing is imported here, so that importing one small module stays cheap.
 """
