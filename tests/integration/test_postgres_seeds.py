@@ -24,7 +24,8 @@ from tests.integration.pg_fixtures import (  # noqa: F401 - other_pg_dsn is a fi
 )
 from wizard.core.support.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.support.events import consume
-from wizard.core.seeds.postgres.apply import SeedStatementFailed, apply_seeds, run_seed_step, seed_status
+from wizard.core.seeds.postgres.apply import apply_seeds, run_seed_step, seed_status
+from wizard.core.seeds.postgres.runfile import SeedStatementFailed
 from wizard.core.seeds.steps import NothingToDo
 
 pytestmark = pytest.mark.integration

@@ -40,7 +40,7 @@ from wizard.core.lifecycle.readiness import READY, service_readiness
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.lock import holding_lock
 
-__all__ = ["POLL_INTERVAL", "bring_up", "down", "preflight", "restart", "up", "wait_ready"]
+__all__ = ["POLL_INTERVAL", "bring_up", "down", "preflight", "restart", "up"]
 
 
 @holding_lock("up")

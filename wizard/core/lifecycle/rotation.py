@@ -206,7 +206,7 @@ def recreate_in_order(stack: Stack, engine: DirectEngine, services: Sequence[str
     Returns (and appends to ``done``, as it goes) the services recreated and ready.
     """
     from wizard.core.support.events import GroupStarting
-    from wizard.core.lifecycle.launch import wait_ready
+    from wizard.core.lifecycle.waiting import wait_ready
     from wizard.core.manifest.plan import build_plan
 
     done = [] if done is None else done

@@ -24,7 +24,7 @@ from typing import Any, Generator, Iterable, Mapping
 
 from wizard.core.support.errors import ConfigError, SeedFailed, UsageError
 from wizard.core.support.events import SeedFileProgress, StepProgress
-from wizard.core.seeds.postgres.runfile import SeedStatementFailed, apply_file, standard_strings  # noqa: F401 - re-exported
+from wizard.core.seeds.postgres.runfile import apply_file, standard_strings
 from wizard.core.seeds.postgres.seedfile import Script, SeedFile, prepare
 from wizard.core.support.files import shown_path
 from wizard.core.seeds.steps import step_folder, step_text
