@@ -96,3 +96,47 @@ def test_an_undeclared_profile_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="unknown profile 'tool'") as typo:
         check_profiles(tooled, ["tool"])
     assert typo.value.hint == "use one of: tools"
+
+
+UPGRADE_STEP = """
+[steps.to-17]
+kind = "postgres-upgrade"
+after = "db"
+service = "postgres"
+from_image = "postgres:15*"
+to_image = "postgres:17*"
+dsn = "postgresql://x"
+dir = "upgrades"
+"""
+
+
+def test_upgrade_steps_are_not_in_the_waves_of_up(tmp_path):
+    stack = stack_of(tmp_path, {"db": [], "app": ["db"]}, extra=UPGRADE_STEP)
+    assert [step.name for step in stack.steps] == ["to-17"]
+    assert all(wave.steps == () for wave in build_plan(stack).waves)
+
+
+def test_an_upgrade_step_runs_only_for_the_move_it_names(tmp_path):
+    from wizard.core.upgrade.plan import ImageChange, UpgradePlan
+    from wizard.core.upgrade.sqlsteps import steps_for
+
+    stack = stack_of(tmp_path, {"db": []}, extra=UPGRADE_STEP)
+
+    def chosen(service, old, new):
+        return [step.name for step in steps_for(stack, UpgradePlan(images=(ImageChange(service, old, new),), majors=()))]
+
+    assert chosen("postgres", "postgres:15.8", "postgres:17.6") == ["to-17"]
+    assert chosen("postgres", "postgres:17.4", "postgres:17.6") == []  # not the move it is written for
+    assert chosen("postgres", "postgres:15.8", "postgres:16.1") == []
+    assert chosen("other", "postgres:15.8", "postgres:17.6") == []
+
+
+def test_an_upgrade_step_must_name_its_service_and_target(tmp_path):
+    from wizard.core.support.errors import ManifestInvalid
+
+    with pytest.raises(ManifestInvalid) as raised:
+        stack_of(tmp_path, {"db": []}, extra=UPGRADE_STEP.replace('service = "postgres"\n', "")
+                 .replace('to_image = "postgres:17*"\n', ""))
+    text = "\n".join(raised.value.lines())
+    assert "step to-17 (postgres-upgrade) needs service" in text
+    assert "step to-17 (postgres-upgrade) needs to_image" in text

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from wizard.core.support.errors import UsageError
 from wizard.core.manifest.graph import reachable
+from wizard.core.manifest.kinds import step_kind
 from wizard.core.manifest.stack import Group, Stack, Step
 from wizard.core.support.files import shown_path
 
@@ -87,7 +88,7 @@ def build_plan(stack: Stack, only: Iterable[str] = (), profiles: Iterable[str] =
     for index in range(1, max(depth.values(), default=0) + 1):
         groups = tuple(stack.group(name) for name, level in depth.items() if level == index)
         names = {group.name for group in groups}
-        steps = tuple(step for step in stack.steps if step.after in names)
+        steps = tuple(step for step in stack.steps if step.after in names and not step_kind(step).at_upgrade)
         waves.append(Wave(index=index, groups=groups, steps=steps))
     return Plan(
         stack=stack.name,

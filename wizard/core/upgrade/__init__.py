@@ -10,7 +10,9 @@ rather than inside snapshots, which must not reach up into lifecycle's launch.
   temporary container of the new image) and verified; the old volume is never touched.
 - switch: the `.launcher/upgrade.yml` override that points compose volumes at the new
   volumes, and the temporary one that brings back the previous image and healthcheck.
-- run: the whole `upgrade --yes` (snapshot, majors, switch, recreate, rollback).
+- sqlsteps: the stack's `postgres-upgrade` steps whose version move the plan makes, applied
+  once each after the recreate (tracked in `launcher.applied_upgrades`).
+- run: the whole `upgrade --yes` (snapshot, majors, switch, recreate, upgrade steps, rollback).
 - finish: `upgrade --finish` removes the old volumes kept.
 - events: UpgradeStep, UpgradeRolledBack.
 """

@@ -7,7 +7,8 @@ Order, each step safe to fail:
    failure removes the new volume and leaves config, old volume and services as they were;
 4. the switch override written (switch.py), the changed services recreated with
    `compose up --force-recreate --no-deps --wait`;
-5. if they do not become healthy: the switch removed, the services recreated from their
+5. the stack's upgrade steps for this move (sqlsteps.py), each SQL file once;
+6. if the services do not become healthy or a step fails: the switch removed, the services recreated from their
    previous image and healthcheck on their old volumes, the new volumes removed, and
    UpgradeRolledBack raised naming what failed, the snapshot and the kept volume.
 The old volumes stay until `launcher upgrade --finish` (finish.py).
@@ -21,11 +22,11 @@ from pathlib import Path
 from typing import Iterator
 
 from wizard.core.docker.composeengine import UPGRADE_OVERRIDE
-from wizard.core.support.errors import LauncherError, PreflightFailed
+from wizard.core.support.errors import LauncherError, PreflightFailed, SeedFailed
 from wizard.core.support.events import Event, Finished
 from wizard.core.support.lock import holding_lock
 from wizard.exitcodes import ExitCode
-from wizard.core.upgrade import majors, switch
+from wizard.core.upgrade import majors, sqlsteps, switch
 from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
 from wizard.core.upgrade.plan import make_plan, running_containers
 
@@ -82,8 +83,15 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     yield UpgradeStep(step="recreate", detail=", ".join(changed))
     result = engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
                                 *changed, check=False)
+    failed = ""
     if result.returncode != 0:
         failed = _last_line(result.stderr or result.stdout) or f"{', '.join(changed)} did not become healthy"
+    else:
+        try:
+            yield from _run_upgrade_steps(stack, plan)
+        except SeedFailed as error:
+            failed = error.one_line()
+    if failed:
         yield UpgradeStep(step="rollback", detail=failed)
         if before is None:
             override.unlink(missing_ok=True)
@@ -110,6 +118,19 @@ def pending_old_volumes(client, override: Path) -> list[str]:
             if volume.name == name and old and client.volumes.list(filters={"name": old}):
                 pending.append(old)
     return pending
+
+
+def _run_upgrade_steps(stack, plan) -> Iterator[Event]:
+    """The stack's SQL for this version move, once the new services are healthy (sqlsteps.py)."""
+    steps = sqlsteps.steps_for(stack, plan)
+    if not steps:
+        return
+    from wizard.core.seeds.steps import run_step
+    from wizard.core.values.resolution import current_values
+
+    values = current_values(stack)
+    for step in steps:
+        yield from run_step(stack, step, values)
 
 
 def _bring_back(engine, previous: dict, wait: str) -> None:

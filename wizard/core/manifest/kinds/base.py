@@ -63,6 +63,8 @@ class StepKind:
     function: str
     database: str  # the store it works on: POSTGRES or MONGO
     seeds: bool = False  # loads a folder of seed data (`dir`) into that store
+    # Runs in `launcher upgrade` once the new services are healthy, never in `up`'s waves.
+    at_upgrade: bool = False
 
 
 # The stores a step kind may work on.

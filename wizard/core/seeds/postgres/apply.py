@@ -31,16 +31,22 @@ from wizard.core.seeds.steps import step_folder, step_text
 from wizard.core.support.lock import holding_lock
 from wizard.core.support.redact import connection_target
 
+# The tables in schema `launcher` that record what was applied: the seeds, and the SQL of
+# `launcher upgrade` steps (kept apart: a version move's file must never pass for a seed).
+SEEDS_TABLE = "applied_seeds"
+UPGRADES_TABLE = "applied_upgrades"
 _TRACKING_DDL = """
 CREATE SCHEMA IF NOT EXISTS launcher;
-CREATE TABLE IF NOT EXISTS launcher.applied_seeds (
+CREATE TABLE IF NOT EXISTS {table} (
     path text PRIMARY KEY,
     sha256 text NOT NULL,
     applied_at timestamptz NOT NULL,
     duration interval NOT NULL
 );
-COMMENT ON TABLE launcher.applied_seeds IS 'SQL seed files applied by `launcher seed postgres`';
+COMMENT ON TABLE {table} IS {comment};
 """
+_TABLE_COMMENTS = {SEEDS_TABLE: "SQL seed files applied by `launcher seed postgres`",
+                   UPGRADES_TABLE: "SQL files of upgrade steps applied by `launcher upgrade`"}
 # One launcher at a time per database: pg_advisory_lock key "launchr" in ASCII.
 _LOCK_KEY = 0x6C61756E636872
 
@@ -85,15 +91,20 @@ def run_seed_step(stack, step, values: Mapping[str, str]) -> Generator[StepProgr
         for seed in files:
             yield StepProgress(step=step.name, message=_outcome(step.name, seed.path, "skipped").message)
         return _summary({"skipped": len(files)}, len(files))
-    seeding = apply_seeds(dsn, directory, values, step=step.name)
+    summary = yield from step_progress(step.name, apply_seeds(dsn, directory, values, step=step.name))
+    if record is not None:
+        record.store()
+    return summary
+
+
+def step_progress(step: str, applying: Generator[SeedFileProgress, None, str]) -> Generator[StepProgress, None, str]:
+    """Each file's outcome as one progress line of the init step; returns the summary."""
     while True:
         try:
-            outcome = next(seeding)
+            outcome = next(applying)
         except StopIteration as done:
-            if record is not None:
-                record.store()
             return done.value
-        yield StepProgress(step=step.name, message=outcome.message)
+        yield StepProgress(step=step, message=outcome.message)
 
 
 def resolve_step(stack, step, values: Mapping[str, str]) -> tuple[str, Path]:
@@ -123,11 +134,13 @@ def apply_stack_seeds(stack, dsn: str, directory: Path, values: Mapping[str, str
 
 
 def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply: Iterable[str] = (),
-                dry_run: bool = False, step: str = "postgres-seeds") -> Generator[SeedFileProgress, None, str]:
+                dry_run: bool = False, step: str = "postgres-seeds",
+                table: str = SEEDS_TABLE) -> Generator[SeedFileProgress, None, str]:
     """Apply pending seed files in order; yield what happened to each file, return a summary.
 
     ``reapply`` names files (or folders) to run again even though they were applied,
     changed or not. With ``dry_run`` nothing is written, not even the tracking table.
+    ``table`` is the tracking table in schema ``launcher`` (SEEDS_TABLE or UPGRADES_TABLE).
     """
     files = find_seed_files(directory)
     reapply = _match_reapply(files, directory, reapply)
@@ -139,8 +152,8 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
         scripts = [prepare(seed, values, standard_strings=standard_strings(control)) for seed in files]
         if not dry_run:
             _lock(control, dsn)
-            control.execute(_TRACKING_DDL)
-        applied = _read_applied(control)
+            control.execute(_tracking_ddl(table))
+        applied = _read_applied(control, table)
         _refuse_changed(scripts, applied, reapply)
         try:
             for script in scripts:
@@ -152,7 +165,7 @@ def apply_seeds(dsn: str, directory: Path, values: Mapping[str, str], *, reapply
                     outcome = _outcome(step, path, "would-reapply" if previous else "would-apply")
                 else:
                     worker = worker or _worker(dsn)
-                    seconds = apply_file(worker, script)
+                    seconds = apply_file(worker, script, _tracked(table))
                     outcome = _outcome(step, path, "reapplied" if previous else "applied", seconds)
                 counts[outcome.action] = counts.get(outcome.action, 0) + 1
                 yield outcome
@@ -176,7 +189,7 @@ def seed_status(dsn: str, directory: Path) -> list[SeedState]:
     """Each seed file's state, plus recorded files that no longer exist ("missing")."""
     files = find_seed_files(directory)
     with _connect(dsn) as control, _server_errors(dsn):
-        applied = _read_applied(control)
+        applied = _read_applied(control, SEEDS_TABLE)
     states = []
     for seed in files:
         record = applied.pop(seed.path, None)
@@ -280,12 +293,27 @@ def _lock(control, dsn: str) -> None:
                          "wait for it to finish, then run the command again")
 
 
-def _read_applied(control) -> dict[str, dict]:
-    exists = control.execute("SELECT to_regclass('launcher.applied_seeds') IS NOT NULL").fetchone()[0]
+def _tracked(table: str):
+    """The tracking table as a quoted SQL name (``launcher.<table>``)."""
+    from psycopg import sql
+
+    return sql.Identifier("launcher", table)
+
+
+def _tracking_ddl(table: str):
+    from psycopg import sql
+
+    return sql.SQL(_TRACKING_DDL).format(table=_tracked(table), comment=sql.Literal(_TABLE_COMMENTS[table]))
+
+
+def _read_applied(control, table: str) -> dict[str, dict]:
+    from psycopg import sql
+
+    exists = control.execute("SELECT to_regclass(%s) IS NOT NULL", (f"launcher.{table}",)).fetchone()[0]
     if not exists:
         return {}
-    rows = control.execute(
-        "SELECT path, sha256, applied_at, extract(epoch FROM duration)::float8 FROM launcher.applied_seeds"
+    rows = control.execute(sql.SQL(
+        "SELECT path, sha256, applied_at, extract(epoch FROM duration)::float8 FROM {}").format(_tracked(table))
     ).fetchall()
     return {path: {"sha256": sha, "applied_at": at, "duration": duration} for path, sha, at, duration in rows}
 

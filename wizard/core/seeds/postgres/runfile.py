@@ -18,7 +18,7 @@ from wizard.core.seeds.postgres.splitter import Statement
 
 # Written at the end of each file's own transaction: now() is when that transaction began.
 _RECORD = """
-INSERT INTO launcher.applied_seeds (path, sha256, applied_at, duration)
+INSERT INTO {table} (path, sha256, applied_at, duration)
 VALUES (%s, %s, now(), clock_timestamp() - now())
 ON CONFLICT (path) DO UPDATE
 SET sha256 = excluded.sha256, applied_at = excluded.applied_at, duration = excluded.duration
@@ -41,8 +41,11 @@ class SeedStatementFailed(SeedFailed):
         return f"{self.where}: {self.message}; statement: {self.statement} — {self.hint}"
 
 
-def apply_file(connection, script: Script) -> float:
-    """Run one file and record it, all in one transaction, in a session as fresh as `psql -f` gives."""
+def apply_file(connection, script: Script, table) -> float:
+    """Run one file and record it in ``table`` (a quoted SQL name), all in one transaction, in a
+    session as fresh as `psql -f` gives."""
+    from psycopg import sql
+
     started = time.monotonic()
     items, originals = list(script.items), list(script.originals)
     one_by_one, complete = _own_savepoints(items), script.complete
@@ -66,7 +69,7 @@ def apply_file(connection, script: Script) -> float:
         # A seed may have changed role or search_path for its session; the record is ours.
         cursor.execute("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE", prepare=False)
         # Never prepared: DISCARD ALL below drops prepared statements between files.
-        cursor.execute(_RECORD, (script.seed.path, script.seed.sha256), prepare=False)
+        cursor.execute(sql.SQL(_RECORD).format(table=table), (script.seed.path, script.seed.sha256), prepare=False)
     # What one file set for its session (search_path, role, temp tables) must not leak into
     # the next, as it would not between two psql runs; cheaper than a new connection.
     connection.execute("DISCARD ALL", prepare=False)
