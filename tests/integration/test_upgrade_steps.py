@@ -62,3 +62,12 @@ def test_upgrade_steps_run_once_for_their_move_and_a_failing_one_rolls_back(engi
     assert sql(new, "postgres", "SELECT count(*) FROM launcher.applied_seeds WHERE path LIKE '%moved%'") == "0"
     assert engine_stack.launcher("up").returncode == 0
     assert sql(new, "postgres", "SELECT count(*) FROM public.moved") == "1"
+
+    # Deleting the stack's volumes deletes the upgrade's too (compose keeps external volumes),
+    # and the switch that named them: the next `up` starts afresh on 17.
+    assert engine_stack.launcher("down", "--volumes", "--yes").returncode == 0
+    assert not docker_client.volumes.list(filters={"label": f"com.docker.compose.project={engine_stack.project}"})
+    assert not (root / ".launcher" / "upgrade.yml").exists()
+    assert engine_stack.launcher("up").returncode == 0
+    fresh = project_containers(docker_client, engine_stack.project)["postgres"]
+    assert sql(fresh, "postgres", "SELECT to_regclass('public.moved') IS NULL") == "t"

@@ -366,7 +366,17 @@ class ComposeEngine:
         # Every profile, so services of profiles not enabled today go too.
         args = ["down", "--remove-orphans"] + (["--volumes"] if volumes else [])
         result = self.run_compose(*args, profiles=["*"])
+        if volumes:
+            self._remove_volumes_compose_keeps()
         return (result.stderr or result.stdout).strip()
+
+    def _remove_volumes_compose_keeps(self) -> None:
+        """Compose deletes only the volumes its files declare, never an external one: the volumes an
+        upgrade wrote (external in its override) and the old ones it kept still carry the project's
+        label. They go too, and the override with them, since it would name volumes that are gone."""
+        for volume in self._call(self.client.volumes.list, filters={"label": f"{PROJECT_LABEL}={self.project}"}):
+            self._call(volume.remove)
+        (self.stack.root / UPGRADE_OVERRIDE).unlink(missing_ok=True)
 
     def logs(self, container_id: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
         """A container's log output as it arrives (stdout and stderr, as Docker stores them)."""
