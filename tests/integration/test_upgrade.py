@@ -101,3 +101,24 @@ def test_a_new_config_that_never_becomes_healthy_rolls_back_to_15_with_the_data(
     assert figures(back) == before
     assert not docker_client.volumes.list(filters={"name": f"{engine_stack.project}_pgdata-pg17"})
     assert not (engine_stack.root / ".launcher" / "upgrade.yml").exists()
+
+
+def test_an_extension_the_new_image_lacks_is_refused_before_anything_changes(engine_stack, docker_client):
+    assert engine_stack.launcher("up").returncode == 0
+    old = project_containers(docker_client, engine_stack.project)["postgres"]
+    # An extension only this 15 server has: its files put where this server looks for them.
+    made = old.exec_run(["sh", "-c", 'cd "$(pg_config --sharedir)/extension" && '
+                                     "printf \"default_version = '1.0'\\nrelocatable = true\\n\" > only15.control && "
+                                     "echo 'CREATE FUNCTION only15() RETURNS int LANGUAGE sql AS $$ SELECT 15 $$;' "
+                                     "> only15--1.0.sql"], user="root")
+    assert made.exit_code == 0, made.output
+    sql(old, "postgres", "CREATE EXTENSION only15")
+    engine_stack.edit("compose/db.yml", "launcher-test/postgres:15", "launcher-test/postgres17:17")
+
+    for command in (("upgrade", "--plan"), ("upgrade", "--yes")):
+        refused = engine_stack.launcher(*command)
+        assert refused.returncode == 8, refused.stdout + refused.stderr
+        assert "does not ship extension(s) only15 (in postgres)" in refused.stderr
+    assert project_containers(docker_client, engine_stack.project)["postgres"].id == old.id
+    assert not docker_client.volumes.list(filters={"name": f"{engine_stack.project}_pgdata-pg17"})
+    assert not (engine_stack.root / ".launcher" / "snapshots").exists()

@@ -13,6 +13,7 @@ from tests.integration.engine_stack import engine_stack, project_containers  # n
 
 pytestmark = pytest.mark.integration
 
+# A real dump (tests/fixtures/upgrade/make_dataset.sh): roles, three schemas, COPY data, an extension.
 DATASET = Path(__file__).resolve().parent.parent / "fixtures" / "upgrade" / "dataset.sql"
 
 
@@ -58,7 +59,9 @@ def test_a_15_volume_is_copied_into_a_new_verified_17_volume_and_the_old_is_unto
     volume, figures = copy_to_new_volume(docker_client, change, old)
 
     assert volume == f"{engine_stack.project}_pgdata-pg17"
-    assert figures["shop:tables"] == 2 and figures["shop:sequences"] == 1 and figures["shop:triggers"] == 1
+    assert figures["shop:tables"] == 3 and figures["shop:sequences"] == 1 and figures["shop:triggers"] == 1
+    assert figures["shop:extensions"] == 2  # plpgsql and citext
+    assert figures["roles"] >= 3  # postgres and the dump's shop_app and shop_reader
     new = docker_client.containers.run("launcher-test/postgres17:17", detach=True, network_mode="none",
                                        volumes={volume: {"bind": "/var/lib/postgresql/data", "mode": "rw"}})
     try:
@@ -69,6 +72,8 @@ def test_a_15_volume_is_copied_into_a_new_verified_17_volume_and_the_old_is_unto
         assert sql(new, "shop", "SHOW server_version").startswith("17.")
         assert sql(new, "shop", "SELECT last_value FROM sales.customers_id_seq") == "43"
         assert sql(new, "shop", "SELECT count(*) FROM audit.events") == "4"
+        assert sql(new, "shop", "SELECT count(*) FROM catalog.listed") == "167"
+        assert sql(new, "shop", "SELECT pg_has_role('shop_app', 'shop_reader', 'member')") == "t"
     finally:
         new.remove(force=True)
     # The old server still runs 15 on its own volume, data included.
@@ -86,13 +91,12 @@ def test_a_copy_that_does_not_verify_leaves_no_new_volume(engine_stack, docker_c
     engine_stack.edit("compose/db.yml", "launcher-test/postgres:15", "launcher-test/postgres17:17")
     [change] = make_plan(*load(engine_stack)).majors
     # A dump that loses one table's rows: the verification must catch it.
-    real_run = majors._run
+    real_dump = majors.dump_stream
 
-    def lossy(container, argv, what):
-        out = real_run(container, argv, what)
-        return out.replace(b"1\tcreated\n", b"") if what == "pg_dumpall" else out
+    def lossy(container):
+        yield b"".join(real_dump(container)).replace(b"1\tcreated\n", b"")
 
-    monkeypatch.setattr(majors, "_run", lossy)
+    monkeypatch.setattr(majors, "dump_stream", lossy)
     with pytest.raises(majors.UpgradeFailed, match="database shop: the tables differ"):
         majors.copy_to_new_volume(docker_client, change, old)
     monkeypatch.undo()

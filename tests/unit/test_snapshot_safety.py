@@ -216,8 +216,10 @@ def test_pg_dump_is_given_the_database_as_a_quoted_name_never_an_option(monkeypa
         seen.append(argv)
         raise Stop
 
-    monkeypatch.setattr(postgres.shutil, "which", lambda name: "/usr/bin/docker")
-    monkeypatch.setattr(postgres.subprocess, "Popen", popen)
+    from wizard.core.docker import execstream
+
+    monkeypatch.setattr(execstream.shutil, "which", lambda name: "/usr/bin/docker")
+    monkeypatch.setattr(execstream.subprocess, "Popen", popen)
     target = postgres.PgTarget(step="s", service="db", database="--file=/tmp/x", user="u", port=5432, password="p")
     with pytest.raises(Stop):
         next(postgres.dump(target, "cid"))

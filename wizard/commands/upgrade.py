@@ -24,22 +24,29 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import confirm, frontend, load
     from wizard.core.docker.composeengine import ComposeEngine
-    from wizard.frontends.upgrade import render_plan, render_upgrade_event
+    from wizard.frontends.upgrade import INTERRUPTED, render_plan, render_upgrade_event
 
     stack = load(args)
     engine = ComposeEngine(stack)
     if args.finish:
         return _finish(args, stack, engine)
+    from wizard.core.upgrade.journal import read_journal
     from wizard.core.upgrade.plan import make_plan
-
-    plan = make_plan(stack, engine)
-    if args.plan or plan.empty:
-        frontend(args).show(plan.to_dict(), lambda: render_plan(plan))
-        return 0
     from wizard.core.upgrade.run import upgrade
 
-    confirm(args, f"upgrade stack {stack.name}: {render_plan(plan)}",
-            declined_hint="nothing was changed; `launcher upgrade --plan` shows what would")
+    if read_journal(stack.root) is not None:
+        # What runs may be half moved: the plan means something only after the rollback.
+        if args.plan:
+            frontend(args).show({"interrupted": True}, INTERRUPTED)
+            return 0
+        confirm(args, f"stack {stack.name}: {INTERRUPTED}", declined_hint="nothing was changed")
+    else:
+        plan = make_plan(stack, engine)
+        if args.plan or plan.empty:
+            frontend(args).show(plan.to_dict(), lambda: render_plan(plan))
+            return 0
+        confirm(args, f"upgrade stack {stack.name}: {render_plan(plan)}",
+                declined_hint="nothing was changed; `launcher upgrade --plan` shows what would")
     frontend(args).stream(upgrade(stack, engine, timeout=args.timeout), render_upgrade_event)
     return 0
 

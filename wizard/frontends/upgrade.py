@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from wizard.core.support.events import Event, Finished
 from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
+from wizard.core.upgrade.plan import room_short
+from wizard.frontends.images import size_text
 from wizard.frontends.plain import render_event, renders
+
+
+INTERRUPTED = ("an earlier upgrade was interrupted: `launcher upgrade` rolls it back first (previous images, "
+               "config and volumes), then upgrades again")
 
 
 def render_plan(plan) -> str:
     if plan.empty:
-        return "nothing to upgrade: every service runs the image its compose files name"
+        return "nothing to upgrade: every service runs the image and config its compose files name"
     lines = [f"{change.service}: {change.old} -> {change.new}" for change in plan.images]
+    lines += [f"{change.service}: config changes ({', '.join(change.keys)})" for change in plan.configs]
     lines += [f"{change.service}: PostgreSQL {change.old_major} -> {change.new_major} (data volume {change.volume}: "
-              "dumped, restored into a new volume; the old one is kept)" for change in plan.majors]
-    return "\n".join(lines)
+              f"dumped, restored into a new volume; the old one is kept; needs {size_text(change.needed_bytes)} "
+              f"of disk, {size_text(change.free_bytes)} free)" for change in plan.majors]
+    short = room_short(plan)
+    return "\n".join(lines + ([short] if short else []))
 
 
 def render_upgrade_event(event: Event) -> list[str]:

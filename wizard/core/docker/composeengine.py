@@ -28,6 +28,7 @@ from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, contain
 from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
 from wizard.core.docker.lightclient import LightClient
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
+from wizard.core.docker.uprecord import read_record, write_record
 from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.manifest.stack import Stack
@@ -35,6 +36,8 @@ from wizard.core.support.files import shown_path
 
 # Written by `launcher upgrade` when a service moves to a new volume; `by_hand` names it too.
 UPGRADE_OVERRIDE = Path(".launcher") / "upgrade.yml"
+# Present while an upgrade runs (upgrade/journal.py): `up` refuses to start a half-moved stack.
+UPGRADE_JOURNAL = Path(".launcher") / "upgrade-journal.json"
 
 if TYPE_CHECKING:
     import subprocess
@@ -58,6 +61,7 @@ class ComposeEngine:
         self._client = client
         self._compose = compose
         self._model: ComposeModel | None = None
+        self._resolved: tuple[str, dict[str, Any]] | None = None  # (model key, config)
         # The answer of the last containers() call: `up` starts each wave from it (see launch.up).
         self.listed: list[ContainerState] | None = None
         # The hot reads (ping, list) skip the SDK's heavy import when the transport is plain.
@@ -188,11 +192,7 @@ class ComposeEngine:
         """
         if self._model is not None:
             return self._model
-        inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
-        # "model": the cached shape's version, so an older cache without images is not reused.
-        key = fingerprint({"model": 3, "compose": list(self.compose.argv), "version": self.compose.version,
-                            "project": self.project, "profiles": list(self.profiles),
-                            "environ": self._environment_overrides()}, inputs)
+        key = self._model_key()
         cache_name = "model-" + hashlib.sha256(str(self.stack.root).encode()).hexdigest()[:16]
         cached = cache_read(cache_name, key)
         if cached is not None:
@@ -204,7 +204,7 @@ class ComposeEngine:
                                   "run `launcher init` first")
 
         def merged() -> dict[str, Any]:
-            return json.loads(self.run_compose("config", "--format", "json").stdout)
+            return self.resolved_config()
 
         def declared_in(group) -> list[str]:
             # Without consistency checks a group file may name services of other groups.
@@ -226,6 +226,29 @@ class ComposeEngine:
         cache_write(cache_name, key, {"services": [spec.to_dict() for spec in self._model.services],
                                        "groups": dict(self._model.groups)})
         return self._model
+
+    def _model_key(self) -> str:
+        """What the model depends on: the files as they are now, the compose binary, profiles, shell overrides."""
+        inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
+        # "model": the cached shape's version, so an older cache without images is not reused.
+        return fingerprint({"model": 3, "compose": list(self.compose.argv), "version": self.compose.version,
+                            "project": self.project, "profiles": list(self.profiles),
+                            "environ": self._environment_overrides()}, inputs)
+
+    def resolved_config(self) -> dict[str, Any]:
+        """Compose's own resolved config of the active profiles, values interpolated (secrets included)."""
+        key = self._model_key()
+        if self._resolved is None or self._resolved[0] != key:
+            self._resolved = (key, json.loads(self.run_compose("config", "--format", "json").stdout))
+        return self._resolved[1]
+
+    def record_up(self) -> None:
+        """Record the config a successful `up` ran (uprecord.py); nothing to do when the files have not moved."""
+        key = self._model_key()
+        recorded = read_record(self.stack.root)
+        if recorded is not None and recorded.get("key") == key:
+            return
+        write_record(self.stack.root, key, self.resolved_config())
 
     def _environment_overrides(self) -> list[str]:
         # Shell variables override the env file during interpolation; they belong in the key.
@@ -373,10 +396,12 @@ class ComposeEngine:
     def _remove_volumes_compose_keeps(self) -> None:
         """Compose deletes only the volumes its files declare, never an external one: the volumes an
         upgrade wrote (external in its override) and the old ones it kept still carry the project's
-        label. They go too, and the override with them, since it would name volumes that are gone."""
+        label. They go too, and the override with them, since it would name volumes that are gone
+        (and an interrupted upgrade's journal: nothing it would roll back is left)."""
         for volume in self._call(self.client.volumes.list, filters={"label": f"{PROJECT_LABEL}={self.project}"}):
             self._call(volume.remove)
         (self.stack.root / UPGRADE_OVERRIDE).unlink(missing_ok=True)
+        (self.stack.root / UPGRADE_JOURNAL).unlink(missing_ok=True)
 
     def logs(self, container_id: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
         """A container's log output as it arrives (stdout and stderr, as Docker stores them)."""

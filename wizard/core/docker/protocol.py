@@ -134,3 +134,12 @@ class WatchesEvents(Protocol):
     """An engine whose `up` can sleep until a container changes rather than for a fixed tick."""
 
     def watch(self) -> Watcher | None: ...  # None: no stream here, tick instead
+
+
+@runtime_checkable
+class RecordsUp(Protocol):
+    """An engine that keeps the resolved config of the last successful `up` (`launcher upgrade` compares with it)."""
+
+    def record_up(self) -> None: ...
+
+    def resolved_config(self) -> dict[str, Any]: ...  # compose's resolved config now, values interpolated

@@ -28,10 +28,10 @@ from typing import Callable, Iterator, Sequence, cast
 from wizard.core.lifecycle.createahead import create_ahead
 from wizard.core.lifecycle.ordering import check_dependency_order
 from wizard.core.lifecycle.waiting import POLL_INTERVAL, Clock, Sleep, still_ready, wait_ready
-from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.composeengine import UPGRADE_JOURNAL, ComposeEngine
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
-from wizard.core.docker.protocol import DirectEngine, Engine
+from wizard.core.docker.protocol import DirectEngine, Engine, RecordsUp
 from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed
 from wizard.core.support.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceReady, WaveStarted)
@@ -55,6 +55,9 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     """
     began = clock()
     check_profiles(stack, profiles)
+    if (stack.root / UPGRADE_JOURNAL).is_file():
+        raise PreflightFailed("an upgrade of this stack was interrupted and may have left it half moved",
+                              "run `launcher upgrade`: it rolls the interrupted one back first")
     engine = engine or ComposeEngine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
@@ -115,6 +118,8 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     from wizard.core.support.registry import mark_up
 
     mark_up(stack.project, stack.root)
+    if isinstance(engine, RecordsUp):
+        engine.record_up()
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 

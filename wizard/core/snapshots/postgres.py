@@ -12,18 +12,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import ContainerState
-from wizard.core.support.errors import DockerUnavailable, PreflightFailed, SeedFailed
+from wizard.core.docker.execstream import ExecStreamFailed, exec_argv, stream_in, stream_out
+from wizard.core.support.errors import PreflightFailed, SeedFailed
 from wizard.core.manifest.kinds import POSTGRES, seed_steps
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
-READ_CHUNK = 1 << 20
 
 
 class SnapshotStepFailed(SeedFailed):
@@ -104,19 +102,10 @@ def serving(containers: Sequence[ContainerState], host: str, port: int) -> tuple
 def dump(target: PgTarget, container: str) -> Iterator[bytes]:
     """The custom-format dump of one database, as it streams out of pg_dump."""
     argv = _exec(container, "pg_dump", "--format=custom", *_connect(target), _dbname(target.database))
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
-                                   env=_env(target))
-        try:
-            assert process.stdout is not None
-            while data := process.stdout.read(READ_CHUNK):
-                yield data
-        finally:
-            if process.poll() is None:
-                process.kill()
-            code = process.wait()
-        if code != 0:
-            raise _failed("pg_dump", target, errors)
+    try:
+        yield from stream_out(argv, _env(target))
+    except ExecStreamFailed as failed:
+        raise _failed("pg_dump", target, failed.errors) from None
 
 
 # The database under its own name is set aside (renamed) before pg_restore creates the
@@ -167,22 +156,10 @@ def restore(target: PgTarget, container: str, chunks: Iterable[bytes]) -> None:
     """Create the database from the dump under its name (set the old one aside first)."""
     argv = _exec(container, "pg_restore", "--exit-on-error", "--create", *_connect(target), "--dbname=template1",
                  interactive=True)
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
-                                   env=_env(target))
-        assert process.stdin is not None
-        try:
-            for data in chunks:
-                process.stdin.write(data)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass  # pg_restore stopped reading: its exit code and stderr say why
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        if process.wait() != 0:
-            raise _failed("pg_restore", target, errors)
+    try:
+        stream_in(argv, chunks, _env(target))
+    except ExecStreamFailed as failed:
+        raise _failed("pg_restore", target, failed.errors) from None
 
 
 def _admin(target: PgTarget, container: str, script: bytes, doing: str) -> None:
@@ -190,7 +167,7 @@ def _admin(target: PgTarget, container: str, script: bytes, doing: str) -> None:
     argv = _exec(container, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"db={target.database}",
                  "-v", f"aside={aside_name(target.database)}", *_connect(target), "--dbname=template1",
                  interactive=True)
-    result = subprocess.run(argv, input=script, capture_output=True, env=_env(target))
+    result = subprocess.run(argv, input=script, capture_output=True, env={**os.environ, **_env(target)})
     if result.returncode != 0:
         raise SnapshotStepFailed(f"could not {doing} (database {target.database} in service {target.service}): "
                                  f"{_last_line(result.stderr)}", f"see `launcher logs {target.service}`")
@@ -208,21 +185,16 @@ def _dbname(database: str) -> str:
 
 
 def _exec(container: str, *command: str, interactive: bool = False) -> list[str]:
-    docker = shutil.which("docker")
-    if not docker:
-        raise DockerUnavailable("the docker command is not on PATH (needed to run pg_dump inside the container)",
-                                "install the Docker CLI")
-    return [docker, "exec", *(["-i"] if interactive else []), "-e", "PGPASSWORD", container, *command]
+    return exec_argv(container, command, interactive=interactive, env_names=["PGPASSWORD"])
 
 
 def _env(target: PgTarget) -> dict[str, str]:
-    return {**os.environ, "PGPASSWORD": target.password}
+    return {"PGPASSWORD": target.password}
 
 
-def _failed(tool: str, target: PgTarget, errors) -> SnapshotStepFailed:
-    errors.seek(0)
+def _failed(tool: str, target: PgTarget, errors: bytes) -> SnapshotStepFailed:
     return SnapshotStepFailed(f"{tool} of database {target.database} in service {target.service} failed: "
-                              f"{_last_line(errors.read())}", f"see `launcher logs {target.service}`")
+                              f"{_last_line(errors)}", f"see `launcher logs {target.service}`")
 
 
 def _last_line(output: bytes) -> str:

@@ -2,7 +2,8 @@
 
 Dump and restore (pg_dumpall, then psql) rather than pg_upgrade: pg_upgrade needs both
 versions' binaries in one container and writes beside the old cluster; a logical copy
-needs only each image's own tools and never touches the old volume. The new server runs
+needs only each image's own tools and never touches the old volume. The dump streams
+from one container to the other in chunks, never whole in memory. The new server runs
 in a temporary container (no network) of the new image; nothing is switched here. Any
 failure removes the temporary container and the new volume, so the old volume and the
 running stack are exactly as they were.
@@ -10,17 +11,19 @@ running stack are exactly as they were.
 
 from __future__ import annotations
 
-import io
 import secrets
-import tarfile
 import time
+from typing import Iterator
 
-from wizard.core.support.errors import PreflightFailed
+from wizard.core.docker.execstream import ExecStreamFailed, exec_argv, stream_in, stream_out
+from wizard.core.upgrade.pgexec import UpgradeFailed, databases, psql
 from wizard.core.upgrade.plan import PGDATA, MajorChange
 
 READY_TIMEOUT = 120.0
 # On each new volume: the volume it was copied from, kept until `upgrade --finish`.
 FROM_LABEL = "launcher.upgrade.from"
+# On the temporary server, with the project: a rollback after a SIGKILL finds and removes it.
+TEMPORARY_LABEL = "launcher.upgrade.temporary"
 # What must be equal between old and new, per database: row counts, sequence values,
 # functions and triggers (each a sorted listing that psql prints as text).
 CHECKS = {
@@ -33,11 +36,16 @@ CHECKS = {
     "functions": "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                  "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
     "triggers": "SELECT tgrelid::regclass::text || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1",
+    # Names only: a new major may ship an extension at a newer version, which is the point.
+    "extensions": "SELECT extname FROM pg_extension ORDER BY 1",
 }
-
-
-class UpgradeFailed(PreflightFailed):
-    """The new volume could not be written or did not verify; nothing was switched."""
+# Once per cluster: each role's attributes, whether it has a password (never the hash) and its
+# memberships. The pg_ roles are the server's own and differ between majors by design.
+ROLES = ("SELECT r.rolname || ' ' || concat_ws(',', r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, "
+         "r.rolcanlogin, r.rolreplication, r.rolbypassrls, a.rolpassword IS NOT NULL) || ' ' || coalesce(("
+         "SELECT string_agg(DISTINCT g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m "
+         "JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid), '') "
+         "FROM pg_roles r JOIN pg_authid a ON a.oid = r.oid WHERE r.rolname !~ '^pg_' ORDER BY 1")
 
 
 def new_volume_name(change: MajorChange) -> str:
@@ -50,9 +58,6 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
     if any(v.name == volume for v in client.volumes.list(filters={"name": volume})):
         raise UpgradeFailed(f"volume {volume} exists already (an earlier upgrade's?)",
                             "remove it (`docker volume rm`) once you know it is not needed, then run the upgrade again")
-    # No --clean: the new cluster is fresh, and a DROP DATABASE postgres in the dump would race
-    # any session (autovacuum included) that the new server has open on it.
-    dump = _run(old_container, ["pg_dumpall", "-U", "postgres"], "pg_dumpall")
     # The project's label, so whatever cleans up the project (`launcher gc`, the tests) finds it too.
     project = old_container.labels.get("com.docker.compose.project", "")
     client.volumes.create(name=volume, labels={"com.docker.compose.project": project, FROM_LABEL: change.volume})
@@ -60,13 +65,17 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
     try:
         # The initial password only lets initdb finish: the dump sets the roles' own passwords.
         server = client.containers.run(change.new_image, detach=True, network_mode="none",
+                                       labels={TEMPORARY_LABEL: project},
                                        environment={"POSTGRES_PASSWORD": secrets.token_hex(16)},
                                        volumes={volume: {"bind": PGDATA, "mode": "rw"}})
         _wait_ready(server)
-        server.put_archive("/tmp", _tar("upgrade.sql", dump))
-        restored = server.exec_run(["psql", "-X", "-q", "-U", "postgres", "-d", "postgres", "-f", "/tmp/upgrade.sql"],
-                                   user="postgres", demux=True)
-        errors = [line for line in (restored.output[1] or b"").decode(errors="replace").splitlines() if "ERROR" in line]
+        restore = exec_argv(server.id, ["psql", "-X", "-q", "-U", "postgres", "-d", "postgres"], interactive=True,
+                            user="postgres")
+        try:
+            said = stream_in(restore, dump_stream(old_container))
+        except ExecStreamFailed as failed:
+            raise UpgradeFailed(f"the copy failed: {_last_line(failed.errors)}", "the old volume is untouched") from None
+        errors = [line for line in said.decode(errors="replace").splitlines() if "ERROR" in line]
         try:
             figures = compare(old_container, server)
         except UpgradeFailed as exc:
@@ -84,33 +93,33 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
             server.remove(force=True)
 
 
+def dump_stream(old_container) -> Iterator[bytes]:
+    """The whole old cluster as SQL, streamed: roles, then each database.
+
+    No --clean: the new cluster is fresh, and a DROP DATABASE postgres in the dump would race
+    any session (autovacuum included) that the new server has open on it.
+    """
+    return stream_out(exec_argv(old_container.id, ["pg_dumpall", "-U", "postgres"], user="postgres"))
+
+
 def compare(old, new) -> dict:
     """Every check of every database, equal on both servers, or UpgradeFailed naming the first difference."""
-    figures: dict = {}
-    for database in _psql(old, "postgres", "SELECT datname FROM pg_database WHERE datallowconn "
-                                           "AND NOT datistemplate ORDER BY 1").splitlines():
+    figures = {"roles": _same(old, new, "postgres", ROLES, "cluster: the roles")}
+    for database in databases(old):
         for check, query in CHECKS.items():
-            before, after = _psql(old, database, query), _psql(new, database, query)
-            if before != after:
-                raise UpgradeFailed(f"database {database}: the {check} differ after the restore "
-                                    f"(old {before.splitlines()[:3]}, new {after.splitlines()[:3]})",
-                                    "the old volume is untouched; see the restore's output above")
-            figures[f"{database}:{check}"] = len(before.splitlines())
+            figures[f"{database}:{check}"] = _same(old, new, database, query, f"database {database}: the {check}")
     return figures
 
 
-def _psql(container, database: str, query: str) -> str:
-    return _run(container, ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", database,
-                            "-c", query], "psql").decode()
-
-
-def _run(container, argv: list[str], what: str) -> bytes:
-    result = container.exec_run(argv, user="postgres", demux=True)
-    out, err = result.output
-    if result.exit_code != 0:
-        last = (err or b"").decode(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
-        raise UpgradeFailed(f"{what} failed in {container.name}: {last[0]}", "the old volume is untouched")
-    return out or b""
+def _same(old, new, database: str, query: str, what: str) -> int:
+    """The query's rows on both servers, equal, or UpgradeFailed naming the first rows that differ."""
+    before, after = psql(old, database, query), psql(new, database, query)
+    if before != after:
+        gone = sorted(set(before.splitlines()) - set(after.splitlines()))[:3]
+        added = sorted(set(after.splitlines()) - set(before.splitlines()))[:3]
+        raise UpgradeFailed(f"{what} differ after the restore (old {gone}, new {added})",
+                            "the old volume is untouched; see the restore's output above")
+    return len(before.splitlines())
 
 
 def _wait_ready(server) -> None:
@@ -126,10 +135,6 @@ def _wait_ready(server) -> None:
     raise UpgradeFailed(f"the new server did not accept connections within {READY_TIMEOUT:.0f}s", "")
 
 
-def _tar(name: str, data: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        info = tarfile.TarInfo(name)
-        info.size, info.mode = len(data), 0o644
-        archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+def _last_line(errors: bytes) -> str:
+    lines = [line.strip() for line in errors.decode(errors="replace").splitlines() if line.strip()]
+    return (lines or ["no output"])[-1]

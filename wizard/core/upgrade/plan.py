@@ -1,7 +1,9 @@
 """The upgrade plan: each service whose image changes, each Postgres data volume whose major changes.
 
-"Now" is what the containers run (their image as created); "next" is the compose model
-of the current files. PG_VERSION is read from the volume itself by a throwaway
+"Now" is what the containers run (their image as created) and the resolved config the
+last successful `up` recorded (uprecord.py); "next" is the compose model and resolved
+config of the current files, so a service whose environment, command or healthcheck
+changed under the same image is a change too. PG_VERSION is read from the volume itself by a throwaway
 container of the image already running (local, never pulled), and the target major is
 what the new image's own `postgres --version` says, so a tag's name is never trusted.
 """
@@ -11,9 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wizard.core.docker.uprecord import recorded_services
 from wizard.core.support.errors import PreflightFailed
+from wizard.core.upgrade.pgexec import databases, psql, run_in
 
 PGDATA = "/var/lib/postgresql/data"
+MARGIN_BYTES = 256 * 1000 * 1000
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 
@@ -26,6 +31,14 @@ class ImageChange:
 
 
 @dataclass(frozen=True)
+class ConfigChange:
+    """A service whose resolved config differs from the last `up`'s: the top-level keys that differ, never values."""
+
+    service: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MajorChange:
     """A Postgres data volume whose server moves from one major version to another."""
 
@@ -35,19 +48,34 @@ class MajorChange:
     new_major: int
     old_image: str
     new_image: str
+    database_bytes: int = 0  # every database of the old server
+    free_bytes: int = 0  # on the file system holding its volume
+
+    @property
+    def needed_bytes(self) -> int:
+        """Room for the dump passing through and the new cluster, with a margin for indexes and WAL."""
+        return 2 * self.database_bytes + max(MARGIN_BYTES, self.database_bytes // 10)
 
 
 @dataclass(frozen=True)
 class UpgradePlan:
     images: tuple[ImageChange, ...]
     majors: tuple[MajorChange, ...]
+    configs: tuple[ConfigChange, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.images
+        return not self.images and not self.configs
+
+    @property
+    def services(self) -> list[str]:
+        """Every service the upgrade recreates, in the compose model's order of the plan."""
+        changed = [change.service for change in self.images]
+        return changed + [change.service for change in self.configs if change.service not in changed]
 
     def to_dict(self) -> dict:
-        return {"images": [vars(change) for change in self.images], "majors": [vars(change) for change in self.majors]}
+        return {"images": [vars(change) for change in self.images], "majors": [vars(change) for change in self.majors],
+                "configs": [{"service": change.service, "keys": list(change.keys)} for change in self.configs]}
 
 
 def running_containers(client, project: str) -> dict:
@@ -93,10 +121,17 @@ def make_plan(stack, engine) -> UpgradePlan:
     containers = running_containers(client, engine.project)
     images: list[ImageChange] = []
     majors: list[MajorChange] = []
+    configs: list[ConfigChange] = []
+    recorded = recorded_services(stack.root)
+    resolved = engine.resolved_config().get("services") or {}
     for spec in engine.model().services:
         container = containers.get(spec.name)
         if container is None or not spec.image:
             continue
+        if spec.name in recorded:
+            keys = _differing_keys(recorded[spec.name], resolved.get(spec.name) or {})
+            if keys:
+                configs.append(ConfigChange(service=spec.name, keys=keys))
         old = container.attrs.get("Config", {}).get("Image", "")
         if _image_id(client, spec.image) == container.attrs.get("Image"):
             continue
@@ -107,9 +142,61 @@ def make_plan(stack, engine) -> UpgradePlan:
         old_major = volume_major(client, container.attrs["Image"], volume)
         new_major = image_major(client, spec.image)
         if new_major != old_major:
+            _refuse_missing_extensions(client, container, spec.image, new_major)
             majors.append(MajorChange(service=spec.name, volume=volume, old_major=old_major, new_major=new_major,
-                                      old_image=old, new_image=spec.image))
-    return UpgradePlan(images=tuple(images), majors=tuple(majors))
+                                      old_image=old, new_image=spec.image, database_bytes=_database_bytes(container),
+                                      free_bytes=_free_bytes(container)))
+    return UpgradePlan(images=tuple(images), majors=tuple(majors), configs=tuple(configs))
+
+
+def room_short(plan: UpgradePlan) -> str:
+    """Empty when the disk holds every major move; otherwise the figures that say why not."""
+    needed = sum(change.needed_bytes for change in plan.majors)
+    free = min((change.free_bytes for change in plan.majors), default=0)
+    if not plan.majors or needed <= free:
+        return ""
+    sizes = " + ".join(f"{change.database_bytes / 1e6:.0f} MB ({change.service})" for change in plan.majors)
+    return (f"not enough disk space for the upgrade: it needs {needed / 1e6:.0f} MB (twice the databases, {sizes}, "
+            f"plus a margin) and {free / 1e6:.0f} MB is free where the volumes live")
+
+
+def _running(container) -> None:
+    if container.status != "running":
+        raise PreflightFailed(f"{container.name} is not running: the upgrade copies its data from the running server",
+                              f"start it (`docker start {container.name}`), then plan again")
+
+
+def _database_bytes(container) -> int:
+    _running(container)
+    return int(psql(container, "postgres", "SELECT sum(pg_database_size(datname)) FROM pg_database") or 0)
+
+
+def _free_bytes(container) -> int:
+    # df in the server's own container: its data directory sits on the file system that holds volumes.
+    fields = run_in(container, ["df", "-Pk", PGDATA], "df").decode().splitlines()[-1].split()
+    return int(fields[3]) * 1024
+
+
+def _refuse_missing_extensions(client, container, new_image: str, new_major: int) -> None:
+    """Every extension installed in any database of the old server must ship with the new image."""
+    _running(container)
+    installed: dict[str, list[str]] = {}
+    for database in databases(container):
+        for name in psql(container, database, "SELECT extname FROM pg_extension ORDER BY 1").splitlines():
+            installed.setdefault(name, []).append(database)
+    listing = client.containers.run(new_image, ["sh", "-c", 'ls "$(pg_config --sharedir)/extension"'], entrypoint=[],
+                                    remove=True, network_mode="none").decode()
+    shipped = {name.removesuffix(".control") for name in listing.split() if name.endswith(".control")}
+    missing = sorted(set(installed) - shipped)
+    if missing:
+        where = ", ".join(f"{name} (in {', '.join(installed[name])})" for name in missing)
+        raise PreflightFailed(f"the new image {new_image} (PostgreSQL {new_major}) does not ship extension(s) {where}",
+                              "drop them, or name an image that ships them; nothing was changed")
+
+
+def _differing_keys(before: dict, after: dict) -> tuple[str, ...]:
+    # The image is the ImageChange's business: a tag may name a new image with the same words.
+    return tuple(sorted(key for key in before.keys() | after.keys() if key != "image" and before.get(key) != after.get(key)))
 
 
 def _image_id(client, reference: str) -> str | None:

@@ -1,34 +1,37 @@
 """`launcher upgrade --yes`: snapshot, new volumes written and verified, switch, recreate; roll back on failure.
 
 Order, each step safe to fail:
+0. an interrupted earlier run (its journal is still there) is rolled back first;
 1. the plan; nothing to change ends here;
 2. a verified snapshot of the whole stack (`snapshot save`);
-3. each Postgres major move written into a new volume and verified (majors.py): a
-   failure removes the new volume and leaves config, old volume and services as they were;
-4. the switch override written (switch.py), the changed services recreated with
+3. the journal (journal.py) written: from here on a SIGKILL is undone by the next run;
+4. each Postgres major move written into a new volume and verified (majors.py);
+5. the switch override written (switch.py), the changed services recreated with
    `compose up --force-recreate --no-deps --wait`;
-5. the stack's upgrade steps for this move (sqlsteps.py), each SQL file once;
-6. if the services do not become healthy or a step fails: the switch removed, the services recreated from their
-   previous image and healthcheck on their old volumes, the new volumes removed, and
-   UpgradeRolledBack raised naming what failed, the snapshot and the kept volume.
-The old volumes stay until `launcher upgrade --finish` (finish.py).
+6. the stack's upgrade steps for this move (sqlsteps.py), each SQL file once;
+7. success: the new config recorded as the last `up`'s, the journal removed.
+Any failure or Ctrl-C from step 3 on rolls back (rollback.py): the switch as it was, the
+services recreated from their previous config on their old volumes, the new volumes
+removed. A failure after the switch raises UpgradeRolledBackError naming what failed, the
+snapshot and the kept volume. The old volumes stay until `launcher upgrade --finish`.
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 from typing import Iterator
 
 from wizard.core.docker.composeengine import UPGRADE_OVERRIDE
+from wizard.core.docker.uprecord import read_record
 from wizard.core.support.errors import LauncherError, PreflightFailed, SeedFailed
 from wizard.core.support.events import Event, Finished
 from wizard.core.support.lock import holding_lock
 from wizard.exitcodes import ExitCode
 from wizard.core.upgrade import majors, sqlsteps, switch
 from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
-from wizard.core.upgrade.plan import make_plan, running_containers
+from wizard.core.upgrade.journal import clear_journal, read_journal, write_journal
+from wizard.core.upgrade.plan import make_plan, room_short, running_containers
+from wizard.core.upgrade.rollback import roll_back
 
 VOLUME_LABEL = "com.docker.compose.volume"
 DEFAULT_WAIT = 180
@@ -42,10 +45,15 @@ class UpgradeRolledBackError(LauncherError):
 
 @holding_lock("upgrade")
 def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = True) -> Iterator[Event]:
-    """Move the stack to its compose files' images; yields events, ends with Finished (details: volumes, snapshot)."""
+    """Move the stack to its compose files' images and config; yields events, ends with Finished."""
     began = time.monotonic()
     override = stack.root / UPGRADE_OVERRIDE
     client = engine.client
+    wait = str(int(timeout or DEFAULT_WAIT))
+    interrupted = read_journal(stack.root)
+    if interrupted is not None:
+        yield UpgradeStep(step="recover", detail="an earlier upgrade was interrupted: rolling it back first")
+        roll_back(engine, interrupted, wait)
     waiting = pending_old_volumes(client, override)
     if waiting:
         raise PreflightFailed(f"an earlier upgrade is not finished: volume(s) {', '.join(waiting)} still kept",
@@ -54,8 +62,11 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     if plan.empty:
         yield Finished(ok=True, elapsed=time.monotonic() - began, summary="nothing to upgrade", details={})
         return
+    short = room_short(plan)
+    if short:
+        raise PreflightFailed(short, "free some space (`docker system df` shows what Docker holds), then run it again")
     containers = running_containers(client, engine.project)
-    changed = [change.service for change in plan.images]
+    changed = plan.services
     snapshot_path = ""
     if snapshot:
         from wizard.core.snapshots.save import save
@@ -66,40 +77,49 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
                 snapshot_path = event.details.get("path", "")
             else:
                 yield event
-    moved: dict[str, str] = {}  # compose volume key -> new volume
-    old_volumes: list[str] = []
-    for change in plan.majors:
-        yield UpgradeStep(step="copy", detail=f"{change.service}: PostgreSQL {change.old_major} -> {change.new_major}, "
-                                              f"{change.volume} into a new volume")
-        new_volume, _figures = majors.copy_to_new_volume(client, change, containers[change.service])
-        moved[client.volumes.get(change.volume).attrs["Labels"][VOLUME_LABEL]] = new_volume
-        old_volumes.append(change.volume)
-    previous = {service: containers[service] for service in changed}
-    yield UpgradeStep(step="switch", detail=", ".join(f"{key} -> {name}" for key, name in moved.items()) or "images only")
-    before = override.read_text() if override.is_file() else None
-    if moved:
-        switch.write_switch(override, {**switch.switched_volumes(override), **moved})
-    wait = str(int(timeout or DEFAULT_WAIT))
-    yield UpgradeStep(step="recreate", detail=", ".join(changed))
-    result = engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
-                                *changed, check=False)
+    record = read_record(stack.root)
+    journal = {"phase": "copy", "new_volumes": [], "services": changed, "snapshot": snapshot_path,
+               "override_before": override.read_text() if override.is_file() else None,
+               "previous": switch.previous_config(record["config"] if record else None,
+                                                  {service: containers[service] for service in changed})}
+    write_journal(stack.root, journal)
+    old_volumes = [change.volume for change in plan.majors]
     failed = ""
-    if result.returncode != 0:
-        failed = _last_line(result.stderr or result.stdout) or f"{', '.join(changed)} did not become healthy"
-    else:
-        try:
-            yield from _run_upgrade_steps(stack, plan)
-        except SeedFailed as error:
-            failed = error.one_line()
+    try:
+        moved: dict[str, str] = {}  # compose volume key -> new volume
+        for change in plan.majors:
+            yield UpgradeStep(step="copy", detail=f"{change.service}: PostgreSQL {change.old_major} -> "
+                                                  f"{change.new_major}, {change.volume} into a new volume")
+            journal["new_volumes"].append(majors.new_volume_name(change))
+            write_journal(stack.root, journal)
+            new_volume, _figures = majors.copy_to_new_volume(client, change, containers[change.service])
+            moved[client.volumes.get(change.volume).attrs["Labels"][VOLUME_LABEL]] = new_volume
+        yield UpgradeStep(step="switch", detail=", ".join(f"{key} -> {name}" for key, name in moved.items())
+                          or "images and config only")
+        journal["phase"] = "switched"
+        write_journal(stack.root, journal)
+        if moved:
+            switch.write_switch(override, {**switch.switched_volumes(override), **moved})
+        yield UpgradeStep(step="recreate", detail=", ".join(changed))
+        result = engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
+                                    *changed, check=False)
+        if result.returncode != 0:
+            failed = _last_line(result.stderr or result.stdout) or f"{', '.join(changed)} did not become healthy"
+        else:
+            try:
+                yield from _run_upgrade_steps(stack, plan)
+            except SeedFailed as error:
+                failed = error.one_line()
+        if not failed:
+            engine.record_up()
+            clear_journal(stack.root)
+    except BaseException:
+        # Ctrl-C, a failed copy, an engine error: back as before, then the original error.
+        roll_back(engine, journal, wait)
+        raise
     if failed:
         yield UpgradeStep(step="rollback", detail=failed)
-        if before is None:
-            override.unlink(missing_ok=True)
-        else:
-            override.write_text(before)
-        _bring_back(engine, previous, wait)
-        for volume in moved.values():
-            client.volumes.get(volume).remove(force=True)
+        roll_back(engine, journal, wait)
         yield UpgradeRolledBack(failed=failed, services=tuple(changed), snapshot=snapshot_path,
                                 kept_volumes=tuple(old_volumes))
         raise UpgradeRolledBackError(f"upgrade rolled back: {failed}",
@@ -109,7 +129,7 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
                             "snapshot": snapshot_path})
 
 
-def pending_old_volumes(client, override: Path) -> list[str]:
+def pending_old_volumes(client, override) -> list[str]:
     """Old volumes an upgrade kept that still exist (removed by `upgrade --finish`)."""
     pending = []
     for name in switch.switched_volumes(override).values():
@@ -131,15 +151,6 @@ def _run_upgrade_steps(stack, plan) -> Iterator[Event]:
     values = current_values(stack)
     for step in steps:
         yield from run_step(stack, step, values)
-
-
-def _bring_back(engine, previous: dict, wait: str) -> None:
-    """Recreate the services from their previous image and healthcheck, on their old volumes."""
-    with tempfile.TemporaryDirectory() as folder:
-        back = Path(folder) / "previous.yml"
-        switch.write_previous(back, previous)
-        engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
-                           *previous, files=[*engine.compose_files(), back])
 
 
 def _last_line(text: str) -> str:

@@ -6,22 +6,25 @@ group files, so `launcher up` and the command `by_hand` prints
 (`docker compose ... -f compose/db.yml -f .launcher/upgrade.yml`) both keep using the
 new volume; the stack's own compose files are never edited.
 
-Rolling back uses a second, temporary override with each changed service's previous
-image and healthcheck, read from the container that ran before the upgrade, and no
-volume switch: the services come back exactly on their old volumes.
+Rolling back brings the services back from the config the last `up` recorded
+(uprecord.py), a whole compose file by itself; a stack with no record yet gets an
+override of each changed service's previous image and healthcheck, read from the
+container that ran before the upgrade. Neither switches a volume: the services come back
+exactly on their old volumes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from wizard.core.support.files import atomic_write
 
 
 def write_switch(path: Path, moved: dict[str, str]) -> None:
     """``moved``: compose volume key -> the new volume's name. Written whole or not at all."""
     document = {"volumes": {key: {"name": name, "external": True} for key, name in moved.items()}}
-    _write(path, document)
+    write_document(path, document)
 
 
 def switched_volumes(path: Path) -> dict[str, str]:
@@ -30,13 +33,19 @@ def switched_volumes(path: Path) -> dict[str, str]:
     return {key: spec["name"] for key, spec in (json.loads(path.read_text()).get("volumes") or {}).items()}
 
 
-def write_previous(path: Path, containers: dict) -> None:
-    """An override restoring each service's image and healthcheck as its container ran them."""
+def previous_config(recorded: dict | None, containers: dict) -> dict:
+    """How ``containers``' services come back: {"standalone": bool, "document": a compose document}.
+
+    Standalone: the last `up`'s recorded config, used as the only compose file. Otherwise an
+    override, over the stack's own files, restoring each image and healthcheck as it ran.
+    """
+    if recorded and set(containers) <= set(recorded.get("services") or {}):
+        return {"standalone": True, "document": recorded}
     services = {}
     for service, container in containers.items():
         config = container.attrs.get("Config") or {}
         services[service] = {"image": config.get("Image", ""), "healthcheck": _healthcheck(config.get("Healthcheck"))}
-    _write(path, {"services": services})
+    return {"standalone": False, "document": {"services": services}}
 
 
 def _healthcheck(check: dict | None) -> dict:
@@ -52,9 +61,7 @@ def _healthcheck(check: dict | None) -> dict:
     return spec
 
 
-def _write(path: Path, document: dict) -> None:
+def write_document(path: Path, document: dict) -> None:
     # JSON is YAML: compose reads it, and no quoting rule of YAML can bite a volume name.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(document, indent=2) + "\n")
-    os.replace(partial, path)
+    # 0600: a recorded config holds resolved secrets.
+    atomic_write(path, (json.dumps(document, indent=2) + "\n").encode(), 0o600)

@@ -1,0 +1,36 @@
+"""The record of the last successful `up`: the resolved compose config it brought up.
+
+`launcher upgrade` compares it with what the compose files say now, so a changed
+environment, command or healthcheck is a change even under the same image, and a rollback
+brings services back from it exactly as they ran. It holds resolved values, secrets
+included, so it lives in the stack's private `.launcher` folder, 0600, written atomically.
+Compose prints resolved values escaped (`$$`), so the record is itself a compose file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from wizard.core.support.files import atomic_write
+
+RECORD = Path(".launcher") / "last-up.json"
+
+
+def read_record(root: Path) -> dict[str, Any] | None:
+    """{"key": the model's fingerprint then, "config": compose's resolved config}, or None before any `up`."""
+    try:
+        record = json.loads((root / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("config"), dict) else None
+
+
+def write_record(root: Path, key: str, config: dict[str, Any]) -> None:
+    atomic_write(root / RECORD, json.dumps({"key": key, "config": config}, sort_keys=True).encode(), 0o600)
+
+
+def recorded_services(root: Path) -> dict[str, Any]:
+    record = read_record(root)
+    return dict((record or {}).get("config", {}).get("services") or {})

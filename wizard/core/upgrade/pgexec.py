@@ -1,0 +1,29 @@
+"""psql and the Postgres tools run inside a server's own container (never a host client: versions must match)."""
+
+from __future__ import annotations
+
+from wizard.core.support.errors import PreflightFailed
+
+
+class UpgradeFailed(PreflightFailed):
+    """The new volume could not be written or did not verify; nothing was switched."""
+
+
+def psql(container, database: str, query: str) -> str:
+    """A query's rows, unaligned, one per line."""
+    return run_in(container, ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", database,
+                              "-c", query], "psql").decode()
+
+
+def databases(container) -> list[str]:
+    return psql(container, "postgres", "SELECT datname FROM pg_database WHERE datallowconn "
+                                       "AND NOT datistemplate ORDER BY 1").splitlines()
+
+
+def run_in(container, argv: list[str], what: str) -> bytes:
+    result = container.exec_run(argv, user="postgres", demux=True)
+    out, err = result.output
+    if result.exit_code != 0:
+        last = (err or b"").decode(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+        raise UpgradeFailed(f"{what} failed in {container.name}: {last[0]}", "the old volume is untouched")
+    return out or b""
