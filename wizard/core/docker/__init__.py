@@ -10,6 +10,8 @@
 - ``imagestore``: the engine's local images, and the raw pull, save and load streams.
 - ``protocol``: the ``Engine`` Protocols every target and test fake implements.
 - ``starts``: starting created containers through the API and watching their events.
+- ``uprecord``: the resolved config the last successful ``up`` brought up (``launcher upgrade`` reads it).
+- ``execstream``: a program in a container with its output or input streamed through ``docker exec``.
 
 Nothing is imported here, so that importing one small module stays cheap.
 """
