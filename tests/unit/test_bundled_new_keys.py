@@ -115,3 +115,18 @@ def test_pooler_profile_runs_supavisor_on_loopback_with_its_tenant(compose_argv,
     assert "\\connect _supabase" in pooler_sql and "CREATE SCHEMA IF NOT EXISTS _supavisor" in pooler_sql
     # The stack's password reaches the pooler, so `rotate --apply` recreates it as well.
     assert values["POSTGRES_PASSWORD"] in environment["DATABASE_URL"]
+
+
+def test_pooler_creates_its_tenant_only_when_missing_and_never_deletes_it():
+    """pooler.exs (Elixir, run by supavisor at start): no delete-then-create, as upstream."""
+    import re
+
+    code = "\n".join(line.split("#", 1)[0] for line in
+                     (REPO / "compose" / "volumes" / "pooler" / "pooler.exs").read_text().splitlines())
+    assert "delete" not in code
+    lookup = code.index("Supavisor.Tenants.get_tenant_by_external_id(")
+    # The only create is the `nil ->` branch of that lookup; an existing tenant is updated in place.
+    branches = re.findall(r"^\s{2}(nil|existing) ->", code[lookup:], re.MULTILINE)
+    assert branches == ["nil", "existing"]
+    assert code.count("create_tenant(") == 1
+    assert code.index("create_tenant(") < code.index("existing ->") < code.index("update_tenant(")
