@@ -130,3 +130,11 @@ def test_pooler_creates_its_tenant_only_when_missing_and_never_deletes_it():
     assert branches == ["nil", "existing"]
     assert code.count("create_tenant(") == 1
     assert code.index("create_tenant(") < code.index("existing ->") < code.index("update_tenant(")
+
+
+def test_check_signs_in_with_the_publishable_key_after_a_default_init(tmp_path):
+    from wizard.core.lifecycle.smoke import api_keys
+
+    values = initialised(tmp_path)
+    assert api_keys(values) == (values["SUPABASE_PUBLISHABLE_KEY"], values["SUPABASE_SECRET_KEY"])
+    assert values["SUPABASE_PUBLISHABLE_KEY"].startswith("sb_publishable_")
