@@ -205,7 +205,11 @@ def test_jwks_and_sso_discovery_are_open(docker_client, images, tmp_path, new_ke
     targets = {"/auth/v1/.well-known/jwks.json": "http://auth:9999/.well-known/jwks.json",
                "/auth/v1/.well-known/openid-configuration": "http://auth:9999/.well-known/openid-configuration",
                "/auth/v1/sso/saml/metadata": "http://auth:9999/sso/saml/metadata",
-               "/auth/v1/sso/saml/acs": "http://auth:9999/sso/saml/acs"}
+               "/auth/v1/sso/saml/acs": "http://auth:9999/sso/saml/acs",
+               # At the root too, as upstream's Envoy routes them.
+               "/.well-known/oauth-authorization-server": "http://auth:9999/.well-known/oauth-authorization-server",
+               "/sso/saml/metadata": "http://auth:9999/sso/saml/metadata",
+               "/sso/saml/acs": "http://auth:9999/sso/saml/acs"}
     for path, url in targets.items():
         service = by_path[path]
         assert service["url"] == url, path
