@@ -242,3 +242,33 @@ def test_every_key_route_translates_with_the_new_keys(docker_client, images, tmp
         assert transformer is not None, service["name"]
         text = repr(transformer["config"])
         assert new_keys["ANON_KEY_ASYMMETRIC"] in text, service["name"]
+
+
+def test_after_a_default_init_kong_gets_and_uses_the_new_keys(docker_client, images, tmp_path):
+    """The real `launcher init` (default settings) and the real Compose model give Kong its
+    environment; rendered with it, every key route and /functions/v1 translate the opaque keys."""
+    from tests.unit.test_bundled_new_keys import initialised, supabase
+    from tests.unit.test_bundled_stack import real_compose_binary
+
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    values = initialised(stack)
+    assert values["SUPABASE_NEW_API_KEYS"] == "true"
+    services = supabase([str(real_compose_binary())], stack)
+    environment = {k: v for k, v in services["kong"]["environment"].items() if not k.startswith("KONG_")}
+    out = tmp_path / "out"
+    out.mkdir()
+    config = rendered(docker_client, images, out, environment)
+    by_path = routes(config)
+    consumers = {c["username"]: [k["key"] for k in c.get("keyauth_credentials", [])] for c in config["consumers"]}
+    # Legacy keys keep working beside the opaque ones.
+    assert consumers["anon"] == [values["ANON_KEY"], values["SUPABASE_PUBLISHABLE_KEY"]]
+    assert consumers["service_role"] == [values["SERVICE_ROLE_KEY"], values["SUPABASE_SECRET_KEY"]]
+    for path in ("/auth/v1/", "/rest/v1/", OPENAPI_ROOT, "/graphql/v1", "/realtime/v1/api", "/storage/v1/",
+                 "/functions/v1/"):
+        headers = plugin(by_path[path], "request-transformer")["config"]["replace"]["headers"]
+        expression = next(h for h in headers if h.startswith("Authorization:"))
+        assert f'"Bearer {values["ANON_KEY_ASYMMETRIC"]}"' in expression, path
+        assert f'"Bearer {values["SERVICE_ROLE_KEY_ASYMMETRIC"]}"' in expression, path
+    assert [p["name"] for p in by_path["/auth/v1/.well-known/jwks.json"]["plugins"]] == ["cors"]
+    assert plugin(by_path[OPENAPI_ROOT], "acl")["config"]["allow"] == ["admin"]
