@@ -7,7 +7,8 @@
 # only the names listed here are replaced, so nothing else in the file can be mangled.
 #
 # The newer API keys: lines of kong.yml tagged `#new-keys` are kept only when the opaque
-# keys reach this container (env/supabase-keys-true.env, SUPABASE_NEW_API_KEYS=true), and
+# keys reach this container (env/supabase-keys-true.env, SUPABASE_NEW_API_KEYS=true, the
+# default), and
 # lines tagged `#legacy-keys` only when they do not. With them on, Kong accepts the opaque
 # keys and hands the services the matching ES256 JWT in Authorization.
 set -eu
@@ -62,4 +63,5 @@ BEGIN { count = split(names, list, " ") }
   print line
 }' /home/kong/temp.yml > "$KONG_DECLARATIVE_CONFIG"
 
-exec /docker-entrypoint.sh kong docker-start
+# The kong/kong image's own entrypoint (upstream's Kong 3.9 override hands over the same way).
+exec /entrypoint.sh kong docker-start

@@ -147,12 +147,13 @@ def test_rotating_the_pair_alone_rederives_its_dependents_only(values):
     assert check_secrets(STACK, fresh) == []
 
 
-def test_check_uses_the_opaque_keys_once_the_switch_is_on(values):
+def test_check_uses_the_opaque_keys_while_the_switch_is_on(values):
     from wizard.core.lifecycle.smoke import api_keys
 
-    assert api_keys(values) == (values["ANON_KEY"], values["SERVICE_ROLE_KEY"])
-    switched = dict(values, SUPABASE_NEW_API_KEYS="true")
-    assert api_keys(switched) == (values["SUPABASE_PUBLISHABLE_KEY"], values["SUPABASE_SECRET_KEY"])
+    on = dict(values, SUPABASE_NEW_API_KEYS="true")
+    assert api_keys(on) == (values["SUPABASE_PUBLISHABLE_KEY"], values["SUPABASE_SECRET_KEY"])
+    off = dict(values, SUPABASE_NEW_API_KEYS="false")
+    assert api_keys(off) == (values["ANON_KEY"], values["SERVICE_ROLE_KEY"])
 
 
 def test_underscores_inside_the_random_part_or_checksum_are_not_separators():

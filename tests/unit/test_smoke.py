@@ -198,14 +198,18 @@ def test_launcher_check_uses_the_stored_keys_and_reports_each_step(initialized_s
     from dotenv import dotenv_values
 
     env = dotenv_values(root / ".env")
-    with StandInKong(env["ANON_KEY"], env["SERVICE_ROLE_KEY"]) as kong:
+    # The new API keys are on by default: check signs in with the publishable key and cleans
+    # up with the secret one, as a client of the stack would.
+    assert env["SUPABASE_NEW_API_KEYS"] == "true"
+    with StandInKong(env["SUPABASE_PUBLISHABLE_KEY"], env["SUPABASE_SECRET_KEY"]) as kong:
         port = kong.url.rsplit(":", 1)[1]
         assert run("init", "--non-interactive", "--set", f"KONG_HTTP_PORT={port}").returncode == 0
         result = run("check", "--json")
         assert result.returncode == ExitCode.OK, result.stderr
         steps = [json.loads(line) for line in result.stdout.splitlines()]
         assert [(s["name"], s["ok"]) for s in steps] == [("sign-up", True), ("read", True), ("cleanup", True)]
-        assert env["ANON_KEY"] not in result.stdout + result.stderr
+        assert env["SUPABASE_PUBLISHABLE_KEY"] not in result.stdout + result.stderr
+        assert env["SUPABASE_SECRET_KEY"] not in result.stdout + result.stderr
 
         kong.rows = False
         failed = run("check")

@@ -1,9 +1,11 @@
 # Registers the stack's database as supavisor's one tenant, from the container's
 # environment, before the server starts (compose/supabase.yml, profile `pooler`).
 #
-# The tenant is written afresh on every start: supavisor stores the pgbouncer role's
-# password with it, and a rotated POSTGRES_PASSWORD (which recreates this container)
-# must reach the stored tenant too. Clients connect as `<role>.<POOLER_TENANT_ID>`.
+# The tenant is created only when it is missing (as upstream): it is never deleted, so a
+# failed write can not leave the pooler without one. supavisor stores the pgbouncer role's
+# password with it; when a rotated POSTGRES_PASSWORD (which recreates this container) differs
+# from the stored one, that one field is updated in place, in one transaction.
+# Clients connect as `<role>.<POOLER_TENANT_ID>`.
 {:ok, _} = Application.ensure_all_started(:supavisor)
 
 env = fn name -> System.fetch_env!(name) end
@@ -34,8 +36,22 @@ tenant = %{
 }
 
 case Supavisor.Tenants.get_tenant_by_external_id(tenant["external_id"]) do
-  nil -> :ok
-  existing -> {:ok, _} = Supavisor.Tenants.delete_tenant(existing)
-end
+  nil ->
+    {:ok, _} = Supavisor.Tenants.create_tenant(tenant)
 
-{:ok, _} = Supavisor.Tenants.create_tenant(tenant)
+  existing ->
+    existing = Supavisor.Repo.preload(existing, :users)
+    password = env.("POSTGRES_PASSWORD")
+
+    # Users are matched by id, so the changeset updates the existing row, never replaces it.
+    users =
+      for user <- existing.users do
+        if user.db_user == "pgbouncer" and user.db_password != password,
+          do: %{"id" => user.id, "db_password" => password},
+          else: %{"id" => user.id}
+      end
+
+    if Enum.any?(users, &Map.has_key?(&1, "db_password")) do
+      {:ok, _} = Supavisor.Tenants.update_tenant(existing, %{"users" => users})
+    end
+end
