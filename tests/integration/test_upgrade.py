@@ -94,6 +94,9 @@ def test_a_new_config_that_never_becomes_healthy_rolls_back_to_15_with_the_data(
 
     assert result.returncode == 9, result.stdout + result.stderr
     assert "upgrade rolled back" in result.stderr
+    # One line names the snapshot taken first and the old volume the stack is back on.
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("rolled back postgres")]
+    assert f"old volume(s) kept: {engine_stack.project}_pgdata" in line and "snapshot: " in line, line
     back = project_containers(docker_client, engine_stack.project)["postgres"]
     back.reload()
     assert back.attrs["State"]["Health"]["Status"] == "healthy"

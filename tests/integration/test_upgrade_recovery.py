@@ -74,6 +74,15 @@ def test_a_sigkilled_upgrade_is_refused_by_up_and_finished_by_a_rerun(engine_sta
     assert engine_stack.launcher("up").returncode == 0
     assert project_containers(docker_client, engine_stack.project)["postgres"].id == new.id
 
+    # The next upgrade, once it succeeds, removes the volume the one before kept.
+    engine_stack.edit("compose/db.yml", "POSTGRES_PASSWORD:", "LAUNCHER_UPGRADE_MARK: later\n      POSTGRES_PASSWORD:")
+    later = engine_stack.launcher("upgrade", "--yes")
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert f"removed old volume {engine_stack.project}_pgdata, kept by the upgrade before" in later.stdout
+    assert not docker_client.volumes.list(filters={"name": f"^{engine_stack.project}_pgdata$"})
+    latest = project_containers(docker_client, engine_stack.project)["postgres"]
+    assert {**figures(latest), "orders": sql(latest, "shop", "SELECT count(*) FROM sales.orders")} == before
+
 
 def test_ctrl_c_during_the_restore_rolls_back_at_once(engine_stack, docker_client):
     old, before = seeded_on_15(engine_stack, docker_client)

@@ -24,7 +24,7 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import confirm, frontend, load
     from wizard.core.docker.composeengine import ComposeEngine
-    from wizard.frontends.upgrade import INTERRUPTED, render_plan, render_upgrade_event
+    from wizard.frontends.upgrade import INTERRUPTED, render_kept, render_plan, render_upgrade_event
 
     stack = load(args)
     engine = ComposeEngine(stack)
@@ -45,7 +45,9 @@ def run(args) -> int:
         if args.plan or plan.empty:
             frontend(args).show(plan.to_dict(), lambda: render_plan(plan))
             return 0
-        confirm(args, f"upgrade stack {stack.name}: {render_plan(plan)}",
+        from wizard.core.upgrade.finish import kept_volumes
+
+        confirm(args, f"upgrade stack {stack.name}: {render_plan(plan)}{render_kept(kept_volumes(stack, engine))}",
                 declined_hint="nothing was changed; `launcher upgrade --plan` shows what would")
     frontend(args).stream(upgrade(stack, engine, timeout=args.timeout), render_upgrade_event)
     return 0

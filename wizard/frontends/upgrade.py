@@ -25,6 +25,11 @@ def render_plan(plan) -> str:
     return "\n".join(lines + ([short] if short else []))
 
 
+def render_kept(volumes: list[str]) -> str:
+    """The old volumes an earlier upgrade kept, which this one removes once it succeeds."""
+    return f"\nonce it succeeds, removes old volume(s) {', '.join(volumes)}, kept by the upgrade before" if volumes else ""
+
+
 def render_upgrade_event(event: Event) -> list[str]:
     """An upgrade event; its Finished names the new volumes and the old ones kept."""
     if isinstance(event, Finished):
@@ -33,6 +38,7 @@ def render_upgrade_event(event: Event) -> list[str]:
             return [event.summary]
         lines = [f"upgraded {', '.join(details['services'])} ({event.elapsed:.1f}s)"]
         lines += [f"old volume {name} kept: `launcher upgrade --finish` removes it" for name in details["old_volumes"]]
+        lines += [f"removed old volume {name}, kept by the upgrade before" for name in details.get("removed_volumes", [])]
         if details.get("snapshot"):
             lines.append(f"snapshot taken before the upgrade: {details['snapshot']}")
         return lines

@@ -13,7 +13,8 @@ Order, each step safe to fail:
 Any failure or Ctrl-C from step 3 on rolls back (rollback.py): the switch as it was, the
 services recreated from their previous config on their old volumes, the new volumes
 removed. A failure after the switch raises UpgradeRolledBackError naming what failed, the
-snapshot and the kept volume. The old volumes stay until `launcher upgrade --finish`.
+snapshot and the kept volume. The old volumes stay until `launcher upgrade --finish`, or
+until a later upgrade succeeds (it removes them: they are then two versions old).
 """
 
 from __future__ import annotations
@@ -54,10 +55,8 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     if interrupted is not None:
         yield UpgradeStep(step="recover", detail="an earlier upgrade was interrupted: rolling it back first")
         roll_back(engine, interrupted, wait)
-    waiting = pending_old_volumes(client, override)
-    if waiting:
-        raise PreflightFailed(f"an earlier upgrade is not finished: volume(s) {', '.join(waiting)} still kept",
-                              "run `launcher upgrade --finish` first")
+    # Kept by an earlier upgrade: this one, once it succeeds, makes them two versions old.
+    earlier = pending_old_volumes(client, override)
     plan = make_plan(stack, engine)
     if plan.empty:
         yield Finished(ok=True, elapsed=time.monotonic() - began, summary="nothing to upgrade", details={})
@@ -113,6 +112,8 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
         if not failed:
             engine.record_up()
             clear_journal(stack.root)
+            for name in earlier:
+                client.volumes.get(name).remove()
     except BaseException:
         # Ctrl-C, a failed copy, an engine error: back as before, then the original error.
         roll_back(engine, journal, wait)
@@ -126,7 +127,7 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
                                      f"the stack runs its previous images again; snapshot: {snapshot_path or 'none'}")
     yield Finished(ok=True, elapsed=time.monotonic() - began, summary="upgraded",
                    details={"services": changed, "new_volumes": sorted(moved.values()), "old_volumes": old_volumes,
-                            "snapshot": snapshot_path})
+                            "removed_volumes": earlier, "snapshot": snapshot_path})
 
 
 def pending_old_volumes(client, override) -> list[str]:
