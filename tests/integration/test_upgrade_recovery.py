@@ -128,3 +128,20 @@ def test_a_config_only_change_is_planned_upgraded_and_rolled_back_from_the_recor
     back.reload()
     assert back.attrs["State"]["Health"]["Status"] == "healthy"
     assert "LAUNCHER_UPGRADE_MARK=one" in back.attrs["Config"]["Env"]
+
+
+def test_a_stack_that_is_down_is_upgraded_from_its_old_server_started_as_recorded(engine_stack, docker_client):
+    old, before = seeded_on_15(engine_stack, docker_client)
+    assert engine_stack.launcher("down").returncode == 0  # containers gone, volumes kept
+    engine_stack.edit("compose/db.yml", "launcher-test/postgres:15", "launcher-test/postgres17:17")
+
+    planned = engine_stack.launcher("upgrade", "--plan")
+    assert planned.returncode == 0 and "postgres not running" in planned.stdout, planned.stdout + planned.stderr
+    assert "postgres" not in project_containers(docker_client, engine_stack.project)  # the plan started nothing
+
+    result = engine_stack.launcher("upgrade", "--yes")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    new = project_containers(docker_client, engine_stack.project)["postgres"]
+    assert sql(new, "shop", "SHOW server_version").startswith("17.")
+    assert figures(new) == before

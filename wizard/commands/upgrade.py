@@ -24,7 +24,7 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import confirm, frontend, load
     from wizard.core.docker.composeengine import ComposeEngine
-    from wizard.frontends.upgrade import INTERRUPTED, render_kept, render_plan, render_upgrade_event
+    from wizard.frontends.upgrade import INTERRUPTED, render_kept, render_plan, render_stopped, render_upgrade_event
 
     stack = load(args)
     engine = ComposeEngine(stack)
@@ -32,7 +32,7 @@ def run(args) -> int:
         return _finish(args, stack, engine)
     from wizard.core.upgrade.journal import read_journal
     from wizard.core.upgrade.plan import make_plan
-    from wizard.core.upgrade.run import upgrade
+    from wizard.core.upgrade.run import DEFAULT_WAIT, upgrade
 
     if read_journal(stack.root) is not None:
         # What runs may be half moved: the plan means something only after the rollback.
@@ -41,6 +41,16 @@ def run(args) -> int:
             return 0
         confirm(args, f"stack {stack.name}: {INTERRUPTED}", declined_hint="nothing was changed")
     else:
+        from wizard.core.upgrade.revive import start_as_recorded, stopped_servers
+
+        stopped = stopped_servers(stack, engine)
+        if stopped:
+            # The plan reads the old servers' data: they must run, as they ran before.
+            if args.plan:
+                frontend(args).show({"stopped": stopped}, render_stopped(stopped))
+                return 0
+            confirm(args, f"stack {stack.name}: {render_stopped(stopped)}", declined_hint="nothing was changed")
+            start_as_recorded(stack, engine, stopped, str(int(args.timeout or DEFAULT_WAIT)))
         plan = make_plan(stack, engine)
         if args.plan or plan.empty:
             frontend(args).show(plan.to_dict(), lambda: render_plan(plan))

@@ -25,6 +25,11 @@ def render_plan(plan) -> str:
     return "\n".join(lines + ([short] if short else []))
 
 
+def render_stopped(services: list[str]) -> str:
+    return (f"{', '.join(services)} not running: the upgrade copies from the old server, so `launcher upgrade` "
+            "first starts it as the last `up` ran it (image, config and volume), then plans")
+
+
 def render_kept(volumes: list[str]) -> str:
     """The old volumes an earlier upgrade kept, which this one removes once it succeeds."""
     return f"\nonce it succeeds, removes old volume(s) {', '.join(volumes)}, kept by the upgrade before" if volumes else ""

@@ -1,0 +1,38 @@
+"""The old database servers an upgrade copies from, started as the last `up` ran them when they are down.
+
+After `launcher down` (or a reboot) and a pull of new pins, `up` refuses a data volume of
+the old major, since it would start the new server on old data, while the major move
+needs the old server running: its own pg_dumpall reads the data. The last `up`'s record
+(uprecord.py) says exactly how each ran (image, config, volume), so the upgrade starts
+those first, and only those: services that mount a volume at the Postgres data directory.
+"""
+
+from __future__ import annotations
+
+from wizard.core.docker.uprecord import read_record
+from wizard.core.support.lock import holding_lock
+from wizard.core.upgrade.plan import PGDATA, running_containers
+from wizard.core.upgrade.rollback import bring_back
+
+
+def stopped_servers(stack, engine) -> list[str]:
+    """Recorded services with a Postgres data volume whose container is missing or not running."""
+    record = read_record(stack.root)
+    if record is None:
+        return []
+    containers = running_containers(engine.client, engine.project)
+    stopped = []
+    for name, service in sorted((record["config"].get("services") or {}).items()):
+        mounts = service.get("volumes") or []
+        if any(mount.get("type") == "volume" and mount.get("target") == PGDATA for mount in mounts) \
+                and (name not in containers or containers[name].status != "running"):
+            stopped.append(name)
+    return stopped
+
+
+@holding_lock("upgrade")
+def start_as_recorded(stack, engine, services: list[str], wait: str) -> None:
+    """Bring ``services`` up exactly as the last successful `up` ran them, and wait for their health."""
+    record = read_record(stack.root)
+    assert record is not None, "stopped_servers found them in the record"
+    bring_back(engine, {"standalone": True, "document": record["config"]}, services, wait)
