@@ -10,6 +10,7 @@
 - ``imagestore``: the engine's local images, and the raw pull, save and load streams.
 - ``protocol``: the ``Engine`` Protocols every target and test fake implements.
 - ``starts``: starting created containers through the API and watching their events.
+- ``pgdata``: a Postgres data volume's major and its image's server major, read by one throwaway container.
 
 Nothing is imported here, so that importing one small module stays cheap.
 """

@@ -189,8 +189,8 @@ class ComposeEngine:
         if self._model is not None:
             return self._model
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
-        # "model": the cached shape's version, so an older cache without images is not reused.
-        key = fingerprint({"model": 3, "compose": list(self.compose.argv), "version": self.compose.version,
+        # "model": the cached shape's version, so an older cache without a field is not reused.
+        key = fingerprint({"model": 4, "compose": list(self.compose.argv), "version": self.compose.version,
                             "project": self.project, "profiles": list(self.profiles),
                             "environ": self._environment_overrides()}, inputs)
         cache_name = "model-" + hashlib.sha256(str(self.stack.root).encode()).hexdigest()[:16]
@@ -251,6 +251,21 @@ class ComposeEngine:
         if self._light is not None:
             return self._light.containers({"label": [label]})
         return self._call(self.client.api.containers, all=True, filters={"label": label})
+
+    def has_volume(self, name: str) -> bool:
+        """Whether the engine has a volume of exactly this name (one list call)."""
+        if self._light is not None:
+            answer = self._light.get("/volumes", {"filters": json.dumps({"name": [name]})})
+        else:
+            answer = self._call(self.client.api.volumes, filters={"name": name})
+        # The name filter matches parts of names too.
+        return any(volume.get("Name") == name for volume in (answer or {}).get("Volumes") or ())
+
+    def pgdata_majors(self, image: str, volume: str) -> tuple[int | None, int]:
+        """The major of the Postgres data in ``volume`` (None: no cluster yet) and of ``image``'s server."""
+        from wizard.core.docker.pgdata import read_majors
+
+        return read_majors(self.client, image, volume)
 
     def all_containers(self) -> list[ContainerState]:
         """Every container on the engine (to name who holds a port), in one API list call."""

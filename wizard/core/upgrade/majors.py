@@ -16,7 +16,8 @@ import tarfile
 import time
 
 from wizard.core.support.errors import PreflightFailed
-from wizard.core.upgrade.plan import PGDATA, MajorChange
+from wizard.core.docker.pgdata import PGDATA
+from wizard.core.upgrade.plan import MajorChange
 
 READY_TIMEOUT = 120.0
 # On each new volume: the volume it was copied from, kept until `upgrade --finish`.
