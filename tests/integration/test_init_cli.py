@@ -288,3 +288,65 @@ def test_no_secret_value_appears_in_any_output(root):
     # The test itself can fail: --reveal does print them.
     revealed = run(root, "secrets", "show", "--reveal").stdout
     assert stored(root)["JWT_SECRET"] in revealed
+
+
+# Values a newer version of the stack declares (as the bundled stack gained the new API keys).
+NEWER_SECRETS = """
+[secrets.PUBLISHABLE_KEY]
+kind = "token"
+length = 40
+
+[secrets.AUTHENTICATED_KEY]
+kind = "jwt"
+signed_with = "JWT_SECRET"
+role = "authenticated"
+issuer = "supabase"
+
+[settings.NEW_KEYS_ON]
+kind = "bool"
+default = true
+"""
+
+
+def test_init_on_a_stack_initialised_earlier_adds_only_the_new_values_and_names_them(root):
+    first = run(root, "init", "--non-interactive")
+    assert first.returncode == 0 and not [line for line in first.stdout.splitlines() if line.startswith("added")]
+    before_values = (root / ".launcher/values.env").read_text().splitlines()
+    before_env = (root / ".env").read_text().splitlines()
+    before = snapshot(root)
+    (root / "stack.toml").write_text((root / "stack.toml").read_text() + NEWER_SECRETS)
+    template = root / "envtemplates/stack.env"
+    template.write_text(template.read_text() + "PUBLISHABLE_KEY=${PUBLISHABLE_KEY}\n"
+                        "AUTHENTICATED_KEY=${AUTHENTICATED_KEY}\nNEW_KEYS_ON=${NEW_KEYS_ON}\n")
+
+    result = run(root, "init", "--non-interactive")
+
+    assert result.returncode == 0, result.stderr
+    added = [line for line in result.stdout.splitlines() if line.startswith("added")]
+    assert added == ["added (declared since the last init; existing values kept): "
+                     "NEW_KEYS_ON, PUBLISHABLE_KEY, AUTHENTICATED_KEY"], result.stdout
+    # Every earlier line of the store and of .env is still there byte for byte: no secret regenerated.
+    after_values = (root / ".launcher/values.env").read_text().splitlines()
+    after_env = (root / ".env").read_text().splitlines()
+    assert [line for line in after_values if line in before_values] == before_values
+    assert [line for line in after_env if line in before_env] == before_env
+    for unchanged in ("env/backend.env", "env/web.env", "secrets/mongo-keyfile"):
+        assert snapshot(root)[unchanged] == before[unchanged], unchanged
+    values = stored(root)
+    assert len(values["PUBLISHABLE_KEY"]) == 40 and values["NEW_KEYS_ON"] == "true"
+    claims = jwt.decode(values["AUTHENTICATED_KEY"], values["JWT_SECRET"], algorithms=["HS256"], issuer="supabase")
+    assert claims["role"] == "authenticated"
+    for name in ("PUBLISHABLE_KEY", "AUTHENTICATED_KEY"):
+        assert values[name] not in result.stdout + result.stderr
+    assert run(root, "secrets", "check").returncode == 0
+
+    # JSON names them too; and once added, a value is no longer new.
+    (root / "stack.toml").write_text((root / "stack.toml").read_text() + '\n[secrets.WEBHOOK_SECRET]\nkind = "hex"\n'
+                                     'length = 32\n')
+    as_json = run(root, "init", "--non-interactive", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    document = json.loads(as_json.stdout)
+    assert document["added"] == ["WEBHOOK_SECRET"] and document["origins"]["WEBHOOK_SECRET"] == "generated"
+    assert stored(root)["WEBHOOK_SECRET"] not in as_json.stdout
+    again = run(root, "init", "--non-interactive")
+    assert "added" not in again.stdout

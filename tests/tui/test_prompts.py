@@ -80,3 +80,35 @@ def test_declining_to_write_writes_nothing(tmp_path, all_ports_free):
     with pytest.raises(Cancelled):
         drive(load_stack(root / "stack.toml"), ENTER + "y" + ENTER + "n" + ENTER + "n")
     assert files_under(root) == before
+
+
+def test_a_rerun_on_a_stack_that_gained_a_secret_names_what_it_added(tmp_path, all_ports_free, capsys):
+    from wizard.core.values.resolution import current_values, initialize
+
+    root = copy_stack("wizard_stack", tmp_path)
+    initialize(load_stack(root / "stack.toml"), {})
+    before = current_values(load_stack(root / "stack.toml"))
+    (root / "stack.toml").write_text((root / "stack.toml").read_text() + '\n[secrets.WEBHOOK_SECRET]\nkind = "hex"\n'
+                                     'length = 32\n')
+    (root / "envtemplates/app.env").write_text((root / "envtemplates/app.env").read_text()
+                                               + "WEBHOOK_SECRET=${WEBHOOK_SECRET}\n")
+    capsys.readouterr()
+    stack = load_stack(root / "stack.toml")
+    keys = "".join([
+        ENTER,  # profiles: none
+        "y",  # keep these values? yes
+        ENTER,  # regenerate: none
+        "n",  # show the values? no
+        ENTER,  # no Mongo URI
+        "y",  # write
+        "n",  # start now? no
+    ])
+
+    assert drive(stack, keys) == 0
+
+    said = capsys.readouterr().out
+    assert "would add (declared since the last init; existing values kept): WEBHOOK_SECRET" in said  # the review
+    assert "\nadded (declared since the last init; existing values kept): WEBHOOK_SECRET" in said
+    after = current_values(stack)
+    assert {name: after[name] for name in before} == before
+    assert len(after["WEBHOOK_SECRET"]) == 32 and after["WEBHOOK_SECRET"] not in said

@@ -268,3 +268,22 @@ async def test_mongo_source_is_kept_in_memory_only(wizard_stack):
     assert session.mongo_source == uri
     for content in files_under(wizard_stack.root).values():
         assert b"s3cret-pass" not in content and b"db.example.internal" not in content
+
+
+async def test_review_names_the_values_declared_since_the_last_init(wizard_stack):
+    from wizard.core.lifecycle.initsession import InitSession
+    from wizard.core.manifest.stack import load_stack
+    from wizard.core.values.resolution import initialize
+
+    root = wizard_stack.root
+    initialize(wizard_stack, {})
+    (root / "stack.toml").write_text((root / "stack.toml").read_text() + '\n[secrets.WEBHOOK_SECRET]\nkind = "hex"\n'
+                                     'length = 32\n')
+    stack = load_stack(root / "stack.toml")
+    app = LauncherApp(stack, start="init", session=InitSession.start(stack))
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, app, ReviewScreen)
+        await wait_for(pilot, lambda: app.screen.query_one("#files", DataTable).row_count > 0)
+        summary = str(app.screen.query_one("#summary").render())
+        assert "would add (declared since the last init; existing values kept): WEBHOOK_SECRET" in summary
+        await pilot.press("escape")

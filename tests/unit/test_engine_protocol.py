@@ -19,7 +19,7 @@ from tests.unit.fake_engine import FakeEngine, FakeRun, spec
 from tests.unit.manifest_factory import groups_manifest, write_stack
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.composerun import ComposeRun
-from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, RecordsUp, Run, WatchesEvents
+from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, ReadsVolumes, RecordsUp, Run, WatchesEvents
 from wizard.core.docker.starts import StartedByAPI
 from wizard.core.targets.swarm import SwarmEngine, SwarmRun
 from wizard.core.manifest.stack import load_stack
@@ -118,14 +118,18 @@ def test_the_optional_abilities_are_declared_where_they_exist_and_absent_elsewhe
     assert conformance(CreatesAhead, found["ComposeEngine"]) == []
     assert conformance(WatchesEvents, found["ComposeEngine"]) == []
     assert conformance(RecordsUp, found["ComposeEngine"]) == []
+    assert conformance(ReadsVolumes, found["ComposeEngine"]) == []
     assert isinstance(found["ComposeEngine"], CreatesAhead) and isinstance(found["ComposeEngine"], WatchesEvents)
+    assert isinstance(found["ComposeEngine"], ReadsVolumes)
     # The fakes keep no record of an `up` (Swarm keeps one: it deploys compose's resolved config).
     for which in ("unit FakeEngine", "dashboard FakeEngine"):
         assert not isinstance(found[which], RecordsUp), which
-    # Swarm makes its own containers and has no compose project events; the fakes script neither.
+    # Swarm makes its own containers, names volumes per Swarm stack and has no compose project
+    # events; the fakes script none of it.
     for which in ("SwarmEngine", "unit FakeEngine", "dashboard FakeEngine"):
         assert not isinstance(found[which], CreatesAhead), which
         assert not isinstance(found[which], WatchesEvents), which
+        assert not isinstance(found[which], ReadsVolumes), which
 
 
 def test_every_run_an_engine_starts_has_the_run_protocol():
@@ -153,7 +157,8 @@ def test_a_missing_member_or_a_different_signature_is_caught():
 
 def test_what_core_calls_on_an_engine_is_declared_in_the_protocol():
     # Keeps the Protocol honest as core grows: a new `engine.x` in core/ needs a member.
-    declared = members(DirectEngine) | members(CreatesAhead) | members(WatchesEvents) | members(RecordsUp)
+    declared = (members(DirectEngine) | members(CreatesAhead) | members(WatchesEvents) | members(RecordsUp)
+                | members(ReadsVolumes))
     used = set()
     for path in sorted((REPO / "wizard" / "core").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):

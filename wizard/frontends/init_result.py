@@ -33,6 +33,8 @@ def render_result(result) -> str:
         details = change.details()
         suffix = f" ({'; '.join(details)})" if details else ""
         lines.append(f"{file_action(change.action, dry_run=result.dry_run)} {change.path}{suffix}")
+    if result.added:
+        lines.append(added_line(result))
     generated = result.generated
     if generated:
         lines.append(f"{'would generate' if result.dry_run else 'generated'}: {', '.join(generated)}")
@@ -43,3 +45,11 @@ def render_result(result) -> str:
     if not result.dry_run:
         lines.append("next: launcher up")
     return "\n".join(lines)
+
+
+def added_line(result) -> str:
+    """The values declared since the last init that this run adds, by name ("" when none)."""
+    if not result.added:
+        return ""
+    return (f"{'would add' if result.dry_run else 'added'} (declared since the last init; existing values kept): "
+            f"{', '.join(result.added)}")

@@ -12,6 +12,7 @@
 - ``starts``: starting created containers through the API and watching their events.
 - ``uprecord``: the resolved config the last successful ``up`` brought up (``launcher upgrade`` reads it).
 - ``execstream``: a program in a container with its output or input streamed through ``docker exec``.
+- ``pgdata``: a Postgres data volume's major and its image's server major, read by one throwaway container.
 
 Nothing is imported here, so that importing one small module stays cheap.
 """

@@ -28,7 +28,7 @@ from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, contain
 from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
 from wizard.core.docker.lightclient import LightClient
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
-from wizard.core.docker.uprecord import read_record, write_record
+from wizard.core.docker.uprecord import record_if_moved
 from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.manifest.stack import Stack
@@ -230,8 +230,8 @@ class ComposeEngine:
     def _model_key(self) -> str:
         """What the model depends on: the files as they are now, the compose binary, profiles, shell overrides."""
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
-        # "model": the cached shape's version, so an older cache without images is not reused.
-        return fingerprint({"model": 3, "compose": list(self.compose.argv), "version": self.compose.version,
+        # "model": the cached shape's version, so an older cache without a field is not reused.
+        return fingerprint({"model": 4, "compose": list(self.compose.argv), "version": self.compose.version,
                             "project": self.project, "profiles": list(self.profiles),
                             "environ": self._environment_overrides()}, inputs)
 
@@ -244,11 +244,7 @@ class ComposeEngine:
 
     def record_up(self) -> None:
         """Record the config a successful `up` ran (uprecord.py); nothing to do when the files have not moved."""
-        key = self._model_key()
-        recorded = read_record(self.stack.root)
-        if recorded is not None and recorded.get("key") == key:
-            return
-        write_record(self.stack.root, key, self.resolved_config())
+        record_if_moved(self.stack.root, self._model_key(), self.resolved_config)
 
     def _environment_overrides(self) -> list[str]:
         # Shell variables override the env file during interpolation; they belong in the key.
@@ -274,6 +270,21 @@ class ComposeEngine:
         if self._light is not None:
             return self._light.containers({"label": [label]})
         return self._call(self.client.api.containers, all=True, filters={"label": label})
+
+    def has_volume(self, name: str) -> bool:
+        """Whether the engine has a volume of exactly this name (one list call)."""
+        if self._light is not None:
+            answer = self._light.get("/volumes", {"filters": json.dumps({"name": [name]})})
+        else:
+            answer = self._call(self.client.api.volumes, filters={"name": name})
+        # The name filter matches parts of names too.
+        return any(volume.get("Name") == name for volume in (answer or {}).get("Volumes") or ())
+
+    def pgdata_majors(self, image: str, volume: str) -> tuple[int | None, int]:
+        """The major of the Postgres data in ``volume`` (None: no cluster yet) and of ``image``'s server."""
+        from wizard.core.docker.pgdata import read_majors
+
+        return read_majors(self.client, image, volume)
 
     def all_containers(self) -> list[ContainerState]:
         """Every container on the engine (to name who holds a port), in one API list call."""

@@ -27,6 +27,8 @@ class ContainerState:
     status: str  # Docker's own words, e.g. "Up 5 minutes (healthy)"
     ports: tuple[PublishedPort, ...] = ()
     project: str = ""
+    image_id: str = ""  # the image it was created from (sha256:...)
+    volumes: tuple[tuple[str, str], ...] = ()  # (destination, volume name) of each named volume mounted
 
 
 _HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
@@ -84,6 +86,9 @@ def container_from_summary(summary: Mapping[str, Any]) -> ContainerState:
         status=status,
         ports=tuple(sorted(ports, key=lambda p: p.port)),
         project=labels.get(PROJECT_LABEL, ""),
+        image_id=summary.get("ImageID") or "",
+        volumes=tuple((str(mount.get("Destination", "")).rstrip("/"), mount.get("Name") or "")
+                      for mount in summary.get("Mounts") or () if mount.get("Type") == "volume"),
     )
 
 

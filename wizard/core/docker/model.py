@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping, Sequence
 
+from wizard.core.docker.pgdata import PGDATA
+
 # A service carrying this label is a job that runs to completion: ready once it exited 0.
 ONESHOT_LABEL = "launcher.oneshot"
 
@@ -62,6 +64,9 @@ class ServiceSpec:
     image: str = ""
     build: bool = False
     pull_policy: str = ""  # the compose file's own pull_policy ("" when it says nothing)
+    # The engine's name of the named volume mounted as the Postgres data directory ("" for none):
+    # `up` reads its PG_VERSION before anything starts (``wizard.core.lifecycle.pgdatacheck``).
+    pgdata_volume: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -172,8 +177,19 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
             image=str(service.get("image") or (f"{config.get('name')}-{name}" if service.get("build") else "")),
             build=bool(service.get("build")),
             pull_policy=str(service.get("pull_policy") or ""),
+            pgdata_volume=_pgdata_volume(service, config.get("volumes") or {}),
         ))
     return ComposeModel(tuple(specs), MappingProxyType(dict(groups_of)))
+
+
+def _pgdata_volume(service: Mapping[str, Any], volumes: Mapping[str, Any]) -> str:
+    """The name the engine knows the Postgres data volume by: the top-level entry's resolved ``name``,
+    which an override (`launcher upgrade`'s switch) may have pointed at another, external volume."""
+    for mount in service.get("volumes") or ():
+        if (isinstance(mount, Mapping) and mount.get("type") == "volume" and mount.get("source")
+                and str(mount.get("target", "")).rstrip("/") == PGDATA):
+            return str((volumes.get(mount["source"]) or {}).get("name") or mount["source"])
+    return ""
 
 
 def _replicas(service: Mapping[str, Any]) -> int:

@@ -121,6 +121,16 @@ class CreatesAhead(Protocol):
     def remove_unstarted(self, services: Sequence[str]) -> None: ...
 
 
+@runtime_checkable
+class ReadsVolumes(Protocol):
+    """An engine whose services mount the named volumes its compose model names, which `up` may read
+    before it starts anything (a Postgres data volume's major version: see ``wizard.core.docker.pgdata``)."""
+
+    def has_volume(self, name: str) -> bool: ...
+
+    def pgdata_majors(self, image: str, volume: str) -> tuple[int | None, int]: ...  # (data, server) majors
+
+
 class Watcher(Protocol):
     """An open stream of the project's container events."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from wizard.core.support.files import atomic_write
 
@@ -27,8 +27,11 @@ def read_record(root: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and isinstance(record.get("config"), dict) else None
 
 
-def write_record(root: Path, key: str, config: dict[str, Any]) -> None:
-    atomic_write(root / RECORD, json.dumps({"key": key, "config": config}, sort_keys=True).encode(), 0o600)
+def record_if_moved(root: Path, key: str, config: Callable[[], dict[str, Any]]) -> None:
+    """Write the record unless it was made from the same files (``key``); ``config`` is only asked when it is not."""
+    recorded = read_record(root)
+    if recorded is None or recorded.get("key") != key:
+        atomic_write(root / RECORD, json.dumps({"key": key, "config": config()}, sort_keys=True).encode(), 0o600)
 
 
 def recorded_services(root: Path) -> dict[str, Any]:

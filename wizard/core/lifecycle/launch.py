@@ -1,8 +1,9 @@
 """`up`, `restart` and `down` as generators of typed events; front ends render them, nothing here prints.
 
 ``up``: preflight first (engine, compose, env files, secrets, ports, images);
-then missing images are pulled and ``build:`` images built; nothing is started
-until all of that passed. Then wave by wave: start what is not ready yet (through
+then missing images are pulled and ``build:`` images built, and each Postgres data
+volume is checked against its image's major (``wizard.core.lifecycle.pgdatacheck``);
+nothing is created or started until all of that passed. Then wave by wave: start what is not ready yet (through
 the Engine API, its containers created ahead: see ``wizard.core.lifecycle.createahead``; else
 with ``compose up --detach --no-deps``), wait until every service is ready, run the
 wave's init steps, go on; at the end, one more list checks that nothing it started
@@ -23,10 +24,11 @@ the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, cast
 
 from wizard.core.lifecycle.createahead import create_ahead
 from wizard.core.lifecycle.ordering import check_dependency_order
+from wizard.core.lifecycle.pgdatacheck import check_data_versions
 from wizard.core.lifecycle.waiting import POLL_INTERVAL, Clock, Sleep, still_ready, wait_ready
 from wizard.core.docker.composeengine import UPGRADE_JOURNAL, ComposeEngine
 from wizard.core.docker.containers import ContainerState, replicas_by_service
@@ -39,6 +41,9 @@ from wizard.core.manifest.plan import Plan, build_plan, check_profiles
 from wizard.core.lifecycle.readiness import READY, service_readiness
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.lock import holding_lock
+
+if TYPE_CHECKING:
+    from wizard.core.images.inventory import ImagePlan
 
 __all__ = ["POLL_INTERVAL", "bring_up", "down", "preflight", "restart", "up"]
 
@@ -77,10 +82,13 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
         yield from build(cast(DirectEngine, engine), image_plan.to_build)
     # What had to be pulled is here now: compose is never left to pull on its own (and print raw lines).
     pull = "never" if pull == "never" else "missing"
+    model = engine.model()
+    planned = model.in_groups([group.name for group in plan.groups])
+    # With every image here, and still before anything is created: a data volume its server cannot run.
+    yield from check_data_versions(engine, planned, _image_ids(engine, image_plan, planned), engine.listed)
 
     for skipped in plan.skipped:
         yield GroupSkipped(group=skipped.group, reason=skipped.reason)
-    model = engine.model()
     started: list[str] = []
     # The latest list of the project's containers (the preflight's, then the last poll of
     # the wave before) stands for the next wave's state unless a step took time since:
@@ -122,6 +130,19 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
         engine.record_up()
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
+
+
+def _image_ids(engine: Engine, image_plan: ImagePlan, specs: Sequence[ServiceSpec]) -> dict[str, str]:
+    """The local id of each image of a Postgres data service: the images check's, asked again only
+    for what was pulled or built since."""
+    ids = {item.image: item.local.id for item in image_plan.needed if item.local is not None}
+    fresh = {item.image for item in image_plan.needed if item.image in image_plan.to_pull}
+    fresh |= {item.image for item in image_plan.to_build}
+    wanted = {spec.image for spec in specs if spec.pgdata_volume and spec.image}
+    if wanted & fresh or wanted - ids.keys():
+        found = engine.image_store.find(sorted(wanted))
+        ids.update({image: local.id for image, local in found.items() if local is not None})
+    return ids
 
 
 def preflight(stack: Stack, engine: Engine, plan: Plan, *,

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from wizard.core.docker.pgdata import PGDATA
 from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.events import Event, Finished
 from wizard.core.snapshots import manifest as manifests
@@ -24,7 +25,6 @@ from wizard.core.snapshots.events import (PartDone, PartProgress, ServicesNotCov
                                           SnapshotsPruned)
 from wizard.core.support.lock import holding_lock
 
-PGDATA = "/var/lib/postgresql/data"
 MONGO_DATA = ("/data/db", "/data/configdb")
 # Errors that mean "this disk will not take the snapshot", not a bug.
 NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES}

@@ -121,6 +121,9 @@ class SwarmEngine(ComposeEngine):
     # compose project events to watch (launch then starts each wave and ticks, as before).
     create = None
     watch = None
+    # A stack's volumes are named per Swarm stack (PROJECT-GROUP_volume), not as the compose model names them.
+    has_volume = None
+    pgdata_majors = None
 
     def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
                  docker_cli: str | None = None) -> None:

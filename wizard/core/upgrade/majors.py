@@ -16,8 +16,9 @@ import time
 from typing import Iterator
 
 from wizard.core.docker.execstream import ExecStreamFailed, exec_argv, stream_in, stream_out
+from wizard.core.docker.pgdata import PGDATA
 from wizard.core.upgrade.pgexec import UpgradeFailed, databases, psql
-from wizard.core.upgrade.plan import PGDATA, MajorChange
+from wizard.core.upgrade.plan import MajorChange
 
 READY_TIMEOUT = 120.0
 # On each new volume: the volume it was copied from, kept until `upgrade --finish`.

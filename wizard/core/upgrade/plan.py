@@ -3,21 +3,20 @@
 "Now" is what the containers run (their image as created) and the resolved config the
 last successful `up` recorded (uprecord.py); "next" is the compose model and resolved
 config of the current files, so a service whose environment, command or healthcheck
-changed under the same image is a change too. PG_VERSION is read from the volume itself by a throwaway
-container of the image already running (local, never pulled), and the target major is
-what the new image's own `postgres --version` says, so a tag's name is never trusted.
+changed under the same image is a change too. PG_VERSION is read from the volume itself,
+and the target major is what the new image's own `postgres --version` says
+(``wizard.core.docker.pgdata``, which `up` uses too to refuse a volume its image cannot run).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from wizard.core.docker.pgdata import PGDATA, pgdata_volume, read_majors
 from wizard.core.docker.uprecord import recorded_services
 from wizard.core.support.errors import PreflightFailed
 from wizard.core.upgrade.pgexec import databases, psql, run_in
 
-PGDATA = "/var/lib/postgresql/data"
 MARGIN_BYTES = 256 * 1000 * 1000
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -84,37 +83,6 @@ def running_containers(client, project: str) -> dict:
     return {container.labels.get(SERVICE_LABEL, ""): container for container in sorted(found, key=lambda c: c.name)}
 
 
-def pgdata_volume(container) -> str | None:
-    """The named volume mounted as the Postgres data directory, if any."""
-    for mount in container.attrs.get("Mounts") or []:
-        if mount.get("Type") == "volume" and mount.get("Destination") == PGDATA:
-            return mount.get("Name")
-    return None
-
-
-def volume_major(client, image: str, volume: str) -> int:
-    """PG_VERSION of a data volume, read read-only by a container of ``image`` (already local)."""
-    out = client.containers.run(image, ["cat", f"{PGDATA}/PG_VERSION"], entrypoint=[], remove=True,
-                                volumes={volume: {"bind": PGDATA, "mode": "ro"}}, network_mode="none")
-    return int(out.decode().strip().split(".")[0])
-
-
-def image_major(client, image: str) -> int:
-    """The major version of the server an image ships, from its own `postgres --version`."""
-    from docker.errors import ImageNotFound
-
-    try:
-        out = client.containers.run(image, ["postgres", "--version"], entrypoint=[], remove=True, network_mode="none")
-    except ImageNotFound:
-        raise PreflightFailed(f"image {image} is not on this machine",
-                              "build or load it (`launcher images`), then run the upgrade again") from None
-    match = re.search(r"\(PostgreSQL\) (\d+)", out.decode())
-    if not match:
-        raise PreflightFailed(f"image {image} does not say which PostgreSQL it ships (`postgres --version`)",
-                              "check the image the compose files name")
-    return int(match.group(1))
-
-
 def make_plan(stack, engine) -> UpgradePlan:
     """Compare what runs with what the compose files say; changes nothing."""
     client = engine.client
@@ -136,12 +104,11 @@ def make_plan(stack, engine) -> UpgradePlan:
         if _image_id(client, spec.image) == container.attrs.get("Image"):
             continue
         images.append(ImageChange(service=spec.name, old=old, new=spec.image))
-        volume = pgdata_volume(container)
+        volume = pgdata_volume(container.attrs.get("Mounts"))
         if volume is None:
             continue
-        old_major = volume_major(client, container.attrs["Image"], volume)
-        new_major = image_major(client, spec.image)
-        if new_major != old_major:
+        old_major, new_major = read_majors(client, spec.image, volume)
+        if old_major is not None and new_major != old_major:
             _refuse_missing_extensions(client, container, spec.image, new_major)
             majors.append(MajorChange(service=spec.name, volume=volume, old_major=old_major, new_major=new_major,
                                       old_image=old, new_image=spec.image, database_bytes=_database_bytes(container),

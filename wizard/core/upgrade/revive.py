@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from wizard.core.docker.uprecord import read_record
 from wizard.core.support.lock import holding_lock
-from wizard.core.upgrade.plan import PGDATA, running_containers
+from wizard.core.docker.pgdata import PGDATA
+from wizard.core.upgrade.plan import running_containers
 from wizard.core.upgrade.rollback import bring_back
 
 

@@ -308,6 +308,9 @@ class InitResult:
     dry_run: bool = False
     instance: str = ""  # the compose project these files are for
     port_offset: int = 0  # its block: how far the launcher moved the manifest's ports
+    # On a stack initialised before: the secrets and settings declared since, which this run added
+    # (new secrets generated, new settings given their answer or default; existing ones kept).
+    added: tuple[str, ...] = ()
 
     @property
     def generated(self) -> list[str]:
@@ -315,7 +318,8 @@ class InitResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "files": [change.to_dict() for change in self.changes],
-                "origins": dict(self.origins), "instance": self.instance, "port_offset": self.port_offset}
+                "origins": dict(self.origins), "instance": self.instance, "port_offset": self.port_offset,
+                "added": list(self.added)}
 
 
 def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bool = False,
@@ -343,10 +347,14 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
     # Read and write under one lock: a concurrent init must not write back what a rotation replaced.
     # A dry run (the wizard's preview) writes nothing, not even the lock file.
     with contextlib.nullcontext() if dry_run else stack_lock(stack.root, "secrets rotate" if rotate else "init"):
-        resolution = resolve_values(stack, answers, existing_values(stack), rotate=rotation_set(stack, rotate))
+        existing = existing_values(stack)
+        resolution = resolve_values(stack, answers, existing, rotate=rotation_set(stack, rotate))
+        # Only a re-run adds: on the first init every value is new, and none is worth naming as such.
+        initialised = stored_values(stack) is not None
+        added = tuple(name for name in resolution.values if name not in existing) if initialised else ()
         offset = assign_ports(stack, resolution.values, resolution.origins, dry_run=dry_run)
         changes = write_outputs(stack, resolution.values, dry_run=dry_run)
         if not dry_run:
             # Only once the files are written: a refused init leaves the folder as it was.
             record_instance(stack.root, stack.project)
-    return InitResult(tuple(changes), dict(resolution.origins), dry_run, stack.project, offset)
+    return InitResult(tuple(changes), dict(resolution.origins), dry_run, stack.project, offset, added)

@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
+from wizard.frontends.init_result import added_line
 from wizard.frontends.words import FILE_ACTIONS
 from wizard.tui.screens.step import StepScreen
 from wizard.tui.widgets.tables import fill_table
@@ -92,6 +93,8 @@ class ReviewScreen(StepScreen):
         self.refresh_bindings()
 
     def _show_changes(self, result) -> None:
+        added = added_line(result)
+        self.query_one("#summary", Static).update(self._summary() + (f"\n{added}" if added else ""))
         fill_table(self.query_one("#files", DataTable), FILE_COLUMNS,
                    {change.path: (change.path, FILE_ACTIONS[change.action].tui, "; ".join(change.details()))
                     for change in result.changes})
