@@ -11,8 +11,13 @@ class UpgradeFailed(PreflightFailed):
 
 def psql(container, database: str, query: str) -> str:
     """A query's rows, unaligned, one per line."""
+    return psql_many(container, database, ["-c", query])
+
+
+def psql_many(container, database: str, commands: list[str]) -> str:
+    """The output of psql's ``-c`` commands, run in order in one session, unaligned rows."""
     return run_in(container, ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", database,
-                              "-c", query], "psql").decode()
+                              *commands], "psql").decode()
 
 
 def databases(container) -> list[str]:
