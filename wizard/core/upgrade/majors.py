@@ -81,7 +81,7 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
             figures = compare(old_container, server)
         except UpgradeFailed as exc:
             raise UpgradeFailed(exc.message + (f"; the restore said: {errors[0]}" if errors else ""), exc.hint) from None
-        server.stop(timeout=30)
+        _stop_cleanly(server)
         return volume, figures
     except BaseException:
         if server is not None:
@@ -143,6 +143,26 @@ def _same(before: list[str], after: list[str], what: str) -> int:
         raise UpgradeFailed(f"{what} differ after the restore (old {gone}, new {added})",
                             "the old volume is untouched; see the restore's output above")
     return len(before)
+
+
+def _stop_cleanly(server) -> None:
+    """A fast shutdown, waited for: the checkpoint is written before the volume is used elsewhere.
+
+    Not `docker stop`: an entrypoint that runs the server under su or runuser passes on the
+    SIGTERM and then kills the server two seconds later, checkpoint finished or not.
+    """
+    import requests.exceptions
+
+    # Its own exit code is lost when the server's exit ends the container under it.
+    server.exec_run(["pg_ctl", "stop", "-D", PGDATA, "-m", "fast", "-w", "-t", "120"], user="postgres")
+    try:
+        status = server.wait(timeout=120)["StatusCode"]
+    except requests.exceptions.RequestException:
+        server.stop(timeout=60)
+        status = server.wait(timeout=60)["StatusCode"]
+    if status != 0:
+        raise UpgradeFailed(f"the new server did not shut down cleanly (exit {status})",
+                            f"see `docker logs {server.name}`; the old volume is untouched")
 
 
 def _wait_ready(server) -> None:
