@@ -350,3 +350,31 @@ def test_init_on_a_stack_initialised_earlier_adds_only_the_new_values_and_names_
     assert stored(root)["WEBHOOK_SECRET"] not in as_json.stdout
     again = run(root, "init", "--non-interactive")
     assert "added" not in again.stdout
+
+
+def test_init_moves_a_setting_left_at_an_earlier_default_to_todays_and_keeps_a_chosen_one(root):
+    manifest = root / "stack.toml"
+    assert run(root, "init", "--non-interactive").returncode == 0
+    assert stored(root)["API_EXTERNAL_URL"] == "http://localhost:8800"
+    # A newer version of the stack: the URL's default gained a path, the switch's default flipped.
+    text = manifest.read_text()
+    text = text.replace('default = "http://localhost:8800"',
+                        'default = "http://localhost:8800/auth/v1"\nformer_defaults = ["http://localhost:8800"]', 1)
+    text = text.replace("[settings.ENABLE_SIGNUP]\nkind = \"bool\"\ndefault = true",
+                        "[settings.ENABLE_SIGNUP]\nkind = \"bool\"\ndefault = false\nformer_defaults = [true]")
+    manifest.write_text(text)
+    secrets_before = {name: value for name, value in stored(root).items() if "SECRET" in name or "KEY" in name}
+
+    result = run(root, "init", "--non-interactive", "--set", "ENABLE_SIGNUP=true")
+
+    assert result.returncode == 0, result.stderr
+    values = stored(root)
+    assert values["API_EXTERNAL_URL"] == "http://localhost:8800/auth/v1"
+    assert values["ENABLE_SIGNUP"] == "true"  # answered now: the user's choice, whatever the defaults were
+    moved = [line for line in result.stdout.splitlines() if line.startswith("moved to today's default")]
+    assert moved and moved[0].endswith(": API_EXTERNAL_URL"), result.stdout
+    assert {name: values[name] for name in secrets_before} == secrets_before
+    # A value chosen since is kept: only an earlier default moves.
+    assert run(root, "init", "--non-interactive", "--set", "API_EXTERNAL_URL=https://api.example.test").returncode == 0
+    again = run(root, "init", "--non-interactive", "--json")
+    assert json.loads(again.stdout)["updated"] == [] and stored(root)["API_EXTERNAL_URL"] == "https://api.example.test"

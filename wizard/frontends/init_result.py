@@ -35,6 +35,9 @@ def render_result(result) -> str:
         lines.append(f"{file_action(change.action, dry_run=result.dry_run)} {change.path}{suffix}")
     if result.added:
         lines.append(added_line(result))
+    if result.updated:
+        lines.append(f"{'would move' if result.dry_run else 'moved'} to today's default (the stored value was an "
+                     f"earlier default of the stack; `--set NAME=VALUE` keeps another): {', '.join(result.updated)}")
     generated = result.generated
     if generated:
         lines.append(f"{'would generate' if result.dry_run else 'generated'}: {', '.join(generated)}")

@@ -62,6 +62,9 @@ class SettingSpec:
     default: str | None = None
     choices: tuple[str, ...] = ()
     description: str = ""
+    # Defaults of earlier versions of the stack: a stored value equal to one was never chosen,
+    # so `init` moves it to today's default (and says so).
+    former_defaults: tuple[str, ...] = ()
 
     @property
     def required(self) -> bool:

@@ -250,26 +250,37 @@ class _Validator(ManifestReader):
         for name, raw in self.entries("settings"):
             table = ("settings", name)
             self.value_name(name, table)
-            self.unknown_keys(table, raw, {"kind", "default", "choices", "description"})
+            self.unknown_keys(table, raw, {"kind", "default", "choices", "description", "former_defaults"})
             kind = self.text(table, raw, "kind", "string") or "string"
             if kind not in SETTING_KINDS:
                 self.problem(f"setting {name} has unknown kind {kind!r}", f"use one of: {', '.join(SETTING_KINDS)}",
                              table, "kind")
-            default = raw.get("default")
-            if isinstance(default, bool):
-                default = "true" if default else "false"
-            elif isinstance(default, int):
-                default = str(default)
-            elif default is not None and not isinstance(default, str):
-                self.problem(f"setting {name} default must be a string, number or boolean",
-                             'write default = "..."', table, "default")
-                default = None
+            default = self.setting_value(name, table, raw.get("default"), "default")
+            former = raw.get("former_defaults", [])
+            if not isinstance(former, list):
+                self.problem(f"setting {name} former_defaults must be a list", 'write former_defaults = ["..."]',
+                             table, "former_defaults")
+                former = []
+            formers = tuple(text for text in (self.setting_value(name, table, item, "former_defaults")
+                                              for item in former) if text is not None)
             spec = SettingSpec(name=name, kind=kind, default=default, choices=self.names(table, raw, "choices"),
-                               description=self.text(table, raw, "description") or "")
+                               description=self.text(table, raw, "description") or "", former_defaults=formers)
             if default is not None and kind in SETTING_KINDS:
                 self.default_fits(spec, table)
             settings.append(spec)
         return settings
+
+    def setting_value(self, name: str, table: tuple[str, ...], value, key: str) -> str | None:
+        """A setting's value as written in stack.toml (string, number or boolean) as the text it stores."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int):
+            return str(value)
+        if value is not None and not isinstance(value, str):
+            self.problem(f"setting {name} {key} must be a string, number or boolean", f'write {key} = "..."',
+                         table, key)
+            return None
+        return value
 
     def outputs(self) -> list[Output]:
         outputs = []

@@ -241,7 +241,7 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
             answer = answers[spec.name]
             result.values[spec.name] = _checked(spec, answer.value, answer.source)
             result.origins[spec.name] = "answer"
-        elif spec.name in existing:
+        elif spec.name in existing and not _former_default(spec, existing[spec.name]):
             result.values[spec.name] = _checked(spec, existing[spec.name], f"stored value of {spec.name}")
             result.origins[spec.name] = "stored"
         elif spec.default is not None:
@@ -282,6 +282,17 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
     return result
 
 
+def _former_default(spec, stored: str) -> bool:
+    """A stored value that is an earlier default of the stack, not today's: nobody chose it."""
+    return stored in spec.former_defaults and stored != spec.default
+
+
+def former_defaults_moved(stack: Stack, existing: Mapping[str, str]) -> tuple[str, ...]:
+    """The settings whose stored value `init` moves from an earlier default to today's."""
+    return tuple(spec.name for spec in stack.settings
+                 if spec.name in existing and spec.default is not None and _former_default(spec, existing[spec.name]))
+
+
 def _signer_changed(signer: str, existing: Mapping[str, str], result: Resolution) -> bool:
     return existing.get(signer) != result.values.get(signer)
 
@@ -311,6 +322,8 @@ class InitResult:
     # On a stack initialised before: the secrets and settings declared since, which this run added
     # (new secrets generated, new settings given their answer or default; existing ones kept).
     added: tuple[str, ...] = ()
+    # Settings whose stored value was an earlier default of the stack, moved to today's default.
+    updated: tuple[str, ...] = ()
 
     @property
     def generated(self) -> list[str]:
@@ -319,7 +332,7 @@ class InitResult:
     def to_dict(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "files": [change.to_dict() for change in self.changes],
                 "origins": dict(self.origins), "instance": self.instance, "port_offset": self.port_offset,
-                "added": list(self.added)}
+                "added": list(self.added), "updated": list(self.updated)}
 
 
 def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bool = False,
@@ -352,9 +365,11 @@ def initialize(stack: Stack, answers: Mapping[str, Answer | str], *, dry_run: bo
         # Only a re-run adds: on the first init every value is new, and none is worth naming as such.
         initialised = stored_values(stack) is not None
         added = tuple(name for name in resolution.values if name not in existing) if initialised else ()
+        updated = tuple(name for name in former_defaults_moved(stack, existing)
+                        if resolution.origins.get(name) == "default")
         offset = assign_ports(stack, resolution.values, resolution.origins, dry_run=dry_run)
         changes = write_outputs(stack, resolution.values, dry_run=dry_run)
         if not dry_run:
             # Only once the files are written: a refused init leaves the folder as it was.
             record_instance(stack.root, stack.project)
-    return InitResult(tuple(changes), dict(resolution.origins), dry_run, stack.project, offset, added)
+    return InitResult(tuple(changes), dict(resolution.origins), dry_run, stack.project, offset, added, updated)
