@@ -78,7 +78,13 @@ def main() -> None:
             db.write_text(db.read_text().replace(OLD, NEW))
             [change] = make_plan(stack, ComposeEngine(stack)).majors
             start = time.perf_counter()
-            volume, _figures = majors.copy_to_new_volume(engine.client, change, old)
+            copying = majors.copy_to_new_volume(engine.client, change, old)
+            while True:
+                try:
+                    next(copying)
+                except StopIteration as stop:
+                    volume, _figures = stop.value
+                    break
             copy = time.perf_counter() - start
             engine.client.volumes.get(volume).remove(force=True)
 

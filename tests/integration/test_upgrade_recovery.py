@@ -65,6 +65,7 @@ def test_a_sigkilled_upgrade_is_refused_by_up_and_finished_by_a_rerun(engine_sta
 
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "rolling it back first" in rerun.stdout
+    assert "[100%] copying postgres (PostgreSQL 15 -> 17)" in rerun.stdout  # plain mode's percentage lines
     new = project_containers(docker_client, engine_stack.project)["postgres"]
     assert sql(new, "shop", "SHOW server_version").startswith("17.")
     assert {**figures(new), "orders": sql(new, "shop", "SELECT count(*) FROM sales.orders")} == before

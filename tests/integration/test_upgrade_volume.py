@@ -36,6 +36,16 @@ def sql(container, database: str, query: str) -> str:
     return result.output.decode().strip()
 
 
+def drained(generator):
+    """(every event, the return value) of a generator."""
+    events = []
+    while True:
+        try:
+            events.append(next(generator))
+        except StopIteration as stop:
+            return events, stop.value
+
+
 def load(engine_stack):
     from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.manifest.stack import load_stack
@@ -56,7 +66,12 @@ def test_a_15_volume_is_copied_into_a_new_verified_17_volume_and_the_old_is_unto
     stack, engine = load(engine_stack)
     [change] = make_plan(stack, engine).majors
 
-    volume, figures = copy_to_new_volume(docker_client, change, old)
+    events, (volume, figures) = drained(copy_to_new_volume(docker_client, change, old))
+
+    # Progress, as the front ends show it: from 0% to 100%, bytes counted against the database's size.
+    assert [event.percent for event in events][0] == 0 and events[-1].percent == 100
+    assert {event.action for event in events} == {"copy"} and events[-1].done > 0
+    assert events[-1].part == "postgres (PostgreSQL 15 -> 17)"
 
     assert volume == f"{engine_stack.project}_pgdata-pg17"
     assert figures["shop:tables"] == 3 and figures["shop:sequences"] == 1 and figures["shop:triggers"] == 1
@@ -98,7 +113,7 @@ def test_a_copy_that_does_not_verify_leaves_no_new_volume(engine_stack, docker_c
 
     monkeypatch.setattr(majors, "dump_stream", lossy)
     with pytest.raises(majors.UpgradeFailed, match="database shop: the tables differ"):
-        majors.copy_to_new_volume(docker_client, change, old)
+        drained(majors.copy_to_new_volume(docker_client, change, old))
     monkeypatch.undo()
     assert not docker_client.volumes.list(filters={"name": majors.new_volume_name(change)})
     assert sql(old, "shop", "SELECT count(*) FROM audit.events") == "4"

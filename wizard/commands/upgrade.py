@@ -24,7 +24,8 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from wizard.commands.context import confirm, frontend, load
     from wizard.core.docker.composeengine import ComposeEngine
-    from wizard.frontends.upgrade import INTERRUPTED, render_kept, render_plan, render_stopped, render_upgrade_event
+    from wizard.frontends.upgrade import (INTERRUPTED, progress_bars, render_kept, render_plan, render_stopped,
+                                         render_upgrade_event)
 
     stack = load(args)
     engine = ComposeEngine(stack)
@@ -59,7 +60,7 @@ def run(args) -> int:
 
         confirm(args, f"upgrade stack {stack.name}: {render_plan(plan)}{render_kept(kept_volumes(stack, engine))}",
                 declined_hint="nothing was changed; `launcher upgrade --plan` shows what would")
-    frontend(args).stream(upgrade(stack, engine, timeout=args.timeout), render_upgrade_event)
+    frontend(args).stream(upgrade(stack, engine, timeout=args.timeout), render_upgrade_event, bars=progress_bars)
     return 0
 
 

@@ -10,7 +10,7 @@ from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress,
 from wizard.frontends.images import size_text
 from wizard.frontends.plain import render_event, renders
 
-VERBS = {"save": "saving", "verify": "verifying", "restore": "restoring"}
+VERBS = {"save": "saving", "verify": "verifying", "restore": "restoring", "copy": "copying"}
 
 
 def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:
@@ -101,11 +101,13 @@ def render_list(rows: Sequence[dict[str, Any]]) -> str:
 class ProgressBars:
     """A rich progress bar per part, for a real terminal; every other event prints as its lines."""
 
-    def __init__(self, verb: str, console=None) -> None:
+    def __init__(self, verb: str, console=None, render=None) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
         self.verb = verb
+        # Every other event's lines: a snapshot's words unless the command has its own (upgrade).
+        self.render = render or (lambda event: render_snapshot_event(event, verb=verb))
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                                  console=console or Console(), transient=False)
         self.tasks: dict[str, int] = {}
@@ -126,5 +128,5 @@ class ProgressBars:
         elif isinstance(event, PartDone) and event.part in self.tasks:
             self.progress.update(self.tasks[event.part], total=event.size, completed=event.size)
         else:
-            for line in render_snapshot_event(event, verb=self.verb):
+            for line in self.render(event):
                 self.progress.console.print(line, markup=False, highlight=False)

@@ -7,6 +7,13 @@ from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
 from wizard.core.upgrade.plan import room_short
 from wizard.frontends.images import size_text
 from wizard.frontends.plain import render_event, renders
+# The snapshot taken first and the major move's copy report their parts as a snapshot does.
+from wizard.frontends.snapshots import ProgressBars
+
+
+def progress_bars() -> ProgressBars:
+    """Bars for the copy in a real terminal; every other event as its lines."""
+    return ProgressBars("upgrade", render=render_upgrade_event)
 
 
 INTERRUPTED = ("an earlier upgrade was interrupted: `launcher upgrade` rolls it back first (previous images, "

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Iterator
+from typing import Generator, Iterator
 
 from wizard.core.docker.execstream import ExecStreamFailed, exec_argv, stream_in, stream_out
 from wizard.core.docker.pgdata import PGDATA
+from wizard.core.snapshots.events import PartProgress
+from wizard.core.snapshots.progress import Meter
+from wizard.core.support.events import Event
 from wizard.core.upgrade.pgexec import UpgradeFailed, databases, psql_many
 from wizard.core.upgrade.plan import MajorChange
 
 READY_TIMEOUT = 120.0
+PROGRESS_TICK = 0.5  # seconds between two looks at the copy's byte count
 # On each new volume: the volume it was copied from, kept until `upgrade --finish`.
 FROM_LABEL = "launcher.upgrade.from"
 # On the temporary server, with the project: a rollback after a SIGKILL finds and removes it.
@@ -53,8 +57,8 @@ def new_volume_name(change: MajorChange) -> str:
     return f"{change.volume}-pg{change.new_major}"
 
 
-def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str, dict]:
-    """Write and verify the new volume; returns its name and the compared figures per database."""
+def copy_to_new_volume(client, change: MajorChange, old_container) -> Generator[Event, None, tuple[str, dict]]:
+    """Write and verify the new volume, yielding the copy's progress; returns its name and the compared figures."""
     volume = new_volume_name(change)
     if any(v.name == volume for v in client.volumes.list(filters={"name": volume})):
         raise UpgradeFailed(f"volume {volume} exists already (an earlier upgrade's?)",
@@ -73,7 +77,7 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
         restore = exec_argv(server.id, ["psql", "-X", "-q", "-U", "postgres", "-d", "postgres"], interactive=True,
                             user="postgres")
         try:
-            said = stream_in(restore, dump_stream(old_container))
+            said = yield from _copy_with_progress(restore, old_container, change)
         except ExecStreamFailed as failed:
             raise UpgradeFailed(f"the copy failed: {_last_line(failed.errors)}", "the old volume is untouched") from None
         errors = [line for line in said.decode(errors="replace").splitlines() if "ERROR" in line]
@@ -92,6 +96,34 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> tuple[str,
     finally:
         if server is not None:
             server.remove(force=True)
+
+
+def _copy_with_progress(restore: list[str], old_container, change: MajorChange) -> Generator[Event, None, bytes]:
+    """The dump streamed into the restore on a worker thread, its bytes reported here every few percent.
+
+    The total is the old databases' size on disk, an estimate (a dump holds no indexes), so the
+    copy may end short of 100% and then says 100% once it is done.
+    """
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    part = f"{change.service} (PostgreSQL {change.old_major} -> {change.new_major})"
+    meter = Meter(change.database_bytes)
+
+    def counted(chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            meter.done += len(chunk)
+            yield chunk
+
+    yield PartProgress(action="copy", part=part, percent=0, done=0, total=change.database_bytes)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        copying = pool.submit(stream_in, restore, counted(dump_stream(old_container)))
+        while not wait([copying], timeout=PROGRESS_TICK).done:
+            if meter.add(0):
+                yield PartProgress(action="copy", part=part, percent=meter.percent, done=meter.done,
+                                   total=change.database_bytes)
+        said = copying.result()
+    yield PartProgress(action="copy", part=part, percent=100, done=meter.done, total=change.database_bytes)
+    return said
 
 
 def dump_stream(old_container) -> Iterator[bytes]:

@@ -91,7 +91,7 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
                                                   f"{change.new_major}, {change.volume} into a new volume")
             journal["new_volumes"].append(majors.new_volume_name(change))
             write_journal(stack.root, journal)
-            new_volume, _figures = majors.copy_to_new_volume(client, change, containers[change.service])
+            new_volume, _figures = yield from majors.copy_to_new_volume(client, change, containers[change.service])
             moved[client.volumes.get(change.volume).attrs["Labels"][VOLUME_LABEL]] = new_volume
         yield UpgradeStep(step="switch", detail=", ".join(f"{key} -> {name}" for key, name in moved.items())
                           or "images and config only")
