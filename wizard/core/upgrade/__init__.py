@@ -15,6 +15,7 @@ rather than inside snapshots, which must not reach up into lifecycle's launch.
 - sqlsteps: the stack's `postgres-upgrade` steps whose version move the plan makes, applied
   once each after the recreate (tracked in `launcher.applied_upgrades`).
 - pgexec: psql run inside a server's own container, and UpgradeFailed.
+- revive: on a stack that is down, the old database servers started as the last `up` ran them.
 - journal: what a running upgrade has done, kept on disk so a SIGKILL'd one can be undone.
 - rollback: undoing an upgrade from its journal (after a failure, Ctrl-C, or in the next run).
 - run: the whole `upgrade --yes` (snapshot, majors, switch, recreate, upgrade steps, rollback).
