@@ -46,6 +46,13 @@ def figures(container, database: str = "shop") -> dict[str, str]:
             "function": sql(container, database, "SELECT 'audit.touch()'::regprocedure::text")}
 
 
+def never_healthy(engine_stack) -> None:
+    """The postgres service's healthcheck made to fail, soon: a new config that never comes up."""
+    engine_stack.edit("compose/db.yml", '"pg_isready", "-U", "postgres", "-h", "127.0.0.1"]', '"false"]')
+    engine_stack.edit("compose/db.yml", "retries: 30", "retries: 2")
+    engine_stack.edit("compose/db.yml", "start_period: 20s", "start_period: 1s")
+
+
 def seeded_on_15(engine_stack, docker_client):
     assert engine_stack.launcher("up").returncode == 0
     old = project_containers(docker_client, engine_stack.project)["postgres"]
@@ -86,9 +93,7 @@ def test_upgrade_moves_15_to_17_in_a_new_volume_and_finish_removes_the_old(engin
 def test_a_new_config_that_never_becomes_healthy_rolls_back_to_15_with_the_data(engine_stack, docker_client):
     old, before = seeded_on_15(engine_stack, docker_client)
     engine_stack.edit("compose/db.yml", "launcher-test/postgres:15", "launcher-test/postgres17:17")
-    engine_stack.edit("compose/db.yml", '"pg_isready", "-U", "postgres", "-h", "127.0.0.1"]', '"false"]')
-    engine_stack.edit("compose/db.yml", "retries: 30", "retries: 2")
-    engine_stack.edit("compose/db.yml", "start_period: 20s", "start_period: 1s")
+    never_healthy(engine_stack)
 
     result = engine_stack.launcher("upgrade", "--yes")
 

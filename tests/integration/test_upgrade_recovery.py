@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import default_sigint, launcher_command
 from tests.integration.engine_stack import engine_stack, project_containers  # noqa: F401
-from tests.integration.test_upgrade import figures, seeded_on_15
+from tests.integration.test_upgrade import figures, never_healthy, seeded_on_15
 from tests.integration.test_upgrade_volume import sql
 
 pytestmark = pytest.mark.integration
@@ -123,9 +123,7 @@ def test_a_config_only_change_is_planned_upgraded_and_rolled_back_from_the_recor
 
     # A change that never becomes healthy comes back as the record says: the mark stays "one".
     engine_stack.edit("compose/db.yml", "LAUNCHER_UPGRADE_MARK: one", "LAUNCHER_UPGRADE_MARK: two")
-    engine_stack.edit("compose/db.yml", '"pg_isready", "-U", "postgres", "-h", "127.0.0.1"]', '"false"]')
-    engine_stack.edit("compose/db.yml", "retries: 30", "retries: 2")
-    engine_stack.edit("compose/db.yml", "start_period: 20s", "start_period: 1s")
+    never_healthy(engine_stack)
     failed = engine_stack.launcher("upgrade", "--yes")
     assert failed.returncode == 9, failed.stdout + failed.stderr
     back = project_containers(docker_client, engine_stack.project)["postgres"]
