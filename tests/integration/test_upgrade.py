@@ -88,6 +88,39 @@ def test_upgrade_moves_15_to_17_in_a_new_volume_and_finish_removes_the_old(engin
     assert finished.returncode == 0, finished.stderr
     assert old_volume not in {volume.name for volume in docker_client.volumes.list()}
     assert figures(new) == before
+    again = engine_stack.launcher("upgrade", "--finish", "--yes")
+    assert again.returncode == 0 and "nothing to finish" in again.stdout, again.stdout + again.stderr
+
+    # And back: a second major move, 17 -> 15, from the volume the first one made (no compose labels).
+    engine_stack.edit("compose/db.yml", "launcher-test/postgres17:17", "launcher-test/postgres:15")
+    back = engine_stack.launcher("upgrade", "--yes")
+    assert back.returncode == 0, back.stdout + back.stderr
+    downgraded = project_containers(docker_client, engine_stack.project)["postgres"]
+    assert sql(downgraded, "shop", "SHOW server_version").startswith("15.")
+    assert figures(downgraded) == before
+    assert docker_client.volumes.get(f"{old_volume}-pg17")  # the 17 one is the kept one now
+
+
+def test_a_rollback_brings_back_the_image_that_ran_even_when_its_tag_moved(engine_stack, docker_client):
+    # One tag for both versions, as `postgres:latest` or a re-pulled `postgres:15` can be.
+    moving = f"launcher-test/moving-{engine_stack.project}"
+    docker_client.images.get("launcher-test/postgres:15").tag(moving, "pg")
+    try:
+        engine_stack.edit("compose/db.yml", "launcher-test/postgres:15", f"{moving}:pg")
+        old, before = seeded_on_15(engine_stack, docker_client)
+        docker_client.images.get("launcher-test/postgres17:17").tag(moving, "pg")  # the tag moves to 17
+        never_healthy(engine_stack)
+
+        result = engine_stack.launcher("upgrade", "--yes")
+
+        assert result.returncode == 9, result.stdout + result.stderr
+        back = project_containers(docker_client, engine_stack.project)["postgres"]
+        assert back.attrs["Image"] == old.attrs["Image"]  # the 15 image by id, not what the tag names now
+        assert sql(back, "shop", "SHOW server_version").startswith("15.")
+        assert figures(back) == before
+        assert not docker_client.images.list(filters={"reference": f"launcher-previous/{engine_stack.project}-*"})
+    finally:
+        docker_client.images.remove(f"{moving}:pg", noprune=True)
 
 
 def test_a_new_config_that_never_becomes_healthy_rolls_back_to_15_with_the_data(engine_stack, docker_client):

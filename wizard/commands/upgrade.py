@@ -60,7 +60,9 @@ def run(args) -> int:
 
         confirm(args, f"upgrade stack {stack.name}: {render_plan(plan)}{render_kept(kept_volumes(stack, engine))}",
                 declined_hint="nothing was changed; `launcher upgrade --plan` shows what would")
-    frontend(args).stream(upgrade(stack, engine, timeout=args.timeout), render_upgrade_event, bars=progress_bars)
+    # finish_on_interrupt: a Ctrl-C while a line is shown still reaches the upgrade, which rolls back.
+    frontend(args).stream(upgrade(stack, engine, timeout=args.timeout), render_upgrade_event, bars=progress_bars,
+                          finish_on_interrupt=True)
     return 0
 
 

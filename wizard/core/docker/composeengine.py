@@ -28,7 +28,7 @@ from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, contain
 from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
 from wizard.core.docker.lightclient import LightClient
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
-from wizard.core.docker.uprecord import record_if_moved
+from wizard.core.docker.uprecord import record_up
 from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.manifest.stack import Stack
@@ -242,9 +242,9 @@ class ComposeEngine:
             self._resolved = (key, json.loads(self.run_compose("config", "--format", "json").stdout))
         return self._resolved[1]
 
-    def record_up(self) -> None:
-        """Record the config a successful `up` ran (uprecord.py); nothing to do when the files have not moved."""
-        record_if_moved(self.stack.root, self._model_key(), self.resolved_config)
+    def record_up(self, started: Sequence[str] = ()) -> None:
+        """Record the config of what runs after an `up` that started ``started`` (uprecord.py)."""
+        record_up(self.stack.root, self._model_key(), self.resolved_config, started)
 
     def _environment_overrides(self) -> list[str]:
         # Shell variables override the env file during interpolation; they belong in the key.

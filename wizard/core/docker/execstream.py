@@ -1,8 +1,8 @@
 """A program inside a container with its output streamed out, or its input streamed in, via `docker exec`.
 
 The Docker CLI rather than the SDK: its stdin and stdout are plain pipes, so gigabytes
-pass through in chunks and never sit in memory, and a Ctrl-C or SIGKILL of the launcher
-closes them (the program in the container sees end of input or a broken pipe). Values
+pass through in chunks and never sit in memory, and when the launcher dies the pipes
+close (the program in the container sees end of input or a broken pipe). Values
 the program needs secretly (PGPASSWORD) pass by name through ``env``, never on a command line.
 """
 

@@ -182,14 +182,20 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
     return ComposeModel(tuple(specs), MappingProxyType(dict(groups_of)))
 
 
-def _pgdata_volume(service: Mapping[str, Any], volumes: Mapping[str, Any]) -> str:
-    """The name the engine knows the Postgres data volume by: the top-level entry's resolved ``name``,
-    which an override (`launcher upgrade`'s switch) may have pointed at another, external volume."""
+def pgdata_key(service: Mapping[str, Any]) -> str:
+    """The compose volume key a resolved service mounts as the Postgres data directory ("" when none)."""
     for mount in service.get("volumes") or ():
         if (isinstance(mount, Mapping) and mount.get("type") == "volume" and mount.get("source")
                 and str(mount.get("target", "")).rstrip("/") == PGDATA):
-            return str((volumes.get(mount["source"]) or {}).get("name") or mount["source"])
+            return str(mount["source"])
     return ""
+
+
+def _pgdata_volume(service: Mapping[str, Any], volumes: Mapping[str, Any]) -> str:
+    """The name the engine knows the Postgres data volume by: the top-level entry's resolved ``name``,
+    which an override (`launcher upgrade`'s switch) may have pointed at another, external volume."""
+    key = pgdata_key(service)
+    return str((volumes.get(key) or {}).get("name") or key) if key else ""
 
 
 def _replicas(service: Mapping[str, Any]) -> int:

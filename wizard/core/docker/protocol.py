@@ -150,6 +150,6 @@ class WatchesEvents(Protocol):
 class RecordsUp(Protocol):
     """An engine that keeps the resolved config of the last successful `up` (`launcher upgrade` compares with it)."""
 
-    def record_up(self) -> None: ...
+    def record_up(self, started: Sequence[str] = ()) -> None: ...  # the services this run (re)started
 
     def resolved_config(self) -> dict[str, Any]: ...  # compose's resolved config now, values interpolated

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from wizard.core.support.files import atomic_write
 
@@ -27,11 +27,25 @@ def read_record(root: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and isinstance(record.get("config"), dict) else None
 
 
-def record_if_moved(root: Path, key: str, config: Callable[[], dict[str, Any]]) -> None:
-    """Write the record unless it was made from the same files (``key``); ``config`` is only asked when it is not."""
+def record_up(root: Path, key: str, config: Callable[[], dict[str, Any]], started: Sequence[str]) -> None:
+    """Record what ran after an `up` (or an upgrade) that started ``started``.
+
+    `up` leaves a healthy service as it runs even when its files changed since, so only the
+    services it started take their entry from today's ``config``; the others keep theirs
+    (a service the record does not know yet is taken as it is now). ``key``, the files'
+    fingerprint, lets a no-op `up` whose files have not moved skip the compose call.
+    """
     recorded = read_record(root)
-    if recorded is None or recorded.get("key") != key:
-        atomic_write(root / RECORD, json.dumps({"key": key, "config": config()}, sort_keys=True).encode(), 0o600)
+    if recorded is not None and recorded.get("key") == key and not started:
+        return
+    now = config()
+    if recorded is not None:
+        services = dict(recorded["config"].get("services") or {})
+        for name, service in (now.get("services") or {}).items():
+            if name in started or name not in services:
+                services[name] = service
+        now = {**now, "services": services}
+    atomic_write(root / RECORD, json.dumps({"key": key, "config": now}, sort_keys=True).encode(), 0o600)
 
 
 def recorded_services(root: Path) -> dict[str, Any]:

@@ -127,7 +127,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
 
     mark_up(stack.project, stack.root)
     if isinstance(engine, RecordsUp):
-        engine.record_up()
+        engine.record_up(started)
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Generator, Iterator
+from typing import Callable, Generator, Iterator
 
 from wizard.core.docker.execstream import ExecStreamFailed, exec_argv, stream_in, stream_out
 from wizard.core.docker.pgdata import PGDATA
 from wizard.core.snapshots.events import PartProgress
 from wizard.core.snapshots.progress import Meter
 from wizard.core.support.events import Event
-from wizard.core.upgrade.pgexec import UpgradeFailed, databases, psql_many
+from wizard.core.upgrade.pgexec import UpgradeFailed, databases, last_line, psql_many
 from wizard.core.upgrade.plan import MajorChange
 
 READY_TIMEOUT = 120.0
@@ -77,9 +77,11 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> Generator[
         restore = exec_argv(server.id, ["psql", "-X", "-q", "-U", "postgres", "-d", "postgres"], interactive=True,
                             user="postgres")
         try:
-            said = yield from _copy_with_progress(restore, old_container, change)
+            said = yield from _copy_with_progress(restore, old_container, change,
+                                                  abort=lambda: _remove(client, server.id))
         except ExecStreamFailed as failed:
-            raise UpgradeFailed(f"the copy failed: {_last_line(failed.errors)}", "the old volume is untouched") from None
+            said = last_line(failed.errors.decode(errors="replace")) or "no output"
+            raise UpgradeFailed(f"the copy failed: {said}", "the old volume is untouched") from None
         errors = [line for line in said.decode(errors="replace").splitlines() if "ERROR" in line]
         try:
             figures = compare(old_container, server)
@@ -89,16 +91,17 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> Generator[
         return volume, figures
     except BaseException:
         if server is not None:
-            server.remove(force=True)
+            _remove(client, server.id)
             server = None
         client.volumes.get(volume).remove(force=True)
         raise
     finally:
         if server is not None:
-            server.remove(force=True)
+            _remove(client, server.id)
 
 
-def _copy_with_progress(restore: list[str], old_container, change: MajorChange) -> Generator[Event, None, bytes]:
+def _copy_with_progress(restore: list[str], old_container, change: MajorChange, *,
+                        abort: Callable[[], None]) -> Generator[Event, None, bytes]:
     """The dump streamed into the restore on a worker thread, its bytes reported here every few percent.
 
     The total is the old databases' size on disk, an estimate (a dump holds no indexes), so the
@@ -117,13 +120,28 @@ def _copy_with_progress(restore: list[str], old_container, change: MajorChange) 
     yield PartProgress(action="copy", part=part, percent=0, done=0, total=change.database_bytes)
     with ThreadPoolExecutor(max_workers=1) as pool:
         copying = pool.submit(stream_in, restore, counted(dump_stream(old_container)))
-        while not wait([copying], timeout=PROGRESS_TICK).done:
-            if meter.add(0):
-                yield PartProgress(action="copy", part=part, percent=meter.percent, done=meter.done,
-                                   total=change.database_bytes)
+        try:
+            while not wait([copying], timeout=PROGRESS_TICK).done:
+                if meter.add(0):
+                    yield PartProgress(action="copy", part=part, percent=meter.percent, done=meter.done,
+                                       total=change.database_bytes)
+        except BaseException:
+            # Ctrl-C (or the generator closed): the pool would wait for the whole copy to end.
+            # Taking the restoring server away breaks the pipe at once.
+            abort()
+            raise
         said = copying.result()
     yield PartProgress(action="copy", part=part, percent=100, done=meter.done, total=change.database_bytes)
     return said
+
+
+def _remove(client, container_id: str) -> None:
+    from docker.errors import NotFound
+
+    try:
+        client.containers.get(container_id).remove(force=True)
+    except NotFound:
+        pass  # already gone: a Ctrl-C took it away mid-copy
 
 
 def dump_stream(old_container) -> Iterator[bytes]:
@@ -208,8 +226,3 @@ def _wait_ready(server) -> None:
             return
         time.sleep(0.5)
     raise UpgradeFailed(f"the new server did not accept connections within {READY_TIMEOUT:.0f}s", "")
-
-
-def _last_line(errors: bytes) -> str:
-    lines = [line.strip() for line in errors.decode(errors="replace").splitlines() if line.strip()]
-    return (lines or ["no output"])[-1]

@@ -32,3 +32,9 @@ def run_in(container, argv: list[str], what: str) -> bytes:
         last = (err or b"").decode(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
         raise UpgradeFailed(f"{what} failed in {container.name}: {last[0]}", "the old volume is untouched")
     return out or b""
+
+
+def last_line(text: str) -> str:
+    """A tool's last non-empty line: where compose, psql and pg_dumpall say what went wrong."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""

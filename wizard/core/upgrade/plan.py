@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
 from wizard.core.docker.pgdata import PGDATA, pgdata_volume, read_majors
 from wizard.core.docker.uprecord import recorded_services
 from wizard.core.support.errors import PreflightFailed
 from wizard.core.upgrade.pgexec import databases, psql, run_in
 
 MARGIN_BYTES = 256 * 1000 * 1000
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from wizard.core.docker.uprecord import read_record
 from wizard.core.support.lock import holding_lock
-from wizard.core.docker.pgdata import PGDATA
+from wizard.core.docker.model import pgdata_key
 from wizard.core.upgrade.plan import running_containers
 from wizard.core.upgrade.rollback import bring_back
 
@@ -24,9 +24,7 @@ def stopped_servers(stack, engine) -> list[str]:
     containers = running_containers(engine.client, engine.project)
     stopped = []
     for name, service in sorted((record["config"].get("services") or {}).items()):
-        mounts = service.get("volumes") or []
-        if any(mount.get("type") == "volume" and mount.get("target") == PGDATA for mount in mounts) \
-                and (name not in containers or containers[name].status != "running"):
+        if pgdata_key(service) and (name not in containers or containers[name].status != "running"):
             stopped.append(name)
     return stopped
 

@@ -9,12 +9,21 @@ while a container of the new config still mounts it.
 from __future__ import annotations
 
 from wizard.core.docker.composeengine import UPGRADE_OVERRIDE
+from wizard.core.support.errors import LauncherError
 from wizard.core.support.files import atomic_write
+from wizard.exitcodes import ExitCode
 from wizard.core.upgrade import switch
 from wizard.core.upgrade.majors import TEMPORARY_LABEL
+from wizard.core.upgrade.pgexec import last_line
 from wizard.core.upgrade.journal import clear_journal
 
 PREVIOUS_FILE = ".launcher/upgrade-previous.json"
+
+
+class RollbackFailed(LauncherError):
+    """The previous services did not come back; the journal stays for the next run."""
+
+    exit_code = ExitCode.UNHEALTHY
 
 
 def roll_back(engine, journal: dict, wait: str) -> None:
@@ -34,6 +43,7 @@ def roll_back(engine, journal: dict, wait: str) -> None:
         for volume in client.volumes.list(filters={"name": name}):
             if volume.name == name:
                 volume.remove(force=True)
+    switch.unpin_previous_images(client, engine.project)
     clear_journal(root)
 
 
@@ -43,7 +53,12 @@ def bring_back(engine, previous: dict, services: list[str], wait: str) -> None:
     switch.write_document(path, previous["document"])
     try:
         files = [path] if previous["standalone"] else [*engine.compose_files(), path]
-        engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
-                           *services, files=files)
+        result = engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
+                                    *services, files=files, check=False)
     finally:
         path.unlink(missing_ok=True)
+    if result.returncode != 0:
+        said = last_line(result.stderr or result.stdout) or "they did not become healthy"
+        raise RollbackFailed(f"{', '.join(services)} did not come back as they ran before: {said}",
+                             "fix the cause, then run `launcher upgrade` again (an interrupted upgrade's journal "
+                             "is kept, and the next run puts the stack back first)")

@@ -23,6 +23,7 @@ import time
 from typing import Iterator
 
 from wizard.core.docker.composeengine import UPGRADE_OVERRIDE
+from wizard.core.docker.model import pgdata_key
 from wizard.core.docker.uprecord import read_record
 from wizard.core.support.errors import LauncherError, PreflightFailed, SeedFailed
 from wizard.core.support.events import Event, Finished
@@ -31,10 +32,11 @@ from wizard.exitcodes import ExitCode
 from wizard.core.upgrade import majors, sqlsteps, switch
 from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
 from wizard.core.upgrade.journal import clear_journal, read_journal, write_journal
+from wizard.core.upgrade.pgexec import last_line
 from wizard.core.upgrade.plan import make_plan, room_short, running_containers
+from wizard.core.upgrade.revive import start_as_recorded, stopped_servers
 from wizard.core.upgrade.rollback import roll_back
 
-VOLUME_LABEL = "com.docker.compose.volume"
 DEFAULT_WAIT = 180
 
 
@@ -55,6 +57,10 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     if interrupted is not None:
         yield UpgradeStep(step="recover", detail="an earlier upgrade was interrupted: rolling it back first")
         roll_back(engine, interrupted, wait)
+    stopped = stopped_servers(stack, engine)
+    if stopped:
+        yield UpgradeStep(step="start", detail=f"{', '.join(stopped)} as the last `up` ran it, to copy from")
+        start_as_recorded(stack, engine, stopped, wait)
     # Kept by an earlier upgrade: this one, once it succeeds, makes them two versions old.
     earlier = pending_old_volumes(client, override)
     plan = make_plan(stack, engine)
@@ -64,6 +70,7 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     short = room_short(plan)
     if short:
         raise PreflightFailed(short, "free some space (`docker system df` shows what Docker holds), then run it again")
+    keys = _volume_keys(engine, plan)
     containers = running_containers(client, engine.project)
     changed = plan.services
     snapshot_path = ""
@@ -77,22 +84,24 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
             else:
                 yield event
     record = read_record(stack.root)
+    running = {service: containers[service] for service in changed}
     journal = {"phase": "copy", "new_volumes": [], "services": changed, "snapshot": snapshot_path,
-               "override_before": override.read_text() if override.is_file() else None,
-               "previous": switch.previous_config(record["config"] if record else None,
-                                                  {service: containers[service] for service in changed})}
+               "override_before": override.read_text() if override.is_file() else None}
+    write_journal(stack.root, journal)  # before the pins: a SIGKILL'd run's rollback removes them
+    journal["previous"] = switch.previous_config(record["config"] if record else None, running,
+                                                 switch.pin_previous_images(client, engine.project, running))
     write_journal(stack.root, journal)
     old_volumes = [change.volume for change in plan.majors]
     failed = ""
+    moved: dict[str, str] = {}  # compose volume key -> new volume
     try:
-        moved: dict[str, str] = {}  # compose volume key -> new volume
         for change in plan.majors:
             yield UpgradeStep(step="copy", detail=f"{change.service}: PostgreSQL {change.old_major} -> "
                                                   f"{change.new_major}, {change.volume} into a new volume")
             journal["new_volumes"].append(majors.new_volume_name(change))
             write_journal(stack.root, journal)
-            new_volume, _figures = yield from majors.copy_to_new_volume(client, change, containers[change.service])
-            moved[client.volumes.get(change.volume).attrs["Labels"][VOLUME_LABEL]] = new_volume
+            moved[keys[change.service]], _figures = yield from majors.copy_to_new_volume(
+                client, change, containers[change.service])
         yield UpgradeStep(step="switch", detail=", ".join(f"{key} -> {name}" for key, name in moved.items())
                           or "images and config only")
         journal["phase"] = "switched"
@@ -103,17 +112,12 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
         result = engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
                                     *changed, check=False)
         if result.returncode != 0:
-            failed = _last_line(result.stderr or result.stdout) or f"{', '.join(changed)} did not become healthy"
+            failed = last_line(result.stderr or result.stdout) or f"{', '.join(changed)} did not become healthy"
         else:
             try:
                 yield from _run_upgrade_steps(stack, plan)
             except SeedFailed as error:
                 failed = error.one_line()
-        if not failed:
-            engine.record_up()
-            clear_journal(stack.root)
-            for name in earlier:
-                client.volumes.get(name).remove()
     except BaseException:
         # Ctrl-C, a failed copy, an engine error: back as before, then the original error.
         roll_back(engine, journal, wait)
@@ -125,9 +129,28 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
                                 kept_volumes=tuple(old_volumes))
         raise UpgradeRolledBackError(f"upgrade rolled back: {failed}",
                                      f"the stack runs its previous images again; snapshot: {snapshot_path or 'none'}")
+    # Done: from here on nothing is undone. The journal goes first, so a SIGKILL after it leaves
+    # at worst a record one step behind (the next plan recreates a service that is already right).
+    clear_journal(stack.root)
+    engine.record_up(changed)
+    switch.unpin_previous_images(client, engine.project)
+    for name in earlier:
+        if any(volume.name == name for volume in client.volumes.list(filters={"name": name})):
+            client.volumes.get(name).remove()
     yield Finished(ok=True, elapsed=time.monotonic() - began, summary="upgraded",
                    details={"services": changed, "new_volumes": sorted(moved.values()), "old_volumes": old_volumes,
                             "removed_volumes": earlier, "snapshot": snapshot_path})
+
+
+def _volume_keys(engine, plan) -> dict[str, str]:
+    """Each moving service's compose key for its data volume, from the resolved config, before anything runs."""
+    services = engine.resolved_config().get("services") or {}
+    keys = {change.service: pgdata_key(services.get(change.service) or {}) for change in plan.majors}
+    for service, key in keys.items():
+        if not key:
+            raise PreflightFailed(f"{service} no longer mounts a named volume at the Postgres data directory",
+                                  "the upgrade moves a data volume it can name: check the service's volumes")
+    return keys
 
 
 def pending_old_volumes(client, override) -> list[str]:
@@ -136,7 +159,8 @@ def pending_old_volumes(client, override) -> list[str]:
     for name in switch.switched_volumes(override).values():
         for volume in client.volumes.list(filters={"name": name}):
             old = (volume.attrs.get("Labels") or {}).get(majors.FROM_LABEL)
-            if volume.name == name and old and client.volumes.list(filters={"name": old}):
+            # The engine's name filter matches a part of a name: the old volume's own name is a part of the new one's.
+            if volume.name == name and old and any(kept.name == old for kept in client.volumes.list(filters={"name": old})):
                 pending.append(old)
     return pending
 
@@ -152,8 +176,3 @@ def _run_upgrade_steps(stack, plan) -> Iterator[Event]:
     values = current_values(stack)
     for step in steps:
         yield from run_step(stack, step, values)
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return lines[-1] if lines else ""

@@ -21,6 +21,9 @@ from pathlib import Path
 from wizard.core.support.files import atomic_write
 
 
+PINNED = "launcher-previous"
+
+
 def write_switch(path: Path, moved: dict[str, str]) -> None:
     """``moved``: compose volume key -> the new volume's name. Written whole or not at all."""
     document = {"volumes": {key: {"name": name, "external": True} for key, name in moved.items()}}
@@ -33,19 +36,47 @@ def switched_volumes(path: Path) -> dict[str, str]:
     return {key: spec["name"] for key, spec in (json.loads(path.read_text()).get("volumes") or {}).items()}
 
 
-def previous_config(recorded: dict | None, containers: dict) -> dict:
+def previous_config(recorded: dict | None, containers: dict, pinned: dict[str, str]) -> dict:
     """How ``containers``' services come back: {"standalone": bool, "document": a compose document}.
 
     Standalone: the last `up`'s recorded config, used as the only compose file. Otherwise an
     override, over the stack's own files, restoring each image and healthcheck as it ran.
+    Either way each image is the one ``pinned`` (pin_previous_images): the image that ran,
+    by id, even when its tag has moved to the new one since.
     """
     if recorded and set(containers) <= set(recorded.get("services") or {}):
-        return {"standalone": True, "document": recorded}
+        services = dict(recorded["services"])
+        for service in containers:
+            services[service] = {**services[service], "image": pinned[service], "pull_policy": "never"}
+        return {"standalone": True, "document": {**recorded, "services": services}}
     services = {}
     for service, container in containers.items():
         config = container.attrs.get("Config") or {}
-        services[service] = {"image": config.get("Image", ""), "healthcheck": _healthcheck(config.get("Healthcheck"))}
+        services[service] = {"image": pinned[service], "pull_policy": "never",
+                             "healthcheck": _healthcheck(config.get("Healthcheck"))}
     return {"standalone": False, "document": {"services": services}}
+
+
+def pin_previous_images(client, project: str, containers: dict) -> dict[str, str]:
+    """Tag the image each container runs, by id, as launcher-previous/<project>-<service>; returns the tags.
+
+    A tag such as `postgres:15` or `latest` may name the new image by now: the rollback must
+    bring back what ran. The tags also keep `docker image prune` off those images meanwhile.
+    """
+    pinned = {}
+    for service, container in containers.items():
+        repository = f"{PINNED}/{project}-{service}".lower()
+        client.images.get(container.attrs["Image"]).tag(repository, "upgrade")
+        pinned[service] = f"{repository}:upgrade"
+    return pinned
+
+
+def unpin_previous_images(client, project: str) -> None:
+    """Remove the tags pin_previous_images made (the images stay while anything else names them)."""
+    for image in client.images.list(filters={"reference": f"{PINNED}/{project}-*".lower()}):
+        for tag in image.tags:
+            if tag.startswith(f"{PINNED}/{project}-".lower()):
+                client.images.remove(tag, noprune=True)
 
 
 def _healthcheck(check: dict | None) -> dict:

@@ -284,13 +284,13 @@ def resolve_values(stack: Stack, answers: Mapping[str, Answer], existing: Mappin
 
 def _former_default(spec, stored: str) -> bool:
     """A stored value that is an earlier default of the stack, not today's: nobody chose it."""
-    return stored in spec.former_defaults and stored != spec.default
+    return spec.default is not None and stored in spec.former_defaults and stored != spec.default
 
 
 def former_defaults_moved(stack: Stack, existing: Mapping[str, str]) -> tuple[str, ...]:
     """The settings whose stored value `init` moves from an earlier default to today's."""
     return tuple(spec.name for spec in stack.settings
-                 if spec.name in existing and spec.default is not None and _former_default(spec, existing[spec.name]))
+                 if spec.name in existing and _former_default(spec, existing[spec.name]))
 
 
 def _signer_changed(signer: str, existing: Mapping[str, str], result: Resolution) -> bool:
