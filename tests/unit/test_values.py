@@ -253,3 +253,14 @@ def test_prefill_shows_existing_values_then_defaults(stack):
 def test_initialize_rejects_unknown_names_from_front_ends(stack):
     with pytest.raises(UsageError):
         initialize(stack, {"NOT_DECLARED": "x"})
+
+
+def test_a_former_default_moves_only_a_setting_that_has_a_default_today(root):
+    initialize(load_stack(root / "stack.toml"), {})
+    manifest = root / "stack.toml"
+    # A required setting (no default) whose stored value is listed as a former default stays as stored.
+    manifest.write_text(manifest.read_text() + '\n[settings.REGION]\nkind = "string"\n'
+                        'former_defaults = ["eu"]\n')
+    stack = load_stack(manifest)
+    resolved = resolve_values(stack, {}, {**existing_values(stack), "REGION": "eu"})
+    assert resolved.values["REGION"] == "eu" and resolved.origins["REGION"] == "stored"
