@@ -82,7 +82,9 @@ def copy_to_new_volume(client, change: MajorChange, old_container) -> Generator[
         except ExecStreamFailed as failed:
             said = last_line(failed.errors.decode(errors="replace")) or "no output"
             raise UpgradeFailed(f"the copy failed: {said}", "the old volume is untouched") from None
-        errors = [line for line in said.decode(errors="replace").splitlines() if "ERROR" in line]
+        # "already exists" is the fresh cluster's own postgres role or database: expected, not the cause.
+        errors = [line for line in said.decode(errors="replace").splitlines()
+                  if "ERROR" in line and "already exists" not in line]
         try:
             figures = compare(old_container, server)
         except UpgradeFailed as exc:
