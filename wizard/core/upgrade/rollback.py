@@ -43,7 +43,6 @@ def roll_back(engine, journal: dict, wait: str) -> None:
         for volume in client.volumes.list(filters={"name": name}):
             if volume.name == name:
                 volume.remove(force=True)
-    switch.unpin_previous_images(client, engine.project)
     clear_journal(root)
 
 

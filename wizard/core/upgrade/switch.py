@@ -58,13 +58,25 @@ def previous_config(recorded: dict | None, containers: dict, pinned: dict[str, s
 
 
 def pin_previous_images(client, project: str, containers: dict) -> dict[str, str]:
-    """Tag the image each container runs, by id, as launcher-previous/<project>-<service>; returns the tags.
+    """The reference that brings back the image each container runs; returns service -> reference.
 
-    A tag such as `postgres:15` or `latest` may name the new image by now: the rollback must
-    bring back what ran. The tags also keep `docker image prune` off those images meanwhile.
+    Its own reference while that still names the same image (the container comes back exactly
+    as it was). A tag such as `postgres:15` or `latest` may name the new image by now: then the
+    image that ran is tagged by id as launcher-previous/<project>-<service>:upgrade, which also
+    keeps `docker image prune` off it. The tag stays while a rolled-back container runs it.
     """
+    from docker.errors import ImageNotFound
+
     pinned = {}
     for service, container in containers.items():
+        reference = (container.attrs.get("Config") or {}).get("Image", "")
+        try:
+            same = client.images.get(reference).id == container.attrs["Image"]
+        except ImageNotFound:
+            same = False
+        if same:
+            pinned[service] = reference
+            continue
         repository = f"{PINNED}/{project}-{service}".lower()
         client.images.get(container.attrs["Image"]).tag(repository, "upgrade")
         pinned[service] = f"{repository}:upgrade"
@@ -72,7 +84,7 @@ def pin_previous_images(client, project: str, containers: dict) -> dict[str, str
 
 
 def unpin_previous_images(client, project: str) -> None:
-    """Remove the tags pin_previous_images made (the images stay while anything else names them)."""
+    """Remove the tags pin_previous_images made, once an upgrade succeeded (no container runs them)."""
     for image in client.images.list(filters={"reference": f"{PINNED}/{project}-*".lower()}):
         for tag in image.tags:
             if tag.startswith(f"{PINNED}/{project}-".lower()):
