@@ -20,10 +20,12 @@ def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
     checks: list[PreflightCheck] = []
     try:
         facts = engine.versions()
+    except ConfigError:
+        raise  # a wrong Docker CLI config or context file: exit 3, as every command
     except LauncherError as error:
         checks.append(PreflightCheck("engine", "fail", error.message, error.hint))
         return checks
-    checks.append(PreflightCheck("engine", "ok", f"Docker {facts['engine']} (API {facts['api']}), {facts['os']}"))
+    checks.append(PreflightCheck("engine", "ok", engine_line(facts)))
     try:
         checks.append(PreflightCheck("compose", "ok", engine.compose.describe()))
         compose_ok = True
@@ -46,6 +48,13 @@ def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
     checks.extend(check for check in published_port_checks(engine, wanted)
                   if check.name not in {blocker.name for blocker in shared})
     return checks
+
+
+def engine_line(facts: dict[str, Any]) -> str:
+    """``Podman 4.3.1 (API 1.41, rootless), debian, at unix:///run/podman.sock, context podman (from ...)``."""
+    api = f"API {facts['api']}" + (", rootless" if facts.get("rootless") else "")
+    where = f", at {facts['endpoint']}, {facts['via']}" if facts.get("endpoint") else ""
+    return f"{facts.get('kind', 'Docker')} {facts['engine']} ({api}), {facts['os']}{where}"
 
 
 def finding(check: PreflightCheck) -> dict[str, Any]:
