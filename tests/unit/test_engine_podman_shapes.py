@@ -22,6 +22,7 @@ import pytest
 from tests.unit.fake_engine import spec
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import container_from_summary
+from wizard.core.docker.engineinfo import NEVER_PROBED, healthchecks_cannot_run
 from wizard.core.lifecycle.doctor import engine_line
 from wizard.core.lifecycle.readiness import READY, readiness
 
@@ -133,3 +134,33 @@ def test_rootless_is_read_from_the_security_options():
     facts = engine_facts({"Version": "28.2.2", "ApiVersion": "1.50"}, options, Endpoint("unix:///x", "DOCKER_HOST"))
     assert (facts["kind"], facts["rootless"]) == ("Docker", True)
     assert "rootless" in engine_line(facts)
+
+
+class RecordedPodmanSDK:
+    """The SDK's calls failure_details makes, answered with the recorded shapes (a container whose
+    healthcheck Podman never ran: no systemd timers)."""
+
+    def __init__(self):
+        self.api = SimpleNamespace(inspect_container=lambda cid: INSPECT["enctx-starting-first"],
+                                   logs=lambda cid, **options: b"Ready to accept connections\n")
+
+    def version(self):
+        return json.loads((RECORDED / "version.json").read_text())
+
+
+def test_a_podman_healthcheck_that_never_ran_says_why():
+    engine = ComposeEngine(SimpleNamespace(project="enctx"), client=RecordedPodmanSDK())
+    probes, tail = engine.failure_details("any")
+    assert probes == (NEVER_PROBED,) and tail == ("Ready to accept connections",)
+
+
+def test_doctor_warns_when_podman_here_cannot_run_healthchecks(engine, tmp_path, monkeypatch):
+    from wizard.core.docker import engineinfo
+
+    facts = engine.versions()
+    monkeypatch.setattr(engineinfo, "SYSTEMD_RUNNING", tmp_path / "no-systemd")
+    assert healthchecks_cannot_run(facts)
+    assert not healthchecks_cannot_run({**facts, "kind": "Docker"})
+    assert not healthchecks_cannot_run({**facts, "endpoint": "ssh://me@box"})  # Podman runs elsewhere
+    (tmp_path / "no-systemd").mkdir()
+    assert not healthchecks_cannot_run(facts)

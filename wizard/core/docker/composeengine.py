@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from wizard.core.support.cache import cache_read, cache_write, fingerprint
 from wizard.core.docker.composecli import ComposeCLI, find_compose
 from wizard.core.docker.composerun import PULL_POLICIES, ComposeRun
-from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary
+from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary, health_of
 from wizard.core.docker.connection import EngineConnection
-from wizard.core.docker.engineinfo import HealthFromInspect
+from wizard.core.docker.engineinfo import NEVER_PROBED, HealthFromInspect
 from wizard.core.docker.failures import compose_failed, container_gone
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
 from wizard.core.docker.uprecord import record_up
@@ -279,6 +279,8 @@ class ComposeEngine(EngineConnection):
         health = ((details.get("State") or {}).get("Health") or {}).get("Log") or []
         probes = tuple(f"exit {entry.get('ExitCode')}: {(entry.get('Output') or '').strip()}"
                        for entry in health[-5:])
+        if not probes and health_of(details) == "starting" and self._health.is_podman():
+            probes = (NEVER_PROBED,)
         lines = raw_logs.decode("utf-8", "replace").splitlines()[-tail:]
         return probes, tuple(lines)
 

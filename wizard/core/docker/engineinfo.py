@@ -10,11 +10,17 @@ Docker writes "Up 2 seconds (healthy)": on Podman the health comes from inspect.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from wizard.core.docker.containers import health_of
 from wizard.core.docker.endpoint import Endpoint
 from wizard.core.support.errors import DockerUnavailable
+
+SYSTEMD_RUNNING = Path("/run/systemd/system")  # what sd_booted() looks at: systemd is this machine's init
+# Said where a Podman healthcheck has not run once (see ``healthchecks_cannot_run``).
+NEVER_PROBED = "no probe has run: Podman runs healthchecks from systemd timers (see `launcher doctor`)"
 
 
 def engine_kind(version: dict[str, Any]) -> str:
@@ -43,6 +49,13 @@ def engine_facts(version: dict[str, Any], info: dict[str, Any], endpoint: Endpoi
     }
 
 
+def healthchecks_cannot_run(facts: dict[str, Any], systemd: Path | None = None) -> bool:
+    """Podman on this Linux machine, which has no systemd: Podman's healthcheck timers never fire,
+    so health stays "starting" (WSL without systemd, containers in containers)."""
+    local = str(facts.get("endpoint") or "").startswith("unix://")
+    return facts.get("kind") == "Podman" and local and sys.platform == "linux" and not (systemd or SYSTEMD_RUNNING).is_dir()
+
+
 class HealthFromInspect:
     """Health of running containers from inspect, on Podman only (Docker's list says it already).
 
@@ -58,7 +71,7 @@ class HealthFromInspect:
 
     def of(self, summary: dict[str, Any]) -> str | None:
         """The container's health, or None when the list's own answer is right (Docker, not running)."""
-        if summary.get("State") != "running" or "Health" in summary or not self._is_podman():
+        if summary.get("State") != "running" or "Health" in summary or not self.is_podman():
             return None
         cid = summary.get("Id", "")
         if self._has_healthcheck.get(cid) is False:
@@ -70,7 +83,7 @@ class HealthFromInspect:
         self._has_healthcheck[cid] = bool(health)
         return health
 
-    def _is_podman(self) -> bool:
+    def is_podman(self) -> bool:
         light = self._light()
         if light is not None and light.podman is not None:
             return light.podman  # from the list call just made: no call of its own

@@ -9,6 +9,7 @@ from typing import Any
 
 from wizard.core.lifecycle.checks import (disk_check, env_files_check, memory_check, published_port_checks,
                                 shared_port_checks, wanted_ports)
+from wizard.core.docker.engineinfo import healthchecks_cannot_run
 from wizard.core.docker.protocol import Engine
 from wizard.core.support.errors import ConfigError, LauncherError
 from wizard.core.support.events import PreflightCheck
@@ -26,6 +27,12 @@ def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
         checks.append(PreflightCheck("engine", "fail", error.message, error.hint))
         return checks
     checks.append(PreflightCheck("engine", "ok", engine_line(facts)))
+    if healthchecks_cannot_run(facts):
+        checks.append(PreflightCheck("healthchecks", "warn",
+                                     "Podman runs healthchecks from systemd timers and this machine has no systemd: "
+                                     "a service's health stays 'starting'",
+                                     "run `podman healthcheck run CONTAINER` every few seconds for each, or run Podman "
+                                     "where systemd runs; `up` waits for a healthcheck only until its timeout"))
     try:
         checks.append(PreflightCheck("compose", "ok", engine.compose.describe()))
         compose_ok = True
