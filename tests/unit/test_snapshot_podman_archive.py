@@ -44,12 +44,37 @@ def test_podman_names_are_put_under_the_folder_with_every_byte_kept():
     assert check_archive(pieces(rewritten, 777), "snapshot-volume", "part") == len(before)
 
 
-def test_a_docker_shaped_archive_passes_through_byte_for_byte():
+def docker_shaped() -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         info = tarfile.TarInfo("snapshot-volume/a.txt")
         info.size = 5
         tar.addfile(info, io.BytesIO(b"hello"))
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def test_a_docker_shaped_archive_passes_through_byte_for_byte():
+    data = docker_shaped()
     assert b"".join(under_folder(pieces(data, 300), "snapshot-volume")) == data
     assert list(under_folder([], "snapshot-volume")) == []
+
+
+
+@pytest.mark.parametrize("data", [RECORDED, docker_shaped()], ids=["podman", "docker"])
+def test_giving_up_early_closes_the_engines_answer_at_once(data):
+    """The snapshot file cannot be written (disk full): the answer must be closed before the helper is
+    removed, or the engine holds the removal back until its read times out."""
+    closed = []
+
+    def answer():
+        try:
+            yield data[:600]
+            yield data[600:]
+        finally:
+            closed.append(True)
+
+    stream = answer()  # held by the caller, as volumes.archive holds the SDK's stream while it removes the helper
+    rewritten = under_folder(stream, "snapshot-volume")
+    next(rewritten)
+    rewritten.close()
+    assert closed == [True]

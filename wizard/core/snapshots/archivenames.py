@@ -56,6 +56,17 @@ class _ChunkSink:
 def under_folder(chunks: Iterable[bytes], folder: str) -> Iterator[bytes]:
     """The archive with every entry under ``folder`` (the archived folder's name, as Docker writes it)."""
     source = iter(chunks)
+    try:
+        yield from _under_folder(source, folder)
+    finally:
+        # Closed early (the snapshot could not be written): the engine's answer is closed now, before
+        # the caller removes the helper, which the engine would hold back while its archive is read.
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _under_folder(source: Iterator[bytes], folder: str) -> Iterator[bytes]:
     head = b""
     for chunk in source:
         head += chunk
