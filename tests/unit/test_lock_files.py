@@ -98,7 +98,8 @@ def test_the_cli_refuses_a_linked_lock_in_one_line_with_exit_3(tmp_path, preciou
     done = launcher(stack, "init", "--non-interactive", env={"LAUNCHER_LOCK_WAIT": "0"})
     assert done.returncode == ExitCode.CONFIG, done.stderr
     [line] = done.stderr.decode().splitlines()
-    assert line.startswith("launcher: the lock .launcher/lock is a symbolic link") and "remove that link" in line
+    assert line.startswith(f"launcher: the lock .launcher/lock ({lock_path(stack)}) is a symbolic link"), line
+    assert "remove that link" in line
     assert precious.read_bytes() == PRECIOUS
     assert not (stack / ".env").exists()
 

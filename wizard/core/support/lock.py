@@ -234,7 +234,7 @@ def _open_own(path: Path, shown: str):
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise ConfigError(f"the lock {shown} is a symbolic link ({path}); nothing was written to it",
+            raise ConfigError(f"the lock {_named(shown, path)} is a symbolic link; nothing was written to it",
                               "remove that link (the launcher makes its own lock file) and run the command again"
                               ) from None
         raise ConfigError(f"cannot open the lock {shown}: {error.strerror}",
@@ -251,8 +251,13 @@ def _open_own(path: Path, shown: str):
 def _refuse_foreign(descriptor: int, path: Path, shown: str) -> None:
     problem = _foreign(descriptor, path)
     if problem is not None:
-        raise ConfigError(f"the lock {shown} is {problem} ({path}); nothing was written to it",
+        raise ConfigError(f"the lock {_named(shown, path)} is {problem}; nothing was written to it",
                           "remove it (the launcher makes its own lock file) and run the command again")
+
+
+def _named(shown: str, path: Path) -> str:
+    """The lock as the user knows it, and where it is when that is not the full path already."""
+    return shown if shown == str(path) else f"{shown} ({path})"
 
 
 def _foreign(descriptor: int, path: Path) -> str | None:
