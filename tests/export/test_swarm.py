@@ -3,7 +3,8 @@
 The engine test stack (postgres with a named volume, then redis, then a one-shot job
 and a web probe) plus two files the web service reads: a template (a Swarm config)
 and the rendered env file (a Swarm secret). Docker's own records are the witness:
-container creation times, the services' specs, what is left after `down`.
+container creation times, the services' specs, what is left after `down`. Each test runs
+under the stack's own name and as a second checkout's instance (tests/export/conftest.py).
 """
 
 from __future__ import annotations
@@ -42,14 +43,14 @@ def leftovers(client, project: str) -> dict[str, list[str]]:
         "networks": [n.name for n in client.networks.list(filters=ours)],
         "secrets": [s.name for s in client.secrets.list(filters=ours)],
         "configs": [c.name for c in client.configs.list(filters=ours)],
-        "volumes": [v.name for v in client.volumes.list() if v.name.startswith(f"{project}-")],
+        "volumes": [v.name for v in client.volumes.list() if (v.attrs.get("Labels") or {}).get(NAMESPACE) in stacks],
     }
 
 
-def test_up_status_down_on_a_single_node_swarm(swarm, engine_stack, docker_client):
+def test_up_status_down_on_a_single_node_swarm(swarm, swarm_stack, docker_client):
     import psycopg
 
-    stack, client, project = engine_stack, docker_client, engine_stack.project
+    stack, client, project = swarm_stack, docker_client, swarm_stack.project
     stack.edit("compose/app.yml", "    volumes:\n", "    volumes:\n" + FILES.lstrip("\n"))
     try:
         result = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
@@ -127,8 +128,8 @@ def stack_value(stack, name: str) -> str:
     return dotenv_values(stack.root / ".launcher" / "values.env")[name]
 
 
-def test_a_service_swarm_cannot_start_fails_with_swarm_s_reason(swarm, engine_stack, docker_client):
-    stack, project = engine_stack, engine_stack.project
+def test_a_service_swarm_cannot_start_fails_with_swarm_s_reason(swarm, swarm_stack, docker_client):
+    stack, project = swarm_stack, swarm_stack.project
     # An image that is missing is refused before anything starts (the image preflight, exit 8);
     # a container that exits at once is a failure only Swarm can report.
     stack.edit("compose/cache.yml", "    pull_policy: never\n", '    pull_policy: never\n    entrypoint: ["sh", "-c", "exit 3"]\n')
