@@ -56,6 +56,10 @@ def test_gc_leaves_a_moved_or_misregistered_running_checkout_and_still_cleans_a_
         assert result.returncode == 0, result.stderr
         assert f"{project}: kept, it runs" in result.stdout
         assert held(docker_client, project) == running
+        # `status` in the moved checkout puts its entry where it now is.
+        status = stack.run("status", "--json", cwd=moved, env=stack.env, timeout=60)
+        assert status.returncode == 0, status.stderr
+        assert registry.read()[project].folder == str(moved)
 
         # 2. The entry names another checkout's folder (its .launcher/instance names another instance).
         (other / ".launcher").mkdir()
