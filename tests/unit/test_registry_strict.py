@@ -199,3 +199,11 @@ def test_down_all_names_what_it_acts_on_and_only_stops_an_instance_whose_folder_
     assert code == 0, err
     assert engine.actions == ["stop moved-db-1"]
     assert "nothing was deleted" in out
+
+
+def test_up_with_a_damaged_registry_refuses_before_it_starts_anything(tmp_path, engine, monkeypatch):
+    root = checkout(tmp_path, "stack")
+    path = write_registry(json.dumps(document(last_up=None)))
+    monkeypatch.setattr("wizard.core.lifecycle.launch.up", lambda *a, **k: pytest.fail("up started"))
+    code, _, err = run("up", "--non-interactive", "--stack", str(root / "stack.toml"))
+    assert (code, err.count("\n")) == (3, 1) and str(path) in err, err

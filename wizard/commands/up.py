@@ -72,9 +72,11 @@ def _seconds(text: str) -> float:
 def run(args) -> int:
     from wizard.commands.context import load, use_tui
     from wizard.core.lifecycle import launch
+    from wizard.core.support import registry
     from wizard.core.targets.choose import engine_for
 
     stack = load(args)
+    registry.read()  # a damaged instance registry refuses here (exit 3), not once the stack has started
     # None keeps the local default exactly as before: launch and the TUI build their own Engine.
     engine = None if args.target == "local" else engine_for(args.target, stack, profiles=args.profile)
     if use_tui(args):
