@@ -43,5 +43,5 @@ def render_gc(doomed: Sequence[InstanceRow], astray: Sequence[InstanceRow], *, v
                      (("containers", row.containers), ("networks", row.networks), ("volumes", row.volumes)) if names)
     for row in astray:
         lines.append(f"{row.name}: kept, it runs though its folder {row.folder} is not its checkout (moved?); "
-                     "any `launcher` command in its folder updates the registry")
+                     "`launcher status` in its folder updates the registry")
     return "\n".join(lines) or "no stale instance: nothing to clean"

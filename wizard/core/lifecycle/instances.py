@@ -209,16 +209,17 @@ def gc(doomed: list[InstanceRow], client, *, volumes: bool = False) -> Iterator[
             yield Note(message=f"{row.name}: kept, it runs now")
             continue
         kept: list[str] = []  # what the engine refused to remove, or a volume another container uses
-        gone = _remove_each(containers, kept) + _remove_each(client.networks.list(filters=_labelled(row.name)), kept)
+        gone = [_remove_each(containers, kept), _remove_each(client.networks.list(filters=_labelled(row.name)), kept), 0]
         for volume in client.volumes.list(filters=_labelled(row.name)) if volumes else []:
+            # Asked after its own containers went: any user left is a container outside the instance.
             users = sorted(c.name for c in client.containers.list(all=True, filters={"volume": volume.name}))
             if users:
                 kept.append(f"{volume.name} (used by {', '.join(users)})")
             else:
-                gone += _remove_each([volume], kept)
+                gone[2] += _remove_each([volume], kept)
         unasked = "" if volumes or not row.volumes else f"; {len(row.volumes)} volume(s) kept"
-        yield Note(message=f"{row.name}: removed {gone} container(s), network(s) and volume(s){unasked}"
-                           + (f"; kept: {', '.join(kept)}" if kept else ""))
+        yield Note(message=f"{row.name}: removed {gone[0]} container(s), {gone[1]} network(s), {gone[2]} volume(s)"
+                           f"{unasked}" + (f"; kept: {', '.join(kept)}" if kept else ""))
         removed.append(row.name)
     _forget_cleaned(doomed, client)
     yield Finished(ok=True, elapsed=0.0, summary=f"{len(removed)} stale instance(s) cleaned",

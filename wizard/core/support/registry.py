@@ -86,7 +86,7 @@ def parse(data: bytes, path: Path) -> dict[str, Instance]:
     if not _is_int(document["format"]) or document["format"] != FORMAT:
         raise _damaged(path, f"format {document['format']!r}, but this launcher reads format {FORMAT}")
     if not isinstance(document["instances"], dict):
-        raise _damaged(path, f"\"instances\" is {_shape(document['instances'])}, expected an object")
+        raise _damaged(path, f"'instances' is {_shape(document['instances'])}, expected an object")
     return {name: _entry(name, entry, path) for name, entry in document["instances"].items()}
 
 
@@ -99,16 +99,16 @@ def _entry(name: str, entry: object, path: Path) -> Instance:
         if not isinstance(entry[key], str):
             raise _damaged(path, f"{where}: {key!r} is {_shape(entry[key])}, expected text")
     if entry["name"] != name:
-        raise _damaged(path, f"{where}: \"name\" is {entry['name']!r}")
+        raise _damaged(path, f"{where}: 'name' is {entry['name']!r}")
     if not entry["stack"] or not Path(entry["folder"]).is_absolute() or "\0" in entry["folder"]:
         raise _damaged(path, f"{where}: an empty stack name or a folder that is not an absolute path")
     if entry["last_up"] and not LAST_UP_PATTERN.match(entry["last_up"]):
-        raise _damaged(path, f"{where}: \"last_up\" is not a time like 2026-01-31T09:30Z")
+        raise _damaged(path, f"{where}: 'last_up' is not a time like 2026-01-31T09:30Z")
     if not _is_int(entry["offset"]) or not 0 <= entry["offset"] <= 65535:
-        raise _damaged(path, f"{where}: \"offset\" is {_shape(entry['offset'])}, expected a whole number 0-65535")
+        raise _damaged(path, f"{where}: 'offset' is {_shape(entry['offset'])}, expected a whole number 0-65535")
     ports = entry["ports"]
     if not isinstance(ports, dict) or not all(_is_int(port) and 1 <= port <= 65535 for port in ports.values()):
-        raise _damaged(path, f"{where}: \"ports\" is not an object of setting names to ports 1-65535")
+        raise _damaged(path, f"{where}: 'ports' is not an object of setting names to ports 1-65535")
     return Instance(**entry)
 
 
