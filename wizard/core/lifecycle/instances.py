@@ -106,8 +106,8 @@ def rows(client, *, sizes: bool = True) -> list[InstanceRow]:
     return sorted(found, key=lambda row: (row.stack, row.name))
 
 
-def follow_move(root: Path) -> str:
-    """Point the registry entry of the checkout at ``root`` here when it moved; the old folder, or "".
+def follow_move(root: Path) -> None:
+    """Point the registry entry of the checkout at ``root`` here when it moved.
 
     The name recorded in ``root/.launcher/instance`` says which instance this checkout is. Its
     entry moves only when its folder is no longer that instance's checkout: a copy of a
@@ -118,13 +118,11 @@ def follow_move(root: Path) -> str:
     name, here = recorded(root), str(root)
     entry = registry.read().get(name) if name else None
     if entry is None or entry.folder == here or is_checkout(entry):
-        return ""
+        return  # the daily case reads only; the lock is taken when there is something to move
     with registry.changing("move") as instances:
         entry = instances.get(name)
-        if entry is None or entry.folder == here or is_checkout(entry):
-            return ""
-        before, entry.folder = entry.folder, here
-    return before
+        if entry is not None and entry.folder != here and not is_checkout(entry):
+            entry.folder = here
 
 
 def _resources(client, name: str) -> tuple[list[Any], list[str], list[str]]:
