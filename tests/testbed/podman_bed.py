@@ -43,6 +43,7 @@ class PodmanBed:
 
     def __init__(self, folder: Path | None = None) -> None:
         self.podman = ensure_installed()
+        self._own_folder = folder is None  # a folder of its own goes with it
         self.folder = Path(folder or tempfile.mkdtemp(prefix="launcher-podman-"))
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "containers.conf").write_text(CONTAINERS_CONF)
@@ -119,6 +120,8 @@ class PodmanBed:
             self._service.kill()
             self._service.wait()
         self._log.close()
+        if self._own_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
