@@ -56,11 +56,12 @@ class InstanceRow:
 
 def sdk_client():
     """A Docker SDK client, or None when no engine answers (the registry is still shown)."""
-    import docker
     import docker.errors
 
+    from wizard.core.docker.endpoint import sdk_client as engine_client
+
     try:
-        client = docker.from_env(timeout=30)
+        client = engine_client()
         client.ping()
     except docker.errors.DockerException:
         return None

@@ -35,6 +35,7 @@ from typing import Any, Sequence
 from wizard.core.docker.composecli import parse_version
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState, container_from_summary
+from wizard.core.docker.endpoint import current
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
 
@@ -80,8 +81,8 @@ class SwarmRun:
         for argv in commands:
             output = tempfile.TemporaryFile()
             self._outputs.append(output)
-            self._processes.append(subprocess.Popen(argv, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
-                                                    stdin=subprocess.DEVNULL))
+            self._processes.append(subprocess.Popen(argv, cwd=cwd, env=current().environ(), stdout=output,
+                                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
 
     def done(self) -> bool:
         if any(process.poll() is None for process in self._processes):
@@ -249,7 +250,8 @@ class SwarmEngine(ComposeEngine):
 
         from wizard.core.support.errors import ConfigError
 
-        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                env=self.endpoint.environ())
         if result.returncode != 0:
             lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
             raise ConfigError(f"docker {' '.join(args[:2])} failed: {lines[-1] if lines else 'no output'}",
@@ -308,7 +310,7 @@ class SwarmEngine(ComposeEngine):
         running = [c for c in self.containers() if c.service == service and c.state == "running"]
         if not running:
             raise UsageError(f"no running container of {service} on this node", "see `launcher status --target swarm`")
-        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command])
+        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command], env=self.endpoint.environ())
 
     def by_hand(self) -> str:
         return (f"docker stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
