@@ -476,3 +476,89 @@ def test_down_removes_containers_no_compose_file_declares_where_compose_keeps_th
     finally:
         remove_compose_project(docker_client, by_compose)
         remove_compose_project(docker_client, by_launcher)
+
+
+def test_a_completed_job_runs_again_on_the_next_up_as_compose_runs_it(tmp_path, docker_client, images, run_launcher,
+                                                                      compose_binary):
+    """A decision (README, Daily use): compose's `up` starts the job that completed again; so does the
+    launcher's (through the API); the server that waited for it keeps running in both."""
+    case = Case("pkg/e2e/fixtures/init-container/compose.yaml, up twice", """
+        services:
+          job: {image: IMAGE, command: /bin/true}
+          app:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {job: {condition: service_completed_successfully}}
+        """, ok=True)
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    compose = [compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"), *compose_files(stack),
+               "up", "-d", "--wait"]
+    started = {}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        for project, up in ((by_compose, lambda: subprocess.run(compose, cwd=stack, capture_output=True, text=True,
+                                                                timeout=120)),
+                            (by_launcher, lambda: run_launcher("up", cwd=stack, env=env, timeout=120))):
+            first = up()
+            assert first.returncode == 0, first.stdout + first.stderr
+            recorder = EventRecorder(docker_client, project)
+            second = up()
+            time.sleep(0.3)
+            recorder.stop()
+            assert second.returncode == 0, second.stdout + second.stderr
+            started[project] = sorted(event["Actor"]["Attributes"][SERVICE_LABEL] for event in recorder.events
+                                      if event.get("Action") == "start")
+            states = {c.labels[SERVICE_LABEL]: (c.status, c.attrs["State"]["ExitCode"]) for c in
+                      docker_client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})}
+            assert states == {"job": ("exited", 0), "app": ("running", 0)}, states
+        assert started[by_launcher] == started[by_compose] == ["job"]
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+
+
+def test_the_wait_allows_the_start_period_of_the_images_own_healthcheck(tmp_path, docker_client, images, run_launcher,
+                                                                       compose_binary, monkeypatch):
+    """The issue's image with --start-period=120s, ready at 75 s, scaled down: the launcher runs in this
+    process on a clock 20 times faster than the engine's, so its 60 s least wait lasts 3 s; the image
+    allows 300 s (15 s here) and turns healthy after about 5 s. Compose's --wait waits; so must `up`."""
+    import io
+
+    from wizard.core.lifecycle import launch
+    from wizard.core.manifest.stack import load_stack
+    from wizard.core.support.events import ServiceReady
+
+    token = uuid.uuid4().hex[:8]
+    image = f"launcher-test/slowstart-{token}:1"
+    dockerfile = (f"FROM {BUSYBOX}\n"
+                  "HEALTHCHECK --interval=1s --start-period=300s CMD test -f /tmp/ready\n")
+    docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=image, pull=False, rm=True)
+    case = Case("no fixture upstream: an image's own HEALTHCHECK with a long start period", """
+        services:
+          slow: {image: SLOW, init: true, command: sh -c 'sleep 5; touch /tmp/ready; exec sleep infinity'}
+        """.replace("SLOW", image), ok=True)
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        compose = subprocess.run([compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"),
+                                  *compose_files(stack), "up", "-d", "--wait"], cwd=stack, capture_output=True,
+                                 text=True, timeout=120)
+        assert compose.returncode == 0, compose.stderr
+        monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+        began = time.monotonic()
+        events = list(launch.up(load_stack(stack / "stack.toml"), clock=lambda: (time.monotonic() - began) * 20))
+        ready = [event for event in events if isinstance(event, ServiceReady) and event.service == "slow"]
+        assert ready and ready[0].how == "healthy" and ready[0].elapsed > 60, ready  # past the old 60 s
+        for project in (by_compose, by_launcher):
+            found = docker_client.containers.list(filters={"label": f"{PROJECT_LABEL}={project}"})
+            assert [c.attrs["State"]["Health"]["Status"] for c in found] == ["healthy"], project
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+        docker_client.images.remove(image, force=True)
