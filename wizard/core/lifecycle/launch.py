@@ -11,9 +11,10 @@ has exited since. Ready means what `docker compose up --wait` means (see
 ``wizard.core.lifecycle.readiness``; ``wizard.core.docker.model.model_from_config`` for how
 a one-shot job is recognised). Before anything starts, a compose ``depends_on`` into a
 group that does not start first is refused (``wizard.core.lifecycle.ordering``).
-Services already ready are not touched, so a
-daily ``up`` on a running stack is one list call (the preflight's, reused by
-every wave while nothing was started) and no compose run.
+Services already ready are not touched (a job that completed runs again, through
+the API, as compose starts it again), so a daily ``up`` on a running stack is one
+list call (the preflight's, reused by every wave while nothing was started) and no
+compose run.
 
 Failures are yielded as events (ServiceFailed with health probes and log tail,
 StepFailed) and then raised as LauncherError subclasses (Unhealthy, SeedFailed,
