@@ -525,7 +525,8 @@ def test_the_wait_allows_the_start_period_of_the_images_own_healthcheck(tmp_path
                                                                        compose_binary, monkeypatch):
     """The issue's image with --start-period=120s, ready at 75 s, scaled down: the launcher runs in this
     process on a clock 20 times faster than the engine's, so its 60 s least wait lasts 3 s; the image
-    allows 300 s (15 s here) and turns healthy after about 5 s. Compose's --wait waits; so must `up`."""
+    allows 600 s (30 s here, room for a loaded machine) and turns healthy after about 5 s. Compose's
+    --wait waits; so must `up`."""
     import io
 
     from wizard.core.lifecycle import launch
@@ -535,7 +536,7 @@ def test_the_wait_allows_the_start_period_of_the_images_own_healthcheck(tmp_path
     token = uuid.uuid4().hex[:8]
     image = f"launcher-test/slowstart-{token}:1"
     dockerfile = (f"FROM {BUSYBOX}\n"
-                  "HEALTHCHECK --interval=1s --start-period=300s CMD test -f /tmp/ready\n")
+                  "HEALTHCHECK --interval=1s --start-period=600s CMD test -f /tmp/ready\n")
     docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=image, pull=False, rm=True)
     case = Case("no fixture upstream: an image's own HEALTHCHECK with a long start period", """
         services:
