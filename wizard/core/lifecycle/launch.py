@@ -212,7 +212,9 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     """
     began = clock()
     states = replicas_by_service(engine.containers() if states is None else states)
-    pending = [spec for spec in specs if to_start(spec, states.get(spec.name, []))]
+    # A completed job runs again where its container can be started again (not a Swarm task).
+    rerun_jobs = isinstance(engine, CreatesAhead)
+    pending = [spec for spec in specs if to_start(spec, states.get(spec.name, []), rerun_jobs=rerun_jobs)]
     yield from refuse_missing_healthchecks(engine, specs, states, [spec.name for spec in pending])
     for spec in specs:
         if spec not in pending:
@@ -225,8 +227,7 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
                 yield GroupStarting(group=group, services=names)
         names = [spec.name for spec in pending]
         # A job that completed before has its container: started again through the API too.
-        created = created or (isinstance(engine, CreatesAhead)
-                              and all(completed_job(spec, states.get(spec.name, [])) for spec in pending))
+        created = created or (rerun_jobs and all(completed_job(spec, states.get(spec.name, [])) for spec in pending))
         # Compose starts them when one waits for another (its order), has post_start hooks (it runs
         # them) or configs or secrets from content or environment (it writes them in at each start).
         if created and not any(dependency in names for spec in pending for dependency in spec.depends_on) \

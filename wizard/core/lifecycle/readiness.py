@@ -93,9 +93,11 @@ def completed_job(spec: ServiceSpec, replicas: Sequence[ContainerState]) -> bool
     return spec.oneshot and bool(replicas) and all(c.state == "exited" and c.exit_code == 0 for c in replicas)
 
 
-def to_start(spec: ServiceSpec, replicas: Sequence[ContainerState]) -> bool:
-    """Whether `up` starts this service: it is not ready, or it is a job that completed before (it runs again)."""
-    return completed_job(spec, replicas) or service_readiness(spec, replicas, compose_done=True)[0] != READY
+def to_start(spec: ServiceSpec, replicas: Sequence[ContainerState], *, rerun_jobs: bool = True) -> bool:
+    """Whether `up` starts this service: it is not ready, or it is a job that completed before (it runs
+    again, unless ``rerun_jobs`` is off: a target whose containers are not ours to start, Swarm's)."""
+    return (rerun_jobs and completed_job(spec, replicas)) or \
+        service_readiness(spec, replicas, compose_done=True)[0] != READY
 
 
 def missing_healthcheck(spec: ServiceSpec, states: Mapping[str, Sequence[ContainerState]]
