@@ -189,7 +189,7 @@ class ComposeEngine(EngineConnection):
         """What the model depends on: the files as they are now, the compose binary, profiles, shell overrides."""
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
         # "model": the cached shape's version, so an older cache without a field is not reused.
-        return fingerprint({"model": 4, "compose": list(self.compose.argv), "version": self.compose.version,
+        return fingerprint({"model": 5, "compose": list(self.compose.argv), "version": self.compose.version,
                             "project": self.project, "profiles": list(self.profiles),
                             "environ": self._environment_overrides()}, inputs)
 
