@@ -1,7 +1,7 @@
 """After a MongoDB major move, `launcher upgrade` raises the feature-compatibility version.
 
-Which servers: those the stack's ``mongo-replica-set`` steps connect to, for each step that
-follows a group whose service images the plan changed. Last of all, once every new service is
+Which servers: those the stack's admin-node steps (``mongo-replica-set``) connect to, for each
+step that follows a group whose service images the plan changed. Last of all, once every new service is
 healthy and the upgrade is done: a raised version cannot be undone by running the previous
 binary again, so nothing that could still roll back comes after it. A failure is reported
 with the command to run by hand; the upgrade itself stands (the new server runs fine at the
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from wizard.core.manifest.kinds import step_kind
 from wizard.core.seeds.mongo.featurecompat import DEFAULT_TIMEOUT, raise_feature_compatibility
 from wizard.core.seeds.steps import step_seconds, step_text
 from wizard.core.support.errors import SeedFailed
@@ -23,9 +24,9 @@ STEP = "feature-compatibility"
 
 
 def replica_set_steps(stack, plan: UpgradePlan, specs) -> list:
-    """The ``mongo-replica-set`` steps after a group whose images the plan changes, in manifest order."""
+    """The admin-node steps after a group whose images the plan changes, in manifest order."""
     moved = {spec.group for spec in specs if spec.name in {change.service for change in plan.images}}
-    return [step for step in stack.steps if step.kind == "mongo-replica-set" and step.after in moved]
+    return [step for step in stack.steps if step_kind(step).admin_node and step.after in moved]
 
 
 def raise_after_upgrade(stack, engine, plan: UpgradePlan) -> Iterator[Event]:
