@@ -94,3 +94,10 @@ def test_a_drifted_pin_is_caught(services):
     """The comparison itself can fail: the old Redis pin is not the compose file's."""
     assert services["redis"]["image"] != "redis:7.4.2-alpine"
     assert read("redis")["advisories"][0]["pins"] == ["redis:7.4.2-alpine"]
+
+
+def test_redis_runs_through_the_images_entrypoint(services):
+    """The 8 image drops to its redis user only when its entrypoint starts redis-server itself."""
+    command = services["redis"]["command"]
+    assert command[:2] == ["sh", "-c"] and command[2].startswith("exec docker-entrypoint.sh redis-server ")
+    assert '--requirepass "$$REDISCLI_AUTH"' in command[2] and "--appendonly yes" in command[2]
