@@ -77,6 +77,9 @@ def test_a_wrong_record_is_one_failed_check_naming_file_and_line(root):
     (root / RECORDS / "flower.toml").write_text("[upstream\n")
     with pytest.raises(ConfigError, match="flower.toml: not valid TOML"):
         read_advisories(root)
+    (root / RECORDS / "flower.toml").write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match="flower.toml: cannot be read"):
+        read_advisories(root)
 
 
 def test_the_list_calls_image_reaches_the_container_state():

@@ -47,9 +47,11 @@ def read_advisories(root: Path) -> dict[str, list[Advisory]]:
     found: dict[str, list[Advisory]] = {}
     for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
         shown = shown_path(path, root)
-        text = path.read_text(encoding="utf-8")
         try:
+            text = path.read_text(encoding="utf-8")
             record = tomllib.loads(text)
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{shown}: cannot be read ({error})", "make the record a readable UTF-8 file") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{shown}: not valid TOML ({error})", "fix the record's syntax") from None
         advisories = record.get("advisories", [])
