@@ -27,7 +27,10 @@ def run(args) -> int:
 
     from wizard.core.support.registry import block_of, instance_title
 
+    from wizard.core.lifecycle.instances import follow_move
+
     stack = load(args)
+    follow_move(stack.root)  # a checkout that moved is found where it now is (`ls`, `gc`)
     engine = engine_for(args.target, stack)
     title = instance_title(stack.project)
     if use_tui(args):

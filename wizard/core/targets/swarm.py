@@ -8,7 +8,9 @@ target's own. What differs is how a wave starts and how state is read:
   never --detach=true -c .launcher/swarm/GROUP.yml PROJECT-GROUP`` (the Docker CLI 24
   or newer: older ones have no ``replicated-job``), after the overlay networks,
   secrets and configs the stack files name exist (created here, labelled with the
-  project, content-addressed so a changed file is a new object);
+  project, content-addressed so a changed file is a new object). PROJECT is the
+  instance name, as for compose: stacks, task labels, networks, secrets and configs
+  are all named after it, so two checkouts of one stack share nothing on a swarm;
 * state: one list call for the containers carrying the project's label, the newest
   container of each service standing for it (Swarm keeps a few exited ones of
   earlier tasks); a service is ready by the local rules: healthy, running without a
@@ -202,7 +204,8 @@ class SwarmEngine(ComposeEngine):
         from wizard.core.export.swarmfile import render_swarm
 
         if self._rendered is None:
-            texts, objects, _report = render_swarm(load_source(self.stack, profiles=self.profiles, engine=self))
+            texts, objects, _report = render_swarm(load_source(self.stack, profiles=self.profiles, engine=self,
+                                                                 project=self.project))
             write_files(self.folder, texts)
             self.ensure_objects(objects)
             self._rendered = texts, objects
@@ -218,13 +221,14 @@ class SwarmEngine(ComposeEngine):
         import docker.errors
 
         labels = {PROJECT_LABEL: self.project}
+        ours = {"label": f"{PROJECT_LABEL}={self.project}"}
         existing = {net["Name"] for net in self._call(self.client.api.networks)}
         for name in objects.networks:
             if name not in existing:
                 self._call(self.client.api.create_network, name, driver="overlay", attachable=True, labels=labels)
         for kind, wanted in (("secret", objects.secrets), ("config", objects.configs)):
             listing = self.client.api.secrets if kind == "secret" else self.client.api.configs
-            have = {item["Spec"]["Name"] for item in self._call(listing, filters={"label": PROJECT_LABEL})}
+            have = {item["Spec"]["Name"] for item in self._call(listing, filters=ours)}
             create = self.client.api.create_secret if kind == "secret" else self.client.api.create_config
             for name, path in wanted.items():
                 if name in have or not path.is_file():
