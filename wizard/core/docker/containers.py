@@ -34,6 +34,7 @@ class ContainerState:
     ports: tuple[PublishedPort, ...] = ()
     project: str = ""
     image_id: str = ""  # the image it was created from (sha256:...)
+    image: str = ""  # that image as the list call names it: the reference it was created from, or its id
     volumes: tuple[tuple[str, str], ...] = ()  # (destination, volume name) of each named volume mounted
 
 
@@ -99,6 +100,7 @@ def container_from_summary(summary: Mapping[str, Any], health: str | None = None
             ports.append(published)
     return ContainerState(
         id=summary.get("Id", ""),
+        image=summary.get("Image") or "",
         name=names[0].lstrip("/"),
         service=labels.get(SERVICE_LABEL, ""),
         state=summary.get("State") or "",
