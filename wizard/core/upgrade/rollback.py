@@ -42,8 +42,8 @@ def roll_back(engine, journal: dict, wait: str) -> list[evidence.Kept]:
     evidence.check_switch_volumes(client, engine.project, before, where)
     previous = None
     if journal["phase"] == "switched":
+        evidence.check_previous(engine, journal["previous"], journal["services"], where, switch_before=before)
         previous = pinned_previous(client, engine.project, journal["previous"], journal["services"], where)
-        evidence.check_previous(engine, previous, journal["services"], where, switch_before=before)
     for container in client.containers.list(all=True, filters={"label": f"{TEMPORARY_LABEL}={engine.project}"}):
         container.remove(force=True)
     override = root / UPGRADE_OVERRIDE
