@@ -42,9 +42,10 @@ class UpgradeStateInvalid(ConfigError):
 def read_journal(root: Path) -> dict[str, Any] | None:
     """The interrupted upgrade's journal, checked field by field; None when no upgrade is under way."""
     path = root / UPGRADE_JOURNAL
-    journal = _load(path, json.loads)
-    if journal is None:
+    text = _read(path)
+    if text is None:
         return None
+    journal = _parse(path, text)
     _check_journal(journal, path)
     return journal
 
@@ -52,17 +53,13 @@ def read_journal(root: Path) -> dict[str, Any] | None:
 def read_switch(root: Path) -> dict[str, str]:
     """Compose volume key -> the volume an upgrade moved it to; {} without a switch file."""
     path = root / UPGRADE_OVERRIDE
-    text = _load(path, lambda text: text)
+    text = _read(path)
     return {} if text is None else parse_switch(text, path)
 
 
 def parse_switch(text: str, path: Path) -> dict[str, str]:
     """The switch file's text (a journal's `override_before` too), exactly as switch.write_switch writes it."""
-    try:
-        document = json.loads(text)
-    except ValueError as error:
-        raise _invalid(path, f"not the JSON the launcher writes ({_why(error)})",
-                       line=getattr(error, "lineno", 0)) from None
+    document = _parse(path, text)
     volumes = document.get("volumes") if isinstance(document, dict) and set(document) == {"volumes"} else None
     if not isinstance(volumes, dict):
         raise _invalid(path, 'holds more or less than one "volumes" mapping')
@@ -122,17 +119,20 @@ def _check_previous(previous: Any, services: list[str], path: Path) -> None:
             raise _invalid(path, f"previous {name}: volumes is not a list of mounts")
 
 
-def _load(path: Path, parse):
-    """The file's text parsed, None when it does not exist; unreadable or undecodable is refused."""
+def _read(path: Path) -> str | None:
+    """The file's text, None when it does not exist; unreadable or undecodable is refused."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as error:
         raise _invalid(path, f"cannot be read ({_why(error)})") from None
+
+
+def _parse(path: Path, text: str) -> Any:
     try:
-        return parse(text)
-    except ValueError as error:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than any file the launcher writes
         raise _invalid(path, f"is not the JSON the launcher writes ({_why(error)})",
                        line=getattr(error, "lineno", 0)) from None
 

@@ -49,7 +49,7 @@ def _load(root: Path) -> tuple[dict[str, Any] | None, str]:
         record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, ""
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: nested deeper than compose writes
         problem = f"cannot be read ({getattr(error, 'strerror', None) or getattr(error, 'msg', None) or 'undecodable'})"
     else:
         problem = _shape_problem(record)
@@ -67,8 +67,8 @@ def _shape_problem(record: Any) -> str:
     if not isinstance(record, dict) or set(record) != {"key", "config"} or not isinstance(record["key"], str):
         return "is not {key, config}"
     config = record["config"]
-    if not isinstance(config, dict):
-        return "has no config mapping"
+    if not isinstance(config, dict) or not isinstance(config.get("services"), dict):
+        return "has no config with services"
     for section in SECTIONS:
         entries = config.get(section, {})
         if not isinstance(entries, dict) or not all(isinstance(name, str) and isinstance(spec, dict)

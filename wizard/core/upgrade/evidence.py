@@ -122,14 +122,15 @@ def _check_service(name: str, document: dict, model: dict, where: Path, switch_b
     for section in ("secrets", "configs"):
         for use in service.get(section) or ():
             source = use.get("source") if isinstance(use, dict) else use
-            if (document.get(section) or {}).get(source) != (model.get(section) or {}).get(source):
+            if not isinstance(source, str) or \
+                    (document.get(section) or {}).get(source) != (model.get(section) or {}).get(source):
                 raise _refused(where, f"{name}'s {section[:-1]} {source} differs from the compose files'")
     for mount in service.get("volumes") or ():
         if mount not in (modelled.get("volumes") or ()):
             raise _refused(where, f"{name} mounts {mount.get('source') or 'a volume'} at {mount.get('target')}, "
                                   "which the compose files do not")
-        if mount.get("type") == "volume" and mount.get("source"):
-            _check_volume(mount["source"], document, model, where, switch_before)
+        if mount.get("type") == "volume" and mount.get("source"):  # equal to the model's: a string
+            _check_volume(str(mount["source"]), document, model, where, switch_before)
 
 
 def _check_volume(key: str, document: dict, model: dict, where: Path, switch_before: dict[str, str]) -> None:
@@ -137,7 +138,8 @@ def _check_volume(key: str, document: dict, model: dict, where: Path, switch_bef
     modelled = (model.get("volumes") or {}).get(key) or {}
     # Its name as the compose files make it, or as the switch the upgrade found had moved it.
     names = {modelled.get("name") or key, switch_before.get(key)}
-    if (spec.get("name") or key) not in names or any(
+    name = spec.get("name") or key
+    if not isinstance(name, str) or name not in names or any(
             spec[field] != modelled.get(field) for field in spec if field not in ("name", "external", "labels")):
         raise _refused(where, f"its volume {key} is not the one the compose files name")
 
