@@ -44,6 +44,7 @@ ROUNDS = int(os.environ.get("LAUNCHER_FUZZ_ROUNDS", "1000"))
 SEED = int(os.environ.get("LAUNCHER_FUZZ_SEED", "20261207"))
 PROJECT = "fuzzstack"
 UPGRADE_ID = "ab" * 16
+UP_EVERY = 4
 LIVE, NEW, OTHER, STRAY, FORGED = (f"{PROJECT}_pgdata", f"{PROJECT}_pgdata-pg17", "elsewhere_data", "stray",
                                    f"{PROJECT}_forged")
 MODEL = {"name": PROJECT,
@@ -219,10 +220,12 @@ def test_upgrade_journals_refuse_in_one_line_and_delete_only_their_own_volume(st
         replay = f"seed {SEED}, round {round_number}: {what}"
         path.write_bytes(data)
         journal, error = outcome(lambda: read_journal(stack))
-        code, err = run_up(stack)
-        assert code == (ExitCode.CONFIG if error else ExitCode.PREFLIGHT), f"{replay}\n{err}"
+        if round_number % UP_EVERY == 0:  # `up` itself: a stack load per round, so on a share of them
+            code, err = run_up(stack)
+            assert code == (ExitCode.CONFIG if error else ExitCode.PREFLIGHT), f"{replay}\n{err}"
+            if error:
+                assert err.strip() == f"launcher: {error.one_line()}", replay  # `up` and `upgrade` say the same line
         if error:
-            assert err.strip() == f"launcher: {error.one_line()}", replay  # `up` and `upgrade` say the same line
             outcomes["refused"] = outcomes.get("refused", 0) + 1
             continue
         engine = Engine(stack)
