@@ -26,7 +26,14 @@ def names(docker_client) -> set[str]:
 
 
 def test_no_volume_an_upgrade_did_not_make_is_removed_by_a_journal_or_a_failed_upgrade(engine_stack, docker_client):
-    old, before = seeded_on_15(engine_stack, docker_client)
+    # A last-up record of the wrong shape is a note: set aside, rebuilt by `up`, never a blocker (item 8).
+    record = engine_stack.root / ".launcher" / "last-up.json"
+    bad = json.dumps({"config": {"services": "x"}})
+    record.write_text(bad)
+    old, before = seeded_on_15(engine_stack, docker_client)  # `up` exits 0
+    assert json.loads(record.read_text())["config"]["services"]["postgres"]
+    assert (engine_stack.root / ".launcher" / "last-up.json.bad").read_text() == bad
+    record.write_text(bad)
     project, live = engine_stack.project, f"{engine_stack.project}_pgdata"
     made = [docker_client.volumes.create(name=f"{project}-stray"),  # unlabelled
             docker_client.volumes.create(name=f"{project}-theirs", labels={PROJECT_LABEL: f"{project}-other"}),
@@ -43,6 +50,7 @@ def test_no_volume_an_upgrade_did_not_make_is_removed_by_a_journal_or_a_failed_u
         # The journal's rollback keeps all four; the move then refuses the leftover before anything changes.
         assert result.returncode == 8, result.stdout + result.stderr
         assert f"volume {live}-pg17 exists already" in result.stderr
+        assert "last-up record" in result.stdout and "set aside" in result.stdout, result.stdout
         for name in (f"{project}-stray", f"{project}-theirs", f"{project}-lookalike", live):
             assert f"kept volume {name}, named by the upgrade's journal" in result.stdout, result.stdout
         assert {volume.name for volume in made} | {live} <= names(docker_client)
