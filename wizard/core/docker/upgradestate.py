@@ -30,9 +30,8 @@ PHASES = ("copy", "switched")
 JOURNAL_FIELDS = {"phase", "upgrade_id", "new_volumes", "services", "snapshot", "override_before", "previous"}
 REQUIRED_FIELDS = {"phase", "new_volumes", "services", "snapshot", "override_before"}
 
-GUARD_HINT = ("it is not what the launcher writes: put back the file the upgrade wrote, or move it away once "
-              "you know the stack runs as it should (`docker volume ls --filter label=launcher.upgrade.from` "
-              "lists the volumes upgrades made)")
+GUARD_HINT = ("put back the file the upgrade wrote, or move it away once you know the stack runs as it should "
+              "(`docker volume ls --filter label=launcher.upgrade.from` lists the volumes upgrades made)")
 
 
 class UpgradeStateInvalid(ConfigError):
