@@ -202,10 +202,10 @@ def stack(tmp_path_factory) -> Path:
     return root
 
 
-def run_up(root: Path) -> tuple[int, str]:
+def run_launcher(root: Path, *argv: str) -> tuple[int, str]:
     err = io.StringIO()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-        code = main(["up", "--plain", "--stack", str(root / "stack.toml")])
+        code = main([*argv, "--stack", str(root / "stack.toml")])
     return code, err.getvalue()
 
 
@@ -221,10 +221,11 @@ def test_upgrade_journals_refuse_in_one_line_and_delete_only_their_own_volume(st
         path.write_bytes(data)
         journal, error = outcome(lambda: read_journal(stack))
         if round_number % UP_EVERY == 0:  # `up` itself: a stack load per round, so on a share of them
-            code, err = run_up(stack)
+            code, err = run_launcher(stack, "up", "--plain")
             assert code == (ExitCode.CONFIG if error else ExitCode.PREFLIGHT), f"{replay}\n{err}"
-            if error:
-                assert err.strip() == f"launcher: {error.one_line()}", replay  # `up` and `upgrade` say the same line
+            if error:  # `up` and `upgrade` say the same line: neither points at the other while it cannot read
+                assert err.strip() == f"launcher: {error.one_line()}", replay
+                assert run_launcher(stack, "upgrade", "--yes") == (ExitCode.CONFIG, err), replay
         if error:
             outcomes["refused"] = outcomes.get("refused", 0) + 1
             continue
