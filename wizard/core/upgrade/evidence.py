@@ -11,6 +11,7 @@ own, and the image that ran (its pin, which the upgrade tagged from the running 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from wizard.core.docker.containers import PROJECT_LABEL
@@ -49,20 +50,36 @@ def users(client, name: str) -> list[str]:
                   if any(mount.get("Name") == name for mount in container.attrs.get("Mounts") or ()))
 
 
-def new_volume_verdict(client, name: str, project: str, upgrade_id: str | None) -> Kept | None:
-    """None when the volume is this run's and unused (or already gone); otherwise why it stays."""
+def new_volume_verdict(client, name: str, project: str, upgrade_id: str | None,
+                       began: datetime | None = None) -> Kept | None:
+    """None when the volume is this run's and unused (or already gone); otherwise why it stays.
+
+    ``upgrade_id`` is the journal's; a journal an older launcher wrote has none, and neither have
+    the volumes it made: such a volume is the run's when the engine created it after ``began``
+    (when the run's snapshot was taken, before its journal), so it was absent before the run.
+    """
     volume = find_volume(client, name)
     if volume is None:
         return None
     labels = volume.attrs.get("Labels") or {}
     if labels.get(PROJECT_LABEL) != project or not labels.get(FROM_LABEL):
         return Kept(name, "foreign")
-    # A journal without an id comes from a launcher that labelled no run: nothing proves the volume is its.
-    if not upgrade_id or labels.get(UPGRADE_ID_LABEL) != upgrade_id:
+    if upgrade_id:
+        if labels.get(UPGRADE_ID_LABEL) != upgrade_id:
+            return Kept(name, "earlier")
+    elif UPGRADE_ID_LABEL in labels or began is None or not created_after(volume, began):
         return Kept(name, "earlier")
     if users(client, name):
         return Kept(name, "in-use")
     return None
+
+
+def created_after(volume, moment: datetime) -> bool:
+    try:
+        created = datetime.fromisoformat(str(volume.attrs.get("CreatedAt")))
+        return created.tzinfo is not None and created > moment
+    except ValueError:
+        return False
 
 
 def old_volumes_kept(client, project: str, switched: dict[str, str]) -> list[str]:

@@ -15,6 +15,9 @@ no container uses it; any other stays, and is returned.
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from wizard.core.docker.composeengine import UPGRADE_JOURNAL, UPGRADE_OVERRIDE
 from wizard.core.docker.upgradestate import parse_switch
 from wizard.core.support.errors import LauncherError
@@ -55,8 +58,9 @@ def roll_back(engine, journal: dict, wait: str) -> list[evidence.Kept]:
         bring_back(engine, previous, journal["services"], wait)
         switch.release_unused_pins(client, engine.project)
     kept = []
+    began = None if journal.get("upgrade_id") else _snapshot_taken(engine.stack, journal["snapshot"])
     for name in journal["new_volumes"]:
-        verdict = evidence.new_volume_verdict(client, name, engine.project, journal.get("upgrade_id"))
+        verdict = evidence.new_volume_verdict(client, name, engine.project, journal.get("upgrade_id"), began)
         if verdict is not None:
             kept.append(verdict)
             continue
@@ -65,6 +69,22 @@ def roll_back(engine, journal: dict, wait: str) -> list[evidence.Kept]:
             volume.remove()
     clear_journal(root)
     return kept
+
+
+def _snapshot_taken(stack, path: str) -> datetime | None:
+    """When the run's snapshot began, for a journal of an older launcher (no upgrade id): only a snapshot
+    of this stack, in its own folder, that passes its own hash check; otherwise None (nothing proven)."""
+    from wizard.core.snapshots.manifest import load, snapshots_dir
+    from wizard.core.support.errors import SnapshotInvalid
+
+    folder = Path(path)
+    if not path or folder.parent.resolve() != snapshots_dir(stack).resolve():
+        return None
+    try:
+        taken = datetime.fromisoformat(load(folder).manifest["created"])
+    except (SnapshotInvalid, ValueError):
+        return None
+    return taken if taken.tzinfo is not None else None
 
 
 def pinned_previous(client, project: str, previous: dict, services: list[str], where) -> dict:
