@@ -95,10 +95,10 @@ class Client:
     def _list_volumes(self, filters=None):
         return [volume for name, volume in self.volumes_by_name.items() if filters["name"] in name]
 
-    def _list_containers(self, all=False, filters=None):
+    def _list_containers(self, all=False, filters=None, sparse=False):
         # The stack's postgres runs on the live volume; nothing else runs.
         if (filters or {}).get("volume") == LIVE:
-            return [SimpleNamespace(name="postgres", attrs={"Mounts": [{"Name": LIVE}]})]
+            return [SimpleNamespace(id="c1", attrs={"Names": ["/postgres"], "Mounts": [{"Name": LIVE}]})]
         return []
 
 
@@ -262,7 +262,7 @@ def test_switch_files_refuse_in_one_line_and_finish_takes_only_a_kept_old_volume
         # --finish's choice: only the live volume, and only because this run's labelled new volume names it
         # (the scripted engine shows it in use, so it stays too).
         assert evidence.old_volumes_kept(client, PROJECT, switched) == [], replay
-        client._list_containers = lambda all=False, filters=None: []  # the stack is down: nothing uses a volume
+        client._list_containers = lambda all=False, filters=None, sparse=False: []  # the stack is down: nothing uses a volume
         kept = evidence.old_volumes_kept(client, PROJECT, switched)
         assert kept in ([], [LIVE]), replay
         assert kept == [] or NEW in switched.values(), replay

@@ -18,9 +18,9 @@ BEGAN = datetime(2026, 12, 7, 22, 0, tzinfo=timezone.utc)
 def client(labels: dict, created: datetime, used: bool = False):
     volume = SimpleNamespace(name="demo_pgdata-pg17", attrs={"Labels": labels,
                                                                "CreatedAt": created.strftime("%Y-%m-%dT%H:%M:%SZ")})
-    user = SimpleNamespace(name="demo-postgres-1", attrs={"Mounts": [{"Name": volume.name}]})
+    user = SimpleNamespace(id="c1", attrs={"Names": ["/demo-postgres-1"], "Mounts": [{"Name": volume.name}]})
     return SimpleNamespace(volumes=SimpleNamespace(list=lambda filters: [volume]),
-                           containers=SimpleNamespace(list=lambda all, filters: [user] if used else []))
+                           containers=SimpleNamespace(list=lambda all, sparse, filters: [user] if used else []))
 
 
 def verdict(labels: dict, *, created: datetime = BEGAN + timedelta(seconds=30), used: bool = False,

@@ -45,8 +45,12 @@ def find_volume(client, name: str):
 
 
 def users(client, name: str) -> list[str]:
-    """Every container, in any state, that mounts the volume."""
-    return sorted(container.name for container in client.containers.list(all=True, filters={"volume": name})
+    """Every container, in any state, that mounts the volume.
+
+    Sparse: the list call's own summaries, so a container removed meanwhile (by anyone) is no error.
+    """
+    found = client.containers.list(all=True, sparse=True, filters={"volume": name})
+    return sorted((container.attrs.get("Names") or [container.id])[0].lstrip("/") for container in found
                   if any(mount.get("Name") == name for mount in container.attrs.get("Mounts") or ()))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from wizard.core.docker.containers import PROJECT_LABEL
 from wizard.core.docker.upgradestate import read_switch
 from wizard.core.support.files import atomic_write
 
@@ -93,8 +94,11 @@ def unpin_previous_images(client, project: str) -> None:
 
 
 def release_unused_pins(client, project: str) -> None:
-    """After a rollback: the pins no container runs under go; one a rolled-back container runs stays."""
-    running = {(container.attrs.get("Config") or {}).get("Image") for container in client.containers.list(all=True)}
+    """After a rollback: the pins no container of the project runs under go; one a rolled-back container runs stays."""
+    # Sparse: the list call's summaries (their "Image" is the reference a container was created with),
+    # so a container removed meanwhile is no error.
+    found = client.containers.list(all=True, sparse=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+    running = {container.attrs.get("Image") for container in found}
     for tag in _pins(client, project):
         if tag not in running:
             client.images.remove(tag, noprune=True)
