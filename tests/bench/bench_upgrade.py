@@ -78,7 +78,7 @@ def main() -> None:
             db.write_text(db.read_text().replace(OLD, NEW))
             [change] = make_plan(stack, ComposeEngine(stack)).majors
             start = time.perf_counter()
-            copying = majors.copy_to_new_volume(engine.client, change, old)
+            copying = majors.copy_to_new_volume(engine.client, change, old, "0123456789abcdef")
             while True:
                 try:
                     next(copying)

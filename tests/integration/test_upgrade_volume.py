@@ -66,7 +66,7 @@ def test_a_15_volume_is_copied_into_a_new_verified_17_volume_and_the_old_is_unto
     stack, engine = load(engine_stack)
     [change] = make_plan(stack, engine).majors
 
-    events, (volume, figures) = drained(copy_to_new_volume(docker_client, change, old))
+    events, (volume, figures) = drained(copy_to_new_volume(docker_client, change, old, "0123456789abcdef"))
 
     # Progress, as the front ends show it: from 0% to 100%, bytes counted against the database's size.
     assert [event.percent for event in events][0] == 0 and events[-1].percent == 100
@@ -113,7 +113,7 @@ def test_a_copy_that_does_not_verify_leaves_no_new_volume(engine_stack, docker_c
 
     monkeypatch.setattr(majors, "dump_stream", lossy)
     with pytest.raises(majors.UpgradeFailed, match="database shop: the tables differ"):
-        drained(majors.copy_to_new_volume(docker_client, change, old))
+        drained(majors.copy_to_new_volume(docker_client, change, old, "0123456789abcdef"))
     monkeypatch.undo()
     assert not docker_client.volumes.list(filters={"name": majors.new_volume_name(change)})
     assert sql(old, "shop", "SELECT count(*) FROM audit.events") == "4"

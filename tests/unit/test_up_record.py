@@ -31,3 +31,17 @@ def test_a_no_op_up_on_unmoved_files_asks_compose_nothing(tmp_path):
 
     record_up(tmp_path, "k1", must_not_run, started=[])
     assert read_record(tmp_path)["config"]["services"]["db"] == {"image": "pg:15"}
+
+
+def test_a_record_of_the_wrong_shape_is_set_aside_with_a_warning_and_rebuilt(tmp_path):
+    from wizard.core.docker.uprecord import RECORD, SET_ASIDE, read_record, record_up, set_aside_bad_record
+
+    (tmp_path / ".launcher").mkdir()
+    (tmp_path / RECORD).write_text('{"config": {"services": "x"}}')
+    warning = set_aside_bad_record(tmp_path)
+    assert warning is not None and warning.status == "warn" and "set aside" in warning.detail
+    assert (tmp_path / SET_ASIDE).read_text() == '{"config": {"services": "x"}}'
+    assert read_record(tmp_path) is None
+    (tmp_path / RECORD).write_text('{"config": {"services": "x"}}')  # found by `up` itself: no crash, rebuilt
+    record_up(tmp_path, "k", lambda: {"services": {"db": {"image": "postgres:15"}}}, ["db"])
+    assert read_record(tmp_path)["config"]["services"] == {"db": {"image": "postgres:15"}}

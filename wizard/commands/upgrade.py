@@ -27,8 +27,13 @@ def run(args) -> int:
     from wizard.frontends.upgrade import (INTERRUPTED, progress_bars, render_kept, render_plan, render_stopped,
                                          render_upgrade_event)
 
+    from wizard.core.docker.uprecord import set_aside_bad_record
+
     stack = load(args)
     engine = ComposeEngine(stack)
+    aside = set_aside_bad_record(stack.root)  # a note: a wrong one is read as none, never a blocker
+    if aside is not None:
+        frontend(args).stream(iter([aside]), render_upgrade_event)
     if args.finish:
         return _finish(args, stack, engine)
     from wizard.core.upgrade.journal import read_journal

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wizard.core.support.events import Event, Finished
-from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
+from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep, VolumeKept
 from wizard.core.upgrade.plan import room_short
 from wizard.frontends.images import size_text
 from wizard.frontends.plain import render_event, renders
@@ -67,3 +67,16 @@ def _rolled_back(event: UpgradeRolledBack) -> list[str]:
     kept = f"; old volume(s) kept: {', '.join(event.kept_volumes)}" if event.kept_volumes else ""
     snapshot = f"; snapshot: {event.snapshot}" if event.snapshot else ""
     return [f"rolled back {', '.join(event.services)} to their previous images ({event.failed}){kept}{snapshot}"]
+
+
+KEPT_BECAUSE = {
+    "foreign": "its labels do not show an upgrade of this stack made it",
+    "earlier": "its labels do not show this upgrade made it (it was there before, or an older launcher made it)",
+    "in-use": "a container uses it",
+}
+
+
+@renders(VolumeKept)
+def _volume_kept(event: VolumeKept) -> list[str]:
+    return [f"kept volume {event.volume}, named by the upgrade's journal: {KEPT_BECAUSE.get(event.reason, event.reason)}"
+            " — `docker volume rm` it once you know it is not needed"]

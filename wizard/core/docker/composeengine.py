@@ -30,15 +30,14 @@ from wizard.core.docker.engineinfo import NEVER_PROBED, HealthFromInspect
 from wizard.core.docker.failures import compose_failed, container_gone
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
 from wizard.core.docker.uprecord import record_up
+# The switch `launcher upgrade` writes (`by_hand` names it too) and its journal, present while an
+# upgrade runs: `up` refuses to start a half-moved stack.
+from wizard.core.docker.upgradestate import UPGRADE_JOURNAL, UPGRADE_OVERRIDE, read_switch
 from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed, UsageError
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.files import shown_path
 
-# Written by `launcher upgrade` when a service moves to a new volume; `by_hand` names it too.
-UPGRADE_OVERRIDE = Path(".launcher") / "upgrade.yml"
-# Present while an upgrade runs (upgrade/journal.py): `up` refuses to start a half-moved stack.
-UPGRADE_JOURNAL = Path(".launcher") / "upgrade-journal.json"
 
 if TYPE_CHECKING:
     import subprocess
@@ -93,6 +92,7 @@ class ComposeEngine(EngineConnection):
             files.extend(path for path in group.compose_files if path not in files)
         override = self.stack.root / UPGRADE_OVERRIDE
         if override.is_file():
+            read_switch(self.stack.root)  # compose would take any override: only the launcher's own passes
             files.append(override)
         return files
 

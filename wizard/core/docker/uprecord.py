@@ -13,18 +13,72 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from wizard.core.support.events import PreflightCheck
 from wizard.core.support.files import atomic_write
 
 RECORD = Path(".launcher") / "last-up.json"
+# Where a record of the wrong shape goes: kept for a look, out of the way of the next `up`, which writes a new one.
+SET_ASIDE = Path(".launcher") / "last-up.json.bad"
+SECTIONS = ("services", "volumes", "networks", "secrets", "configs")
 
 
 def read_record(root: Path) -> dict[str, Any] | None:
-    """{"key": the model's fingerprint then, "config": compose's resolved config}, or None before any `up`."""
-    try:
-        record = json.loads((root / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """{"key": the model's fingerprint then, "config": compose's resolved config}, or None before any `up`.
+
+    A note, not a guard: one of the wrong shape is set aside (set_aside_bad_record) and read as
+    no record, so it never blocks `up` or `upgrade`; the next `up` writes it anew.
+    """
+    record, _problem = _load(root)
+    return record
+
+
+def set_aside_bad_record(root: Path) -> PreflightCheck | None:
+    """Set a wrong record aside, saying so (a warning of `up` and `upgrade`); None when it is fine or absent."""
+    _record, problem = _load(root)
+    if not problem:
         return None
-    return record if isinstance(record, dict) and isinstance(record.get("config"), dict) else None
+    return PreflightCheck(check="last-up record", status="warn",
+                          detail=f"{root / RECORD} {problem}: read as no record, set aside as {SET_ASIDE.name}",
+                          hint="the next successful `up` records what runs anew")
+
+
+def _load(root: Path) -> tuple[dict[str, Any] | None, str]:
+    """The record and "", or None and what was wrong with it (then it is set aside already)."""
+    path = root / RECORD
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, ""
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: nested deeper than compose writes
+        problem = f"cannot be read ({getattr(error, 'strerror', None) or getattr(error, 'msg', None) or 'undecodable'})"
+    else:
+        problem = _shape_problem(record)
+        if not problem:
+            return record, ""
+    try:
+        path.replace(root / SET_ASIDE)
+    except OSError:
+        return None, f"{problem}, and cannot be set aside"
+    return None, problem
+
+
+def _shape_problem(record: Any) -> str:
+    """What is not as record_up writes it ("" when all is): the parts the launcher reads back are checked."""
+    if not isinstance(record, dict) or set(record) != {"key", "config"} or not isinstance(record["key"], str):
+        return "is not {key, config}"
+    config = record["config"]
+    if not isinstance(config, dict) or not isinstance(config.get("services"), dict):
+        return "has no config with services"
+    for section in SECTIONS:
+        entries = config.get(section, {})
+        if not isinstance(entries, dict) or not all(isinstance(name, str) and isinstance(spec, dict)
+                                                    for name, spec in entries.items()):
+            return f"has a {section} section that is not a mapping of mappings"
+    for name, service in (config.get("services") or {}).items():
+        mounts = service.get("volumes", [])
+        if not isinstance(mounts, list) or not all(isinstance(mount, dict) for mount in mounts):
+            return f"has service {name[:60]!r} whose volumes are not a list of mounts"
+    return ""
 
 
 def record_up(root: Path, key: str, config: Callable[[], dict[str, Any]], started: Sequence[str]) -> None:

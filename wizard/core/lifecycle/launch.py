@@ -33,7 +33,9 @@ from wizard.core.lifecycle.ordering import check_dependency_order
 from wizard.core.lifecycle.pgdatacheck import check_data_versions
 from wizard.core.lifecycle.waiting import (POLL_INTERVAL, Clock, Sleep, refuse_missing_healthchecks, still_ready,
                                            wait_ready)
-from wizard.core.docker.composeengine import UPGRADE_JOURNAL, ComposeEngine
+from wizard.core.docker.composeengine import ComposeEngine
+from wizard.core.docker.upgradestate import read_journal
+from wizard.core.docker.uprecord import set_aside_bad_record
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, RecordsUp
@@ -63,9 +65,12 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     """
     began = clock()
     check_profiles(stack, profiles)
-    if (stack.root / UPGRADE_JOURNAL).is_file():
+    if read_journal(stack.root) is not None:  # a journal `upgrade` cannot read is refused here in its words
         raise PreflightFailed("an upgrade of this stack was interrupted and may have left it half moved",
                               "run `launcher upgrade`: it rolls the interrupted one back first")
+    aside = set_aside_bad_record(stack.root)  # a note: a wrong one is rebuilt by this `up`, never a blocker
+    if aside is not None:
+        yield aside
     engine = engine or ComposeEngine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)

@@ -23,3 +23,11 @@ class UpgradeRolledBack(Event):
     services: tuple[str, ...]
     snapshot: str
     kept_volumes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VolumeKept(Event):
+    """A rollback kept a volume its journal named: the engine does not show it as this run's, or something uses it."""
+
+    volume: str
+    reason: str  # "foreign", "earlier" or "in-use" (upgrade/evidence.py)

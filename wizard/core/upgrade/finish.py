@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from wizard.core.docker.composeengine import UPGRADE_OVERRIDE
 from wizard.core.support.lock import holding_lock
 from wizard.core.upgrade.run import pending_old_volumes
 
 
 def kept_volumes(stack, engine) -> list[str]:
-    return pending_old_volumes(engine.client, stack.root / UPGRADE_OVERRIDE)
+    return pending_old_volumes(stack, engine)
 
 
 @holding_lock("upgrade --finish")
 def finish(stack, engine) -> list[str]:
-    """Remove every kept old volume; returns their names. No container of the stack mounts them any more."""
+    """Remove every kept old volume the engine shows as such (evidence.py); returns their names."""
     removed = []
     for name in kept_volumes(stack, engine):
         engine.client.volumes.get(name).remove()

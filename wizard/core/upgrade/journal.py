@@ -6,9 +6,12 @@ either way. While it exists `launcher up` refuses to start, and `launcher upgrad
 the interrupted run back first (rollback.py), so a stack is never left half on each version.
 
 Fields: phase ("copy": new volumes being written, nothing switched; "switched": the
-override names the new volumes and services may run the new config), new_volumes (each
-named before it is created), services, override_before (the switch file's text, or
-None), previous (switch.previous_config), snapshot.
+override names the new volumes and services may run the new config), upgrade_id (the
+label each new volume gets at creation: only a volume carrying it is this run's),
+new_volumes (each named once the engine showed it absent, before it is created),
+services, override_before (the switch file's text, or None), previous
+(switch.previous_config), snapshot. Read back only through the strict reader
+(docker/upgradestate.py); what it may delete or start, the engine decides (evidence.py).
 """
 
 from __future__ import annotations
@@ -16,15 +19,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from wizard.core.docker.composeengine import UPGRADE_JOURNAL
+from wizard.core.docker.upgradestate import UPGRADE_JOURNAL, read_journal
 from wizard.core.support.files import atomic_write
 
-
-def read_journal(root: Path) -> dict | None:
-    try:
-        return json.loads((root / UPGRADE_JOURNAL).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
+__all__ = ["read_journal", "write_journal", "clear_journal"]
 
 
 def write_journal(root: Path, journal: dict) -> None:

@@ -20,13 +20,12 @@ from wizard.core.docker.pgdata import PGDATA
 from wizard.core.snapshots.events import PartProgress
 from wizard.core.snapshots.progress import Meter
 from wizard.core.support.events import Event
+from wizard.core.upgrade.evidence import FROM_LABEL, UPGRADE_ID_LABEL, find_volume
 from wizard.core.upgrade.pgexec import UpgradeFailed, databases, last_line, psql_many
 from wizard.core.upgrade.plan import MajorChange
 
 READY_TIMEOUT = 120.0
 PROGRESS_TICK = 0.5  # seconds between two looks at the copy's byte count
-# On each new volume: the volume it was copied from, kept until `upgrade --finish`.
-FROM_LABEL = "launcher.upgrade.from"
 # On the temporary server, with the project: a rollback after a SIGKILL finds and removes it.
 TEMPORARY_LABEL = "launcher.upgrade.temporary"
 # What must be equal between old and new, per database: row counts, sequence values,
@@ -57,15 +56,26 @@ def new_volume_name(change: MajorChange) -> str:
     return f"{change.volume}-pg{change.new_major}"
 
 
-def copy_to_new_volume(client, change: MajorChange, old_container) -> Generator[Event, None, tuple[str, dict]]:
+def refuse_existing(client, changes) -> None:
+    """Each major move's new volume must not exist yet: one that does is never written into, nor removed."""
+    for change in changes:
+        volume = new_volume_name(change)
+        if find_volume(client, volume) is not None:
+            raise UpgradeFailed(f"volume {volume} exists already (an earlier upgrade's?)",
+                                "remove it (`docker volume rm`) once you know it is not needed, then run the upgrade "
+                                "again; nothing was changed")
+
+
+def copy_to_new_volume(client, change: MajorChange, old_container,
+                       upgrade_id: str) -> Generator[Event, None, tuple[str, dict]]:
     """Write and verify the new volume, yielding the copy's progress; returns its name and the compared figures."""
     volume = new_volume_name(change)
-    if any(v.name == volume for v in client.volumes.list(filters={"name": volume})):
-        raise UpgradeFailed(f"volume {volume} exists already (an earlier upgrade's?)",
-                            "remove it (`docker volume rm`) once you know it is not needed, then run the upgrade again")
-    # The project's label, so whatever cleans up the project (`launcher gc`, the tests) finds it too.
+    refuse_existing(client, [change])
+    # The project's label, so whatever cleans up the project (`launcher gc`, the tests) finds it too; the
+    # upgrade's id, so that a rollback removes only a volume this very run created (evidence.py).
     project = old_container.labels.get("com.docker.compose.project", "")
-    client.volumes.create(name=volume, labels={"com.docker.compose.project": project, FROM_LABEL: change.volume})
+    client.volumes.create(name=volume, labels={"com.docker.compose.project": project, FROM_LABEL: change.volume,
+                                               UPGRADE_ID_LABEL: upgrade_id})
     server = None
     try:
         # The initial password only lets initdb finish: the dump sets the roles' own passwords.

@@ -9,7 +9,9 @@ those first, and only those: services that mount a volume at the Postgres data d
 
 from __future__ import annotations
 
-from wizard.core.docker.uprecord import read_record
+from wizard.core.docker.upgradestate import read_switch
+from wizard.core.docker.uprecord import RECORD, read_record
+from wizard.core.upgrade.evidence import check_previous
 from wizard.core.support.lock import holding_lock
 from wizard.core.docker.model import pgdata_key
 from wizard.core.upgrade.plan import running_containers
@@ -34,4 +36,7 @@ def start_as_recorded(stack, engine, services: list[str], wait: str) -> None:
     """Bring ``services`` up exactly as the last successful `up` ran them, and wait for their health."""
     record = read_record(stack.root)
     assert record is not None, "stopped_servers found them in the record"
-    bring_back(engine, {"standalone": True, "document": record["config"]}, services, wait)
+    previous = {"standalone": True, "document": record["config"]}
+    # The record is a note: it starts nothing the compose files do not give these services.
+    check_previous(engine, previous, services, stack.root / RECORD, switch_before=read_switch(stack.root))
+    bring_back(engine, previous, services, wait)

@@ -20,6 +20,7 @@ until a later upgrade succeeds (it removes them: they are then two versions old)
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Iterator
 
@@ -30,8 +31,8 @@ from wizard.core.support.errors import LauncherError, PreflightFailed, SeedFaile
 from wizard.core.support.events import Event, Finished
 from wizard.core.support.lock import holding_lock
 from wizard.exitcodes import ExitCode
-from wizard.core.upgrade import featurecompat, majors, sqlsteps, switch
-from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
+from wizard.core.upgrade import evidence, featurecompat, majors, sqlsteps, switch
+from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep, VolumeKept
 from wizard.core.upgrade.journal import clear_journal, read_journal, write_journal
 from wizard.core.upgrade.pgexec import last_line
 from wizard.core.upgrade.plan import make_plan, room_short, running_containers
@@ -57,13 +58,13 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     interrupted = read_journal(stack.root)
     if interrupted is not None:
         yield UpgradeStep(step="recover", detail="an earlier upgrade was interrupted: rolling it back first")
-        roll_back(engine, interrupted, wait)
+        yield from _kept(roll_back(engine, interrupted, wait))
     stopped = stopped_servers(stack, engine)
     if stopped:
         yield UpgradeStep(step="start", detail=f"{', '.join(stopped)} as the last `up` ran it, to copy from")
         start_as_recorded(stack, engine, stopped, wait)
     # Kept by an earlier upgrade: this one, once it succeeds, makes them two versions old.
-    earlier = pending_old_volumes(client, override)
+    earlier = pending_old_volumes(stack, engine)
     plan = make_plan(stack, engine)
     if plan.empty:
         yield Finished(ok=True, elapsed=time.monotonic() - began, summary="nothing to upgrade", details={})
@@ -72,6 +73,7 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     if short:
         raise PreflightFailed(short, "free some space (`docker system df` shows what Docker holds), then run it again")
     keys = _volume_keys(engine, plan)
+    majors.refuse_existing(client, plan.majors)  # before the journal names them: a rollback never removes those
     containers = running_containers(client, engine.project)
     changed = plan.services
     snapshot_path = ""
@@ -86,8 +88,8 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
                 yield event
     record = read_record(stack.root)
     running = {service: containers[service] for service in changed}
-    journal = {"phase": "copy", "new_volumes": [], "services": changed, "snapshot": snapshot_path,
-               "override_before": override.read_text() if override.is_file() else None}
+    journal = {"phase": "copy", "upgrade_id": secrets.token_hex(16), "new_volumes": [], "services": changed,
+               "snapshot": snapshot_path, "override_before": override.read_text() if override.is_file() else None}
     write_journal(stack.root, journal)  # before the pins: a SIGKILL'd run's rollback removes them
     journal["previous"] = switch.previous_config(record["config"] if record else None, running,
                                                  switch.pin_previous_images(client, engine.project, running))
@@ -99,16 +101,17 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
         for change in plan.majors:
             yield UpgradeStep(step="copy", detail=f"{change.service}: PostgreSQL {change.old_major} -> "
                                                   f"{change.new_major}, {change.volume} into a new volume")
+            majors.refuse_existing(client, [change])  # the engine shows it absent before the journal names it
             journal["new_volumes"].append(majors.new_volume_name(change))
             write_journal(stack.root, journal)
             moved[keys[change.service]], _figures = yield from majors.copy_to_new_volume(
-                client, change, containers[change.service])
+                client, change, containers[change.service], journal["upgrade_id"])
         yield UpgradeStep(step="switch", detail=", ".join(f"{key} -> {name}" for key, name in moved.items())
                           or "images and config only")
         journal["phase"] = "switched"
         write_journal(stack.root, journal)
         if moved:
-            switch.write_switch(override, {**switch.switched_volumes(override), **moved})
+            switch.write_switch(override, {**switch.switched_volumes(stack.root), **moved})
         yield UpgradeStep(step="recreate", detail=", ".join(changed))
         result = engine.run_compose("up", "-d", "--force-recreate", "--no-deps", "--wait", "--wait-timeout", wait,
                                     *changed, check=False)
@@ -125,7 +128,7 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
         raise
     if failed:
         yield UpgradeStep(step="rollback", detail=failed)
-        roll_back(engine, journal, wait)
+        yield from _kept(roll_back(engine, journal, wait))
         yield UpgradeRolledBack(failed=failed, services=tuple(changed), snapshot=snapshot_path,
                                 kept_volumes=tuple(old_volumes))
         raise UpgradeRolledBackError(f"upgrade rolled back: {failed}",
@@ -135,14 +138,15 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     clear_journal(stack.root)
     engine.record_up(changed)
     switch.unpin_previous_images(client, engine.project)
-    for name in earlier:
-        if any(volume.name == name for volume in client.volumes.list(filters={"name": name})):
-            client.volumes.get(name).remove()
+    # Asked again: what the engine shows now, not before the run (and never this run's own old volume).
+    removed = [name for name in pending_old_volumes(stack, engine) if name in earlier]
+    for name in removed:
+        client.volumes.get(name).remove()
     # Last: a raised feature-compatibility version cannot be rolled back by the old binary.
     yield from featurecompat.raise_after_upgrade(stack, engine, plan)
     yield Finished(ok=True, elapsed=time.monotonic() - began, summary="upgraded",
                    details={"services": changed, "new_volumes": sorted(moved.values()), "old_volumes": old_volumes,
-                            "removed_volumes": earlier, "snapshot": snapshot_path})
+                            "removed_volumes": removed, "snapshot": snapshot_path})
 
 
 def _volume_keys(engine, plan) -> dict[str, str]:
@@ -156,16 +160,14 @@ def _volume_keys(engine, plan) -> dict[str, str]:
     return keys
 
 
-def pending_old_volumes(client, override) -> list[str]:
-    """Old volumes an upgrade kept that still exist (removed by `upgrade --finish`)."""
-    pending = []
-    for name in switch.switched_volumes(override).values():
-        for volume in client.volumes.list(filters={"name": name}):
-            old = (volume.attrs.get("Labels") or {}).get(majors.FROM_LABEL)
-            # The engine's name filter matches a part of a name: the old volume's own name is a part of the new one's.
-            if volume.name == name and old and any(kept.name == old for kept in client.volumes.list(filters={"name": old})):
-                pending.append(old)
-    return pending
+def pending_old_volumes(stack, engine) -> list[str]:
+    """Old volumes an upgrade of this stack kept, as the engine shows them (removed by `upgrade --finish`)."""
+    return evidence.old_volumes_kept(engine.client, engine.project, switch.switched_volumes(stack.root))
+
+
+def _kept(kept: list[evidence.Kept]) -> Iterator[Event]:
+    for volume in kept:
+        yield VolumeKept(volume=volume.volume, reason=volume.reason)
 
 
 def _run_upgrade_steps(stack, plan) -> Iterator[Event]:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from wizard.core.docker.containers import PROJECT_LABEL
+from wizard.core.docker.upgradestate import read_switch
 from wizard.core.support.files import atomic_write
 
 
@@ -30,10 +32,9 @@ def write_switch(path: Path, moved: dict[str, str]) -> None:
     write_document(path, document)
 
 
-def switched_volumes(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    return {key: spec["name"] for key, spec in (json.loads(path.read_text()).get("volumes") or {}).items()}
+def switched_volumes(root: Path) -> dict[str, str]:
+    """What the stack's switch file moved, read strictly (docker/upgradestate.py): a wrong one is refused."""
+    return read_switch(root)
 
 
 def previous_config(recorded: dict | None, containers: dict, pinned: dict[str, str]) -> dict:
@@ -60,35 +61,53 @@ def previous_config(recorded: dict | None, containers: dict, pinned: dict[str, s
 def pin_previous_images(client, project: str, containers: dict) -> dict[str, str]:
     """The reference that brings back the image each container runs; returns service -> reference.
 
-    Its own reference while that still names the same image (the container comes back exactly
-    as it was). A tag such as `postgres:15` or `latest` may name the new image by now: then the
-    image that ran is tagged by id as launcher-previous/<project>-<service>:upgrade, which also
-    keeps `docker image prune` off it. The tag stays while a rolled-back container runs it.
+    Each image that runs is tagged by id as launcher-previous/<project>-<service>:upgrade (which
+    also keeps `docker image prune` off it): the engine's own word, for the rollback, of what ran
+    (rollback.pinned_previous). The config names the container's own reference while that still
+    names the same image (it comes back exactly as it was); a tag such as `postgres:15` or
+    `latest` may name the new image by now, and then the config names the pin, which stays while
+    a rolled-back container runs it.
     """
     from docker.errors import ImageNotFound
 
     pinned = {}
     for service, container in containers.items():
         reference = (container.attrs.get("Config") or {}).get("Image", "")
+        pin = pin_name(project, service)
+        client.images.get(container.attrs["Image"]).tag(*pin.rsplit(":", 1))
         try:
             same = client.images.get(reference).id == container.attrs["Image"]
         except ImageNotFound:
             same = False
-        if same:
-            pinned[service] = reference
-            continue
-        repository = f"{PINNED}/{project}-{service}".lower()
-        client.images.get(container.attrs["Image"]).tag(repository, "upgrade")
-        pinned[service] = f"{repository}:upgrade"
+        pinned[service] = reference if same else pin
     return pinned
+
+
+def pin_name(project: str, service: str) -> str:
+    return f"{PINNED}/{project}-{service}".lower() + ":upgrade"
 
 
 def unpin_previous_images(client, project: str) -> None:
     """Remove the tags pin_previous_images made, once an upgrade succeeded (no container runs them)."""
-    for image in client.images.list(filters={"reference": f"{PINNED}/{project}-*".lower()}):
-        for tag in image.tags:
-            if tag.startswith(f"{PINNED}/{project}-".lower()):
-                client.images.remove(tag, noprune=True)
+    for tag in _pins(client, project):
+        client.images.remove(tag, noprune=True)
+
+
+def release_unused_pins(client, project: str) -> None:
+    """After a rollback: the pins no container of the project runs under go; one a rolled-back container runs stays."""
+    # Sparse: the list call's summaries (their "Image" is the reference a container was created with),
+    # so a container removed meanwhile is no error.
+    found = client.containers.list(all=True, sparse=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+    running = {container.attrs.get("Image") for container in found}
+    for tag in _pins(client, project):
+        if tag not in running:
+            client.images.remove(tag, noprune=True)
+
+
+def _pins(client, project: str) -> list[str]:
+    prefix = f"{PINNED}/{project}-".lower()
+    return [tag for image in client.images.list(filters={"reference": f"{prefix}*"}) for tag in image.tags
+            if tag.startswith(prefix)]
 
 
 def _healthcheck(check: dict | None) -> dict:
