@@ -31,6 +31,7 @@ from wizard.core.lifecycle.ordering import check_dependency_order
 from wizard.core.lifecycle.pgdatacheck import check_data_versions
 from wizard.core.lifecycle.waiting import POLL_INTERVAL, Clock, Sleep, still_ready, wait_ready
 from wizard.core.docker.composeengine import UPGRADE_JOURNAL, ComposeEngine
+from wizard.core.lifecycle.restoremarker import refuse_if_unfinished
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.docker.protocol import DirectEngine, Engine, RecordsUp
@@ -63,6 +64,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     if (stack.root / UPGRADE_JOURNAL).is_file():
         raise PreflightFailed("an upgrade of this stack was interrupted and may have left it half moved",
                               "run `launcher upgrade`: it rolls the interrupted one back first")
+    refuse_if_unfinished(stack.root)
     engine = engine or ComposeEngine(stack, profiles=profiles)
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)

@@ -65,7 +65,8 @@ def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, t
     try:
         for use in doomed:
             image = volumes.helper_image(client, use.services, images)
-            replacement.add(lambda use=use, image=image: volumes.copy_aside(client, use.name, image),
+            replacement.add(lambda use=use, image=image: volumes.copy_aside(client, use.name, image,
+                                                                             engine.project),
                             lambda use=use, image=image: volumes.put_back(client, use.name, use.key,
                                                                           engine.project, image),
                             lambda use=use: volumes.drop_aside(client, use.name))

@@ -24,6 +24,12 @@ from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
+# An aside copy holds the volume's files under MOUNT's folder name, and COPIED once they are all there.
+ASIDE_MOUNT = "/launcher-aside"
+COPIED = "copied"
+ASIDE_LABEL = "launcher.aside-of"  # the volume whose files it holds
+ASIDE_PROJECT_LABEL = "launcher.aside-project"  # the compose project it was set aside for
+HELPER_LABEL = "launcher.snapshot-helper"
 # The engine names an anonymous volume with 64 hex digits.
 ANONYMOUS = re.compile(r"[0-9a-f]{64}")
 VOLUME_LABEL = "com.docker.compose.volume"
@@ -115,28 +121,72 @@ def anonymous_target(part: Mapping[str, Any], summaries: Sequence[Mapping[str, A
                           "run `launcher up` once so its container exists, then restore again; nothing was changed")
 
 
-def refill(client, volume: str, image: str, chunks: Iterable[bytes]) -> None:
+def refill(client, volume: str, image: str, chunks: Iterable[bytes], *, shell: str) -> None:
     """Empty an anonymous volume in place (it stays its container's) and unpack the archive into it.
 
     It cannot be removed and created again as a named one is: the container would lose it.
-    Emptying takes a shell in the service's image (`find -delete`, run as root).
+    Emptying runs `sh -c 'rm -rf ...'` (POSIX: busybox has it as Debian does) from ``shell``,
+    an image ``shell_image`` proved to carry both before anything was replaced; the
+    engine then shows the volume empty before anything is unpacked into it.
     """
     with engine_errors(f"empty volume {volume}"):
-        helper = client.containers.create(image, entrypoint=["/bin/sh", "-c"],
-                                          command=[f"find {MOUNT} -mindepth 1 -delete"], user="0:0",
-                                          network_disabled=True, labels={"launcher.snapshot-helper": "true"},
+        helper = client.containers.create(shell, entrypoint=["/bin/sh", "-c"], command=[_EMPTY], user="0:0",
+                                          network_disabled=True, labels={HELPER_LABEL: "true"},
                                           volumes={volume: {"bind": MOUNT, "mode": "rw"}})
     try:
         with engine_errors(f"empty volume {volume}"):
             helper.start()
             code = helper.wait().get("StatusCode")
-        if code != 0:
+            left = _members(helper, MOUNT) if code == 0 else -1
+        if code != 0 or left > 1:
             raise PreflightFailed(f"could not empty anonymous volume {volume} before restoring it (the helper "
-                                  f"from image {image} exited {code})", "the service's image needs /bin/sh and find")
-        _unpack(helper, volume, chunks)
+                                  f"from image {shell} exited {code})", "check the engine's log; the volume was "
+                                  "kept aside and given its files back")
     finally:
         with engine_errors(f"remove the helper container of volume {volume}"):
             helper.remove(force=True)
+    with engine_errors(f"refill volume {volume}"):
+        filler = _helper(client, volume, image, read_only=False)
+    try:
+        _unpack(filler, volume, chunks)
+    finally:
+        with engine_errors(f"remove the helper container of volume {volume}"):
+            filler.remove(force=True)
+
+
+# Every entry of the mount point, dot files included; an unmatched pattern stays literal and rm -f ignores it.
+_EMPTY = f"rm -rf -- {MOUNT}/* {MOUNT}/.[!.]* {MOUNT}/..?*"
+
+
+def shell_image(client, candidates: Sequence[str]) -> str:
+    """The first local image among ``candidates`` that runs `/bin/sh` with `rm` (run once to prove it).
+
+    PreflightFailed when none does: asked before anything is replaced, so a restore never
+    stops half way for want of a tool.
+    """
+    import docker.errors
+
+    for image in dict.fromkeys(candidate for candidate in candidates if candidate):
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            continue
+        with engine_errors(f"try image {image} for the volume helper"):
+            probe = client.containers.create(image, entrypoint=["/bin/sh", "-c"], command=["command -v rm"],
+                                             user="0:0", network_disabled=True, labels={HELPER_LABEL: "true"})
+            try:
+                try:
+                    probe.start()
+                    code = probe.wait().get("StatusCode")
+                except docker.errors.APIError:  # no /bin/sh in the image: the engine cannot start it
+                    code = -1
+            finally:
+                probe.remove(force=True)
+        if code == 0:
+            return image
+    raise PreflightFailed(f"no image of this stack runs /bin/sh with rm (tried {', '.join(candidates) or 'none'}), "
+                          "which emptying an anonymous volume takes", "nothing was changed; give the service a named "
+                          "volume, or add a service whose image has a shell")
 
 
 def existing(client, project: str) -> set[str]:
@@ -163,12 +213,18 @@ def helper_image(client, services: Sequence[str], images_of: Mapping[str, str]) 
                           "run `launcher up` once (it builds or loads the stack's images), then try again")
 
 
-def archive(client, volume: str, image: str) -> Iterator[bytes]:
-    """The volume's files as one tar stream (entries under the folder name of MOUNT)."""
+def archive(client, volume: str, image: str, *, path: str = MOUNT) -> Iterator[bytes]:
+    """The volume's files as one tar stream (entries under the folder name of MOUNT).
+
+    ``path`` reads a folder of an aside volume instead (mounted at ASIDE_MOUNT), whose
+    files sit under MOUNT's folder name as well.
+    """
     with engine_errors(f"read volume {volume}"):
-        helper = _helper(client, volume, image, read_only=True)
+        bind = MOUNT if path == MOUNT else ASIDE_MOUNT
+        helper = client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
+                                          labels={HELPER_LABEL: "true"}, volumes={volume: {"bind": bind, "mode": "ro"}})
         try:
-            stream, _stat = helper.get_archive(MOUNT)
+            stream, _stat = helper.get_archive(path)
             yield from stream
         finally:
             helper.remove(force=True)
@@ -182,6 +238,7 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
         try:
             old = client.volumes.get(volume)
             attrs: dict[str, Any] = old.attrs
+            _remove_leftover_helpers(client, volume)
             old.remove()
         except docker.errors.NotFound:
             attrs = {"Driver": "local", "Options": None,
@@ -197,60 +254,135 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
 
 
 def aside_name(volume: str) -> str:
-    """The volume a reset keeps a volume's files in until the new state is proven."""
+    """The volume a reset or restore keeps a volume's files in until the new state is proven."""
     import hashlib
 
     return f"launcher-prev-{hashlib.sha256(volume.encode()).hexdigest()[:16]}"
 
 
-def copy_aside(client, volume: str, image: str) -> None:
-    """Copy the volume's files into its aside volume (unlabelled: no project lists it as its own).
+def aside_volumes(client, project: str) -> dict[str, str]:
+    """Aside volume -> the volume whose files it holds, for every one the launcher made for this project."""
+    with engine_errors("list the volumes set aside"):
+        found = client.volumes.list(filters={"label": f"{ASIDE_PROJECT_LABEL}={project}"})
+    return {volume.name: (volume.attrs.get("Labels") or {}).get(ASIDE_LABEL, "") for volume in found
+            if (volume.attrs.get("Labels") or {}).get(ASIDE_LABEL)}
 
-    An aside volume left by a reset that was killed holds the files from before that reset:
-    it is kept as it is.
+
+def copy_aside(client, volume: str, image: str, project: str) -> None:
+    """Copy the volume's files into its aside volume (no compose project lists it as its own).
+
+    The aside volume holds them under ``MOUNT``'s folder name and, once the copy is whole,
+    a file named ``COPIED`` beside them. An aside volume left by a reset or restore that
+    was killed after that holds the files from before it: it is kept as it is. One killed
+    while copying was cut short before the volume itself was touched: it is made again.
     """
-    import docker.errors
-
     aside = aside_name(volume)
     with engine_errors(f"set volume {volume} aside"):
-        try:
-            client.volumes.get(aside)
+        found = _aside(client, volume)
+        if found is not None and _copied(client, aside, image):
             return
-        except docker.errors.NotFound:
-            pass
-        client.volumes.create(name=aside, labels={"launcher.aside-of": volume})
-        helper = _helper(client, aside, image, read_only=False)
+        if found is not None:
+            _remove_leftover_helpers(client, aside)
+            found.remove(force=True)
+        client.volumes.create(name=aside, labels={ASIDE_LABEL: volume, ASIDE_PROJECT_LABEL: project})
+        helper = client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
+                                          labels={HELPER_LABEL: "true"}, volumes={aside: {"bind": ASIDE_MOUNT,
+                                                                                        "mode": "rw"}})
     try:
-        _unpack(helper, aside, archive(client, volume, image))
+        with engine_errors(f"copy volume {volume} aside"):
+            if not helper.put_archive(ASIDE_MOUNT, _stream(archive(client, volume, image))) \
+                    or not helper.put_archive(ASIDE_MOUNT, _one_file(COPIED)):
+                raise PreflightFailed(f"the engine refused to copy volume {volume} aside",
+                                      "check the engine's log (journalctl -u docker); nothing was changed")
     finally:
         with engine_errors(f"remove the helper container of volume {aside}"):
             helper.remove(force=True)
 
 
-def put_back(client, volume: str, key: str, project: str, image: str) -> None:
-    """Give the volume its files from before again (what stands in it now goes), from its aside copy."""
-    import docker.errors
+def put_back(client, volume: str, key: str, project: str, image: str, *, shell: str = "") -> None:
+    """Give the volume its files from before again (what stands in it now goes), from its aside copy.
 
+    Nothing happens unless the engine shows a whole aside copy the launcher made of this
+    volume. An anonymous volume (``shell`` given) is emptied and refilled in place.
+    """
     aside = aside_name(volume)
     with engine_errors(f"put volume {volume} back"):
-        try:
-            client.volumes.get(aside)
-        except docker.errors.NotFound:
+        if _aside(client, volume) is None or not _copied(client, aside, image):
             return
-        for container in in_use_by(client, volume, project):
-            container.remove(force=True)
-    replace(client, volume, key, project, image, archive(client, aside, image))
+        if not shell:
+            for container in in_use_by(client, volume, project):
+                container.remove(force=True)
+    saved = archive(client, aside, image, path=f"{ASIDE_MOUNT}{MOUNT}")
+    if shell:
+        refill(client, volume, image, saved, shell=shell)
+    else:
+        replace(client, volume, key, project, image, saved)
     drop_aside(client, volume)
 
 
 def drop_aside(client, volume: str) -> None:
+    with engine_errors(f"remove the aside copy of volume {volume}"):
+        found = _aside(client, volume)
+        if found is not None:
+            _remove_leftover_helpers(client, found.name)
+            found.remove()
+
+
+def _aside(client, volume: str):
+    """The volume's aside copy as the engine shows it; one of that name the launcher did not label so is refused."""
     import docker.errors
 
-    with engine_errors(f"remove the aside copy of volume {volume}"):
-        try:
-            client.volumes.get(aside_name(volume)).remove()
-        except docker.errors.NotFound:
-            pass
+    try:
+        found = client.volumes.get(aside_name(volume))
+    except docker.errors.NotFound:
+        return None
+    if (found.attrs.get("Labels") or {}).get(ASIDE_LABEL) != volume:
+        raise PreflightFailed(f"volume {found.name} exists but is not the launcher's aside copy of volume {volume}",
+                              f"look at it (docker volume inspect {found.name}) and remove it if it is not needed")
+    return found
+
+
+def _remove_leftover_helpers(client, volume: str) -> None:
+    """Helper containers a killed run left on the volume (the launcher labelled them when it made them)."""
+    for helper in client.containers.list(all=True, filters={"volume": volume, "label": HELPER_LABEL}):
+        helper.remove(force=True)
+
+
+def _copied(client, aside: str, image: str) -> bool:
+    """Whether the aside volume holds a whole copy (its COPIED file was written last)."""
+    import docker.errors
+
+    helper = client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
+                                      labels={HELPER_LABEL: "true"},
+                                      volumes={aside: {"bind": ASIDE_MOUNT, "mode": "ro"}})
+    try:
+        helper.get_archive(f"{ASIDE_MOUNT}/{COPIED}")
+        return True
+    except docker.errors.NotFound:
+        return False
+    finally:
+        helper.remove(force=True)
+
+
+def _one_file(name: str) -> Iterator[bytes]:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
+    yield buffer.getvalue()
+
+
+def _members(helper, path: str) -> int:
+    """How many entries the engine's archive of ``path`` holds (1: the folder alone, empty)."""
+    import tarfile
+
+    from wizard.core.snapshots.archivecheck import _Reader
+
+    stream, _stat = helper.get_archive(path)
+    with tarfile.open(fileobj=_Reader(iter(stream)), mode="r|") as tar:
+        return sum(1 for _member in tar)
 
 
 def remove(client, volume: str, project: str) -> None:
@@ -295,7 +427,7 @@ def foreign_users(client, volume: str, project: str) -> list[str]:
         users = client.containers.list(all=True, filters={"volume": volume})
     return sorted(container.name for container in users
                   if (container.labels or {}).get(PROJECT_LABEL) != project
-                  and "launcher.snapshot-helper" not in (container.labels or {}))
+                  and HELPER_LABEL not in (container.labels or {}))
 
 
 def in_use_by(client, volume: str, project: str) -> list[Any]:
@@ -325,7 +457,7 @@ def engine_errors(doing: str) -> Iterator[None]:
 def _helper(client, volume: str, image: str, *, read_only: bool):
     # Never started: the command is only there because the engine wants one.
     return client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
-                                    labels={"launcher.snapshot-helper": "true"},
+                                    labels={HELPER_LABEL: "true"},
                                     volumes={volume: {"bind": MOUNT, "mode": "ro" if read_only else "rw"}})
 
 
