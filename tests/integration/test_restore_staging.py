@@ -183,6 +183,9 @@ def test_a_killed_restore_stops_up_until_a_rerun_finishes_it_or_abandon_undoes_i
     assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert "snapshot good" in refused.stderr and "`launcher snapshot restore good`" in refused.stderr
     assert "`launcher snapshot restore --abandon`" in refused.stderr
+    # Nor is a half-restored stack saved or reset.
+    assert [stack.launcher(*command).returncode for command in (("snapshot", "save", "mixed"), ("reset", "--yes"))] \
+        == [8, 8]
     # status and ls show it, with the database the server holds aside.
     shown = json_lines(stack.launcher("status", "--json").stdout)[0]["unfinished_restore"]
     assert shown["snapshot"] == "good" and shown["aside_databases"] == ["postgres"], shown

@@ -21,6 +21,7 @@ from wizard.core.snapshots import volumes
 from wizard.core.snapshots.events import GroupsCleared
 from wizard.core.snapshots.staging import Replacement
 from wizard.core.manifest.kinds import seed_steps
+from wizard.core.lifecycle.restoremarker import refuse_if_unfinished
 from wizard.core.support.lock import holding_lock
 
 
@@ -43,6 +44,7 @@ def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, t
     from wizard.core.lifecycle import launch
     from wizard.core.docker.composeengine import ComposeEngine
 
+    refuse_if_unfinished(stack.root)  # before anything is removed, not when its `up` refuses
     engine = engine or ComposeEngine(stack)
     engine.ping()
     model = engine.model()
