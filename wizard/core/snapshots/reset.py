@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.errors import UsageError
 from wizard.core.support.events import Event
-from wizard.core.snapshots import volumes
+from wizard.core.snapshots import asides, volumes
 from wizard.core.snapshots.events import GroupsCleared
 from wizard.core.snapshots.staging import Replacement
 from wizard.core.manifest.kinds import seed_steps
@@ -67,11 +67,11 @@ def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, t
     try:
         for use in doomed:
             image = volumes.helper_image(client, use.services, images)
-            replacement.add(lambda use=use, image=image: volumes.copy_aside(client, use.name, image,
+            replacement.add(lambda use=use, image=image: asides.copy_aside(client, use.name, image,
                                                                              engine.project),
-                            lambda use=use, image=image: volumes.put_back(client, use.name, use.key,
+                            lambda use=use, image=image: asides.put_back(client, use.name, use.key,
                                                                           engine.project, image),
-                            lambda use=use: volumes.drop_aside(client, use.name))
+                            lambda use=use: asides.drop_aside(client, use.name))
             volumes.remove(client, use.name, engine.project)
         yield GroupsCleared(groups=tuple(groups), containers=len(created),
                             volumes=tuple(use.name for use in doomed))

@@ -24,7 +24,7 @@ from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 from wizard.core.support.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
 from wizard.core.lifecycle import restoremarker as marker
-from wizard.core.snapshots import mongo, postgres, volumes
+from wizard.core.snapshots import asides, mongo, postgres, volumes
 from wizard.core.snapshots.archivecheck import check_archive
 from wizard.core.snapshots.engineview import EngineView
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
@@ -146,10 +146,10 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
             volume, image, shell = targets_of[part["name"]], helpers[part["name"]], shells.get(part["name"], "")
             key_ = str(part.get("key") or "")
             # Like reset: the volume's files are copied aside first, put back if anything fails.
-            replacement.add(lambda volume=volume, image=image: volumes.copy_aside(client, volume, image, engine.project),
-                            lambda volume=volume, image=image, shell=shell, key_=key_: volumes.put_back(
+            replacement.add(lambda volume=volume, image=image: asides.copy_aside(client, volume, image, engine.project),
+                            lambda volume=volume, image=image, shell=shell, key_=key_: asides.put_back(
                                 client, volume, key_, engine.project, image, shell=shell),
-                            lambda volume=volume: volumes.drop_aside(client, volume))
+                            lambda volume=volume: asides.drop_aside(client, volume))
             if shell:
                 def fill(chunks, volume=volume, image=image, shell=shell):
                     volumes.refill(client, volume, image, chunks, shell=shell)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from wizard.core.docker.protocol import DirectEngine
 from wizard.core.lifecycle import restoremarker as marker
-from wizard.core.snapshots import postgres, volumes
+from wizard.core.snapshots import asides, postgres, volumes
 from wizard.core.snapshots.events import StorePutBack
 from wizard.core.support.errors import ConfigError, PreflightFailed, UsageError
 from wizard.core.support.events import Event, Finished, Note
@@ -45,7 +45,7 @@ def report(stack, engine: DirectEngine) -> Unfinished | None:
     if pending is None:
         return None
     noted = {note.volume for note in pending.volumes}
-    aside = sorted(volume for volume in volumes.aside_volumes(engine.client, engine.project).values()
+    aside = sorted(volume for volume in asides.aside_volumes(engine.client, engine.project).values()
                    if volume in noted)
     databases: tuple[str, ...] | None = ()
     if pending.databases:
@@ -71,7 +71,7 @@ def noted(folder: Path, project: str, client) -> dict[str, Any] | None:
         return {"problem": error.one_line()}
     if pending is None:
         return None
-    held = set(volumes.aside_volumes(client, project).values()) if client is not None else set()
+    held = set(asides.aside_volumes(client, project).values()) if client is not None else set()
     return Unfinished(marker=pending, aside_volumes=tuple(sorted(note.volume for note in pending.volumes
                                                                  if note.volume in held)),
                       aside_databases=None).to_dict()
@@ -95,7 +95,7 @@ def abandon(stack, *, engine: DirectEngine | None = None) -> Iterator[Event]:
     client = engine.client
     images = {spec.name: spec.image for spec in model.services if spec.image}
     # Checked before anything moves: which volumes the engine shows set aside, and the images to put them back.
-    held = set(volumes.aside_volumes(client, engine.project).values())
+    held = set(asides.aside_volumes(client, engine.project).values())
     summaries = None
     plans = []
     for note in pending.volumes:
@@ -125,7 +125,7 @@ def abandon(stack, *, engine: DirectEngine | None = None) -> Iterator[Event]:
     for note, image, shell in plans:
         volume = _now_mounted(note, summaries) if note.anonymous and summaries is not None else note.volume
         if volume == note.volume:
-            volumes.put_back(client, note.volume, note.key, engine.project, image, shell=shell)
+            asides.put_back(client, note.volume, note.key, engine.project, image, shell=shell)
         else:
             _put_back_into(client, note.volume, volume, image, shell)
         yield StorePutBack(kind="volume", name=volume, service=note.service)
@@ -145,9 +145,9 @@ def _now_mounted(note: marker.VolumeNote, summaries) -> str:
 
 def _put_back_into(client, recorded: str, volume: str, image: str, shell: str) -> None:
     """An anonymous volume's old files, set aside under the name it had, into the one its container has now."""
-    saved = volumes.archive(client, volumes.aside_name(recorded), image, path=f"{volumes.ASIDE_MOUNT}{volumes.MOUNT}")
+    saved = volumes.archive(client, asides.aside_name(recorded), image, path=f"{volumes.ASIDE_MOUNT}{volumes.MOUNT}")
     volumes.refill(client, volume, image, saved, shell=shell)
-    volumes.drop_aside(client, recorded)
+    asides.drop_aside(client, recorded)
 
 
 def _running_targets(stack, engine: DirectEngine):

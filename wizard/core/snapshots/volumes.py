@@ -24,11 +24,7 @@ from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
-# An aside copy holds the volume's files under MOUNT's folder name, and COPIED once they are all there.
-ASIDE_MOUNT = "/launcher-aside"
-COPIED = "copied"
-ASIDE_LABEL = "launcher.aside-of"  # the volume whose files it holds
-ASIDE_PROJECT_LABEL = "launcher.aside-project"  # the compose project it was set aside for
+ASIDE_MOUNT = "/launcher-aside"  # where an aside copy is mounted (asides.py)
 HELPER_LABEL = "launcher.snapshot-helper"
 # The engine names an anonymous volume with 64 hex digits.
 ANONYMOUS = re.compile(r"[0-9a-f]{64}")
@@ -238,7 +234,7 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
         try:
             old = client.volumes.get(volume)
             attrs: dict[str, Any] = old.attrs
-            _remove_leftover_helpers(client, volume)
+            remove_leftover_helpers(client, volume)
             old.remove()
         except docker.errors.NotFound:
             attrs = {"Driver": "local", "Options": None,
@@ -253,125 +249,10 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
             helper.remove(force=True)
 
 
-def aside_name(volume: str) -> str:
-    """The volume a reset or restore keeps a volume's files in until the new state is proven."""
-    import hashlib
-
-    return f"launcher-prev-{hashlib.sha256(volume.encode()).hexdigest()[:16]}"
-
-
-def aside_volumes(client, project: str) -> dict[str, str]:
-    """Aside volume -> the volume whose files it holds, for every one the launcher made for this project."""
-    with engine_errors("list the volumes set aside"):
-        found = client.volumes.list(filters={"label": f"{ASIDE_PROJECT_LABEL}={project}"})
-    return {volume.name: (volume.attrs.get("Labels") or {}).get(ASIDE_LABEL, "") for volume in found
-            if (volume.attrs.get("Labels") or {}).get(ASIDE_LABEL)}
-
-
-def copy_aside(client, volume: str, image: str, project: str) -> None:
-    """Copy the volume's files into its aside volume (no compose project lists it as its own).
-
-    The aside volume holds them under ``MOUNT``'s folder name and, once the copy is whole,
-    a file named ``COPIED`` beside them. An aside volume left by a reset or restore that
-    was killed after that holds the files from before it: it is kept as it is. One killed
-    while copying was cut short before the volume itself was touched: it is made again.
-    """
-    aside = aside_name(volume)
-    with engine_errors(f"set volume {volume} aside"):
-        found = _aside(client, volume)
-        if found is not None and _copied(client, aside, image):
-            return
-        if found is not None:
-            _remove_leftover_helpers(client, aside)
-            found.remove(force=True)
-        client.volumes.create(name=aside, labels={ASIDE_LABEL: volume, ASIDE_PROJECT_LABEL: project})
-        helper = client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
-                                          labels={HELPER_LABEL: "true"}, volumes={aside: {"bind": ASIDE_MOUNT,
-                                                                                        "mode": "rw"}})
-    try:
-        with engine_errors(f"copy volume {volume} aside"):
-            if not helper.put_archive(ASIDE_MOUNT, _stream(archive(client, volume, image))) \
-                    or not helper.put_archive(ASIDE_MOUNT, _one_file(COPIED)):
-                raise PreflightFailed(f"the engine refused to copy volume {volume} aside",
-                                      "check the engine's log (journalctl -u docker); nothing was changed")
-    finally:
-        with engine_errors(f"remove the helper container of volume {aside}"):
-            helper.remove(force=True)
-
-
-def put_back(client, volume: str, key: str, project: str, image: str, *, shell: str = "") -> None:
-    """Give the volume its files from before again (what stands in it now goes), from its aside copy.
-
-    Nothing happens unless the engine shows a whole aside copy the launcher made of this
-    volume. An anonymous volume (``shell`` given) is emptied and refilled in place.
-    """
-    aside = aside_name(volume)
-    with engine_errors(f"put volume {volume} back"):
-        if _aside(client, volume) is None or not _copied(client, aside, image):
-            return
-        if not shell:
-            for container in in_use_by(client, volume, project):
-                container.remove(force=True)
-    saved = archive(client, aside, image, path=f"{ASIDE_MOUNT}{MOUNT}")
-    if shell:
-        refill(client, volume, image, saved, shell=shell)
-    else:
-        replace(client, volume, key, project, image, saved)
-    drop_aside(client, volume)
-
-
-def drop_aside(client, volume: str) -> None:
-    with engine_errors(f"remove the aside copy of volume {volume}"):
-        found = _aside(client, volume)
-        if found is not None:
-            _remove_leftover_helpers(client, found.name)
-            found.remove()
-
-
-def _aside(client, volume: str):
-    """The volume's aside copy as the engine shows it; one of that name the launcher did not label so is refused."""
-    import docker.errors
-
-    try:
-        found = client.volumes.get(aside_name(volume))
-    except docker.errors.NotFound:
-        return None
-    if (found.attrs.get("Labels") or {}).get(ASIDE_LABEL) != volume:
-        raise PreflightFailed(f"volume {found.name} exists but is not the launcher's aside copy of volume {volume}",
-                              f"look at it (docker volume inspect {found.name}) and remove it if it is not needed")
-    return found
-
-
-def _remove_leftover_helpers(client, volume: str) -> None:
+def remove_leftover_helpers(client, volume: str) -> None:
     """Helper containers a killed run left on the volume (the launcher labelled them when it made them)."""
     for helper in client.containers.list(all=True, filters={"volume": volume, "label": HELPER_LABEL}):
         helper.remove(force=True)
-
-
-def _copied(client, aside: str, image: str) -> bool:
-    """Whether the aside volume holds a whole copy (its COPIED file was written last)."""
-    import docker.errors
-
-    helper = client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
-                                      labels={HELPER_LABEL: "true"},
-                                      volumes={aside: {"bind": ASIDE_MOUNT, "mode": "ro"}})
-    try:
-        helper.get_archive(f"{ASIDE_MOUNT}/{COPIED}")
-        return True
-    except docker.errors.NotFound:
-        return False
-    finally:
-        helper.remove(force=True)
-
-
-def _one_file(name: str) -> Iterator[bytes]:
-    import io
-    import tarfile
-
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        tar.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
-    yield buffer.getvalue()
 
 
 def _members(helper, path: str) -> int:
@@ -464,13 +345,13 @@ def _helper(client, volume: str, image: str, *, read_only: bool):
 def _unpack(helper, volume: str, chunks: Iterable[bytes]) -> None:
     # The archive's top folder is MOUNT's own name: unpacked at "/", it lands in the volume.
     with engine_errors(f"unpack the archive into volume {volume}"):
-        unpacked = helper.put_archive("/", _stream(chunks))
+        unpacked = helper.put_archive("/", nonempty(chunks))
     if not unpacked:
         raise PreflightFailed(f"the engine refused to unpack the archive into volume {volume}",
                               "check the engine's log (journalctl -u docker)")
 
 
-def _stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+def nonempty(chunks: Iterable[bytes]) -> Iterator[bytes]:
     # requests sends a generator as a chunked body, so a large archive never sits in memory.
     for data in chunks:
         if data:
