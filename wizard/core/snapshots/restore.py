@@ -3,17 +3,20 @@
 The caller verifies the snapshot first (``open_verified``): nothing is touched
 until every part is present, whole and of this stack, and the passphrase
 opens it. Then every volume archive is read through (``archivecheck``: no member
-may reach outside its volume, none may be cut short) before any store changes.
+may reach outside its volume, none may be cut short) and every helper image is
+chosen (an anonymous volume's emptying is tried once) before any store changes.
+Then the marker (``lifecycle.restoremarker``) is written: until it goes, `up` refuses.
 Then: the values (only with ``with_secrets``), every service except the databases
 stopped, the databases started and healthy, each restored under its name while the
-old one is kept aside (``staging.Replacement``), each volume emptied and refilled,
-the old databases dropped, and finally the normal `up` orchestration starts
-everything in plan order and waits for health. If anything fails before that, every
-database set aside gets its name back and `up` brings the stack back as it was. The
-seed ledger lives in the database, so it comes back with the data and the seeds
-that were applied are not applied again.
+old one is kept aside (``staging.Replacement``), each volume copied aside
+(``asides``) then emptied and refilled, the old copies dropped, the marker removed,
+and finally the normal `up` orchestration starts everything in plan order and waits
+for health. If anything fails before that, every store set aside gets its place back
+and `up` brings the stack back as it was. A process killed half way leaves the marker
+and what it set aside: a rerun finishes, ``unfinished.abandon`` undoes. The seed
+ledger lives in the database, so it comes back with the data and the seeds that
+were applied are not applied again. MongoDB is not staged (dropped and restored in place).
 """
-
 from __future__ import annotations
 
 import time
@@ -97,7 +100,8 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
     # Every check passed: from here on the stack may be half restored until this marker goes.
     marker.write(stack.root, marker.RestoreMarker(
         snapshot=snapshot.name, started=pending.started if pending else _now(),
-        databases=tuple(marker.DatabaseNote(service=part["service"], database=part["database"]) for part in databases),
+        databases=tuple(marker.DatabaseNote(service=str(part["service"]), database=str(part["database"]))
+                        for part in databases),
         volumes=tuple(marker.VolumeNote(volume=targets_of[part["name"]], key=str(part.get("key") or ""),
                                         anonymous=bool(part.get("anonymous")), service=str(part.get("service") or ""),
                                         mount=str(part.get("mount") or "")) for part in volume_parts)))
