@@ -66,6 +66,18 @@ def hostile_tar() -> bytes:
     return buffer.getvalue()
 
 
+def dangling_link_tar() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        top = tarfile.TarInfo("snapshot-volume")
+        top.type = tarfile.DIRTYPE
+        tar.addfile(top)
+        link = tarfile.TarInfo("snapshot-volume/broken")
+        link.type, link.linkname = tarfile.LNKTYPE, "snapshot-volume/missing"
+        tar.addfile(link)
+    return buffer.getvalue()
+
+
 def aside_databases(stack) -> list[str]:
     import psycopg
 
@@ -128,6 +140,17 @@ def test_a_failed_restore_changes_nothing_and_killed_restores_are_finished_by_a_
     assert refused.returncode == 12, refused.stdout + refused.stderr
     assert "escape" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert state(stack, docker_client) == changed and healthy(stack)
+
+    # An archive the check passes but the engine refuses half way through the volumes (a hard link to a
+    # member that is not there): the database and the volume already refilled get their old content back.
+    unpackable = folder.with_name("unpackable")
+    subprocess.run(["cp", "-a", str(folder), str(unpackable)], check=True)
+    forge(unpackable, f"volume-{stack.project}_redisdata.tar", dangling_link_tar())
+    failed = stack.launcher("snapshot", "restore", "unpackable", "--yes")
+    assert failed.returncode == 8 and "no such file" in failed.stderr, failed.stdout + failed.stderr
+    assert "restoring volume-" in failed.stdout and len(failed.stderr.strip().splitlines()) == 1
+    assert state(stack, docker_client) == changed and healthy(stack) and aside_databases(stack) == []
+    assert not (stack.root / ".launcher" / "restore.json").exists() and aside_volumes(docker_client, stack) == []
 
     # Killed while restoring the database, then while refilling a volume, then while starting up:
     # each rerun picks up where the database set aside stands, the last one finishes.
