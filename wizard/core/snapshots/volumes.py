@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
 from wizard.core.docker.protocol import DirectEngine
+from wizard.core.snapshots.archivenames import under_folder
 from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
@@ -221,7 +222,7 @@ def archive(client, volume: str, image: str, *, path: str = MOUNT) -> Iterator[b
                                           labels={HELPER_LABEL: "true"}, volumes={volume: {"bind": bind, "mode": "ro"}})
         try:
             stream, _stat = helper.get_archive(path)
-            yield from stream
+            yield from under_folder(stream, MOUNT.strip("/"))  # Podman's names, put in Docker's shape
         finally:
             helper.remove(force=True)
 
