@@ -162,3 +162,100 @@ def test_image_archives_load_or_fail_as_one_line(tmp_path):
         except Exception as exc:  # noqa: BLE001
             pytest.fail(f"seed {SEED} round {round_}: {type(exc).__name__}: {exc}")
         path.unlink()
+
+
+def chain_tar(rng: random.Random) -> bytes:
+    """Folders, files and links whose targets name each other (``a/b -> ..``, ``c -> a/b/..``, ``c/x``)."""
+    names = [f"{TOP}/{name}" for name in ("a", "b", "c", "a/b", "a/c", "b/a")]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        top = tarfile.TarInfo(TOP)
+        top.type = tarfile.DIRTYPE
+        tar.addfile(top)
+        for _ in range(rng.randint(1, 8)):
+            info = tarfile.TarInfo(rng.choice(names + [f"{name}/x" for name in names]))
+            kind = rng.random()
+            if kind < 0.45:
+                info.type = tarfile.SYMTYPE
+                info.linkname = "/".join(rng.choice(["..", ".", "a", "b", "c", "x"])
+                                         for _ in range(rng.randint(1, 3)))
+            elif kind < 0.55:
+                info.type, info.linkname = tarfile.LNKTYPE, rng.choice(names)
+            elif kind < 0.75:
+                info.type = tarfile.DIRTYPE
+            tar.addfile(info, io.BytesIO(b""))
+    return buffer.getvalue()
+
+
+def unpack_as_the_engine_does(data: bytes, root) -> None:
+    """Members in order, a path already there removed first (unless a folder meets a folder), parents made
+    through whatever links stand there, hard links made to the path as it resolves: Docker's unpacking."""
+    import shutil
+
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for member in tar:
+            path = os.path.join(root, member.name)
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                if os.path.lexists(path) and not (member.isdir() and os.path.isdir(path)
+                                                  and not os.path.islink(path)):
+                    shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+                if member.isdir():
+                    os.makedirs(path, exist_ok=True)
+                elif member.issym():
+                    os.symlink(member.linkname, path)
+                elif member.islnk():
+                    os.link(os.path.join(root, member.linkname), path, follow_symlinks=False)
+                else:
+                    open(path, "wb").close()
+            except OSError:
+                pass  # a parent that is a file, a link to nothing: nothing written there
+
+
+def test_link_chains_are_judged_as_the_volume_resolves_them(tmp_path):
+    import shutil
+
+    chain = io.BytesIO()
+    with tarfile.open(fileobj=chain, mode="w") as tar:
+        for name, kind, target in ((TOP, tarfile.DIRTYPE, ""), (f"{TOP}/a", tarfile.DIRTYPE, ""),
+                                   (f"{TOP}/a/b", tarfile.SYMTYPE, ".."), (f"{TOP}/c", tarfile.SYMTYPE, "a/b/.."),
+                                   (f"{TOP}/c/file", tarfile.REGTYPE, "")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            tar.addfile(info, io.BytesIO(b""))
+    with pytest.raises(LauncherError, match="c/file.*passes through the symbolic link"):
+        check_archive([chain.getvalue()], TOP, "chain")
+    # Without the member under it, the link itself is refused: it leads one folder above the volume.
+    cut = chain.getvalue()[:4 * tarfile.BLOCKSIZE] + bytes(2 * tarfile.BLOCKSIZE)
+    with pytest.raises(LauncherError, match="'snapshot-volume/c' is a symbolic link leading out"):
+        check_archive([cut], TOP, "chain")
+
+    # Fuzzed chains: every archive the check accepts, unpacked as the engine would, writes nothing
+    # outside its folder and leaves no link that resolves outside it.
+    rng = random.Random(SEED + 3)
+    sandbox = tmp_path.joinpath(*[f"d{depth}" for depth in range(30)])
+    accepted = refused = 0
+    for round_ in range(ROUNDS):
+        data = chain_tar(rng)
+        try:
+            check_archive([data], TOP, "fuzzed")
+        except LauncherError:
+            refused += 1
+            continue
+        accepted += 1
+        root = sandbox / f"r{round_}"
+        root.mkdir(parents=True)
+        unpack_as_the_engine_does(data, root)
+        volume = (root / TOP).resolve()
+        written = [path for path in tmp_path.rglob("*") if not path.is_relative_to(root / TOP)
+                   and not path.is_relative_to(sandbox) and path not in sandbox.parents]
+        written += [path for path in sandbox.iterdir() if not path.name.startswith("r")]
+        written += [path for path in root.iterdir() if path.name != TOP]
+        assert not written, f"seed {SEED} round {round_}: wrote {written}"
+        for link in (root / TOP).rglob("*"):
+            if link.is_symlink():
+                target = os.path.realpath(link)
+                assert target == str(volume) or target.startswith(str(volume) + "/"), \
+                    f"seed {SEED} round {round_}: {link} -> {os.readlink(link)} resolves to {target}"
+        shutil.rmtree(root)
+    assert accepted > ROUNDS // 10 and refused > ROUNDS // 10, (accepted, refused)

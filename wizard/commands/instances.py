@@ -28,9 +28,32 @@ def run_ls(args) -> int:
     if client is not None:
         forget_gone(client)
     found = rows(client)
-    frontend(args).show({"instances": [row.to_dict() for row in found], "engine": client is not None},
-                        lambda: render_instances(found, engine=client is not None))
+    unfinished = _unfinished_restores(found, client)
+    frontend(args).show({"instances": [row.to_dict() for row in found], "engine": client is not None,
+                         "unfinished_restores": unfinished},
+                        lambda: "\n".join([render_instances(found, engine=client is not None),
+                                           *_unfinished_lines(unfinished)]))
     return 0
+
+
+def _unfinished_restores(found, client) -> dict:
+    """Instance -> its restore stopped half way (only instances that have one)."""
+    from pathlib import Path
+
+    from wizard.core.snapshots.unfinished import noted
+
+    notes = {row.name: noted(Path(row.folder), row.name, client) for row in found if Path(row.folder).is_dir()}
+    return {name: note for name, note in notes.items() if note}
+
+
+def _unfinished_lines(unfinished: dict) -> list[str]:
+    from wizard.frontends.snapshots import unfinished_lines
+
+    lines = []
+    for name, note in unfinished.items():
+        lines += [f"{name}: {note['problem']}"] if "problem" in note else \
+            [f"{name}: {line.strip()}" for line in unfinished_lines(note)]
+    return lines
 
 
 def notice_move(args) -> None:

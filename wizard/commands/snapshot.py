@@ -4,6 +4,7 @@
     launcher snapshot list
     launcher snapshot rm NAME [--yes]
     launcher snapshot restore NAME [--yes] [--force] [--allow-unencrypted] [--with-secrets]
+    launcher snapshot restore --abandon [--yes]
 
 The work lives in ``wizard.core.snapshots``; this module parses, asks, and hands
 the events to the front end (percentage lines, or JSON lines with --json).
@@ -41,7 +42,9 @@ def register(subparsers, common) -> None:
 
     restore = actions.add_parser("restore", parents=[common],
                                  help="verify a snapshot, put every store back, start the stack healthy")
-    restore.add_argument("name", help="snapshot name (or the path of a snapshot folder)")
+    restore.add_argument("name", nargs="?", help="snapshot name (or the path of a snapshot folder)")
+    restore.add_argument("--abandon", action="store_true",
+                         help="undo a restore that stopped half way: every store it set aside gets its place back")
     restore.add_argument("--yes", action="store_true", help="do not ask before replacing the stack's data")
     restore.add_argument("--force", action="store_true",
                          help="restore a snapshot of another stack name or another stack.toml")
@@ -110,9 +113,16 @@ def run_restore(args) -> int:
     from wizard.commands.context import confirm, frontend, load
     from wizard.core.snapshots.events import PartProgress
     from wizard.core.snapshots.restore import open_verified, restore
+    from wizard.core.support.errors import UsageError
     from wizard.frontends.snapshots import verify_line
 
+    if bool(args.name) == bool(args.abandon):
+        raise UsageError("snapshot restore takes a snapshot name, or --abandon alone",
+                         "`launcher snapshot restore NAME`, or `launcher snapshot restore --abandon` to undo a "
+                         "restore that stopped half way")
     stack = load(args)
+    if args.abandon:
+        return _abandon(args, stack)
     ui = frontend(args)
     shown = [-1]
 
@@ -134,6 +144,24 @@ def run_restore(args) -> int:
         confirm(args, f"replace every database and volume of stack {stack.name}{secrets} with snapshot "
                       f"{snapshot.name}", declined_hint="nothing was changed")
         emit(args, restore(stack, snapshot, key, with_secrets=args.with_secrets), verb="restore")
+    return 0
+
+
+def _abandon(args, stack) -> int:
+    from wizard.commands.context import confirm
+    from wizard.core.lifecycle import restoremarker as marker
+    from wizard.core.snapshots.unfinished import abandon
+    from wizard.core.support.errors import UsageError
+    from wizard.core.support.lock import stack_lock
+
+    with stack_lock(stack.root, "snapshot restore --abandon"):
+        pending = marker.read(stack.root)
+        if pending is None:
+            raise UsageError("no restore of this stack was stopped half way: there is nothing to undo",
+                             "`launcher status` shows where the stack stands")
+        confirm(args, f"undo the unfinished restore of snapshot {pending.snapshot}: every database and volume it "
+                      "set aside replaces what stands in its place now", declined_hint="nothing was changed")
+        emit(args, abandon(stack), verb="abandon")
     return 0
 
 

@@ -52,15 +52,28 @@ def run(args) -> int:
             # Sequential by construction: the next poll starts only after this one is shown.
             rows = snapshot(stack, engine, restarts=args.restarts)
             last = last_snapshot(stack)
+            restore = _unfinished_restore(stack, engine)
             data = {"stack": stack.name, "instance": stack.project, "port_offset": block_of(stack.project),
-                    "services": [row.to_dict() for row in rows], "last_snapshot": last}
+                    "services": [row.to_dict() for row in rows], "last_snapshot": last, "unfinished_restore": restore}
             shown = {"time": time.time(), **data} if args.watch else data
-            ui.show(lambda: with_engine(shown), lambda: _screen(rows, title, last, redraw_every))
+            ui.show(lambda: with_engine(shown), lambda: _screen(rows, title, last, redraw_every, restore))
             if not args.watch:
                 return 0
             time.sleep(max(0.2, args.interval))
     except KeyboardInterrupt:
         return 0  # Ctrl-C is how --watch ends
+
+
+def _unfinished_restore(stack, engine) -> dict | None:
+    """A restore stopped half way, with what the engine and the server show set aside (None: there is none)."""
+    from wizard.core.lifecycle.restoremarker import read
+
+    if read(stack.root) is None:  # read strictly: a marker of another shape stops `status` in one line
+        return None
+    from wizard.core.snapshots.unfinished import report
+
+    found = report(stack, engine)
+    return found.to_dict() if found else None
 
 
 def engine_summary(facts: dict) -> dict:
@@ -70,8 +83,10 @@ def engine_summary(facts: dict) -> dict:
             "via": facts.get("via"), "context": facts.get("context")}
 
 
-def _screen(rows, stack_name: str, last, redraw_every) -> str:
+def _screen(rows, stack_name: str, last, redraw_every, restore=None) -> str:
     # Imported only when words are shown: --json needs none, and they pull in every event type.
+    from wizard.frontends.snapshots import unfinished_lines
     from wizard.frontends.status import render_status_screen
 
-    return render_status_screen(rows, stack_name, last, redraw_every=redraw_every)
+    return "\n".join([render_status_screen(rows, stack_name, last, redraw_every=redraw_every),
+                      *unfinished_lines(restore)])

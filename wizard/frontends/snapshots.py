@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from wizard.core.support.events import Event, Finished
 from wizard.core.snapshots.events import (GroupsCleared, PartDone, PartProgress, RestoreInterrupted,
-                                          ServicesNotCovered, ServicesStopped, SnapshotsPruned)
+                                          ServicesNotCovered, ServicesStopped, SnapshotsPruned, StorePutBack)
 from wizard.frontends.images import size_text
 from wizard.frontends.plain import render_event, renders
 
@@ -22,6 +22,9 @@ def render_snapshot_event(event: Event, *, verb: str = "") -> list[str]:
                 f"{len(details['parts'])} parts{sealed}, {event.elapsed:.1f}s)"]
     if isinstance(event, Finished) and verb == "restore":
         return [f"snapshot {event.details['name']} restored; the stack is healthy ({event.elapsed:.1f}s)"]
+    if isinstance(event, Finished) and verb == "abandon":
+        return [f"the restore of snapshot {event.details['abandoned']} was undone: every store set aside is back "
+                f"in its place; the stack is healthy ({event.elapsed:.1f}s)"]
     return render_event(event)
 
 
@@ -70,8 +73,30 @@ def render_interrupted(event: RestoreInterrupted) -> list[str]:
     lines = [f"restore of snapshot {event.snapshot} interrupted; where each part stands:"]
     lines += [f"  {part}: {state}" for part, state in event.states.items()]
     lines.append(f"to finish: run `launcher snapshot restore {event.snapshot}` again (it starts over and "
-                 "replaces every store), or `launcher up` to run with what is there now")
+                 "replaces every store); to undo: `launcher snapshot restore --abandon` (until then `up` refuses)")
     return lines
+
+
+@renders(StorePutBack)
+def _store_put_back(event: StorePutBack) -> list[str]:
+    where = f" of service {event.service}" if event.service else ""
+    return [f"put back {event.kind} {event.name}{where} as it was before the restore"]
+
+
+def unfinished_lines(unfinished: dict[str, Any] | None) -> list[str]:
+    """`status` and `ls`: a restore that stopped half way, what stands aside, and the two ways out."""
+    if not unfinished:
+        return []
+    databases = unfinished.get("aside_databases")
+    aside = [f"database {name}" for name in databases or []] + [f"volume {name}" for name in
+                                                                 unfinished.get("aside_volumes") or []]
+    held = ", ".join(aside) if aside else "nothing yet"
+    if databases is None:
+        held += " (databases not asked: `launcher status` in the stack's folder asks while they run)"
+    return [f"restore of snapshot {unfinished['snapshot']} unfinished (since {unfinished['started']}, "
+            f"{unfinished['file']}); set aside: {held}",
+            f"  finish it: `launcher snapshot restore {unfinished['snapshot']}`; undo it: "
+            "`launcher snapshot restore --abandon`"]
 
 
 def removed_line(name: str) -> str:

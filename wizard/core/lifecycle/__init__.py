@@ -8,6 +8,7 @@ ordering.py     a compose `depends_on` must point to a group that starts first: 
 healthoptions.py  a healthcheck option compose would refuse (start_interval before Engine 25): exit 3 first
 status.py       every service's state, health, URLs and uptime
 checks.py       the preflight checks `up` and `doctor` share
+restoremarker.py  the marker of a restore under way (or stopped half way): `up` refuses while it stands
 pgdatacheck.py  `up` refuses a Postgres data volume of another major than its image, before anything starts
 doctor.py       `launcher doctor`
 rotation.py     a rotated password reaching the database, env files and services

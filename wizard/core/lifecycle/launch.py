@@ -31,6 +31,7 @@ from wizard.core.lifecycle.createahead import create_ahead
 from wizard.core.lifecycle.healthoptions import check_healthcheck_options
 from wizard.core.lifecycle.ordering import check_dependency_order
 from wizard.core.lifecycle.pgdatacheck import check_data_versions
+from wizard.core.lifecycle.restoremarker import refuse_if_unfinished
 from wizard.core.lifecycle.waiting import (POLL_INTERVAL, Clock, Sleep, refuse_missing_healthchecks, still_ready,
                                            wait_ready)
 from wizard.core.docker.composeengine import ComposeEngine
@@ -68,6 +69,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     if read_journal(stack.root) is not None:  # a journal `upgrade` cannot read is refused here in its words
         raise PreflightFailed("an upgrade of this stack was interrupted and may have left it half moved",
                               "run `launcher upgrade`: it rolls the interrupted one back first")
+    refuse_if_unfinished(stack.root)
     aside = set_aside_bad_record(stack.root)  # a note: a wrong one is rebuilt by this `up`, never a blocker
     if aside is not None:
         yield aside

@@ -63,3 +63,12 @@ class GroupsCleared(Event):
     groups: tuple[str, ...]
     containers: int
     volumes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StorePutBack(Event):
+    """`snapshot restore --abandon` gave a store set aside its place back."""
+
+    kind: str  # "database" | "volume"
+    name: str
+    service: str = ""

@@ -162,15 +162,22 @@ def restore(target: PgTarget, container: str, chunks: Iterable[bytes]) -> None:
         raise _failed("pg_restore", target, failed.errors) from None
 
 
-def _admin(target: PgTarget, container: str, script: bytes, doing: str) -> None:
+def has_aside(target: PgTarget, container: str) -> bool:
+    """Whether the server holds the database's set-aside copy (what a stopped restore left)."""
+    return _admin(target, container, b"SELECT count(*) FROM pg_database WHERE datname = :'aside';\n",
+                  "look for the database set aside").strip() == b"1"
+
+
+def _admin(target: PgTarget, container: str, script: bytes, doing: str) -> bytes:
     # psql quotes the names itself (:"db"): a name is data, never spliced into SQL.
-    argv = _exec(container, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"db={target.database}",
+    argv = _exec(container, "psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-v", f"db={target.database}",
                  "-v", f"aside={aside_name(target.database)}", *_connect(target), "--dbname=template1",
                  interactive=True)
     result = subprocess.run(argv, input=script, capture_output=True, env={**current().environ(), **_env(target)})
     if result.returncode != 0:
         raise SnapshotStepFailed(f"could not {doing} (database {target.database} in service {target.service}): "
                                  f"{_last_line(result.stderr)}", f"see `launcher logs {target.service}`")
+    return result.stdout
 
 
 def _connect(target: PgTarget) -> list[str]:

@@ -17,10 +17,11 @@ from typing import Iterator, Sequence
 from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.errors import UsageError
 from wizard.core.support.events import Event
-from wizard.core.snapshots import volumes
+from wizard.core.snapshots import asides, volumes
 from wizard.core.snapshots.events import GroupsCleared
 from wizard.core.snapshots.staging import Replacement
 from wizard.core.manifest.kinds import seed_steps
+from wizard.core.lifecycle.restoremarker import refuse_if_unfinished
 from wizard.core.support.lock import holding_lock
 
 
@@ -43,6 +44,7 @@ def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, t
     from wizard.core.lifecycle import launch
     from wizard.core.docker.composeengine import ComposeEngine
 
+    refuse_if_unfinished(stack.root)  # before anything is removed, not when its `up` refuses
     engine = engine or ComposeEngine(stack)
     engine.ping()
     model = engine.model()
@@ -65,10 +67,11 @@ def reset(stack, groups: Sequence[str], *, engine: DirectEngine | None = None, t
     try:
         for use in doomed:
             image = volumes.helper_image(client, use.services, images)
-            replacement.add(lambda use=use, image=image: volumes.copy_aside(client, use.name, image),
-                            lambda use=use, image=image: volumes.put_back(client, use.name, use.key,
+            replacement.add(lambda use=use, image=image: asides.copy_aside(client, use.name, image,
+                                                                             engine.project),
+                            lambda use=use, image=image: asides.put_back(client, use.name, use.key,
                                                                           engine.project, image),
-                            lambda use=use: volumes.drop_aside(client, use.name))
+                            lambda use=use: asides.drop_aside(client, use.name))
             volumes.remove(client, use.name, engine.project)
         yield GroupsCleared(groups=tuple(groups), containers=len(created),
                             volumes=tuple(use.name for use in doomed))

@@ -3,27 +3,31 @@
 The caller verifies the snapshot first (``open_verified``): nothing is touched
 until every part is present, whole and of this stack, and the passphrase
 opens it. Then every volume archive is read through (``archivecheck``: no member
-may reach outside its volume, none may be cut short) before any store changes.
+may reach outside its volume, none may be cut short) and every helper image is
+chosen (an anonymous volume's emptying is tried once) before any store changes.
+Then the marker (``lifecycle.restoremarker``) is written: until it goes, `up` refuses.
 Then: the values (only with ``with_secrets``), every service except the databases
 stopped, the databases started and healthy, each restored under its name while the
-old one is kept aside (``staging.Replacement``), each volume emptied and refilled,
-the old databases dropped, and finally the normal `up` orchestration starts
-everything in plan order and waits for health. If anything fails before that, every
-database set aside gets its name back and `up` brings the stack back as it was. The
-seed ledger lives in the database, so it comes back with the data and the seeds
-that were applied are not applied again.
+old one is kept aside (``staging.Replacement``), each volume copied aside
+(``asides``) then emptied and refilled, the old copies dropped, the marker removed,
+and finally the normal `up` orchestration starts everything in plan order and waits
+for health. If anything fails before that, every store set aside gets its place back
+and `up` brings the stack back as it was. A process killed half way leaves the marker
+and what it set aside: a rerun finishes, ``unfinished.abandon`` undoes. The seed
+ledger lives in the database, so it comes back with the data and the seeds that
+were applied are not applied again. MongoDB is not staged (dropped and restored in place).
 """
-
 from __future__ import annotations
 
 import time
-from typing import Iterable, Iterator
+from typing import Generator, Iterable, Iterator
 
 from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 from wizard.core.support.events import Event, Finished, Note
 from wizard.core.snapshots import manifest as manifests
-from wizard.core.snapshots import mongo, postgres, volumes
+from wizard.core.lifecycle import restoremarker as marker
+from wizard.core.snapshots import asides, mongo, postgres, volumes
 from wizard.core.snapshots.archivecheck import check_archive
 from wizard.core.snapshots.engineview import EngineView
 from wizard.core.snapshots.events import PartDone, PartProgress, RestoreInterrupted, ServicesStopped
@@ -68,6 +72,11 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
     from wizard.core.docker.composeengine import ComposeEngine
 
     began = time.monotonic()
+    pending = marker.read(stack.root)
+    if pending is not None and pending.snapshot != snapshot.name:
+        raise PreflightFailed(f"a restore of snapshot {pending.snapshot} was stopped half way ({marker.MARKER})",
+                              f"finish it with `launcher snapshot restore {pending.snapshot}` or undo it with "
+                              "`launcher snapshot restore --abandon` first; nothing was changed")
     engine = engine or ComposeEngine(stack)
     engine.ping()
     parts = snapshot.parts
@@ -78,6 +87,24 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
     for part in volume_parts:
         check_archive(_plain(snapshot, part, key), volumes.MOUNT.strip("/"),
                       f"part {part['name']} of snapshot {snapshot.name}")
+    model = engine.model()
+    recorded = snapshot.manifest.get("images") or {}
+    images = {spec.name: spec.image for spec in model.services if spec.image}
+    helpers = {part["name"]: volumes.helper_image(engine.client, list(part.get("services") or []), {**images, **recorded})
+               for part in volume_parts}
+    shells = {part["name"]: volumes.shell_image(engine.client, [images.get(part.get("service", ""), ""),
+                                                                *images.values()])
+              for part in volume_parts if part.get("anonymous")}
+    databases = [part for part in parts if part.get("kind") == "postgres"]
+    mongos = [part for part in parts if part.get("kind") == "mongo"]
+    # Every check passed: from here on the stack may be half restored until this marker goes.
+    marker.write(stack.root, marker.RestoreMarker(
+        snapshot=snapshot.name, started=pending.started if pending else _now(),
+        databases=tuple(marker.DatabaseNote(service=str(part["service"]), database=str(part["database"]))
+                        for part in databases),
+        volumes=tuple(marker.VolumeNote(volume=targets_of[part["name"]], key=str(part.get("key") or ""),
+                                        anonymous=bool(part.get("anonymous")), service=str(part.get("service") or ""),
+                                        mount=str(part.get("mount") or "")) for part in volume_parts)))
     replacement = Replacement()
     stopped: list[str] = []
     committed = False
@@ -88,21 +115,13 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
             _restore_values(stack, b"".join(_plain(snapshot, values_part, key)), snapshot.name)
             meter.add(int(values_part["size"]))
             states[values_part["name"]] = "restored"
-        model = engine.model()
-        databases = [part for part in parts if part.get("kind") == "postgres"]
-        mongos = [part for part in parts if part.get("kind") == "mongo"]
         keep_running = {part["service"] for part in databases + mongos}
-        active = sorted({c.service for c in engine.containers() if c.state in ACTIVE} - keep_running)
-        if active:
-            stopped = active
-            engine.run_compose("stop", *active)
-            yield ServicesStopped(services=tuple(active), why="restore")
+        stopped = yield from stop_all_but(engine, keep_running)
 
         if databases or mongos:
             from wizard.core.values.resolution import current_values
 
-            specs = [spec for spec in model.services if spec.name in keep_running]
-            yield from launch.bring_up(engine, model, specs, list(dict.fromkeys(s.group for s in specs)))
+            yield from databases_up(engine, model, keep_running)
             containers = engine.containers()
             targets = {(t.service, t.database): t
                        for t in (postgres.targets(stack, current_values(stack), containers) if databases else [])}
@@ -126,26 +145,31 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
                 yield from _restore_part(part, meter, lambda chunks: mongo.restore(uri, chunks), snapshot, key)
                 states[part["name"]] = "restored"
 
-        recorded = snapshot.manifest.get("images") or {}
+        client = engine.client
         for part in volume_parts:
-            services = list(part.get("services") or [])
-            volume = targets_of[part["name"]]
-            image = volumes.helper_image(engine.client, services, recorded)
-            if part.get("anonymous"):
-                def fill(chunks, volume=volume, image=image):
-                    volumes.refill(engine.client, volume, image, chunks)
+            volume, image, shell = targets_of[part["name"]], helpers[part["name"]], shells.get(part["name"], "")
+            key_ = str(part.get("key") or "")
+            # Like reset: the volume's files are copied aside first, put back if anything fails.
+            replacement.add(lambda volume=volume, image=image: asides.copy_aside(client, volume, image, engine.project),
+                            lambda volume=volume, image=image, shell=shell, key_=key_: asides.put_back(
+                                client, volume, key_, engine.project, image, shell=shell),
+                            lambda volume=volume: asides.drop_aside(client, volume))
+            if shell:
+                def fill(chunks, volume=volume, image=image, shell=shell):
+                    volumes.refill(client, volume, image, chunks, shell=shell)
             else:
                 with volumes.engine_errors(f"remove the containers using volume {volume}"):
-                    for container in volumes.in_use_by(engine.client, volume, engine.project):
+                    for container in volumes.in_use_by(client, volume, engine.project):
                         container.remove(force=True)
 
-                def fill(chunks, volume=volume, image=image, part=part):
-                    volumes.replace(engine.client, volume, part.get("key", ""), engine.project, image, chunks)
+                def fill(chunks, volume=volume, image=image, key_=key_):
+                    volumes.replace(client, volume, key_, engine.project, image, chunks)
             states[part["name"]] = "in progress"
             yield from _restore_part(part, meter, fill, snapshot, key)
             states[part["name"]] = "restored"
         replacement.commit()
         committed = True
+        marker.remove(stack.root)
         for event in launch.up(stack, engine=engine):
             # up's own summary is one line of ours; the restore's Finished comes last.
             yield Note(message=event.summary) if isinstance(event, Finished) else event
@@ -161,15 +185,40 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
                                                                 if state == "restored"]})
 
 
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def stop_all_but(engine: DirectEngine, keep_running: set[str]) -> Generator[Event, None, list[str]]:
+    """Stop every active service but the databases (their stores are replaced under them); returns those stopped."""
+    active = sorted({c.service for c in engine.containers() if c.state in ACTIVE} - keep_running)
+    if active:
+        engine.run_compose("stop", *active)
+        yield ServicesStopped(services=tuple(active), why="restore")
+    return active
+
+
+def databases_up(engine: DirectEngine, model, services: set[str]) -> Iterator[Event]:
+    from wizard.core.lifecycle import launch
+
+    specs = [spec for spec in model.services if spec.name in services]
+    yield from launch.bring_up(engine, model, specs, list(dict.fromkeys(s.group for s in specs)))
+
+
 def _back_as_it_was(stack, engine: DirectEngine, replacement: Replacement, stopped: list[str]) -> None:
-    """After a failed restore: every database set aside back under its name, the stack up again.
+    """After a failed restore: every store set aside back in its place, the marker gone, the stack up again.
 
     The caller re-raises the restore's own failure, the one line the user sees; a failure
-    here is secondary to it (the old databases stay set aside and a rerun finds them).
+    here is secondary to it: what could not be put back stays aside, the marker stays, and
+    `up` names the two ways out (a rerun, or --abandon).
     """
     from wizard.core.lifecycle import launch
 
-    replacement.rollback()
+    if replacement.rollback():
+        return
+    marker.remove(stack.root)
     if stopped:
         try:
             for _event in launch.up(stack, engine=engine):

@@ -23,6 +23,7 @@ from wizard.core.snapshots import mongo, postgres, volumes
 from wizard.core.snapshots.engineview import EngineView
 from wizard.core.snapshots.events import (PartDone, PartProgress, ServicesNotCovered, ServicesStopped,
                                           SnapshotsPruned)
+from wizard.core.lifecycle.restoremarker import refuse_if_unfinished
 from wizard.core.support.lock import holding_lock
 
 MONGO_DATA = ("/data/db", "/data/configdb")
@@ -43,6 +44,7 @@ def save(stack, *, name: str | None = None, to: str | None = None, passphrase: s
     from wizard.core.values.resolution import current_values
 
     began = time.monotonic()
+    refuse_if_unfinished(stack.root)  # a half-restored stack would be saved as a mix of two states
     values = current_values(stack)
     engine = engine or ComposeEngine(stack)
     engine.ping()

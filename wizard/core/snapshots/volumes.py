@@ -25,6 +25,8 @@ from wizard.core.snapshots.archivenames import under_folder
 from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
+ASIDE_MOUNT = "/launcher-aside"  # where an aside copy is mounted (asides.py)
+HELPER_LABEL = "launcher.snapshot-helper"
 # The engine names an anonymous volume with 64 hex digits.
 ANONYMOUS = re.compile(r"[0-9a-f]{64}")
 VOLUME_LABEL = "com.docker.compose.volume"
@@ -116,28 +118,72 @@ def anonymous_target(part: Mapping[str, Any], summaries: Sequence[Mapping[str, A
                           "run `launcher up` once so its container exists, then restore again; nothing was changed")
 
 
-def refill(client, volume: str, image: str, chunks: Iterable[bytes]) -> None:
+def refill(client, volume: str, image: str, chunks: Iterable[bytes], *, shell: str) -> None:
     """Empty an anonymous volume in place (it stays its container's) and unpack the archive into it.
 
     It cannot be removed and created again as a named one is: the container would lose it.
-    Emptying takes a shell in the service's image (`find -delete`, run as root).
+    Emptying runs `sh -c 'rm -rf ...'` (POSIX: busybox has it as Debian does) from ``shell``,
+    an image ``shell_image`` proved to carry both before anything was replaced; the
+    engine then shows the volume empty before anything is unpacked into it.
     """
     with engine_errors(f"empty volume {volume}"):
-        helper = client.containers.create(image, entrypoint=["/bin/sh", "-c"],
-                                          command=[f"find {MOUNT} -mindepth 1 -delete"], user="0:0",
-                                          network_disabled=True, labels={"launcher.snapshot-helper": "true"},
+        helper = client.containers.create(shell, entrypoint=["/bin/sh", "-c"], command=[_EMPTY], user="0:0",
+                                          network_disabled=True, labels={HELPER_LABEL: "true"},
                                           volumes={volume: {"bind": MOUNT, "mode": "rw"}})
     try:
         with engine_errors(f"empty volume {volume}"):
             helper.start()
             code = helper.wait().get("StatusCode")
-        if code != 0:
+            left = _members(helper, MOUNT) if code == 0 else -1
+        if code != 0 or left > 1:
             raise PreflightFailed(f"could not empty anonymous volume {volume} before restoring it (the helper "
-                                  f"from image {image} exited {code})", "the service's image needs /bin/sh and find")
-        _unpack(helper, volume, chunks)
+                                  f"from image {shell} exited {code})", "check the engine's log; the volume was "
+                                  "kept aside and given its files back")
     finally:
         with engine_errors(f"remove the helper container of volume {volume}"):
             helper.remove(force=True)
+    with engine_errors(f"refill volume {volume}"):
+        filler = _helper(client, volume, image, read_only=False)
+    try:
+        _unpack(filler, volume, chunks)
+    finally:
+        with engine_errors(f"remove the helper container of volume {volume}"):
+            filler.remove(force=True)
+
+
+# Every entry of the mount point, dot files included; an unmatched pattern stays literal and rm -f ignores it.
+_EMPTY = f"rm -rf -- {MOUNT}/* {MOUNT}/.[!.]* {MOUNT}/..?*"
+
+
+def shell_image(client, candidates: Sequence[str]) -> str:
+    """The first local image among ``candidates`` that runs `/bin/sh` with `rm` (run once to prove it).
+
+    PreflightFailed when none does: asked before anything is replaced, so a restore never
+    stops half way for want of a tool.
+    """
+    import docker.errors
+
+    for image in dict.fromkeys(candidate for candidate in candidates if candidate):
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            continue
+        with engine_errors(f"try image {image} for the volume helper"):
+            probe = client.containers.create(image, entrypoint=["/bin/sh", "-c"], command=["command -v rm"],
+                                             user="0:0", network_disabled=True, labels={HELPER_LABEL: "true"})
+            try:
+                try:
+                    probe.start()
+                    code = probe.wait().get("StatusCode")
+                except docker.errors.APIError:  # no /bin/sh in the image: the engine cannot start it
+                    code = -1
+            finally:
+                probe.remove(force=True)
+        if code == 0:
+            return image
+    raise PreflightFailed(f"no image of this stack runs /bin/sh with rm (tried {', '.join(candidates) or 'none'}), "
+                          "which emptying an anonymous volume takes", "nothing was changed; give the service a named "
+                          "volume, or add a service whose image has a shell")
 
 
 def existing(client, project: str) -> set[str]:
@@ -164,12 +210,18 @@ def helper_image(client, services: Sequence[str], images_of: Mapping[str, str]) 
                           "run `launcher up` once (it builds or loads the stack's images), then try again")
 
 
-def archive(client, volume: str, image: str) -> Iterator[bytes]:
-    """The volume's files as one tar stream (entries under the folder name of MOUNT)."""
+def archive(client, volume: str, image: str, *, path: str = MOUNT) -> Iterator[bytes]:
+    """The volume's files as one tar stream (entries under the folder name of MOUNT).
+
+    ``path`` reads a folder of an aside volume instead (mounted at ASIDE_MOUNT), whose
+    files sit under MOUNT's folder name as well.
+    """
     with engine_errors(f"read volume {volume}"):
-        helper = _helper(client, volume, image, read_only=True)
+        bind = MOUNT if path == MOUNT else ASIDE_MOUNT
+        helper = client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
+                                          labels={HELPER_LABEL: "true"}, volumes={volume: {"bind": bind, "mode": "ro"}})
         try:
-            stream, _stat = helper.get_archive(MOUNT)
+            stream, _stat = helper.get_archive(path)
             yield from under_folder(stream, MOUNT.strip("/"))  # Podman's names, put in Docker's shape
         finally:
             helper.remove(force=True)
@@ -183,6 +235,7 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
         try:
             old = client.volumes.get(volume)
             attrs: dict[str, Any] = old.attrs
+            remove_leftover_helpers(client, volume)
             old.remove()
         except docker.errors.NotFound:
             attrs = {"Driver": "local", "Options": None,
@@ -197,61 +250,21 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
             helper.remove(force=True)
 
 
-def aside_name(volume: str) -> str:
-    """The volume a reset keeps a volume's files in until the new state is proven."""
-    import hashlib
-
-    return f"launcher-prev-{hashlib.sha256(volume.encode()).hexdigest()[:16]}"
-
-
-def copy_aside(client, volume: str, image: str) -> None:
-    """Copy the volume's files into its aside volume (unlabelled: no project lists it as its own).
-
-    An aside volume left by a reset that was killed holds the files from before that reset:
-    it is kept as it is.
-    """
-    import docker.errors
-
-    aside = aside_name(volume)
-    with engine_errors(f"set volume {volume} aside"):
-        try:
-            client.volumes.get(aside)
-            return
-        except docker.errors.NotFound:
-            pass
-        client.volumes.create(name=aside, labels={"launcher.aside-of": volume})
-        helper = _helper(client, aside, image, read_only=False)
-    try:
-        _unpack(helper, aside, archive(client, volume, image))
-    finally:
-        with engine_errors(f"remove the helper container of volume {aside}"):
-            helper.remove(force=True)
+def remove_leftover_helpers(client, volume: str) -> None:
+    """Helper containers a killed run left on the volume (the launcher labelled them when it made them)."""
+    for helper in client.containers.list(all=True, filters={"volume": volume, "label": HELPER_LABEL}):
+        helper.remove(force=True)
 
 
-def put_back(client, volume: str, key: str, project: str, image: str) -> None:
-    """Give the volume its files from before again (what stands in it now goes), from its aside copy."""
-    import docker.errors
+def _members(helper, path: str) -> int:
+    """How many entries the engine's archive of ``path`` holds (1: the folder alone, empty)."""
+    import tarfile
 
-    aside = aside_name(volume)
-    with engine_errors(f"put volume {volume} back"):
-        try:
-            client.volumes.get(aside)
-        except docker.errors.NotFound:
-            return
-        for container in in_use_by(client, volume, project):
-            container.remove(force=True)
-    replace(client, volume, key, project, image, archive(client, aside, image))
-    drop_aside(client, volume)
+    from wizard.core.snapshots.archivecheck import _Reader
 
-
-def drop_aside(client, volume: str) -> None:
-    import docker.errors
-
-    with engine_errors(f"remove the aside copy of volume {volume}"):
-        try:
-            client.volumes.get(aside_name(volume)).remove()
-        except docker.errors.NotFound:
-            pass
+    stream, _stat = helper.get_archive(path)
+    with tarfile.open(fileobj=_Reader(iter(stream)), mode="r|") as tar:
+        return sum(1 for _member in tar)
 
 
 def remove(client, volume: str, project: str) -> None:
@@ -296,7 +309,7 @@ def foreign_users(client, volume: str, project: str) -> list[str]:
         users = client.containers.list(all=True, filters={"volume": volume})
     return sorted(container.name for container in users
                   if (container.labels or {}).get(PROJECT_LABEL) != project
-                  and "launcher.snapshot-helper" not in (container.labels or {}))
+                  and HELPER_LABEL not in (container.labels or {}))
 
 
 def in_use_by(client, volume: str, project: str) -> list[Any]:
@@ -326,20 +339,20 @@ def engine_errors(doing: str) -> Iterator[None]:
 def _helper(client, volume: str, image: str, *, read_only: bool):
     # Never started: the command is only there because the engine wants one.
     return client.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
-                                    labels={"launcher.snapshot-helper": "true"},
+                                    labels={HELPER_LABEL: "true"},
                                     volumes={volume: {"bind": MOUNT, "mode": "ro" if read_only else "rw"}})
 
 
 def _unpack(helper, volume: str, chunks: Iterable[bytes]) -> None:
     # The archive's top folder is MOUNT's own name: unpacked at "/", it lands in the volume.
     with engine_errors(f"unpack the archive into volume {volume}"):
-        unpacked = helper.put_archive("/", _stream(chunks))
+        unpacked = helper.put_archive("/", nonempty(chunks))
     if not unpacked:
         raise PreflightFailed(f"the engine refused to unpack the archive into volume {volume}",
                               "check the engine's log (journalctl -u docker)")
 
 
-def _stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+def nonempty(chunks: Iterable[bytes]) -> Iterator[bytes]:
     # requests sends a generator as a chunked body, so a large archive never sits in memory.
     for data in chunks:
         if data:
