@@ -21,9 +21,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from wizard.core.support.cache import cache_read, cache_write, fingerprint
+from wizard.core.support.cache import cache_read, cache_write, content_fingerprint
 from wizard.core.docker.composecli import ComposeCLI, find_compose
 from wizard.core.docker.composerun import PULL_POLICIES, ComposeRun
+from wizard.core.docker.confighash import Wanted, wanted
 from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary
 from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
 from wizard.core.docker.lightclient import LightClient
@@ -206,11 +207,12 @@ class ComposeEngine:
         def merged() -> dict[str, Any]:
             return self.resolved_config()
 
-        def declared_in(group) -> list[str]:
-            # Without consistency checks a group file may name services of other groups.
+        def declared_in(group) -> dict[str, Any]:
+            # Without consistency checks a group file may name services of other groups. Not
+            # interpolated, compose keeps each service's `env_file:` here (the merged config drops it).
             result = self.run_compose("config", "--format", "json", "--no-consistency", "--no-interpolate",
                                       files=list(group.compose_files), profiles=["*"], env_file=False)
-            return list(json.loads(result.stdout).get("services") or {})
+            return dict(json.loads(result.stdout).get("services") or {})
 
         from concurrent.futures import ThreadPoolExecutor
 
@@ -219,21 +221,29 @@ class ComposeEngine:
             per_group = [(group.name, pool.submit(declared_in, group)) for group in self.stack.groups]
             config = merged_future.result()
             groups_of: dict[str, str] = {}
+            env_files_of: dict[str, list[str]] = {}
             for name, future in per_group:
-                for service in future.result():
+                for service, declared in future.result().items():
                     groups_of.setdefault(service, name)
-        self._model = model_from_config(config, groups_of)
+                    env_files_of.setdefault(service, []).extend(
+                        str(entry.get("path") if isinstance(entry, dict) else entry)
+                        for entry in (declared or {}).get("env_file") or ())
+        self._model = model_from_config(config, groups_of, env_files_of)
         cache_write(cache_name, key, {"services": [spec.to_dict() for spec in self._model.services],
                                        "groups": dict(self._model.groups)})
         return self._model
 
     def _model_key(self) -> str:
-        """What the model depends on: the files as they are now, the compose binary, profiles, shell overrides."""
+        """What the model depends on: the files' content now, the compose binary, profiles, shell overrides."""
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
         # "model": the cached shape's version, so an older cache without a field is not reused.
-        return fingerprint({"model": 4, "compose": list(self.compose.argv), "version": self.compose.version,
-                            "project": self.project, "profiles": list(self.profiles),
-                            "environ": self._environment_overrides()}, inputs)
+        return content_fingerprint({"model": 5, "compose": list(self.compose.argv), "version": self.compose.version,
+                                    "project": self.project, "profiles": list(self.profiles),
+                                    "environ": self._environment_overrides()}, inputs)
+
+    def wanted(self) -> Wanted:
+        """Compose's config hash of each service as the files say now (``wizard.core.docker.confighash``)."""
+        return wanted(self, self.model())
 
     def resolved_config(self) -> dict[str, Any]:
         """Compose's own resolved config of the active profiles, values interpolated (secrets included)."""
@@ -242,9 +252,9 @@ class ComposeEngine:
             self._resolved = (key, json.loads(self.run_compose("config", "--format", "json").stdout))
         return self._resolved[1]
 
-    def record_up(self, started: Sequence[str] = ()) -> None:
+    def record_up(self, started: Sequence[str] = (), current: Sequence[str] = ()) -> None:
         """Record the config of what runs after an `up` that started ``started`` (uprecord.py)."""
-        record_up(self.stack.root, self._model_key(), self.resolved_config, started)
+        record_up(self.stack.root, self._model_key(), self.resolved_config, started, current)
 
     def _environment_overrides(self) -> list[str]:
         # Shell variables override the env file during interpolation; they belong in the key.
@@ -336,10 +346,12 @@ class ComposeEngine:
         return ComposeRun(argv, self.stack.root)
 
     def create(self, services: Sequence[str], pull: str = "missing") -> bool:
-        """`compose up --no-start --no-deps`: these services' containers (networks, volumes) made, none started.
+        """`compose up --no-start`: these services' containers (networks, volumes) made, none started.
 
-        True when compose created them all. `up` calls it for its first wave (see
-        ``wizard.core.lifecycle.createahead``); when it fails, each wave's `compose up` says why.
+        Compose converges them as its `up` does: it creates what is missing, recreates what
+        differs (config hash, image), adds or removes replicas. True when it did all that.
+        `up` calls it for its first wave (see ``wizard.core.lifecycle.createahead``); when it
+        fails, each wave's `compose up` says why.
         """
         return self.run_compose(*self._create_args(services, pull), check=False).returncode == 0
 
@@ -349,8 +361,12 @@ class ComposeEngine:
 
     @staticmethod
     def _create_args(services: Sequence[str], pull: str) -> list[str]:
+        # Without --no-deps: compose then writes each container's `com.docker.compose.depends_on`
+        # label as its own `up` does (--no-deps drops the dependencies, and the label with them).
+        # The dependencies are earlier waves' services, converged and started by then, so compose
+        # finds nothing to do for them; --no-start starts nothing, not even a finished job.
         _check_pull(pull)
-        return ["up", "--no-start", "--no-deps", "--pull", pull, *services]
+        return ["up", "--no-start", "--pull", pull, *services]
 
     def start_created(self, services: Sequence[str]) -> StartedByAPI:
         """Start these services' containers through the API, all at once (one list call, one start each)."""
@@ -394,6 +410,10 @@ class ComposeEngine:
 
     def restart(self, services: Sequence[str]) -> None:
         self.run_compose("restart", *services)
+
+    def stop(self, services: Sequence[str]) -> None:
+        """`compose stop`: what compose does to a `restart: true` dependant before it recreates its dependency."""
+        self.run_compose("stop", *services)
 
     def down(self, volumes: bool = False) -> str:
         """Stop and remove the project's containers and networks; volumes only when asked."""
