@@ -109,22 +109,31 @@ def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[s
     """The keys of a resolved service that differ, one level into mappings (``environment.FOO``); no values.
 
     Keys compose does not hash are left out (see NOT_HASHED), and so is ``deploy.replicas``: a
-    replica count is a scale, never a recreate.
+    replica count is a scale, never a recreate. An empty value appearing or going (compose fills
+    in ``deploy: {resources: {}}`` once a ``deploy:`` is written) is named by its mapping's key.
     """
     keys: list[str] = []
     for key in sorted(before.keys() | after.keys()):
         old, new = before.get(key), after.get(key)
         if key in NOT_HASHED or old == new:
             continue
-        if isinstance(old, Mapping) or isinstance(new, Mapping):
-            old_map = old if isinstance(old, Mapping) else {}
-            new_map = new if isinstance(new, Mapping) else {}
-            inner = sorted(name for name in old_map.keys() | new_map.keys()
-                           if old_map.get(name) != new_map.get(name) and (key, name) != ("deploy", "replicas"))
-            keys.extend(f"{key}.{name}" for name in inner)
-        else:
+        if not (isinstance(old, Mapping) or isinstance(new, Mapping)):
             keys.append(key)
+            continue
+        old_map = old if isinstance(old, Mapping) else {}
+        new_map = new if isinstance(new, Mapping) else {}
+        differing = {name for name in old_map.keys() | new_map.keys() if old_map.get(name) != new_map.get(name)}
+        if key == "deploy":
+            differing.discard("replicas")
+            if not differing and isinstance(old, Mapping) == isinstance(new, Mapping):
+                continue
+        named = sorted(name for name in differing if _filled(old_map.get(name)) or _filled(new_map.get(name)))
+        keys.extend(f"{key}.{name}" for name in named) if named else keys.append(key)
     return tuple(keys)
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, {}, [])
 
 
 def config_reasons(recorded: Mapping[str, Any], resolved: Callable[[], Mapping[str, Any]]) -> Reasons:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, Callable, Collection, Iterator, Mapping, Sequence, cast
 
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, ServiceSpec
@@ -33,11 +33,18 @@ def in_plan_order(model: ComposeModel, plan: Plan) -> list[ServiceSpec]:
 
 def say_changes(engine: Engine, model: ComposeModel, plan: Plan, containers: Sequence[ContainerState],
                 wanted: Wanted | None, image_ids: Mapping[str, str], *,
-                only_acting: bool) -> Iterator[Event]:
+                only_acting: bool, rebuilt: Collection[str] = ()) -> Iterator[Event]:
     """Decide and yield each service's change (only those that act, when ``only_acting``), then a
-    RecreatingData for each recreated service holding named volumes; returns the changes."""
+    RecreatingData for each recreated service holding named volumes; returns the changes.
+
+    ``rebuilt``: services whose image is still to be rebuilt (a dry run): their containers will
+    be recreated on the new image, which has no id yet to compare with.
+    """
     changes = decide(in_plan_order(model, plan), containers, wanted=wanted, image_ids=image_ids,
                      config_reasons=_config_reasons(engine))
+    changes = [replace(change, action="recreate", reasons=("image",))
+               if change.service in rebuilt and change.action in ("nothing", "start", "restart") else change
+               for change in changes]
     yield from acting(changes) if only_acting else changes
     recreated = [change.service for change in changes if change.action == "recreate"]
     for service, volumes in volumes_held(containers, recreated).items():
@@ -51,6 +58,8 @@ def rebuilds(engine: Engine, image_plan: ImagePlan, planned: Sequence[ServiceSpe
     ServiceChange("rebuild") per service of each, with the build keys that changed."""
     from wizard.core.images import buildinputs
 
+    if not any(item.pull_policy == buildinputs.BUILD_POLICY and item.build for item in image_plan.needed):
+        return image_plan
     stale = buildinputs.stale(cast(DirectEngine, engine).stack.root, image_plan.needed, planned, wanted.builds)
     if not stale:
         return image_plan
@@ -87,11 +96,15 @@ def dry_run(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] =
     image_plan = yield from images.check_images(engine, [group.name for group in plan.groups],
                                                 pull="never" if offline else pull, offline=offline)
     wanted = engine.wanted() if isinstance(engine, Converges) else None
+    rebuilt: set[str] = set()
     if wanted is not None:
-        yield from rebuilds(engine, image_plan, planned, wanted)
+        before = image_plan.to_build
+        image_plan = yield from rebuilds(engine, image_plan, planned, wanted)
+        rebuilt = {name for item in image_plan.to_build if item not in before for name in item.services}
     # An image still to be pulled or built has no id yet: its containers are compared by config alone.
     ids = {item.image: item.local.id for item in image_plan.needed if item.local is not None}
-    changes = yield from say_changes(engine, model, plan, engine.containers(), wanted, ids, only_acting=False)
+    changes = yield from say_changes(engine, model, plan, engine.containers(), wanted, ids, only_acting=False,
+                                     rebuilt=rebuilt)
     doing = acting(changes)
     summary = (f"up would change {len(doing)} of {len(changes)} service(s); nothing was done" if doing
                else f"up would change nothing ({len(changes)} service(s) as the files say)")
