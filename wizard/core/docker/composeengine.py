@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from wizard.core.support.cache import cache_read, cache_write, content_fingerprint
 from wizard.core.docker.composecli import ComposeCLI, find_compose
 from wizard.core.docker.composerun import PULL_POLICIES, ComposeRun
-from wizard.core.docker.confighash import Wanted, wanted
+from wizard.core.docker.confighash import Wanted, read_texts, shell_overrides, wanted
 from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary
 from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
 from wizard.core.docker.lightclient import LightClient
@@ -208,8 +207,8 @@ class ComposeEngine:
             return self.resolved_config()
 
         def declared_in(group) -> dict[str, Any]:
-            # Without consistency checks a group file may name services of other groups. Not
-            # interpolated, compose keeps each service's `env_file:` here (the merged config drops it).
+            # Without consistency checks a group file may name services of other groups. Not interpolated,
+            # compose keeps each service's `env_file:` (the merged config drops it): the hashes' key reads them.
             result = self.run_compose("config", "--format", "json", "--no-consistency", "--no-interpolate",
                                       files=list(group.compose_files), profiles=["*"], env_file=False)
             return dict(json.loads(result.stdout).get("services") or {})
@@ -225,21 +224,20 @@ class ComposeEngine:
             for name, future in per_group:
                 for service, declared in future.result().items():
                     groups_of.setdefault(service, name)
-                    env_files_of.setdefault(service, []).extend(
-                        str(entry.get("path") if isinstance(entry, dict) else entry)
-                        for entry in (declared or {}).get("env_file") or ())
+                    env_files_of.setdefault(service, []).extend(str(entry.get("path") if isinstance(entry, dict)
+                                                                    else entry) for entry in declared.get("env_file") or ())
         self._model = model_from_config(config, groups_of, env_files_of)
         cache_write(cache_name, key, {"services": [spec.to_dict() for spec in self._model.services],
                                        "groups": dict(self._model.groups)})
         return self._model
 
     def _model_key(self) -> str:
-        """What the model depends on: the files' content now, the compose binary, profiles, shell overrides."""
+        """What the model depends on: the files' content, compose, profiles, the shell variables they name."""
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
         # "model": the cached shape's version, so an older cache without a field is not reused.
         return content_fingerprint({"model": 5, "compose": list(self.compose.argv), "version": self.compose.version,
                                     "project": self.project, "profiles": list(self.profiles),
-                                    "environ": self._environment_overrides()}, inputs)
+                                    "environ": shell_overrides(read_texts(inputs[1:]))}, inputs)
 
     def wanted(self) -> Wanted:
         """Compose's config hash of each service as the files say now (``wizard.core.docker.confighash``)."""
@@ -255,17 +253,6 @@ class ComposeEngine:
     def record_up(self, started: Sequence[str] = (), current: Sequence[str] = ()) -> None:
         """Record the config of what runs after an `up` that started ``started`` (uprecord.py)."""
         record_up(self.stack.root, self._model_key(), self.resolved_config, started, current)
-
-    def _environment_overrides(self) -> list[str]:
-        # Shell variables override the env file during interpolation; they belong in the key.
-        names = sorted(name for name in os.environ if name.startswith(("COMPOSE_", "DOCKER_")))
-        env_file = self.stack.compose_env_file
-        if env_file.is_file():
-            for line in env_file.read_text(encoding="utf-8", errors="replace").splitlines():
-                name = line.split("=", 1)[0].strip().removeprefix("export ").strip()
-                if name in os.environ:
-                    names.append(name)
-        return [hashlib.sha256(f"{name}={os.environ[name]}".encode()).hexdigest()[:16] for name in names]
 
     # -- state -------------------------------------------------------------------------
 
@@ -346,12 +333,9 @@ class ComposeEngine:
         return ComposeRun(argv, self.stack.root)
 
     def create(self, services: Sequence[str], pull: str = "missing") -> bool:
-        """`compose up --no-start`: these services' containers (networks, volumes) made, none started.
-
-        Compose converges them as its `up` does: it creates what is missing, recreates what
-        differs (config hash, image), adds or removes replicas. True when it did all that.
-        `up` calls it for its first wave (see ``wizard.core.lifecycle.createahead``); when it
-        fails, each wave's `compose up` says why.
+        """`compose up --no-start`: these services' containers made (or recreated, scaled: compose
+        converges them), none started. True when compose did it all. `up` calls it for its first
+        wave (``wizard.core.lifecycle.createahead``); when it fails, each wave's `compose up` says why.
         """
         return self.run_compose(*self._create_args(services, pull), check=False).returncode == 0
 
@@ -361,10 +345,8 @@ class ComposeEngine:
 
     @staticmethod
     def _create_args(services: Sequence[str], pull: str) -> list[str]:
-        # Without --no-deps: compose then writes each container's `com.docker.compose.depends_on`
-        # label as its own `up` does (--no-deps drops the dependencies, and the label with them).
-        # The dependencies are earlier waves' services, converged and started by then, so compose
-        # finds nothing to do for them; --no-start starts nothing, not even a finished job.
+        # No --no-deps: it drops the `com.docker.compose.depends_on` label compose's `up` writes. The
+        # dependencies (earlier waves, converged by then) are left as they are; --no-start starts nothing.
         _check_pull(pull)
         return ["up", "--no-start", "--pull", pull, *services]
 

@@ -29,19 +29,36 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from wizard.core.support.cache import cache_read, cache_write, content_fingerprint
 
 if TYPE_CHECKING:
+    from wizard.core.docker.composecli import ComposeCLI
     from wizard.core.docker.model import ComposeModel
-    from wizard.core.docker.protocol import DirectEngine
+    from wizard.core.manifest.stack import Stack
 
 # A variable a compose or env file names: the shell's value wins over the env file's.
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 # A `${...}` in an env_file path: any text (the files of every value are in the key).
 _INTERPOLATED = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 _VERSION = 1  # the cached shape's version
+
+
+class HashedProject(Protocol):
+    """What the hash needs of an engine (``ComposeEngine`` has it): its files, its compose and its config."""
+
+    stack: Stack
+    project: str
+
+    @property
+    def compose(self) -> ComposeCLI: ...
+
+    def compose_files(self) -> list[Path]: ...
+
+    def compose_command(self, *args: str, files: Sequence[Path] | None = None) -> list[str]: ...
+
+    def resolved_config(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,16 @@ def env_file_paths(model: ComposeModel) -> list[Path]:
     return [Path(path) for path in sorted(found)]
 
 
+def read_texts(paths: Sequence[Path]) -> list[str]:
+    texts = []
+    for path in paths:
+        try:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            texts.append("")
+    return texts
+
+
 def shell_overrides(texts: Sequence[str]) -> list[str]:
     """Digests of the shell variables that take part in interpolation: those the texts name, COMPOSE_*, DOCKER_*."""
     names = {name for text in texts for name in _VARIABLE.findall(text)}
@@ -69,29 +96,24 @@ def shell_overrides(texts: Sequence[str]) -> list[str]:
             for name in sorted(names) if name in os.environ]
 
 
-def inputs_key(engine: DirectEngine, model: ComposeModel) -> str:
+def inputs_key(engine: HashedProject, model: ComposeModel) -> str:
     """A key over everything compose's hashes depend on, by content."""
     paths = [engine.stack.compose_env_file, *engine.compose_files(), *env_file_paths(model)]
-    texts = []
-    for path in paths:
-        try:
-            texts.append(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            texts.append("")
+    texts = read_texts(paths)
     return content_fingerprint({"hashes": _VERSION, "compose": list(engine.compose.argv),
                                 "version": engine.compose.version, "project": engine.project,
                                 "profiles": list(getattr(engine, "profiles", ())),
                                 "environ": shell_overrides(texts)}, paths)
 
 
-def wanted(engine: DirectEngine, model: ComposeModel) -> Wanted:
+def wanted(engine: HashedProject, model: ComposeModel) -> Wanted:
     """Compose's config hash of each service as the files say now (cached by ``inputs_key``)."""
     key = inputs_key(engine, model)
     cache_name = "hashes-" + hashlib.sha256(str(engine.stack.root).encode()).hexdigest()[:16]
     cached = cache_read(cache_name, key)
     if isinstance(cached, dict) and isinstance(cached.get("hashes"), dict):
         return Wanted(dict(cached["hashes"]), dict(cached.get("builds") or {}))
-    resolved: dict[str, Any] = engine.resolved_config()  # type: ignore[attr-defined]
+    resolved = engine.resolved_config()
     answer = ask_compose(engine, resolved)
     builds = {name: _digest(service["build"]) for name, service in (resolved.get("services") or {}).items()
               if service.get("build")}
@@ -99,7 +121,7 @@ def wanted(engine: DirectEngine, model: ComposeModel) -> Wanted:
     return Wanted(answer, builds)
 
 
-def ask_compose(engine: DirectEngine, resolved: Mapping[str, Any]) -> dict[str, str]:
+def ask_compose(engine: HashedProject, resolved: Mapping[str, Any]) -> dict[str, str]:
     """``config --hash '*'`` over compose's own resolved config, given on stdin (see the module's words)."""
     import subprocess
 
