@@ -258,3 +258,26 @@ def test_pull_policy_build_rebuilds_when_its_inputs_moved(tmp_path, monkeypatch)
     # Without `pull_policy: build` an image is built only when missing, as compose does.
     plain = [replace(needed("sha256:a")[0], pull_policy="")]
     assert buildinputs.stale(tmp_path, plain, [tool], {"tool": "s9"}) == {}
+
+
+def test_compose_refusing_to_hash_is_said_and_not_kept(tmp_path, monkeypatch):
+    """`up` goes on (comparing no hash) rather than failing on our round trip; the next `up` asks again."""
+    from types import SimpleNamespace
+
+    from wizard.core.docker.composecli import ComposeCLI
+    from wizard.core.docker.confighash import wanted
+    from wizard.core.docker.model import ComposeModel
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / ".env").write_text("A=1\n")
+    answers = iter(["echo 'service \"x\" refuses' >&2; exit 15", "echo 'db 0123abc'"])
+    engine = SimpleNamespace(
+        stack=SimpleNamespace(compose_env_file=tmp_path / ".env", root=tmp_path), compose_files=lambda: [],
+        project="demo", profiles=(), compose=ComposeCLI(("docker", "compose"), "2.40.3"),
+        compose_command=lambda *args, files=None: ["sh", "-c", next(answers)],
+        resolved_config=lambda: {"services": {"db": {"image": "pg", "depends_on": {"x": {"required": False}}}}})
+    model = ComposeModel((spec("db", "db"),))
+    refused = wanted(engine, model)
+    assert refused.problem == 'service "x" refuses' and dict(refused.hashes) == {}
+    assert dict(wanted(engine, model).hashes) == {"db": "0123abc"}
+    assert dict(wanted(engine, model).hashes) == {"db": "0123abc"}  # from the cache: `answers` is used up

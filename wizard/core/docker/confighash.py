@@ -67,6 +67,8 @@ class Wanted:
 
     hashes: Mapping[str, str] = field(default_factory=dict)
     builds: Mapping[str, str] = field(default_factory=dict)
+    # Compose's words when it would not hash (then no hash is compared: `up` goes on as before, and says so).
+    problem: str = ""
 
 
 def env_file_paths(model: ComposeModel) -> list[Path]:
@@ -114,30 +116,36 @@ def wanted(engine: HashedProject, model: ComposeModel) -> Wanted:
     if isinstance(cached, dict) and isinstance(cached.get("hashes"), dict):
         return Wanted(dict(cached["hashes"]), dict(cached.get("builds") or {}))
     resolved = engine.resolved_config()
-    answer = ask_compose(engine, resolved)
     builds = {name: _digest(service["build"]) for name, service in (resolved.get("services") or {}).items()
               if service.get("build")}
+    answer, problem = ask_compose(engine, resolved)
+    if problem:
+        return Wanted({}, builds, problem)
     cache_write(cache_name, key, {"hashes": answer, "builds": builds})
     return Wanted(answer, builds)
 
 
-def ask_compose(engine: HashedProject, resolved: Mapping[str, Any]) -> dict[str, str]:
-    """``config --hash '*'`` over compose's own resolved config, given on stdin (see the module's words)."""
+def ask_compose(engine: HashedProject, resolved: Mapping[str, Any]) -> tuple[dict[str, str], str]:
+    """``config --hash '*'`` over compose's own resolved config, given on stdin (see the module's words);
+    (hashes, "") or ({}, compose's last line) when it refused."""
     import subprocess
 
-    from wizard.core.docker.failures import compose_failed
-
+    # Without `depends_on`, which the hash leaves out anyway (hash.go): the resolved config keeps an
+    # entry `required: false` to a service of a profile not enabled, which it no longer declares.
+    services = {name: {key: value for key, value in service.items() if key != "depends_on"}
+                for name, service in (resolved.get("services") or {}).items()}
     argv = engine.compose_command("config", "--hash", "*", files=[Path("-")])
-    result = subprocess.run(argv, cwd=engine.stack.root, input=json.dumps(resolved), capture_output=True,
-                            text=True)
+    result = subprocess.run(argv, cwd=engine.stack.root, input=json.dumps({**resolved, "services": services}),
+                            capture_output=True, text=True)
     if result.returncode != 0:
-        raise compose_failed("config", result.stderr or result.stdout)
+        lines = (result.stderr or result.stdout or f"exit code {result.returncode}").strip().splitlines()
+        return {}, lines[-1] if lines else f"exit code {result.returncode}"
     hashes = {}
     for line in result.stdout.splitlines():
         name, _, digest = line.strip().partition(" ")
         if name and digest:
             hashes[name] = digest
-    return hashes
+    return hashes, ""
 
 
 def _digest(section: Any) -> str:

@@ -82,6 +82,9 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     model = engine.model()
     planned = model.in_groups([group.name for group in plan.groups])
     wanted = engine.wanted() if isinstance(engine, Converges) else None
+    if wanted is not None and wanted.problem:
+        yield Note(message=f"compose did not hash the config ({wanted.problem}): this up applies no edit "
+                           "of the files to running containers")
     if wanted is not None:
         image_plan = yield from rebuilds(engine, image_plan, planned, wanted)
     if image_plan.to_pull:

@@ -18,7 +18,7 @@ from wizard.core.docker.model import ComposeModel, ServiceSpec
 from wizard.core.docker.protocol import Converges, DirectEngine, Engine, RecordsUp
 from wizard.core.lifecycle.converge import acting, changed_keys, config_reasons, decide, volumes_held
 from wizard.core.manifest.plan import Plan
-from wizard.core.support.events import Event, Finished, RecreatingData, ServiceChange
+from wizard.core.support.events import Event, Finished, Note, RecreatingData, ServiceChange
 
 if TYPE_CHECKING:
     from wizard.core.docker.confighash import Wanted
@@ -96,6 +96,9 @@ def dry_run(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] =
     image_plan = yield from images.check_images(engine, [group.name for group in plan.groups],
                                                 pull="never" if offline else pull, offline=offline)
     wanted = engine.wanted() if isinstance(engine, Converges) else None
+    if wanted is not None and wanted.problem:
+        yield Note(message=f"compose did not hash the config ({wanted.problem}): edits of the files are not "
+                           "compared with what runs")
     rebuilt: set[str] = set()
     if wanted is not None:
         before = image_plan.to_build
