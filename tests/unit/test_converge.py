@@ -123,6 +123,7 @@ class ConvergingEngine(FakeEngine):
         self.stopped: list[list[str]] = []
 
     def wanted(self) -> Wanted:
+        self.asked = getattr(self, "asked", 0) + 1
         return Wanted(dict(self.hashes))
 
     def stop(self, services: Sequence[str]) -> None:
@@ -281,3 +282,12 @@ def test_compose_refusing_to_hash_is_said_and_not_kept(tmp_path, monkeypatch):
     assert refused.problem == 'service "x" refuses' and dict(refused.hashes) == {}
     assert dict(wanted(engine, model).hashes) == {"db": "0123abc"}
     assert dict(wanted(engine, model).hashes) == {"db": "0123abc"}  # from the cache: `answers` is used up
+
+
+def test_a_cold_start_asks_compose_for_no_hash(stack):
+    engine = ConvergingEngine(converging_specs(), hashes={"postgres": "h1", "redis": "h1", "web": "h1"})
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert getattr(engine, "asked", 0) == 0
+    assert [(e.service, e.action) for e in events if isinstance(e, ServiceChange)] == [
+        ("postgres", "create"), ("redis", "create"), ("web", "create")]

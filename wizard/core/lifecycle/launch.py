@@ -49,6 +49,7 @@ from wizard.core.manifest.stack import Stack
 from wizard.core.support.lock import holding_lock
 
 if TYPE_CHECKING:
+    from wizard.core.docker.confighash import Wanted
     from wizard.core.images.inventory import ImagePlan
 
 __all__ = ["POLL_INTERVAL", "bring_up", "down", "preflight", "restart", "up"]
@@ -81,7 +82,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
                                                 offline=offline)
     model = engine.model()
     planned = model.in_groups([group.name for group in plan.groups])
-    wanted = engine.wanted() if isinstance(engine, Converges) else None
+    wanted = _wanted(engine, planned)
     if wanted is not None and wanted.problem:
         yield Note(message=f"compose did not hash the config ({wanted.problem}): this up applies no edit "
                            "of the files to running containers")
@@ -158,6 +159,21 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
         engine.record_up(started, [spec.name for spec in planned] if wanted is not None else ())
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
+
+
+def _wanted(engine: Engine, planned: Sequence[ServiceSpec]) -> Wanted | None:
+    """Compose's hashes now, when the engine converges; on a cold start (no container of the run yet)
+    none are asked for, since every service is created anyway, unless a `pull_policy: build` needs
+    its build digest."""
+    if not isinstance(engine, Converges):
+        return None
+    names = {spec.name for spec in planned}
+    if engine.listed is not None and not any(container.service in names for container in engine.listed) \
+            and not any(spec.build and spec.pull_policy == "build" for spec in planned):
+        from wizard.core.docker.confighash import Wanted
+
+        return Wanted()
+    return engine.wanted()
 
 
 def _image_ids(engine: Engine, image_plan: ImagePlan, specs: Sequence[ServiceSpec]) -> dict[str, str]:
