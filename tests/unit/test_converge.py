@@ -291,3 +291,17 @@ def test_a_cold_start_asks_compose_for_no_hash(stack):
     assert getattr(engine, "asked", 0) == 0
     assert [(e.service, e.action) for e in events if isinstance(e, ServiceChange)] == [
         ("postgres", "create"), ("redis", "create"), ("web", "create")]
+
+
+def test_the_tui_up_screen_shows_the_changes_as_lines():
+    from types import SimpleNamespace
+
+    from wizard.tui.screens.up import UpScreen
+
+    lines: list[str] = []
+    show = UpScreen.__dict__["show_event"].__get__(SimpleNamespace(log_line=lines.append), UpScreen)
+    show(ServiceChange(group="g", service="app", action="recreate", reasons=("environment.FOO",), replicas=1,
+                       wanted=1))
+    show(RecreatingData(service="db", volumes=("demo_pgdata",)))
+    assert lines[0] == "app: recreate (environment.FOO changed)"
+    assert "demo_pgdata" in lines[1] and "`launcher upgrade`" in lines[1]
