@@ -50,6 +50,7 @@ class HashedProject(Protocol):
 
     stack: Stack
     project: str
+    profiles: tuple[str, ...]
 
     @property
     def compose(self) -> ComposeCLI: ...
@@ -104,7 +105,7 @@ def inputs_key(engine: HashedProject, model: ComposeModel) -> str:
     texts = read_texts(paths)
     return content_fingerprint({"hashes": _VERSION, "compose": list(engine.compose.argv),
                                 "version": engine.compose.version, "project": engine.project,
-                                "profiles": list(getattr(engine, "profiles", ())),
+                                "profiles": list(engine.profiles),
                                 "environ": shell_overrides(texts)}, paths)
 
 
