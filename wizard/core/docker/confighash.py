@@ -22,7 +22,6 @@ compose nothing. With it goes a digest of each built service's resolved ``build:
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -77,7 +76,12 @@ def env_file_paths(model: ComposeModel) -> list[Path]:
     found: set[str] = set()
     for spec in model.services:
         for pattern in spec.env_files:
-            found.update(glob.glob(_INTERPOLATED.sub("*", pattern)) if "$" in pattern else [pattern])
+            if "$" in pattern:
+                import glob
+
+                found.update(glob.glob(_INTERPOLATED.sub("*", pattern)))
+            else:
+                found.add(pattern)
     return [Path(path) for path in sorted(found)]
 
 
