@@ -81,6 +81,23 @@ def build_parser(argv: Sequence[str] = ()):
 
             raise UsageError(hide_values(message, argv), f"see `{self.prog} --help`")
 
+        # argparse's own messages quote the word given ("invalid choice: 'WORD'", "invalid float
+        # value: 'WORD'"), and a secret pasted into the wrong place would land on the terminal:
+        # these name the flag or position and what it takes, never the word.
+        def _check_value(self, action, value) -> None:
+            if action.choices is not None and value not in action.choices:
+                valid = ", ".join(str(choice) for choice in action.choices if not str(choice).startswith("_"))
+                raise argparse.ArgumentError(action, f"invalid choice (choose from {valid})")
+
+        def _get_value(self, action, arg_string: str):
+            try:
+                return super()._get_value(action, arg_string)
+            except argparse.ArgumentError as error:
+                # Both argparse's message and the launcher's own types quote the word with repr().
+                word = repr(arg_string)
+                message = str(error.message).replace(f": {word}", "").replace(word, "the value")
+                raise argparse.ArgumentError(action, message) from None
+
     common = Parser(add_help=False)
     # SUPPRESS keeps a flag given before the command from being reset by the sub-parser.
     common.add_argument("--stack", metavar="PATH", default=argparse.SUPPRESS,

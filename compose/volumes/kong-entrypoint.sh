@@ -32,15 +32,30 @@ if [ -n "$publishable" ] && [ -n "$secret" ]; then
   AUTH_EXPR="\$((headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= \"Bearer sb_\" and headers.authorization) or (headers.apikey == \"$secret\" and \"Bearer $SERVICE_ROLE_KEY_ASYMMETRIC\") or (headers.apikey == \"$publishable\" and \"Bearer $ANON_KEY_ASYMMETRIC\") or (headers.apikey and \"Bearer \" .. headers.apikey))"
   # supabase-js opens the realtime socket with ?apikey=...
   REALTIME_WS_EXPR="\$((query_params.apikey == \"$secret\" and \"$SERVICE_ROLE_KEY_ASYMMETRIC\") or (query_params.apikey == \"$publishable\" and \"$ANON_KEY_ASYMMETRIC\") or query_params.apikey)"
+  # Functions: the opaque key, as `apikey` or as a bearer token, becomes its ES256 JWT in
+  # sb-api-key; anything else gives nil (no header, see the post-function in kong.yml).
+  FUNCTIONS_KEY_EXPR="\$(((headers.apikey == \"$secret\" or headers.authorization == \"Bearer $secret\") and \"$SERVICE_ROLE_KEY_ASYMMETRIC\") or ((headers.apikey == \"$publishable\" or headers.authorization == \"Bearer $publishable\") and \"$ANON_KEY_ASYMMETRIC\") or nil)"
 else
   keep=legacy-keys
   drop=new-keys
   AUTH_EXPR=
   REALTIME_WS_EXPR=
+  FUNCTIONS_KEY_EXPR=
 fi
-export AUTH_EXPR REALTIME_WS_EXPR
 
-awk -v names="SUPABASE_ANON_KEY SUPABASE_SERVICE_KEY SUPABASE_PUBLISHABLE_KEY SUPABASE_SECRET_KEY AUTH_EXPR REALTIME_WS_EXPR DASHBOARD_USERNAME DASHBOARD_PASSWORD" \
+# RFC 8414 discovery lives at /.well-known/oauth-authorization-server followed by the
+# issuer's path: take the path of JWT_ISSUER (auth's GOTRUE_JWT_ISSUER), without a trailing
+# slash. It lands in a YAML string and a route path: plain URL path characters only.
+issuer_path=$(printf '%s' "${JWT_ISSUER:-}" | sed -e 's|^[A-Za-z][A-Za-z0-9+.-]*://[^/]*||' -e 's|/*$||')
+case "$issuer_path" in
+  *[!A-Za-z0-9._~/-]*)
+    echo "kong-entrypoint: JWT_ISSUER has a path Kong cannot route (plain URL path characters only) — fix API_EXTERNAL_URL in .env" >&2
+    exit 1 ;;
+esac
+OAUTH_ISSUER_PATH=$issuer_path
+export AUTH_EXPR REALTIME_WS_EXPR FUNCTIONS_KEY_EXPR OAUTH_ISSUER_PATH
+
+awk -v names="SUPABASE_ANON_KEY SUPABASE_SERVICE_KEY SUPABASE_PUBLISHABLE_KEY SUPABASE_SECRET_KEY AUTH_EXPR REALTIME_WS_EXPR FUNCTIONS_KEY_EXPR OAUTH_ISSUER_PATH DASHBOARD_USERNAME DASHBOARD_PASSWORD" \
     -v keep="#$keep" -v drop="#$drop" '
 BEGIN { count = split(names, list, " ") }
 {

@@ -3,13 +3,15 @@
 The engine test stack (postgres with a named volume, then redis, then a one-shot job
 and a web probe) plus two files the web service reads: a template (a Swarm config)
 and the rendered env file (a Swarm secret). Docker's own records are the witness:
-container creation times, the services' specs, what is left after `down`.
+container creation times, the services' specs, what is left after `down`. Each test runs
+under the stack's own name and as a second checkout's instance (tests/export/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
@@ -42,14 +44,14 @@ def leftovers(client, project: str) -> dict[str, list[str]]:
         "networks": [n.name for n in client.networks.list(filters=ours)],
         "secrets": [s.name for s in client.secrets.list(filters=ours)],
         "configs": [c.name for c in client.configs.list(filters=ours)],
-        "volumes": [v.name for v in client.volumes.list() if v.name.startswith(f"{project}-")],
+        "volumes": [v.name for v in client.volumes.list() if (v.attrs.get("Labels") or {}).get(NAMESPACE) in stacks],
     }
 
 
-def test_up_status_down_on_a_single_node_swarm(swarm, engine_stack, docker_client):
+def test_up_status_down_on_a_single_node_swarm(swarm, swarm_stack, docker_client):
     import psycopg
 
-    stack, client, project = engine_stack, docker_client, engine_stack.project
+    stack, client, project = swarm_stack, docker_client, swarm_stack.project
     stack.edit("compose/app.yml", "    volumes:\n", "    volumes:\n" + FILES.lstrip("\n"))
     try:
         result = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
@@ -127,8 +129,8 @@ def stack_value(stack, name: str) -> str:
     return dotenv_values(stack.root / ".launcher" / "values.env")[name]
 
 
-def test_a_service_swarm_cannot_start_fails_with_swarm_s_reason(swarm, engine_stack, docker_client):
-    stack, project = engine_stack, engine_stack.project
+def test_a_service_swarm_cannot_start_fails_with_swarm_s_reason(swarm, swarm_stack, docker_client):
+    stack, project = swarm_stack, swarm_stack.project
     # An image that is missing is refused before anything starts (the image preflight, exit 8);
     # a container that exits at once is a failure only Swarm can report.
     stack.edit("compose/cache.yml", "    pull_policy: never\n", '    pull_policy: never\n    entrypoint: ["sh", "-c", "exit 3"]\n')
@@ -149,3 +151,64 @@ def test_a_service_swarm_cannot_start_fails_with_swarm_s_reason(swarm, engine_st
     assert down.returncode == 0, down.stderr
     assert leftovers(docker_client, project) == {"services": [], "containers": [], "networks": [], "secrets": [],
                                                  "configs": [], "volumes": []}
+
+
+def test_two_instances_of_one_stack_share_a_swarm_without_seeing_each_other(swarm, first_checkout, second_checkout,
+                                                                             docker_client):
+    """Two checkouts of one stack, deployed at the same time: each has its own stacks, tasks, network,
+    secret, config and volumes; `down --volumes` of the one whose name is a prefix of the other's
+    leaves the other running, whole."""
+    import psycopg
+
+    client, checkouts = docker_client, (first_checkout, second_checkout)
+    for stack in checkouts:
+        stack.edit("compose/app.yml", "    volumes:\n", "    volumes:\n" + FILES.lstrip("\n"))
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            ups = list(pool.map(lambda stack: stack.launcher("up", "--target", "swarm", "--json", timeout=300),
+                                checkouts))
+        for result in ups:
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+        found = {stack.project: leftovers(client, stack.project) for stack in checkouts}
+        for stack in checkouts:
+            mine = found[stack.project]
+            assert sorted(mine["services"]) == sorted(f"{stack.project}-{group}_{service}" for group, service in
+                                                      (("db", "postgres"), ("cache", "redis"), ("app", "migrate"),
+                                                       ("app", "web")))
+            assert len(mine["containers"]) == 4
+            assert mine["networks"] == [f"{stack.project}-default"]
+            assert all(name.startswith(f"{stack.project}_") for name in mine["secrets"] + mine["configs"])
+            assert (len(mine["secrets"]), len(mine["configs"])) == (1, 1)
+            assert sorted(mine["volumes"]) == [f"{stack.project}-app_files", f"{stack.project}-cache_redisdata",
+                                               f"{stack.project}-db_pgdata"]
+            assert ready(stack) == {"postgres": True, "redis": True, "migrate": True, "web": True}
+            # Its own secret (the env file holds its own password and ports) and its own database.
+            web = client.containers.list(filters={"label": [f"{LABEL}={stack.project}", "launcher.swarm.service=web"]})
+            assert web[0].exec_run(["cat", "/run/launcher/stack.env"]).output.decode() == \
+                (stack.root / ".env").read_text()
+            dsn = f"postgresql://postgres:{stack_value(stack, 'PG_PASSWORD')}@127.0.0.1:{stack.ports['PG_PORT']}/postgres"
+            with psycopg.connect(dsn) as conn:
+                assert conn.execute("SELECT name FROM items").fetchall() == [("first",)]
+        first, second = checkouts
+        assert stack_value(first, "PG_PASSWORD") != stack_value(second, "PG_PASSWORD")
+
+        down = first.launcher("down", "--target", "swarm", "--volumes", "--yes", timeout=180)
+        assert down.returncode == 0, down.stderr
+        assert leftovers(client, first.project) == {"services": [], "containers": [], "networks": [], "secrets": [],
+                                                    "configs": [], "volumes": []}
+        kept = leftovers(client, second.project)
+        assert {kind: sorted(names) for kind, names in kept.items()} == \
+            {kind: sorted(names) for kind, names in found[second.project].items()}
+        assert ready(second) == {"postgres": True, "redis": True, "migrate": True, "web": True}
+    finally:
+        downs = [stack.launcher("down", "--target", "swarm", "--volumes", "--yes", timeout=180) for stack in checkouts]
+    assert all(down.returncode == 0 for down in downs), [down.stderr for down in downs]
+    for stack in checkouts:
+        assert leftovers(client, stack.project) == {"services": [], "containers": [], "networks": [], "secrets": [],
+                                                    "configs": [], "volumes": []}
+
+
+def ready(stack) -> dict[str, bool]:
+    status = stack.launcher("status", "--target", "swarm", "--json")
+    assert status.returncode == 0, status.stderr
+    return {row["service"]: row["ready"] for row in json.loads(status.stdout)["services"]}

@@ -9,12 +9,13 @@ from __future__ import annotations
 import shutil
 import stat
 import subprocess
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
 from tests.conftest import missing_part
-from tests.export.exported import BUNDLED_PROFILES, bundled_copy, engine_copy, export
+from tests.export.exported import BUNDLED_PROFILES, bundled_copy, engine_copy, export, run
 
 DOCKER_CLI = "/usr/local/bin/docker"
 # What docker stack deploy rejects (or ignores) in a service, and the top-level keys it rejects.
@@ -115,3 +116,40 @@ def test_report_lists_what_swarm_rejects(exported):
     assert any(what.startswith("port") and "host_ip" in what for _, what in dropped)
     bundled = {(item["where"], item["what"]) for item in exported["bundled"].report["dropped"]}
     assert ("service stackend", "build") in bundled and ("service vector", "security_opt") in bundled
+
+
+def test_exported_files_are_named_after_the_stack_in_any_checkout(tmp_path):
+    """Files written for deploying by hand elsewhere keep the stack's name, even in a second checkout
+    whose instance name differs (`up --target swarm` names what it creates after the instance)."""
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    first = run("init", "--non-interactive", cwd=engine_copy(tmp_path / "first"))
+    assert first.returncode == 0, first.stderr
+    result = export(engine_copy(tmp_path / "second"), "swarm", tmp_path / "out")
+    assert (result.root / ".launcher" / "instance").read_text().strip() == "enginestack-engine"
+    for group, stack in stacks(result).items():
+        assert {name: spec["labels"]["launcher.swarm.project"] for name, spec in stack["services"].items()} == \
+            dict.fromkeys(stack["services"], "enginestack")
+        assert [network["name"] for network in stack["networks"].values()] == ["enginestack-default"]
+        objects = [item["name"] for kind in ("secrets", "configs") for item in stack.get(kind, {}).values()]
+        assert all(name.startswith("enginestack_") for name in objects), objects
+    manual = {item["what"]: item["why"] for item in result.report["manual"]}
+    assert manual["group db"].startswith("docker stack deploy --resolve-image never -c db.yml enginestack-db ")
+
+
+def test_a_long_instance_name_keeps_each_file_s_content_in_its_swarm_object_name(tmp_path):
+    """Swarm allows 64 characters: cutting a long name must not cut the hash of the content (a changed
+    file would keep its old object) nor the instance (two instances would share one)."""
+    from wizard.core.export.swarmfile import content_name
+
+    path = tmp_path / "stack.env"
+    names = {}
+    for project in ("enginestack-a-long-feature-branch-name-one", "enginestack-a-long-feature-branch-name-two"):
+        for content in ("A=1\n", "A=2\n"):
+            path.write_text(content)
+            names[project, content] = content_name(SimpleNamespace(project=project), "f_envtemplates_stack_env", path)
+    assert all(len(name) <= 64 and name.startswith("enginestack-a-long-") for name in names.values())
+    assert len(set(names.values())) == 4, names
+    path.write_text("A=1\n")
+    short = content_name(SimpleNamespace(project="enginestack"), "f_envtemplates_stack_env", path)
+    assert short.startswith("enginestack_f_envtemplates_stack_env_") and len(short) < 64

@@ -68,7 +68,8 @@ def test_entrypoint_leaves_the_rest_of_the_file_alone(docker_client, images, tmp
     template = "".join(line.replace("  #legacy-keys", "") + "\n"
                        for line in (VOLUMES / "kong.yml").read_text().splitlines() if not line.endswith("#new-keys"))
     expected = (template.replace("$SUPABASE_ANON_KEY", "A").replace("$SUPABASE_SERVICE_KEY", "S")
-                .replace("$DASHBOARD_USERNAME", "U").replace("$DASHBOARD_PASSWORD", "P"))
+                .replace("$DASHBOARD_USERNAME", "U").replace("$DASHBOARD_PASSWORD", "P")
+                .replace("$OAUTH_ISSUER_PATH", ""))  # no JWT_ISSUER: discovery at the root
     assert config.split("\n", 1)[1] == expected
 
 
@@ -206,8 +207,7 @@ def test_jwks_and_sso_discovery_are_open(docker_client, images, tmp_path, new_ke
                "/auth/v1/.well-known/openid-configuration": "http://auth:9999/.well-known/openid-configuration",
                "/auth/v1/sso/saml/metadata": "http://auth:9999/sso/saml/metadata",
                "/auth/v1/sso/saml/acs": "http://auth:9999/sso/saml/acs",
-               # At the root too, as upstream's Envoy routes them.
-               "/.well-known/oauth-authorization-server": "http://auth:9999/.well-known/oauth-authorization-server",
+               # At the root too, as upstream routes them.
                "/sso/saml/metadata": "http://auth:9999/sso/saml/metadata",
                "/sso/saml/acs": "http://auth:9999/sso/saml/acs"}
     for path, url in targets.items():
@@ -218,18 +218,49 @@ def test_jwks_and_sso_discovery_are_open(docker_client, images, tmp_path, new_ke
     assert plugin(by_path["/auth/v1/"], "key-auth") is not None
 
 
-def test_functions_translate_opaque_keys_with_the_new_keys(docker_client, images, tmp_path, new_keys):
+def test_functions_get_the_key_as_sb_api_key_and_authorization_as_sent(docker_client, images, tmp_path, new_keys):
     functions = routes(rendered(docker_client, images, tmp_path, {**LEGACY, **new_keys}))["/functions/v1/"]
     transformer = plugin(functions, "request-transformer")["config"]
-    # Replace only: a request without Authorization reaches the function unchanged.
-    assert "add" not in transformer
-    expression = next(h for h in transformer["replace"]["headers"] if h.startswith("Authorization:"))
-    assert (f'headers.apikey == "{new_keys["SUPABASE_PUBLISHABLE_KEY"]}" and '
-            f'"Bearer {new_keys["ANON_KEY_ASYMMETRIC"]}"') in expression
-    assert functions["read_timeout"] == 150000
-    # Without the new keys, functions get the request as sent.
+    # Authorization is never touched: a user's session JWT reaches the function as sent.
+    assert set(transformer) == {"remove", "add"}
+    assert transformer["remove"]["headers"] == ["sb-api-key"]  # a client's own is dropped first
+    expression = next(h for h in transformer["add"]["headers"] if h.startswith("sb-api-key:"))
+    assert f'"{new_keys["ANON_KEY_ASYMMETRIC"]}"' in expression and "Bearer " + new_keys["ANON_KEY_ASYMMETRIC"] not in expression
+    assert plugin(functions, "post-function") is not None  # an empty sb-api-key never reaches the runtime
+    assert functions["read_timeout"] == 160000
+    # Without the new keys, nothing is translated, and a spoofed sb-api-key is still removed.
     legacy = routes(rendered(docker_client, images, tmp_path, LEGACY))["/functions/v1/"]
-    assert [p["name"] for p in legacy["plugins"]] == ["cors"]
+    assert plugin(legacy, "request-transformer")["config"] == {"remove": {"headers": ["sb-api-key"]}}
+
+
+@pytest.mark.parametrize(("issuer", "path"), [
+    ("http://localhost:8800/auth/v1", "/.well-known/oauth-authorization-server/auth/v1"),
+    ("https://api.example.test/auth/v1/", "/.well-known/oauth-authorization-server/auth/v1"),
+    ("http://localhost:8800", "/.well-known/oauth-authorization-server"),
+])
+def test_oauth_discovery_is_routed_at_the_issuers_rfc8414_path(docker_client, images, tmp_path, issuer, path):
+    by_path = routes(rendered(docker_client, images, tmp_path, {**LEGACY, "JWT_ISSUER": issuer}))
+    service = by_path[path]
+    # strip_path drops the whole route path: auth gets its own discovery document.
+    assert service["url"] == "http://auth:9999/.well-known/oauth-authorization-server"
+    assert service["routes"][0]["strip_path"] is True
+    assert [p["name"] for p in service["plugins"]] == ["cors"]
+
+
+def test_an_issuer_path_kong_cannot_route_stops_the_gateway(docker_client, images, tmp_path):
+    import docker.errors
+
+    with pytest.raises(docker.errors.ContainerError) as caught:
+        render(docker_client, images, tmp_path, {**LEGACY, "JWT_ISSUER": "http://h/auth/v1']}, x: ["})
+    assert "JWT_ISSUER has a path Kong cannot route" in caught.value.stderr.decode()
+
+
+def test_storage_adds_and_replaces_authorization_and_drops_an_empty_one(docker_client, images, tmp_path, new_keys):
+    storage = routes(rendered(docker_client, images, tmp_path, {**LEGACY, **new_keys}))["/storage/v1/"]
+    transformer = plugin(storage, "request-transformer")["config"]
+    assert transformer["add"]["headers"] == transformer["replace"]["headers"]
+    assert transformer["add"]["headers"][0].startswith("Authorization:")
+    assert plugin(storage, "post-function") is not None
 
 
 def test_every_key_route_translates_with_the_new_keys(docker_client, images, tmp_path, new_keys):
@@ -264,11 +295,89 @@ def test_after_a_default_init_kong_gets_and_uses_the_new_keys(docker_client, ima
     # Legacy keys keep working beside the opaque ones.
     assert consumers["anon"] == [values["ANON_KEY"], values["SUPABASE_PUBLISHABLE_KEY"]]
     assert consumers["service_role"] == [values["SERVICE_ROLE_KEY"], values["SUPABASE_SECRET_KEY"]]
-    for path in ("/auth/v1/", "/rest/v1/", OPENAPI_ROOT, "/graphql/v1", "/realtime/v1/api", "/storage/v1/",
-                 "/functions/v1/"):
+    for path in ("/auth/v1/", "/rest/v1/", OPENAPI_ROOT, "/graphql/v1", "/realtime/v1/api", "/storage/v1/"):
         headers = plugin(by_path[path], "request-transformer")["config"]["replace"]["headers"]
         expression = next(h for h in headers if h.startswith("Authorization:"))
         assert f'"Bearer {values["ANON_KEY_ASYMMETRIC"]}"' in expression, path
         assert f'"Bearer {values["SERVICE_ROLE_KEY_ASYMMETRIC"]}"' in expression, path
     assert [p["name"] for p in by_path["/auth/v1/.well-known/jwks.json"]["plugins"]] == ["cors"]
     assert plugin(by_path[OPENAPI_ROOT], "acl")["config"]["allow"] == ["admin"]
+    functions = plugin(by_path["/functions/v1/"], "request-transformer")["config"]["add"]["headers"][0]
+    assert f'"{values["ANON_KEY_ASYMMETRIC"]}"' in functions and f'"{values["SERVICE_ROLE_KEY_ASYMMETRIC"]}"' in functions
+    # The compose model hands Kong auth's issuer: discovery sits at its RFC 8414 path.
+    assert environment["JWT_ISSUER"].endswith("/auth/v1")
+    assert "/.well-known/oauth-authorization-server/auth/v1" in by_path
+
+
+# --------------------------------------------------------------------------- the Lua Kong runs, run by Lua 5.1
+# Kong itself cannot run here, but the expressions request-transformer evaluates and the
+# post-function bodies are plain Lua (Kong runs LuaJIT, Lua 5.1 semantics): Debian's lua5.1
+# evaluates them against stubbed requests.
+
+
+def lua(script: str) -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which("lua5.1"):
+        from tests.conftest import missing_part
+
+        missing_part("lua5.1 not installed")
+    return subprocess.run(["lua5.1", "-"], input=script, capture_output=True, text=True, check=True).stdout
+
+
+def lua_table(values: dict[str, str]) -> str:
+    return "{" + ", ".join(f"[{name!r}] = {value!r}" for name, value in values.items()) + "}"
+
+
+def evaluate(template: str, headers: dict[str, str]) -> str | None:
+    """What request-transformer makes of `Name:$(expression)` for a request with these headers."""
+    expression = template.split(":", 1)[1]
+    assert expression.startswith("$(") and expression.endswith(")")
+    out = lua(f"headers = {lua_table(headers)}\nquery_params = {{}}\n"
+              f"local value = ({expression[2:-1]})\nio.write(value == nil and '<nil>' or tostring(value))")
+    return None if out == "<nil>" else out
+
+
+def post_function_keeps(body: str, header: str, value: str | None) -> bool:
+    """Runs a post-function body with a stubbed kong PDK; True when it leaves the header alone."""
+    sent = "nil" if value is None else repr(value)
+    out = lua(f"cleared = false\nkong = {{request = {{get_header = function(name) assert(name == {header!r}); "
+              f"return {sent} end}}, service = {{request = {{clear_header = function(name) "
+              f"assert(name == {header!r}); cleared = true end}}}}}}\n{body}\nio.write(tostring(not cleared))")
+    return out == "true"
+
+
+def test_the_functions_key_expression_and_its_cleanup_in_lua(docker_client, images, tmp_path, new_keys):
+    functions = routes(rendered(docker_client, images, tmp_path, {**LEGACY, **new_keys}))["/functions/v1/"]
+    template = plugin(functions, "request-transformer")["config"]["add"]["headers"][0]
+    anon, service = new_keys["ANON_KEY_ASYMMETRIC"], new_keys["SERVICE_ROLE_KEY_ASYMMETRIC"]
+    assert evaluate(template, {"apikey": new_keys["SUPABASE_PUBLISHABLE_KEY"]}) == anon
+    assert evaluate(template, {"authorization": "Bearer " + new_keys["SUPABASE_SECRET_KEY"]}) == service
+    # A user's session, a legacy key or a made-up opaque key get no sb-api-key at all.
+    assert evaluate(template, {"authorization": "Bearer eyJhbGciOi.user.session"}) is None
+    assert evaluate(template, {"apikey": "sb_publishable_madeup"}) is None
+    assert evaluate(template, {}) is None
+    body = plugin(functions, "post-function")["config"]["access"][0]
+    assert post_function_keeps(body, "sb-api-key", anon)
+    assert not post_function_keeps(body, "sb-api-key", "")
+    assert not post_function_keeps(body, "sb-api-key", "  ")
+    assert not post_function_keeps(body, "sb-api-key", None)
+
+
+def test_the_storage_authorization_expression_and_its_cleanup_in_lua(docker_client, images, tmp_path, new_keys):
+    storage = routes(rendered(docker_client, images, tmp_path, {**LEGACY, **new_keys}))["/storage/v1/"]
+    template = plugin(storage, "request-transformer")["config"]["add"]["headers"][0]
+    anon = new_keys["ANON_KEY_ASYMMETRIC"]
+    # Only `apikey`: storage gets the key's JWT as a bearer token.
+    assert evaluate(template, {"apikey": new_keys["SUPABASE_PUBLISHABLE_KEY"]}) == "Bearer " + anon
+    # A user's JWT and an S3 signature pass as sent; an opaque key in Authorization is translated.
+    assert evaluate(template, {"authorization": "Bearer user.jwt", "apikey": "x"}) == "Bearer user.jwt"
+    signature = "AWS4-HMAC-SHA256 Credential=k/20261207/local/s3/aws4_request, Signature=abc"
+    assert evaluate(template, {"authorization": signature}) == signature
+    assert evaluate(template, {"authorization": "Bearer " + new_keys["SUPABASE_PUBLISHABLE_KEY"],
+                               "apikey": new_keys["SUPABASE_PUBLISHABLE_KEY"]}) == "Bearer " + anon
+    assert evaluate(template, {}) is None  # a presigned URL: nothing
+    body = plugin(storage, "post-function")["config"]["access"][0]
+    assert post_function_keeps(body, "authorization", signature)
+    assert not post_function_keeps(body, "authorization", "")

@@ -35,3 +35,20 @@ def test_hide_values_keeps_plain_words_and_hides_only_values():
     assert hide_values("unrecognized arguments: stray --bogus value") == "unrecognized arguments: stray --bogus …"
     assert hide_values("argument --json: ignored explicit argument 'p4ss'", ["--json=p4ss"]) == \
         "argument --json: ignored explicit argument '…'"
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["up", "--pull", SECRET], "argument --pull: invalid choice (choose from never, missing, always)"),
+    (["up", f"--pull={SECRET}"], "argument --pull: invalid choice (choose from never, missing, always)"),
+    ([SECRET], "argument COMMAND: invalid choice (choose from init, "),
+    (["snapshot", SECRET], "argument ACTION: invalid choice (choose from save, list, rm, restore)"),
+    (["completion", SECRET], "argument shell: invalid choice (choose from bash, zsh, fish)"),
+    (["up", "--timeout", SECRET], "argument --timeout: the value is not a number of seconds"),
+    (["status", "--interval", SECRET], "argument --interval: invalid float value"),
+])
+def test_a_word_in_place_of_a_choice_or_command_is_never_repeated(tmp_path, run_launcher, argv, named):
+    result = run_launcher(*argv, cwd=tmp_path)
+    assert result.returncode == ExitCode.USAGE
+    assert SECRET not in result.stderr and SECRET not in result.stdout
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"launcher: {named}"), line

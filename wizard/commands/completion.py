@@ -19,8 +19,14 @@ HIDDEN_WORD = "__complete"
 SCRIPTS = {
     "bash": """# launcher completion for bash: eval "$(launcher completion bash)"
 _launcher_complete() {
-    local IFS=$'\\n'
-    COMPREPLY=($(launcher __complete "$((COMP_CWORD - 1))" "${COMP_WORDS[@]:1}" 2>/dev/null))
+    local candidate
+    COMPREPLY=()
+    # One name a line, read whole (no word splitting, no globbing) and quoted with %q: bash inserts
+    # a reply as it stands, so a name holding ; * ' or a space must arrive escaped.
+    while IFS= read -r candidate; do
+        printf -v candidate '%q' "$candidate"
+        COMPREPLY+=("$candidate")
+    done < <(launcher __complete "$((COMP_CWORD - 1))" "${COMP_WORDS[@]:1}" 2>/dev/null)
 }
 complete -o default -F _launcher_complete launcher
 """,
@@ -28,6 +34,7 @@ complete -o default -F _launcher_complete launcher
 _launcher() {
     local -a candidates
     candidates=("${(@f)$(launcher __complete $((CURRENT - 2)) "${(@)words[2,-1]}" 2>/dev/null)}")
+    # compadd without -Q quotes each name for the command line itself.
     (( ${#candidates[@]} )) && [[ -n ${candidates[1]} ]] && compadd -a candidates || _files
 }
 compdef _launcher launcher
@@ -37,6 +44,7 @@ function __launcher_complete
     set -l words (commandline -opc)
     launcher __complete (math (count $words) - 1) $words[2..-1] (commandline -ct) 2>/dev/null
 end
+# fish escapes each name as it inserts it; the output of a command substitution is never expanded again.
 complete -c launcher -f -a '(__launcher_complete)'
 """,
 }
@@ -71,15 +79,23 @@ def complete_main(argv: list[str], build_parser: Callable) -> int:
         found = candidates(words, index, build_parser)
     except Exception:  # noqa: BLE001 - a broken stack or anything else must not spill into the prompt
         return 0
-    sys.stdout.write("".join(f"{word}\n" for word in found))
+    sys.stdout.write("".join(f"{word}\n" for word in map(str, found) if _one_line(word)))
     return 0
+
+
+def _one_line(name: str) -> bool:
+    """Whether a name can be offered: one a line, so a line break would cut it in two, and another
+    control character (a tab splits fish's description off, an escape sequence) has no place at a prompt."""
+    import unicodedata
+
+    return bool(name) and not any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name)
 
 
 def candidates(words: list[str], index: int, build_parser: Callable) -> list[str]:
     """What may stand at ``words[index]``, given the words before it (filtered by what is typed)."""
     import argparse
 
-    current = words[index] if index < len(words) else ""
+    current = _unquoted(words[index]) if index < len(words) else ""
     before = words[:index]
     stack_path = _option_value(before, "--stack")
     parser = build_parser([word for word in before if not word.startswith("-")][:1] or ["--help"])
@@ -116,6 +132,22 @@ def candidates(words: list[str], index: int, build_parser: Callable) -> list[str
         return _matching(list(action.choices), current)
     source = POSITIONALS.get((*path, action.dest))
     return _matching(source(stack_path) if source else [], current)
+
+
+def _unquoted(typed: str) -> str:
+    """The word being completed as the shell will read it (`x\\;to`, `'x;to` are `x;to`), to match
+    names against: the shells hand it over as typed, quotes and backslashes included."""
+    if not any(char in typed for char in "'\"\\"):
+        return typed
+    import shlex
+
+    for closing in ("", "'", '"'):  # a quote still open while the name is being typed
+        try:
+            parts = shlex.split(typed + closing)
+        except ValueError:
+            continue
+        return parts[0] if len(parts) == 1 else typed
+    return typed
 
 
 def _option_value(words: list[str], option: str) -> str | None:

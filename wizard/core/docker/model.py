@@ -61,6 +61,16 @@ class ServiceSpec:
     replicas: int = 1  # `deploy.replicas` or `scale`: 0 means nothing to start
     # `post_start` hooks: compose runs them after each start, so such a service is started by compose.
     post_start: bool = False
+    # Configs or secrets from `content:` or `environment:`: compose writes them into the container
+    # each time it starts it (never at creation), so such a service is started by compose too.
+    injects_files: bool = False
+    # Of ``depends_on``, those it waits for with `condition: service_healthy` (and required):
+    # compose refuses one that has no healthcheck ("container db has no healthcheck configured").
+    healthy_deps: tuple[str, ...] = ()
+    # `healthcheck.start_interval` as written ("" for none), and whether `start_period` is there
+    # too: compose refuses the first on an engine older than 25, and without the second everywhere.
+    start_interval: str = ""
+    start_period_set: bool = False
     ports: tuple[PublishedPort, ...] = ()
     # The image it runs; for a service with `build:` the one compose builds (see images.py).
     image: str = ""
@@ -83,7 +93,7 @@ class ServiceSpec:
     def from_dict(cls, data: Mapping[str, Any]) -> "ServiceSpec":
         values = dict(data)
         values["depends_on"] = tuple(values.get("depends_on", ()))
-        for key in ("optional_deps", "restart_deps", "env_files"):
+        for key in ("optional_deps", "healthy_deps", "restart_deps", "env_files"):
             values[key] = tuple(values.get(key, ()))
         values["ports"] = tuple(PublishedPort(**port) for port in values.get("ports", ()))
         return cls(**values)
@@ -150,9 +160,9 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str],
     ``env_files_of``: each service's `env_file:` paths (compose's resolved config has merged
     them into the environment and dropped them).
 
-    A service is a one-shot job when it says so (label ``launcher.oneshot=true``),
-    or when it does not restart and another service waits for it with
-    ``condition: service_completed_successfully``, the Compose way of saying "job".
+    A service is a one-shot job when it says so (label ``launcher.oneshot=true``), or when
+    another service waits for it with ``condition: service_completed_successfully``, whatever
+    its restart policy: what compose's ``--wait`` waits on as a job (its ``getDependencyCondition``).
     """
     services: Mapping[str, Any] = config.get("services") or {}
     env_files_of = env_files_of or {}
@@ -168,10 +178,7 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str],
         if isinstance(labels, list):  # compose normalises to a mapping, but be lenient
             labels = dict(item.split("=", 1) if "=" in item else (item, "") for item in labels)
         label = str(labels.get(ONESHOT_LABEL, "")).lower()
-        restart = str(service.get("restart") or "no")
-        oneshot = label in ("true", "1", "yes") or (
-            label == "" and restart == "no" and name in awaited_completion
-        )
+        oneshot = label in ("true", "1", "yes") or (label == "" and name in awaited_completion)
         healthcheck = service.get("healthcheck")
         has_check = bool(healthcheck) and not healthcheck.get("disable") and healthcheck.get("test") not in (
             None, ["NONE"])
@@ -187,6 +194,13 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str],
             restart_deps=tuple(dep for dep, rule in depends_on.items() if (rule or {}).get("restart") is True),
             replicas=_replicas(service),
             post_start=bool(service.get("post_start")),
+            injects_files=_injects_files(service, config),
+            healthy_deps=tuple(dep for dep, rule in depends_on.items()
+                               if (rule or {}).get("condition") == "service_healthy"
+                               and (rule or {}).get("required") is not False),
+            # Compose converts any healthcheck it is given, a disabled one too.
+            start_interval=str((healthcheck or {}).get("start_interval") or ""),
+            start_period_set=(healthcheck or {}).get("start_period") is not None,
             ports=tuple(_config_ports(service.get("ports") or ())),
             # Compose names an image it builds without an `image:` "<project>-<service>".
             image=str(service.get("image") or (f"{config.get('name')}-{name}" if service.get("build") else "")),
@@ -198,6 +212,19 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str],
             dockerfile=str((service.get("build") or {}).get("dockerfile") or ""),
         ))
     return ComposeModel(tuple(specs), MappingProxyType(dict(groups_of)))
+
+
+def _injects_files(service: Mapping[str, Any], config: Mapping[str, Any]) -> bool:
+    """Whether compose writes a config or secret into this service's container when it starts it:
+    those defined by ``content:`` or ``environment:`` (a ``file:`` one is a bind mount, made at creation)."""
+    for kind in ("configs", "secrets"):
+        defined = config.get(kind) or {}
+        for entry in service.get(kind) or ():
+            source = entry.get("source") if isinstance(entry, Mapping) else entry
+            found = defined.get(source) or {}
+            if found.get("content") is not None or found.get("environment"):
+                return True
+    return False
 
 
 def pgdata_key(service: Mapping[str, Any]) -> str:

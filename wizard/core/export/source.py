@@ -32,10 +32,10 @@ class Source:
     config: Mapping[str, Any]
     model: ComposeModel
     values: Mapping[str, str]
-
-    @property
-    def project(self) -> str:
-        return self.stack.name
+    # What the translation names its objects after: the stack's name in exported files (deployed
+    # by hand elsewhere), the instance's when `up --target swarm` deploys them (two checkouts of
+    # one stack on one swarm must not share a stack, network, secret or config).
+    project: str
 
     def services(self, group: str) -> dict[str, dict[str, Any]]:
         """The compose services of one group (of the active profiles), in compose's order."""
@@ -85,8 +85,12 @@ class Source:
         return None
 
 
-def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: DirectEngine | None = None) -> Source:
-    """Resolve the stack as `up` would: compose config of the active profiles, plan, values."""
+def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: DirectEngine | None = None,
+                project: str | None = None) -> Source:
+    """Resolve the stack as `up` would: compose config of the active profiles, plan, values.
+
+    The translation's objects are named after ``project``, the stack's name by default.
+    """
     from wizard.core.values.resolution import current_values
 
     check_profiles(stack, profiles)
@@ -94,7 +98,7 @@ def load_source(stack: Stack, *, profiles: Sequence[str] = (), engine: DirectEng
     model = engine.model()  # raises PreflightFailed when `launcher init` has not run
     config = json.loads(engine.run_compose("config", "--format", "json").stdout)
     return Source(stack=stack, plan=build_plan(stack, profiles=profiles), config=config, model=model,
-                  values=current_values(stack))
+                  values=current_values(stack), project=project or stack.name)
 
 
 def seconds(duration: Any, default: float) -> int:

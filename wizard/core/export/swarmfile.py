@@ -45,6 +45,7 @@ WHY = {
     "post_start": "Swarm has no lifecycle hooks: run the command from the image's entrypoint, or as an init step",
     "pre_stop": "Swarm has no lifecycle hooks: the task only gets stop_signal and stop_grace_period",
 }
+MAX_OBJECT_NAME = 64  # Swarm's limit on a secret's or config's name
 RESTART = {"no": "none", "always": "any", "unless-stopped": "any", "on-failure": "on-failure"}
 
 
@@ -197,9 +198,16 @@ def file_key(source: Source, path: Path) -> str:
 
 
 def content_name(source: Source, key: str, path: Path) -> str:
-    """``PROJECT_KEY_HASH``: a changed file is a new object (Swarm cannot update a secret's data)."""
+    """``PROJECT_KEY_HASH``: a changed file is a new object (Swarm cannot update a secret's data).
+
+    Swarm allows 64 characters: a longer name (a long instance name) keeps its head and ends in a
+    hash of the whole, so the content and the instance still make the name.
+    """
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "missing"
-    return f"{source.project}_{key}_{digest}"[:64]
+    name = f"{source.project}_{key}_{digest}"
+    if len(name) <= MAX_OBJECT_NAME:
+        return name
+    return f"{name[:MAX_OBJECT_NAME - 13]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def render_swarm(source: Source) -> tuple[dict[str, str], SwarmObjects, TranslationReport]:

@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping, Sequence
 from wizard.core.docker.confighash import Wanted
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ServiceSpec
-from wizard.core.lifecycle.readiness import READY, service_readiness
+from wizard.core.lifecycle.readiness import to_start
 from wizard.core.support.events import ServiceChange
 
 # What `up` hands to compose to act on (besides what readiness alone would start).
@@ -41,12 +41,14 @@ Reasons = Callable[[str], "tuple[str, ...]"]
 
 
 def decide(specs: Sequence[ServiceSpec], containers: Sequence[ContainerState], *, wanted: Wanted | None,
-           image_ids: Mapping[str, str], config_reasons: Reasons = lambda name: ()) -> list[ServiceChange]:
+           image_ids: Mapping[str, str], config_reasons: Reasons = lambda name: (),
+           rerun_jobs: bool = True) -> list[ServiceChange]:
     """One ServiceChange per spec, in the specs' order (see the module's words).
 
     ``wanted``: compose's hashes now (None: an engine that does not converge, so only what is
     missing or stopped is acted on). ``image_ids``: the local id of each image that is here.
-    ``config_reasons``: the keys that changed for a service whose hash differs.
+    ``config_reasons``: the keys that changed for a service whose hash differs. ``rerun_jobs``: a
+    completed job is started again (``readiness.to_start``; not on Swarm).
     """
     present = replicas_by_service(containers)
     found: list[ServiceChange] = []
@@ -66,7 +68,7 @@ def decide(specs: Sequence[ServiceSpec], containers: Sequence[ContainerState], *
             found.append(change("recreate", stale))
         elif wanted is not None and count != want:
             found.append(change("scale", (f"deploy.replicas {count} -> {want}",)))
-        elif service_readiness(spec, replicas, compose_done=True)[0] != READY:
+        elif to_start(spec, replicas, rerun_jobs=rerun_jobs):
             found.append(change("start", (replicas[0].state,)))
         else:
             found.append(change("nothing"))

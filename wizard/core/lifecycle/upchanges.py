@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Collection, Iterator, Mapping, Seque
 
 from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.model import ComposeModel, ServiceSpec
-from wizard.core.docker.protocol import Converges, DirectEngine, Engine, RecordsUp
+from wizard.core.docker.protocol import Converges, CreatesAhead, DirectEngine, Engine, RecordsUp
 from wizard.core.lifecycle.converge import acting, changed_keys, config_reasons, decide, volumes_held
 from wizard.core.manifest.plan import Plan
 from wizard.core.support.events import Event, Finished, Note, RecreatingData, ServiceChange
@@ -41,7 +41,7 @@ def say_changes(engine: Engine, model: ComposeModel, plan: Plan, containers: Seq
     be recreated on the new image, which has no id yet to compare with.
     """
     changes = decide(in_plan_order(model, plan), containers, wanted=wanted, image_ids=image_ids,
-                     config_reasons=_config_reasons(engine))
+                     config_reasons=_config_reasons(engine), rerun_jobs=isinstance(engine, CreatesAhead))
     changes = [replace(change, action="recreate", reasons=("image",))
                if change.service in rebuilt and change.action in ("nothing", "start", "restart") else change
                for change in changes]

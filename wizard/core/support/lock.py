@@ -5,14 +5,17 @@ write the values store, the env files or the databases, so two of them never
 interleave (a rotation lost under a concurrent ``init``, one run removing the
 other's temp file). The lock is re-entrant within a process: ``up`` holds it
 and may call code that takes it again. The kernel releases it when a process
-dies, so a killed run never leaves the stack locked.
+dies, so a killed run never leaves the stack locked. A lock file is written only when it is the
+launcher's own (not a link, one name, the user's): a link in its place would have its target emptied.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import stat
 import threading
 import time
 from contextlib import contextmanager
@@ -27,6 +30,7 @@ from wizard.core.support.files import STATE_DIR
 LOCK_NAME = "lock"
 DEFAULT_WAIT_SECONDS = 60.0
 _POLL_SECONDS = 0.05
+_HOLDER_MAX_BYTES = 4096  # a holder record is ~80 bytes; never read more than this
 
 _guard = threading.Lock()
 # How a waiting process tells its user who holds the lock: set by the front end in charge.
@@ -110,13 +114,14 @@ def file_lock(path: Path, action: str, *, wait: float | None = None, bound: Path
         return
     try:
         make_private_dir(path.parent, bound)
-        # Kept open while held; 0600 like everything else under .launcher/.
-        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot open the lock {shown}: {error.strerror}",
                           f"{path.parent} must be a folder the launcher may write") from None
+    handle = _open_own(path, shown)
     try:
         _acquire(handle, path, wait_seconds() if wait is None else wait, shown)
+        # Checked again once it is ours: the wait may have been long, and the holder record is written now.
+        _refuse_foreign(handle.fileno(), path, shown)
     except BaseException:
         handle.close()
         raise
@@ -193,17 +198,85 @@ def _release(path: Path) -> None:
             return
         del _held[path]
     handle = entry[0]
-    # The holder's record goes first, while still locked, so nobody reads a stale name.
-    handle.truncate(0)
-    handle.flush()
+    # The holder's record goes first, while still locked, so nobody reads a stale name; but only
+    # from the file this run opened and checked, if the lock's name still leads to it alone.
+    if _foreign(handle.fileno(), path) is None:
+        handle.truncate(0)
+        handle.flush()
     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     handle.close()
 
 
 def read_holder(path: Path) -> Holder | None:
-    """The holder recorded in the lock file, or None when none can be read."""
+    """The holder recorded in the lock file, or None when none can be read (or it is not a plain file)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "null")
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        data = json.loads(os.read(descriptor, _HOLDER_MAX_BYTES).decode("utf-8") or "null")
         return Holder(int(data["pid"]), str(data["action"]), str(data["since"]))
     except (OSError, ValueError, TypeError, KeyError):
         return None
+    finally:
+        os.close(descriptor)
+
+
+def _open_own(path: Path, shown: str):
+    """The lock file, opened for writing only if it is the launcher's own (see ``_foreign``).
+
+    O_NOFOLLOW: a link in the lock's place (made by mistake, copied with a checkout, or planted)
+    would have its target emptied; O_NONBLOCK: a FIFO there must not hang the open before the check.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ConfigError(f"the lock {_named(shown, path)} is a symbolic link; nothing was written to it",
+                              "remove that link (the launcher makes its own lock file) and run the command again"
+                              ) from None
+        raise ConfigError(f"cannot open the lock {shown}: {error.strerror}",
+                          f"{path.parent} must be a folder the launcher may write") from None
+    try:
+        _refuse_foreign(descriptor, path, shown)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    # Kept open while held; 0600 like everything else under .launcher/.
+    return os.fdopen(descriptor, "r+", encoding="utf-8")
+
+
+def _refuse_foreign(descriptor: int, path: Path, shown: str) -> None:
+    problem = _foreign(descriptor, path)
+    if problem is not None:
+        raise ConfigError(f"the lock {_named(shown, path)} is {problem}; nothing was written to it",
+                          "remove it (the launcher makes its own lock file) and run the command again")
+
+
+def _named(shown: str, path: Path) -> str:
+    """The lock as the user knows it, and where it is when that is not the full path already."""
+    return shown if shown == str(path) else f"{shown} ({path})"
+
+
+def _foreign(descriptor: int, path: Path) -> str | None:
+    """Why the open lock file is not one the launcher made and may write, or None when it is.
+
+    The launcher's own is a regular file with one name, owned by the user, and still the one the
+    lock's name leads to: a hard link would have another file emptied through it.
+    """
+    opened = os.fstat(descriptor)
+    if not stat.S_ISREG(opened.st_mode):
+        return "not a regular file"
+    if opened.st_nlink != 1:
+        return f"a file with {opened.st_nlink} hard links"
+    if opened.st_uid != os.getuid():
+        return f"owned by another user (uid {opened.st_uid})"
+    try:
+        named = os.lstat(path)
+    except OSError:
+        return "gone, or replaced"
+    if (named.st_dev, named.st_ino) != (opened.st_dev, opened.st_ino):
+        return "replaced by another file"
+    return None

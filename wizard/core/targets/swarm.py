@@ -8,7 +8,9 @@ target's own. What differs is how a wave starts and how state is read:
   never --detach=true -c .launcher/swarm/GROUP.yml PROJECT-GROUP`` (the Docker CLI 24
   or newer: older ones have no ``replicated-job``), after the overlay networks,
   secrets and configs the stack files name exist (created here, labelled with the
-  project, content-addressed so a changed file is a new object);
+  project, content-addressed so a changed file is a new object). PROJECT is the
+  instance name, as for compose: stacks, task labels, networks, secrets and configs
+  are all named after it, so two checkouts of one stack share nothing on a swarm;
 * state: one list call for the containers carrying the project's label, the newest
   container of each service standing for it (Swarm keeps a few exited ones of
   earlier tasks); a service is ready by the local rules: healthy, running without a
@@ -33,6 +35,7 @@ from typing import Any, Sequence
 from wizard.core.docker.composecli import parse_version
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState, container_from_summary
+from wizard.core.docker.endpoint import current
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
 
@@ -78,8 +81,8 @@ class SwarmRun:
         for argv in commands:
             output = tempfile.TemporaryFile()
             self._outputs.append(output)
-            self._processes.append(subprocess.Popen(argv, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
-                                                    stdin=subprocess.DEVNULL))
+            self._processes.append(subprocess.Popen(argv, cwd=cwd, env=current().environ(), stdout=output,
+                                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
 
     def done(self) -> bool:
         if any(process.poll() is None for process in self._processes):
@@ -205,7 +208,8 @@ class SwarmEngine(ComposeEngine):
         from wizard.core.export.swarmfile import render_swarm
 
         if self._rendered is None:
-            texts, objects, _report = render_swarm(load_source(self.stack, profiles=self.profiles, engine=self))
+            texts, objects, _report = render_swarm(load_source(self.stack, profiles=self.profiles, engine=self,
+                                                                 project=self.project))
             write_files(self.folder, texts)
             self.ensure_objects(objects)
             self._rendered = texts, objects
@@ -221,13 +225,14 @@ class SwarmEngine(ComposeEngine):
         import docker.errors
 
         labels = {PROJECT_LABEL: self.project}
+        ours = {"label": f"{PROJECT_LABEL}={self.project}"}
         existing = {net["Name"] for net in self._call(self.client.api.networks)}
         for name in objects.networks:
             if name not in existing:
                 self._call(self.client.api.create_network, name, driver="overlay", attachable=True, labels=labels)
         for kind, wanted in (("secret", objects.secrets), ("config", objects.configs)):
             listing = self.client.api.secrets if kind == "secret" else self.client.api.configs
-            have = {item["Spec"]["Name"] for item in self._call(listing, filters={"label": PROJECT_LABEL})}
+            have = {item["Spec"]["Name"] for item in self._call(listing, filters=ours)}
             create = self.client.api.create_secret if kind == "secret" else self.client.api.create_config
             for name, path in wanted.items():
                 if name in have or not path.is_file():
@@ -248,7 +253,8 @@ class SwarmEngine(ComposeEngine):
 
         from wizard.core.support.errors import ConfigError
 
-        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                env=self.endpoint.environ())
         if result.returncode != 0:
             lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
             raise ConfigError(f"docker {' '.join(args[:2])} failed: {lines[-1] if lines else 'no output'}",
@@ -307,7 +313,7 @@ class SwarmEngine(ComposeEngine):
         running = [c for c in self.containers() if c.service == service and c.state == "running"]
         if not running:
             raise UsageError(f"no running container of {service} on this node", "see `launcher status --target swarm`")
-        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command])
+        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command], env=self.endpoint.environ())
 
     def by_hand(self) -> str:
         return (f"docker stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
