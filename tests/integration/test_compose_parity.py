@@ -478,6 +478,233 @@ def test_down_removes_containers_no_compose_file_declares_where_compose_keeps_th
         remove_compose_project(docker_client, by_launcher)
 
 
+# ---------------------------------------------------------------------------------------------
+# The second `up`: compose converges the running stack on the files, and so does the launcher.
+# Each row is brought up by both tools, edited the same way, brought up again by both; then
+# which containers were recreated (a new id) or restarted (same id, started again), the values
+# in their environment, the replica count, the exit status and the `depends_on` labels must match.
+
+CONVERGE_MANIFEST = """\
+[stack]
+name = "{project}"
+compose_env_output = "env"
+
+[groups.base]
+compose = ["base.yaml"]
+
+[groups.main]
+compose = ["main.yaml"]
+after = ["base"]
+
+[settings.GREETING]
+default = "hello"
+description = "an interpolated setting"
+
+[outputs.env]
+template = "envtemplates/env"
+path = ".env"
+"""
+
+CONVERGE_FILES = {
+    "base.yaml": """\
+services:
+  db:
+    image: IMAGE
+    pull_policy: never
+    init: true
+    command: sleep infinity
+    environment: {FOO: one}
+    volumes: [data:/data]
+volumes:
+  data: {}
+""",
+    "main.yaml": """\
+services:
+  app:
+    image: IMAGE
+    pull_policy: never
+    init: true
+    command: sleep infinity
+    environment: {GREETING: "${GREETING}"}
+    deploy: {replicas: 1}
+    depends_on: {db: {condition: service_started, restart: true}}
+  tool:
+    build: {context: ./build, args: {WORD: first}}
+    pull_policy: build
+    init: true
+    command: sh -c 'cat /word && exec sleep infinity'
+""",
+}
+
+
+def converge_edit(stack: Path, row: str, run_launcher, env: dict) -> None:
+    """The edit of each row, made once: both tools read the same files."""
+    if row == "env-edited":
+        edit(stack / "base.yaml", "FOO: one", "FOO: two")
+    elif row == "setting":
+        result = run_launcher("init", "--non-interactive", "--set", "GREETING=bye", cwd=stack, env=env)
+        assert result.returncode == 0, result.stderr
+    elif row == "replicas":
+        edit(stack / "main.yaml", "replicas: 1", "replicas: 2")
+    elif row == "build-arg":
+        edit(stack / "main.yaml", "WORD: first", "WORD: second")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def converged(client, project: str) -> dict:
+    """Per service: each container's id, start time, environment values of interest, depends_on label."""
+    found: dict[str, list] = {}
+    for item in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
+        item.reload()
+        env = dict(entry.split("=", 1) for entry in item.attrs["Config"]["Env"] or ())
+        word = item.exec_run(["cat", "/word"]).output.decode().strip() if item.labels[SERVICE_LABEL] == "tool" else ""
+        found.setdefault(item.labels[SERVICE_LABEL], []).append({
+            "id": item.id, "started": item.attrs["State"]["StartedAt"], "state": item.attrs["State"]["Status"],
+            "env": {name: env.get(name) for name in ("FOO", "GREETING")}, "word": word,
+            "depends_on": set(filter(None, item.labels.get("com.docker.compose.depends_on", "").split(","))),
+        })
+    return found
+
+
+def compared(before: dict, after: dict) -> dict:
+    """What the second `up` did, in terms both tools can be held to (no ids, which differ by project)."""
+    result = {}
+    for service, containers in after.items():
+        old = {c["id"]: c for c in before.get(service, [])}
+        result[service] = {
+            "replicas": len(containers),
+            "recreated": sorted(c["id"] not in old for c in containers),
+            "restarted": sorted(c["id"] in old and c["started"] != old[c["id"]]["started"] for c in containers),
+            "states": sorted(c["state"] for c in containers),
+            "env": [c["env"] for c in containers][0],
+            "word": containers[0]["word"],
+            "depends_on": containers[0]["depends_on"],
+        }
+    return result
+
+
+@pytest.fixture
+def converge_stack(tmp_path):
+    def make(project: str) -> Path:
+        stack = tmp_path / "stack"
+        (stack / "envtemplates").mkdir(parents=True)
+        (stack / "envtemplates" / "env").write_text("GREETING=${GREETING}\n")
+        (stack / "stack.toml").write_text(CONVERGE_MANIFEST.format(project=project))
+        for name, text in CONVERGE_FILES.items():
+            (stack / name).write_text(text.replace("IMAGE", BUSYBOX))
+        (stack / "build").mkdir()
+        (stack / "build" / "Dockerfile").write_text(f"FROM {BUSYBOX}\nARG WORD\nRUN echo \"$WORD\" > /word\n")
+        return stack
+    return make
+
+
+@pytest.mark.parametrize("row", ["env-edited", "setting", "replicas", "build-arg"])
+def test_the_second_up_converges_as_compose_does(row, tmp_path, converge_stack, docker_client, images, run_launcher,
+                                                 compose_binary):
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = converge_stack(by_launcher)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    compose = [compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"), "-f", str(stack / "base.yaml"),
+               "-f", str(stack / "main.yaml"), "up", "-d", "--wait"]  # no --pull: it would override `build`
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        runs = {}
+        for step in ("first", "second"):
+            if step == "second":
+                converge_edit(stack, row, run_launcher, env)
+            by_compose_run = subprocess.run(compose, cwd=stack, capture_output=True, text=True, timeout=180)
+            by_launcher_run = run_launcher("up", "--json", cwd=stack, env=env, timeout=180)
+            shown = (f"compose said:\n{by_compose_run.stdout}{by_compose_run.stderr}\n"
+                     f"launcher said:\n{by_launcher_run.stdout}{by_launcher_run.stderr}")
+            assert by_compose_run.returncode == by_launcher_run.returncode == 0, shown
+            runs[step] = (converged(docker_client, by_compose), converged(docker_client, by_launcher), shown)
+        (compose_first, launcher_first, _), (compose_second, launcher_second, shown) = runs["first"], runs["second"]
+        # The first start writes the labels compose writes, a later group's `depends_on` included.
+        assert launcher_first["app"][0]["depends_on"] == compose_first["app"][0]["depends_on"] == {
+            "db:service_started:true"}
+        assert compared(launcher_first, launcher_second) == compared(compose_first, compose_second), shown
+        what = compared(launcher_first, launcher_second)
+        expected = {
+            "env-edited": ("db", {"recreated": [True]}),
+            "setting": ("app", {"recreated": [True], "env": {"FOO": None, "GREETING": "bye"}}),
+            "replicas": ("app", {"replicas": 2, "recreated": [False, True]}),
+            "build-arg": ("tool", {"recreated": [True], "word": "second"}),
+        }[row]
+        for key, value in expected[1].items():
+            assert what[expected[0]][key] == value, (key, what)
+        if row == "env-edited":
+            # `restart: true` on db: compose stops app before it recreates db, then starts it again.
+            assert what["app"]["restarted"] == [True] and what["app"]["recreated"] == [False], what
+        # Why, as the launcher acted: the keys that changed, never a value.
+        events = [json.loads(line) for line in runs["second"][2].split("launcher said:\n", 1)[1].splitlines()
+                  if line.startswith("{")]
+        changes = {event["service"]: (event["action"], event["reasons"]) for event in events
+                   if event["event"] == "service-change"}
+        assert changes[expected[0]][0] in ("recreate", "scale", "rebuild"), changes
+        if row == "env-edited":
+            assert changes == {"db": ("recreate", ["environment.FOO"]), "app": ("restart", ["db is recreated"])}
+            assert any(event["event"] == "recreating-data" and event["service"] == "db" for event in events)
+        # A third `up` finds nothing to do.
+        third = run_launcher("up", "--json", cwd=stack, env=env, timeout=180)
+        assert third.returncode == 0 and '"service-change"' not in third.stdout, third.stdout
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+        for project in (by_compose, by_launcher):
+            try:
+                docker_client.images.remove(f"{project}-tool", force=True)
+            except Exception:  # noqa: BLE001 - not built when the run stopped before
+                pass
+
+
+def test_up_dry_run_names_the_changes_and_changes_nothing(tmp_path, converge_stack, docker_client, images,
+                                                          run_launcher):
+    project = f"ltd{uuid.uuid4().hex[:8]}"
+    stack = converge_stack(project)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        assert run_launcher("up", cwd=stack, env=env, timeout=180).returncode == 0
+        before = converged(docker_client, project)
+        edit(stack / "base.yaml", "FOO: one", "FOO: secret-value")
+        edit(stack / "main.yaml", "replicas: 1", "replicas: 2")
+        edit(stack / "main.yaml", "WORD: first", "WORD: second")
+        result = run_launcher("up", "--dry-run", "--json", cwd=stack, env=env, timeout=180)
+        assert result.returncode == 0, result.stderr
+        assert "secret-value" not in result.stdout
+        events = [json.loads(line) for line in result.stdout.splitlines()]
+        changes = [(e["service"], e["action"], e["reasons"]) for e in events if e["event"] == "service-change"]
+        assert changes == [
+            ("tool", "rebuild", ["build.args.WORD"]),
+            ("db", "recreate", ["environment.FOO"]),
+            ("app", "scale", ["deploy.replicas 1 -> 2"]),
+            ("tool", "recreate", ["image"]),
+        ], changes
+        assert converged(docker_client, project) == before
+        assert len(docker_client.images.list(name=f"{project}-tool")) == 1
+        plain = run_launcher("up", "--dry-run", cwd=stack, env=env, timeout=180)
+        assert "  db: recreate (environment.FOO changed)" in plain.stdout, plain.stdout
+        assert "  app: scale 1 -> 2" in plain.stdout, plain.stdout
+        assert converged(docker_client, project) == before
+        # Applied, then `upgrade --plan` has nothing left: the record follows what up converged.
+        assert run_launcher("up", cwd=stack, env=env, timeout=180).returncode == 0
+        upgrade = run_launcher("upgrade", "--plan", "--json", cwd=stack, env=env, timeout=180)
+        assert upgrade.returncode == 0, upgrade.stderr
+        assert json.loads(upgrade.stdout)["configs"] == [], upgrade.stdout
+    finally:
+        remove_compose_project(docker_client, project)
+        try:
+            docker_client.images.remove(f"{project}-tool", force=True)
+        except Exception:  # noqa: BLE001
+            pass
+
+
 def test_a_completed_job_runs_again_on_the_next_up_as_compose_runs_it(tmp_path, docker_client, images, run_launcher,
                                                                       compose_binary):
     """A decision (README, Daily use): compose's `up` starts the job that completed again; so does the

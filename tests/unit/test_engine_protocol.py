@@ -19,7 +19,9 @@ from tests.unit.fake_engine import FakeEngine, FakeRun, spec
 from tests.unit.manifest_factory import groups_manifest, write_stack
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.composerun import ComposeRun
-from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, ReadsVolumes, RecordsUp, Run, WatchesEvents
+from wizard.core.docker.confighash import HashedProject
+from wizard.core.docker.protocol import (Converges, CreatesAhead, DirectEngine, Engine, ReadsVolumes, RecordsUp, Run,
+                                         WatchesEvents)
 from wizard.core.docker.starts import StartedByAPI
 from wizard.core.targets.swarm import SwarmEngine, SwarmRun
 from wizard.core.manifest.stack import load_stack
@@ -119,6 +121,12 @@ def test_the_optional_abilities_are_declared_where_they_exist_and_absent_elsewhe
     assert conformance(WatchesEvents, found["ComposeEngine"]) == []
     assert conformance(RecordsUp, found["ComposeEngine"]) == []
     assert conformance(ReadsVolumes, found["ComposeEngine"]) == []
+    assert conformance(Converges, found["ComposeEngine"]) == []
+    assert conformance(HashedProject, found["ComposeEngine"]) == []  # what the config hash reads of it
+    assert isinstance(found["ComposeEngine"], Converges)
+    # Swarm's `stack deploy` converges on its own; the fakes have no compose hash.
+    for which in ("SwarmEngine", "unit FakeEngine", "dashboard FakeEngine"):
+        assert not isinstance(found[which], Converges), which
     assert isinstance(found["ComposeEngine"], CreatesAhead) and isinstance(found["ComposeEngine"], WatchesEvents)
     assert isinstance(found["ComposeEngine"], ReadsVolumes)
     # The fakes keep no record of an `up` (Swarm keeps one: it deploys compose's resolved config).
@@ -158,7 +166,7 @@ def test_a_missing_member_or_a_different_signature_is_caught():
 def test_what_core_calls_on_an_engine_is_declared_in_the_protocol():
     # Keeps the Protocol honest as core grows: a new `engine.x` in core/ needs a member.
     declared = (members(DirectEngine) | members(CreatesAhead) | members(WatchesEvents) | members(RecordsUp)
-                | members(ReadsVolumes))
+                | members(ReadsVolumes) | members(Converges) | members(HashedProject))
     used = set()
     for path in sorted((REPO / "wizard" / "core").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):

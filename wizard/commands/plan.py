@@ -1,4 +1,4 @@
-"""`launcher plan`: the order groups start in and where init steps run."""
+"""`launcher plan`: the order groups start in, where init steps run, and what `up` would change now."""
 
 from __future__ import annotations
 
@@ -20,11 +20,34 @@ def run(args) -> int:
     stack = load(args)
     check_profiles(stack, args.profile)
     plan = build_plan(stack, only=args.only, profiles=args.profile)
+    data, words = plan.to_dict(), [render_plan(plan)]
     if stack.compose_env_output and stack.compose_env_file.is_file():
         # The compose files can be read (interpolated) once `init` wrote their env file.
         from wizard.core.docker.composeengine import ComposeEngine
         from wizard.core.lifecycle.ordering import check_dependency_order
 
-        check_dependency_order(stack, ComposeEngine(stack, profiles=args.profile).model())
-    frontend(args).show(plan.to_dict(), lambda: render_plan(plan))
+        engine = ComposeEngine(stack, profiles=args.profile)
+        check_dependency_order(stack, engine.model())
+        changes, why_not = _changes(stack, engine, args)
+        if changes is not None:
+            from wizard.frontends.changes import change_words
+
+            data["changes"] = [change.to_dict() for change in changes]
+            words += ["what `launcher up` would do now:", *(f"  {change_words(change)}" for change in changes)]
+        else:
+            words.append(f"what `launcher up` would do now: not known ({why_not})")
+    frontend(args).show(data, lambda: "\n".join(words))
     return 0
+
+
+def _changes(stack, engine, args):
+    """`up --dry-run`'s changes, or (None, why) when the engine or an image cannot tell."""
+    from wizard.core.lifecycle.upchanges import dry_run
+    from wizard.core.support.errors import DockerUnavailable, ImagesUnavailable
+    from wizard.core.support.events import ServiceChange
+
+    try:
+        events = list(dry_run(stack, engine=engine, only=args.only, profiles=args.profile))
+    except (DockerUnavailable, ImagesUnavailable) as error:
+        return None, error.message
+    return [event for event in events if isinstance(event, ServiceChange)], ""

@@ -23,8 +23,9 @@ def register(subparsers, common) -> None:
     up = subparsers.add_parser(
         "up", parents=[common], help="start the stack in order, wait for health, run init steps",
         description="Preflight (engine, compose, env files, secrets, ports), then start the groups wave by "
-        "wave, waiting until every service is healthy and running each wave's init steps. Services "
-        "already healthy are left alone, so a second `up` is a fast no-op.")
+        "wave, waiting until every service is healthy and running each wave's init steps. A second `up` "
+        "applies what changed in the files, env files and settings as compose would (recreate, scale, "
+        "rebuild), saying why; when nothing changed it is a fast no-op.")
     up.add_argument("--only", action="append", default=[], metavar="GROUP",
                     help="just this group and the groups it comes after (repeatable)")
     up.add_argument("--profile", action="append", default=[], metavar="NAME",
@@ -39,6 +40,9 @@ def register(subparsers, common) -> None:
                     help="how long each service may take to become healthy (default: from its healthcheck)")
     up.add_argument("--allow-demo-secrets", action="store_true",
                     help="start even with well-known public demo secrets (throwaway machines only)")
+    up.add_argument("--dry-run", action="store_true",
+                    help="say what up would do to each service and why (create, recreate with the keys that "
+                    "changed, scale, rebuild, start, nothing); change nothing")
     add_target(up)
     up.set_defaults(handler=run)
 
@@ -79,6 +83,12 @@ def run(args) -> int:
     registry.read()  # a damaged instance registry refuses here (exit 3), not once the stack has started
     # None keeps the local default exactly as before: launch and the TUI build their own Engine.
     engine = None if args.target == "local" else engine_for(args.target, stack, profiles=args.profile)
+    if args.dry_run:
+        from wizard.core.lifecycle.upchanges import dry_run
+
+        emit(args, dry_run(stack, engine=engine, only=args.only, profiles=args.profile, pull=args.pull,
+                           offline=args.offline))
+        return 0
     if use_tui(args):
         from wizard.tui.app import run_up
 

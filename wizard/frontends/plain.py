@@ -40,7 +40,8 @@ Renderer = Callable[[Any], "list[str]"]
 # cannot fall through to a repr: tests/unit/test_plain_events.py walks every event type.
 _RENDERERS: dict[type, Renderer] = {}
 # Modules that register the renderers of their own events (image and snapshot words).
-_RENDERER_MODULES = ("wizard.frontends.images", "wizard.frontends.snapshots", "wizard.frontends.upgrade")
+_RENDERER_MODULES = ("wizard.frontends.images", "wizard.frontends.snapshots", "wizard.frontends.upgrade",
+                     "wizard.frontends.changes")
 
 
 def renders(*event_types: type) -> Callable[[Renderer], Renderer]:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from wizard.core.support.cache import cache_read, cache_write, fingerprint
+from wizard.core.support.cache import cache_read, cache_write, content_fingerprint
 from wizard.core.docker.composecli import ComposeCLI, find_compose
 from wizard.core.docker.composerun import PULL_POLICIES, ComposeRun
+from wizard.core.docker.confighash import Wanted, read_texts, shell_overrides, wanted
 from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary, health_of
 from wizard.core.docker.connection import EngineConnection
 from wizard.core.docker.engineinfo import NEVER_PROBED, HealthFromInspect
@@ -164,11 +164,12 @@ class ComposeEngine(EngineConnection):
         def merged() -> dict[str, Any]:
             return self.resolved_config()
 
-        def declared_in(group) -> list[str]:
-            # Without consistency checks a group file may name services of other groups.
+        def declared_in(group) -> dict[str, Any]:
+            # Without consistency checks a group file may name services of other groups. Not interpolated,
+            # compose keeps each service's `env_file:` (the merged config drops it): the hashes' key reads them.
             result = self.run_compose("config", "--format", "json", "--no-consistency", "--no-interpolate",
                                       files=list(group.compose_files), profiles=["*"], env_file=False)
-            return list(json.loads(result.stdout).get("services") or {})
+            return dict(json.loads(result.stdout).get("services") or {})
 
         from concurrent.futures import ThreadPoolExecutor
 
@@ -177,21 +178,28 @@ class ComposeEngine(EngineConnection):
             per_group = [(group.name, pool.submit(declared_in, group)) for group in self.stack.groups]
             config = merged_future.result()
             groups_of: dict[str, str] = {}
+            env_files_of: dict[str, list[str]] = {}
             for name, future in per_group:
-                for service in future.result():
+                for service, declared in future.result().items():
                     groups_of.setdefault(service, name)
-        self._model = model_from_config(config, groups_of)
+                    env_files_of.setdefault(service, []).extend(str(entry.get("path") if isinstance(entry, dict)
+                                                                    else entry) for entry in declared.get("env_file") or ())
+        self._model = model_from_config(config, groups_of, env_files_of)
         cache_write(cache_name, key, {"services": [spec.to_dict() for spec in self._model.services],
                                        "groups": dict(self._model.groups)})
         return self._model
 
     def _model_key(self) -> str:
-        """What the model depends on: the files as they are now, the compose binary, profiles, shell overrides."""
+        """What the model depends on: the files' content, compose, profiles, the shell variables they name."""
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
         # "model": the cached shape's version, so an older cache without a field is not reused.
-        return fingerprint({"model": 5, "compose": list(self.compose.argv), "version": self.compose.version,
-                            "project": self.project, "profiles": list(self.profiles),
-                            "environ": self._environment_overrides()}, inputs)
+        return content_fingerprint({"model": 6, "compose": list(self.compose.argv), "version": self.compose.version,
+                                    "project": self.project, "profiles": list(self.profiles),
+                                    "environ": shell_overrides(read_texts(inputs[1:]))}, inputs)
+
+    def wanted(self) -> Wanted:
+        """Compose's config hash of each service as the files say now (``wizard.core.docker.confighash``)."""
+        return wanted(self, self.model())
 
     def resolved_config(self) -> dict[str, Any]:
         """Compose's own resolved config of the active profiles, values interpolated (secrets included)."""
@@ -200,20 +208,9 @@ class ComposeEngine(EngineConnection):
             self._resolved = (key, json.loads(self.run_compose("config", "--format", "json").stdout))
         return self._resolved[1]
 
-    def record_up(self, started: Sequence[str] = ()) -> None:
+    def record_up(self, started: Sequence[str] = (), current: Sequence[str] = ()) -> None:
         """Record the config of what runs after an `up` that started ``started`` (uprecord.py)."""
-        record_up(self.stack.root, self._model_key(), self.resolved_config, started)
-
-    def _environment_overrides(self) -> list[str]:
-        # Shell variables override the env file during interpolation; they belong in the key.
-        names = sorted(name for name in os.environ if name.startswith(("COMPOSE_", "DOCKER_")))
-        env_file = self.stack.compose_env_file
-        if env_file.is_file():
-            for line in env_file.read_text(encoding="utf-8", errors="replace").splitlines():
-                name = line.split("=", 1)[0].strip().removeprefix("export ").strip()
-                if name in os.environ:
-                    names.append(name)
-        return [hashlib.sha256(f"{name}={os.environ[name]}".encode()).hexdigest()[:16] for name in names]
+        record_up(self.stack.root, self._model_key(), self.resolved_config, started, current)
 
     # -- state -------------------------------------------------------------------------
 
@@ -297,10 +294,9 @@ class ComposeEngine(EngineConnection):
         return ComposeRun(argv, self.stack.root, self.endpoint.environ())
 
     def create(self, services: Sequence[str], pull: str = "missing") -> bool:
-        """`compose up --no-start --no-deps`: these services' containers (networks, volumes) made, none started.
-
-        True when compose created them all. `up` calls it for its first wave (see
-        ``wizard.core.lifecycle.createahead``); when it fails, each wave's `compose up` says why.
+        """`compose up --no-start`: these services' containers made (or recreated, scaled: compose
+        converges them), none started. True when compose did it all. `up` calls it for its first
+        wave (``wizard.core.lifecycle.createahead``); when it fails, each wave's `compose up` says why.
         """
         return self.run_compose(*self._create_args(services, pull), check=False).returncode == 0
 
@@ -311,8 +307,10 @@ class ComposeEngine(EngineConnection):
 
     @staticmethod
     def _create_args(services: Sequence[str], pull: str) -> list[str]:
+        # No --no-deps: it drops the `com.docker.compose.depends_on` label compose's `up` writes. The
+        # dependencies (earlier waves, converged by then) are left as they are; --no-start starts nothing.
         _check_pull(pull)
-        return ["up", "--no-start", "--no-deps", "--pull", pull, *services]
+        return ["up", "--no-start", "--pull", pull, *services]
 
     def start_created(self, services: Sequence[str]) -> StartedByAPI:
         """Start these services' containers through the API, all at once (one list call, one start each)."""
@@ -356,6 +354,10 @@ class ComposeEngine(EngineConnection):
 
     def restart(self, services: Sequence[str]) -> None:
         self.run_compose("restart", *services)
+
+    def stop(self, services: Sequence[str]) -> None:
+        """`compose stop`: what compose does to a `restart: true` dependant before it recreates its dependency."""
+        self.run_compose("stop", *services)
 
     def down(self, volumes: bool = False) -> str:
         """Stop and remove the project's containers and networks; volumes only when asked."""

@@ -16,6 +16,10 @@ from wizard.core.docker.model import PublishedPort
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+# What compose writes at creation and compares on every `up` (pkg/compose/convergence.go):
+# the service's config hash and the id of the image it was created from.
+CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
+IMAGE_LABEL = "com.docker.compose.image"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class ContainerState:
     image_id: str = ""  # the image it was created from (sha256:...)
     image: str = ""  # that image as the list call names it: the reference it was created from, or its id
     volumes: tuple[tuple[str, str], ...] = ()  # (destination, volume name) of each named volume mounted
+    config_hash: str = ""  # compose's label: the hash of the service's config it was created from
+    image_label: str = ""  # compose's label: the image id it was created from ("" when none)
 
 
 _HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
@@ -114,6 +120,8 @@ def container_from_summary(summary: Mapping[str, Any], health: str | None = None
         image_id=summary.get("ImageID") or "",
         volumes=tuple((str(mount.get("Destination", "")).rstrip("/"), mount.get("Name") or "")
                       for mount in summary.get("Mounts") or () if mount.get("Type") == "volume"),
+        config_hash=labels.get(CONFIG_HASH_LABEL, ""),
+        image_label=labels.get(IMAGE_LABEL, ""),
     )
 
 

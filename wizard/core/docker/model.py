@@ -56,6 +56,8 @@ class ServiceSpec:
     depends_on: tuple[str, ...] = ()
     # Of ``depends_on``, those marked ``required: false``: compose goes on without them.
     optional_deps: tuple[str, ...] = ()
+    # Of ``depends_on``, those marked ``restart: true``: recreating one restarts this service.
+    restart_deps: tuple[str, ...] = ()
     replicas: int = 1  # `deploy.replicas` or `scale`: 0 means nothing to start
     # `post_start` hooks: compose runs them after each start, so such a service is started by compose.
     post_start: bool = False
@@ -77,6 +79,12 @@ class ServiceSpec:
     # The engine's name of the named volume mounted as the Postgres data directory ("" for none):
     # `up` reads its PG_VERSION before anything starts (``wizard.core.lifecycle.pgdatacheck``).
     pgdata_volume: str = ""
+    # Its `env_file:` paths as written (a `${...}` in one stands for any text: see composeengine),
+    # whose content compose merges into the environment it hashes.
+    env_files: tuple[str, ...] = ()
+    # With ``build``: the context folder and the Dockerfile (relative to it, or absolute).
+    build_context: str = ""
+    dockerfile: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,8 +93,8 @@ class ServiceSpec:
     def from_dict(cls, data: Mapping[str, Any]) -> "ServiceSpec":
         values = dict(data)
         values["depends_on"] = tuple(values.get("depends_on", ()))
-        values["optional_deps"] = tuple(values.get("optional_deps", ()))
-        values["healthy_deps"] = tuple(values.get("healthy_deps", ()))
+        for key in ("optional_deps", "healthy_deps", "restart_deps", "env_files"):
+            values[key] = tuple(values.get(key, ()))
         values["ports"] = tuple(PublishedPort(**port) for port in values.get("ports", ()))
         return cls(**values)
 
@@ -145,14 +153,19 @@ def wait_timeout(healthcheck: Mapping[str, Any] | None) -> float:
     return max(WAIT_FLOOR, start_period + retries * (interval + min(probe, interval)))
 
 
-def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -> ComposeModel:
+def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str],
+                      env_files_of: Mapping[str, Sequence[str]] | None = None) -> ComposeModel:
     """Turn `docker compose config --format json` into ServiceSpecs.
+
+    ``env_files_of``: each service's `env_file:` paths (compose's resolved config has merged
+    them into the environment and dropped them).
 
     A service is a one-shot job when it says so (label ``launcher.oneshot=true``), or when
     another service waits for it with ``condition: service_completed_successfully``, whatever
     its restart policy: what compose's ``--wait`` waits on as a job (its ``getDependencyCondition``).
     """
     services: Mapping[str, Any] = config.get("services") or {}
+    env_files_of = env_files_of or {}
     awaited_completion = {
         dependency
         for service in services.values()
@@ -178,6 +191,7 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
             wait_timeout=wait_timeout(healthcheck if has_check else None),
             depends_on=tuple(depends_on),
             optional_deps=tuple(dep for dep, rule in depends_on.items() if (rule or {}).get("required") is False),
+            restart_deps=tuple(dep for dep, rule in depends_on.items() if (rule or {}).get("restart") is True),
             replicas=_replicas(service),
             post_start=bool(service.get("post_start")),
             injects_files=_injects_files(service, config),
@@ -193,6 +207,9 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
             build=bool(service.get("build")),
             pull_policy=str(service.get("pull_policy") or ""),
             pgdata_volume=_pgdata_volume(service, config.get("volumes") or {}),
+            env_files=tuple(env_files_of.get(name, ())),
+            build_context=str((service.get("build") or {}).get("context") or ""),
+            dockerfile=str((service.get("build") or {}).get("dockerfile") or ""),
         ))
     return ComposeModel(tuple(specs), MappingProxyType(dict(groups_of)))
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from wizard.core.docker.composecli import ComposeCLI
+    from wizard.core.docker.confighash import Wanted
     from wizard.core.docker.containers import ContainerState
     from wizard.core.docker.model import ComposeModel
     from wizard.core.manifest.stack import Stack
@@ -150,6 +151,16 @@ class WatchesEvents(Protocol):
 class RecordsUp(Protocol):
     """An engine that keeps the resolved config of the last successful `up` (`launcher upgrade` compares with it)."""
 
-    def record_up(self, started: Sequence[str] = ()) -> None: ...  # the services this run (re)started
+    # ``started``: the services this run (re)started; ``current``: those that match the files now.
+    def record_up(self, started: Sequence[str] = (), current: Sequence[str] = ()) -> None: ...
 
     def resolved_config(self) -> dict[str, Any]: ...  # compose's resolved config now, values interpolated
+
+
+@runtime_checkable
+class Converges(Protocol):
+    """An engine whose `up` converges running containers on the files as compose does (``lifecycle.converge``)."""
+
+    def wanted(self) -> Wanted: ...  # compose's config hash of each service now (``docker.confighash``)
+
+    def stop(self, services: Sequence[str]) -> None: ...  # before a `restart: true` dependency is recreated

@@ -81,13 +81,15 @@ def _shape_problem(record: Any) -> str:
     return ""
 
 
-def record_up(root: Path, key: str, config: Callable[[], dict[str, Any]], started: Sequence[str]) -> None:
+def record_up(root: Path, key: str, config: Callable[[], dict[str, Any]], started: Sequence[str],
+              current: Sequence[str] = ()) -> None:
     """Record what ran after an `up` (or an upgrade) that started ``started``.
 
-    `up` leaves a healthy service as it runs even when its files changed since, so only the
-    services it started take their entry from today's ``config``; the others keep theirs
-    (a service the record does not know yet is taken as it is now). ``key``, the files'
-    fingerprint, lets a no-op `up` whose files have not moved skip the compose call.
+    The services it started take their entry from today's ``config``, and so do those in
+    ``current``: `up` converged them, so what runs is what the files say (compose's hash
+    agrees). The others keep theirs (a service the record does not know yet is taken as it
+    is now). ``key``, the files' fingerprint, lets a no-op `up` whose files have not moved
+    skip the compose call.
     """
     recorded = read_record(root)
     if recorded is not None and recorded.get("key") == key and not started:
@@ -96,7 +98,7 @@ def record_up(root: Path, key: str, config: Callable[[], dict[str, Any]], starte
     if recorded is not None:
         services = dict(recorded["config"].get("services") or {})
         for name, service in (now.get("services") or {}).items():
-            if name in started or name not in services:
+            if name in started or name in current or name not in services:
                 services[name] = service
         now = {**now, "services": services}
     atomic_write(root / RECORD, json.dumps({"key": key, "config": now}, sort_keys=True).encode(), 0o600)

@@ -1,6 +1,7 @@
 """Containers made before their wave starts, so a wave only starts containers (as compose does).
 
-Compose creates every container of a run before it starts the first. `up` does better
+Compose creates every container of a run before it starts the first (and recreates or
+scales, in the same step, what differs from the files: ``wizard.core.lifecycle.converge``). `up` does better
 on a cold start: the first wave's containers are created at once, in one compose run;
 each later wave's in a compose run in the background, begun as soon as the wave before
 it has started its containers. That run then overlaps the wait for that wave's first
@@ -14,7 +15,7 @@ reported here: that wave runs `compose up` as before, and its own words say why.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel
@@ -75,11 +76,13 @@ class CreatedAhead:
 
 
 def create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequence[ContainerState] | None, *,
-                 pull: str, sleep: Callable[[float], None] = time.sleep) -> CreatedAhead | None:
+                 pull: str, sleep: Callable[[float], None] = time.sleep,
+                 converge: Collection[str] = ()) -> CreatedAhead | None:
     """What to create ahead, wave by wave (see the module's words); nothing is created yet.
 
-    Only services not ready yet are created. None when the engine cannot create ahead
-    (another target, the test fake), or without a list of the project's containers.
+    Only services not ready yet are created, and those in ``converge`` (ready, but not what
+    the files say: compose's create recreates or scales them). None when the engine cannot
+    create ahead (another target, the test fake), or without a list of the project's containers.
     """
     if not isinstance(engine, CreatesAhead) or states is None:
         return None
@@ -87,7 +90,7 @@ def create_ahead(engine: Engine, model: ComposeModel, plan: Plan, states: Sequen
     waves = []
     for wave in plan.waves:
         specs = model.in_groups([group.name for group in wave.groups])
-        waves.append([spec.name for spec in specs
-                      if service_readiness(spec, present.get(spec.name, []), compose_done=True)[0] != READY])
+        waves.append([spec.name for spec in specs if spec.name in converge
+                      or service_readiness(spec, present.get(spec.name, []), compose_done=True)[0] != READY])
     new = [name for names in waves for name in names if name not in present]
     return CreatedAhead(engine, waves, new, pull=pull, sleep=sleep)

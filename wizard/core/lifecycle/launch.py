@@ -11,10 +11,14 @@ has exited since. Ready means what `docker compose up --wait` means (see
 ``wizard.core.lifecycle.readiness``; ``wizard.core.docker.model.model_from_config`` for how
 a one-shot job is recognised). Before anything starts, a compose ``depends_on`` into a
 group that does not start first is refused (``wizard.core.lifecycle.ordering``).
-Services already ready are not touched (a job that completed runs again, through
-the API, as compose starts it again), so a daily ``up`` on a running stack is one
-list call (the preflight's, reused by every wave while nothing was started) and no
-compose run.
+Every `up` converges as compose's does (``wizard.core.lifecycle.converge``): a service whose
+containers differ from the files (compose's config hash, the image id, the replica count, a
+``pull_policy: build`` whose inputs moved) is said (ServiceChange, with the keys that changed)
+and handed to compose to recreate, scale or rebuild in its wave, with the same wait. Services
+ready and as the files say are not touched (a job that completed runs again, through the API,
+as compose starts it again), so a daily ``up`` on a running stack is one list call (the
+preflight's, reused by every wave while nothing was started), the hash answer read from the
+cache, and no compose run.
 
 Failures are yielded as events (ServiceFailed with health probes and log tail,
 StepFailed) and then raised as LauncherError subclasses (Unhealthy, SeedFailed,
@@ -25,7 +29,7 @@ the generator (the TUI) or Ctrl-C stops the compose run that is in progress.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Callable, Collection, Iterator, Sequence, cast
 
 from wizard.core.lifecycle.createahead import create_ahead
 from wizard.core.lifecycle.healthoptions import check_healthcheck_options
@@ -39,16 +43,19 @@ from wizard.core.docker.upgradestate import read_journal
 from wizard.core.docker.uprecord import set_aside_bad_record
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
-from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, RecordsUp
+from wizard.core.docker.protocol import Converges, CreatesAhead, DirectEngine, Engine, RecordsUp
+from wizard.core.lifecycle.converge import converging
+from wizard.core.lifecycle.upchanges import rebuilds, say_changes
 from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed
 from wizard.core.support.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
-                                ServiceReady, WaveStarted)
+                                        ServiceReady, WaveStarted)
 from wizard.core.manifest.plan import Plan, build_plan, check_profiles
 from wizard.core.lifecycle.readiness import completed_job, to_start
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.lock import holding_lock
 
 if TYPE_CHECKING:
+    from wizard.core.docker.confighash import Wanted
     from wizard.core.images.inventory import ImagePlan
 
 __all__ = ["POLL_INTERVAL", "bring_up", "down", "preflight", "restart", "up"]
@@ -84,6 +91,14 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     pull = "never" if offline else pull
     image_plan = yield from images.check_images(engine, [group.name for group in plan.groups], pull=pull,
                                                 offline=offline)
+    model = engine.model()
+    planned = model.in_groups([group.name for group in plan.groups])
+    wanted = _wanted(engine, planned)
+    if wanted is not None and wanted.problem:
+        yield Note(message=f"compose did not hash the config ({wanted.problem}): this up applies no edit "
+                           "of the files to running containers")
+    if wanted is not None:
+        image_plan = yield from rebuilds(engine, image_plan, planned, wanted)
     if image_plan.to_pull:
         yield from images.pull(engine.image_store, image_plan.to_pull)
     if image_plan.to_build:
@@ -93,19 +108,32 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
         yield from build(cast(DirectEngine, engine), image_plan.to_build)
     # What had to be pulled is here now: compose is never left to pull on its own (and print raw lines).
     pull = "never" if pull == "never" else "missing"
-    model = engine.model()
-    planned = model.in_groups([group.name for group in plan.groups])
+    image_ids = _image_ids(engine, image_plan, planned)
+    if wanted is not None and image_plan.to_build:
+        from wizard.core.images import buildinputs
+
+        buildinputs.remember(engine.stack.root, image_plan.to_build, planned, wanted.builds, image_ids)
     # With every image here, and still before anything is created: a data volume its server cannot run.
-    yield from check_data_versions(engine, planned, _image_ids(engine, image_plan, planned), engine.listed)
+    yield from check_data_versions(engine, planned, image_ids, engine.listed)
 
     for skipped in plan.skipped:
         yield GroupSkipped(group=skipped.group, reason=skipped.reason)
-    started: list[str] = []
     # The latest list of the project's containers (the preflight's, then the last poll of
     # the wave before) stands for the next wave's state unless a step took time since:
     # a no-op `up` lists once, and a wave does not list again what the last poll just saw.
     snapshot = engine.listed
-    ahead = create_ahead(engine, model, plan, snapshot, pull=pull, sleep=sleep)
+    converge: set[str] = set()
+    if wanted is not None:
+        snapshot = snapshot if snapshot is not None else engine.containers()
+        changes = yield from say_changes(engine, model, plan, snapshot, wanted, image_ids, only_acting=True)
+        converge = converging(changes)
+        restarts = [c.service for c in changes if c.action == "restart"]
+        if restarts:
+            # As compose does before it recreates their dependency: they start again in their wave.
+            cast(Converges, engine).stop(restarts)
+            snapshot = engine.containers()
+    started: list[str] = []
+    ahead = create_ahead(engine, model, plan, snapshot, pull=pull, sleep=sleep, converge=converge)
     try:
         for wave in plan.waves:
             yield WaveStarted(wave=wave.index, groups=tuple(group.name for group in wave.groups))
@@ -113,7 +141,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
             created = ahead is not None and ahead.made([spec.name for spec in specs])
             started += yield from bring_up(engine, model, specs, [group.name for group in wave.groups], pull=pull,
                                            timeout=timeout, poll_interval=poll_interval, clock=clock, sleep=sleep,
-                                           states=snapshot, created=created,
+                                           states=snapshot, created=created, converge=converge,
                                            on_started=ahead.begin_next if ahead is not None else None)
             snapshot = engine.listed
             if wave.steps:
@@ -138,18 +166,34 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
 
     mark_up(stack.project, stack.root)
     if isinstance(engine, RecordsUp):
-        engine.record_up(started)
+        # Converged: every planned service is what the files say now, started or not.
+        engine.record_up(started, [spec.name for spec in planned] if wanted is not None else ())
     yield Finished(ok=True, elapsed=elapsed, summary=summary,
                    details={"started": started, "skipped": [s.group for s in plan.skipped]})
 
 
+def _wanted(engine: Engine, planned: Sequence[ServiceSpec]) -> Wanted | None:
+    """Compose's hashes now, when the engine converges; on a cold start (no container of the run yet)
+    none are asked for, since every service is created anyway, unless a `pull_policy: build` needs
+    its build digest."""
+    if not isinstance(engine, Converges):
+        return None
+    names = {spec.name for spec in planned}
+    if engine.listed is not None and not any(container.service in names for container in engine.listed) \
+            and not any(spec.build and spec.pull_policy == "build" for spec in planned):
+        from wizard.core.docker.confighash import Wanted
+
+        return Wanted()
+    return engine.wanted()
+
+
 def _image_ids(engine: Engine, image_plan: ImagePlan, specs: Sequence[ServiceSpec]) -> dict[str, str]:
-    """The local id of each image of a Postgres data service: the images check's, asked again only
-    for what was pulled or built since."""
+    """The local id of each image the specs run: the images check's, asked again only for what was
+    pulled or built since."""
     ids = {item.image: item.local.id for item in image_plan.needed if item.local is not None}
     fresh = {item.image for item in image_plan.needed if item.image in image_plan.to_pull}
     fresh |= {item.image for item in image_plan.to_build}
-    wanted = {spec.image for spec in specs if spec.pgdata_volume and spec.image}
+    wanted = {spec.image for spec in specs if spec.image}
     if wanted & fresh or wanted - ids.keys():
         found = engine.image_store.find(sorted(wanted))
         ids.update({image: local.id for image, local in found.items() if local is not None})
@@ -208,8 +252,11 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
              pull: str = "missing", timeout: float | None = None, poll_interval: float = POLL_INTERVAL,
              clock: Clock = time.monotonic, sleep: Sleep = time.sleep,
              states: Sequence[ContainerState] | None = None, created: bool = False,
-             on_started: Callable[[], None] | None = None) -> Iterator[Event]:
+             converge: Collection[str] = (), on_started: Callable[[], None] | None = None) -> Iterator[Event]:
     """Start what is not ready among ``specs`` and wait for it; returns the names started.
+
+    ``converge``: services ready but not as the files say (``wizard.core.lifecycle.converge``):
+    handed to compose too, which recreates or scales them, then waited for the same way.
 
     ``states``: a list of the project's containers still true now (else one is made).
     ``created``: their containers exist already (see ``wizard.core.lifecycle.createahead``), so
@@ -221,7 +268,8 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     states = replicas_by_service(engine.containers() if states is None else states)
     # A completed job runs again where its container can be started again (not a Swarm task).
     rerun_jobs = isinstance(engine, CreatesAhead)
-    pending = [spec for spec in specs if to_start(spec, states.get(spec.name, []), rerun_jobs=rerun_jobs)]
+    pending = [spec for spec in specs if spec.name in converge
+               or to_start(spec, states.get(spec.name, []), rerun_jobs=rerun_jobs)]
     yield from refuse_missing_healthchecks(engine, specs, states, [spec.name for spec in pending])
     for spec in specs:
         if spec not in pending:

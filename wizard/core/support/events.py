@@ -99,6 +99,32 @@ class GroupReady(Event):
 
 
 @dataclass(frozen=True)
+class ServiceChange(Event):
+    """What `up` does to one service to bring it to what the files say, and why (never a value).
+
+    action: "create" (no container), "recreate" (``reasons``: the config keys that changed,
+    ``environment.FOO``, or ``image``), "scale" (``replicas`` -> ``wanted``), "rebuild" (its
+    build's args, Dockerfile or context changed), "start" (a container that is not running),
+    "restart" (a dependency it says ``restart: true`` for is recreated) or "nothing".
+    """
+
+    group: str
+    service: str
+    action: str
+    reasons: tuple[str, ...] = ()
+    replicas: int = 0  # containers now
+    wanted: int = 0  # containers the files ask for
+
+
+@dataclass(frozen=True)
+class RecreatingData(Event):
+    """`up` is about to recreate a service whose containers hold named volumes (kept, not copied)."""
+
+    service: str
+    volumes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StepStarted(Event):
     step: str
     kind: str

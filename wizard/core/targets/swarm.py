@@ -127,6 +127,9 @@ class SwarmEngine(ComposeEngine):
     # A stack's volumes are named per Swarm stack (PROJECT-GROUP_volume), not as the compose model names them.
     has_volume = None
     pgdata_majors = None
+    # `docker stack deploy` converges the services on the files itself (its tasks carry no compose hash).
+    wanted = None
+    stop = None
 
     def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
                  docker_cli: str | None = None) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from wizard.core.support import events as ev
+from wizard.frontends.changes import change_words, recreating_data_words
 from wizard.frontends.words import check_symbol, image_doing, image_done_symbol, ready_symbol
 from wizard.tui.control import StackControl
 from wizard.tui.screens.base import LauncherScreen
@@ -172,6 +173,14 @@ class UpScreen(LauncherScreen):
     @show_event.register
     def _show_note(self, event: ev.Note) -> None:
         self.log_line(event.message)
+
+    @show_event.register
+    def _show_service_change(self, event: ev.ServiceChange) -> None:
+        self.log_line(change_words(event))
+
+    @show_event.register
+    def _show_recreating_data(self, event: ev.RecreatingData) -> None:
+        self.log_line(recreating_data_words(event))
 
     @show_event.register
     def _show_group_skipped(self, event: ev.GroupSkipped) -> None:
