@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wizard.core.support.errors import PreflightFailed
-from wizard.core.targets.swarm import SwarmEngine, _rank
+from wizard.core.targets.swarm import SwarmEngine
 from wizard.core.manifest.stack import load_stack
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "engine_stack" / "stack.toml"
@@ -37,10 +37,3 @@ def test_an_engine_that_is_not_a_swarm_manager_is_a_preflight_failure(swarm):
 def test_a_manager_passes():
     SwarmEngine(load_stack(FIXTURE), client=Client({"LocalNodeState": "active", "ControlAvailable": True})).ping()
 
-
-def test_a_replacement_task_s_created_container_does_not_hide_the_one_that_ran():
-    exited = {"State": "exited", "Created": 100}
-    replacement = {"State": "created", "Created": 200}
-    newer = {"State": "running", "Created": 300}
-    assert max([exited, replacement], key=_rank) is exited
-    assert max([exited, replacement, newer], key=_rank) is newer

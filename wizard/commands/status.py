@@ -42,10 +42,14 @@ def run(args) -> int:
             # Sequential by construction: the next poll starts only after this one is shown.
             rows = snapshot(stack, engine, restarts=args.restarts)
             last = last_snapshot(stack)
+            # On Swarm: every node, whether it is up, whose data it keeps and what it runs.
+            nodes = engine.node_report() if hasattr(engine, "node_report") else None
             data = {"stack": stack.name, "instance": stack.project, "port_offset": block_of(stack.project),
                     "services": [row.to_dict() for row in rows], "last_snapshot": last}
+            if nodes is not None:
+                data["nodes"] = [node.to_dict() for node in nodes]
             ui.show({"time": time.time(), **data} if args.watch else data,
-                    lambda: _screen(rows, title, last, redraw_every))
+                    lambda: _screen(rows, title, last, redraw_every, nodes))
             if not args.watch:
                 return 0
             time.sleep(max(0.2, args.interval))
@@ -53,8 +57,8 @@ def run(args) -> int:
         return 0  # Ctrl-C is how --watch ends
 
 
-def _screen(rows, stack_name: str, last, redraw_every) -> str:
+def _screen(rows, stack_name: str, last, redraw_every, nodes=None) -> str:
     # Imported only when words are shown: --json needs none, and they pull in every event type.
     from wizard.frontends.status import render_status_screen
 
-    return render_status_screen(rows, stack_name, last, redraw_every=redraw_every)
+    return render_status_screen(rows, stack_name, last, redraw_every=redraw_every, nodes=nodes)

@@ -29,6 +29,8 @@ class ContainerState:
     project: str = ""
     image_id: str = ""  # the image it was created from (sha256:...)
     volumes: tuple[tuple[str, str], ...] = ()  # (destination, volume name) of each named volume mounted
+    node: str = ""  # the Swarm node it runs on, by hostname ("" on the local target)
+    node_id: str = ""
 
 
 _HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")

@@ -25,22 +25,25 @@ Init steps reach the databases through ``mode: host`` ports on the manager's
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from wizard.core.docker.composecli import parse_version
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.containers import ContainerState, container_from_summary
+from wizard.core.docker.containers import ContainerState
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
+from wizard.core.targets.placement import labels_to_add, pins_of
+from wizard.core.targets.swarmtasks import NodeReport, TaskView, parse_nodes, task_view
 
 DOCKER_CANDIDATES = ("/usr/local/bin/docker", "docker")
 MIN_DOCKER_CLI = (24, 0, 0)
 STACK_NAMESPACE = "com.docker.stack.namespace"
+CONTEXT_LABEL = "launcher.context"  # a node label: the Docker context that reaches the node's engine
 GONE_TIMEOUT = 60.0  # how long `down` waits for a removed stack's containers to go
 
 
@@ -132,6 +135,7 @@ class SwarmEngine(ComposeEngine):
         super().__init__(stack, profiles=profiles, client=client, compose=compose)
         self._docker_cli = docker_cli
         self._rendered = None  # (texts, objects) of this run's translation, made on the first start
+        self._own_node: str | None = None
 
     @property
     def docker_cli(self) -> str:
@@ -158,38 +162,53 @@ class SwarmEngine(ComposeEngine):
     # -- state ---------------------------------------------------------------------------
 
     def containers(self) -> list[ContainerState]:
-        """The newest container of each service of the project's stacks, in one list call."""
-        newest: dict[str, dict[str, Any]] = {}
-        for summary in self._project_summaries():
-            service = (summary.get("Labels") or {}).get(SERVICE_LABEL, "")
-            # A replacement task's container is "created" for a moment: the one before it tells more.
-            if service not in newest or _rank(summary) > _rank(newest[service]):
-                newest[service] = summary
-        return [dataclasses.replace(container_from_summary(summary), service=service, project=self.project)
-                for service, summary in newest.items()]
+        """One state per current task of the project's services, as the manager reports them
+        (a task on a worker has no container on this engine)."""
+        self.listed = self.tasks().states
+        return self.listed
+
+    def tasks(self) -> TaskView:
+        """The project's current tasks, the swarm's nodes and what each node holds (three list calls)."""
+        namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
+        services = [service for service in self._list("services", {"label": [STACK_NAMESPACE]})
+                    if (service["Spec"].get("Labels") or {}).get(STACK_NAMESPACE) in namespaces]
+        tasks = self._list("tasks", {"service": [service["ID"] for service in services]}) if services else []
+        nodes = parse_nodes(self._list("nodes"))
+        return task_view(self.project, services, tasks, nodes, service_label=SERVICE_LABEL,
+                         own_node=self.own_node(), pins=pins_of(self.project, nodes.values()))
+
+    def node_report(self) -> list[NodeReport]:
+        """Every node: its state, the services whose data it keeps, and what it runs (or last ran)."""
+        view = self.tasks()
+        pins = pins_of(self.project, view.nodes.values())
+        return [NodeReport(id=node.id, hostname=node.hostname, state=node.state, manager=node.manager,
+                           pinned=sorted(service for service, pinned in pins.items() if pinned == node.id),
+                           held=sorted(view.held.get(node.id, [])))
+                for node in sorted(view.nodes.values(), key=lambda node: (not node.manager, node.hostname))]
+
+    def own_node(self) -> str:
+        """The id of the node the launcher's engine is: its published ports are on 127.0.0.1."""
+        if self._own_node is None:
+            info = self._light.get("/info") if self._light is not None else self._call(self.client.info)
+            self._own_node = (info.get("Swarm") or {}).get("NodeID") or ""
+        return self._own_node
+
+    def _list(self, kind: str, filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+        """GET /services, /tasks or /nodes on the manager, through the light client when it serves."""
+        if self._light is not None:
+            return self._light.get(f"/{kind}", {"filters": json.dumps(filters)} if filters else None) or []
+        return self._call(getattr(self.client.api, kind), filters=filters) or []
 
     def tasks_settled(self, services: Sequence[str]) -> tuple[bool, list[str]]:
-        """Whether Swarm is done placing each service (its newest task running or complete, or a
-        task failed), and the errors of failed tasks (an image missing on the node, say)."""
-        names = [self.service_name(name) for name in services]
-        if not names:
-            return True, []
-        by_id = {service["ID"]: service["Spec"]["Name"]
-                 for service in self._call(self.client.api.services, filters={"name": names})}
-        newest: dict[str, dict[str, Any]] = {}
-        failed: set[str] = set()
-        errors = []
-        for task in self._call(self.client.api.tasks, filters={"service": names}):
-            name = by_id.get(task.get("ServiceID"), "")
-            status = task.get("Status") or {}
-            if status.get("State") in ("failed", "rejected"):
-                failed.add(name)
-                if status.get("Err"):
-                    errors.append(f"{name}: {status['Err']}")
-            if name not in newest or task.get("CreatedAt", "") > newest[name].get("CreatedAt", ""):
-                newest[name] = task
-        settled = all(name in failed or ((newest.get(name) or {}).get("Status") or {}).get("State")
-                      in ("running", "complete") for name in names)
+        """Whether Swarm is done placing each service's tasks (every current task started or ended,
+        or waiting for a node that is down), and the errors of failed tasks (an image missing on
+        the node, say)."""
+        wanted = set(services)
+        states = [state for state in self.containers() if state.service in wanted]
+        errors = [f"{self.service_name(state.service)}: {state.status}" for state in states
+                  if state.state == "exited" and state.exit_code != 0 and state.status]
+        placed = {state.service for state in states}
+        settled = wanted <= placed and all(state.state != "created" for state in states)
         return settled, errors
 
     def service_name(self, service: str) -> str:
@@ -208,6 +227,7 @@ class SwarmEngine(ComposeEngine):
                                                                  project=self.project))
             write_files(self.folder, texts)
             self.ensure_objects(objects)
+            self.ensure_pins(objects.pinned)
             self._rendered = texts, objects
         model = self.model()
         groups = list(dict.fromkeys(model.group_of(name) for name in services))
@@ -238,6 +258,28 @@ class SwarmEngine(ComposeEngine):
                 except docker.errors.APIError as error:
                     if error.status_code != 409:  # created meanwhile by another run: fine
                         raise
+
+    def ensure_pins(self, services: Sequence[str]) -> None:
+        """Label the launcher's own node for each stateful service not pinned yet (the first `up`)."""
+        nodes = parse_nodes(self._list("nodes"))
+        for key, node_id in labels_to_add(self.project, services, nodes.values(), self.own_node()).items():
+            self._label_node(node_id, add={key: "true"})
+
+    def unpin(self) -> None:
+        """Take this project's pins off every node: its volumes are gone, the next `up` pins afresh."""
+        for node in parse_nodes(self._list("nodes")).values():
+            gone = [key for key in pins_of(self.project, [node], keys=True)]
+            if gone:
+                self._label_node(node.id, remove=gone)
+
+    def _label_node(self, node_id: str, *, add: dict[str, str] | None = None, remove: Sequence[str] = ()) -> None:
+        """Update a node's labels from its current spec (Swarm wants the spec whole, at its version)."""
+        node = self._call(self.client.api.inspect_node, node_id)
+        spec = dict(node["Spec"])
+        labels = {key: value for key, value in (spec.get("Labels") or {}).items() if key not in remove}
+        labels.update(add or {})
+        spec["Labels"] = labels
+        self._call(self.client.api.update_node, node_id, node["Version"]["Index"], spec)
 
     def restart(self, services: Sequence[str]) -> None:
         for name in services:
@@ -285,6 +327,7 @@ class SwarmEngine(ComposeEngine):
         for config in self._call(self.client.api.configs, filters=ours):
             self._remove(self.client.api.remove_config, config["ID"])
         if volumes:
+            self.unpin()
             namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
             for volume in self._call(self.client.api.volumes).get("Volumes") or []:
                 if (volume.get("Labels") or {}).get(STACK_NAMESPACE) in namespaces:
@@ -300,15 +343,47 @@ class SwarmEngine(ComposeEngine):
             pass
 
     def exec_interactive(self, service: str, command: Sequence[str]) -> int:
-        """Hand the terminal to `docker exec -it` in the service's running container (on this node)."""
+        """Hand the terminal to `docker exec -it` in the service's running task, on its own node's
+        engine: this one, or the Docker context named by the node's ``launcher.context`` label."""
         import subprocess
 
+        context = self.exec_context(service)
+        running = next(c for c in self.listed or () if c.service == service and c.state == "running")
+        return subprocess.call([self.docker_cli, *context, "exec", "-it", running.id, *command])
+
+    def exec_context(self, service: str) -> list[str]:
+        """``[]`` when the service's running task is on this engine's node, ``["--context", NAME]``
+        when its node names the Docker context that reaches it; else one line saying what to do."""
         from wizard.core.support.errors import UsageError
 
-        running = [c for c in self.containers() if c.service == service and c.state == "running"]
+        view = self.tasks()
+        self.listed = view.states
+        running = [c for c in view.states if c.service == service and c.state == "running"]
         if not running:
-            raise UsageError(f"no running container of {service} on this node", "see `launcher status --target swarm`")
-        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command])
+            raise UsageError(f"no running task of {service}", "see `launcher status --target swarm`")
+        if running[0].node_id == self.own_node():
+            return []
+        node = view.nodes[running[0].node_id]
+        context = node.labels.get(CONTEXT_LABEL)
+        if not context:
+            raise UsageError(f"{service} runs on node {node.hostname} ({node.id[:12]}), not on this engine",
+                             f"name a Docker context that reaches it: docker node update --label-add "
+                             f"{CONTEXT_LABEL}=CONTEXT {node.id[:12]}")
+        return ["--context", context]
+
+    def service_logs(self, service: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
+        """The service's logs from every node its tasks ran on, through the manager."""
+        import subprocess
+
+        argv = [self.docker_cli, "service", "logs", "--no-trunc", "--tail", str(tail),
+                *(["--follow"] if follow else []), self.service_name(service)]
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            yield from iter(lambda: process.stdout.read1(65536), b"")
+        finally:
+            if process.poll() is None:
+                process.terminate()
+            process.wait()
 
     def by_hand(self) -> str:
         return (f"docker stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
@@ -323,6 +398,3 @@ class SwarmEngine(ComposeEngine):
         # `launcher logs` reads compose's containers; a Swarm task's logs come from the service.
         return f"docker service logs --no-trunc {self.service_name(service)}"
 
-
-def _rank(summary: dict[str, Any]) -> tuple[bool, int]:
-    return summary.get("State") != "created", int(summary.get("Created") or 0)
