@@ -153,9 +153,11 @@ def _state(project: str, name: str, service: Mapping[str, Any], task: Mapping[st
     uptime = max(0.0, time.time() - since) if state == "running" and since else None
     words = f"Up {_duration(uptime)}" if uptime is not None else (status.get("Err") or status.get("Message") or "")
     host_ip = "" if node is None or node.id == own_node else node.address
-    ports = tuple(PublishedPort(port=int(port["PublishedPort"]), target=int(port.get("TargetPort") or 0),
-                                host_ip=host_ip, protocol=port.get("Protocol") or "tcp")
-                  for port in (status.get("PortStatus") or {}).get("Ports") or () if port.get("PublishedPort"))
+    # Swarm may list a host-mode port once per address family: one URL is enough.
+    ports = tuple(sorted({PublishedPort(port=int(port["PublishedPort"]), target=int(port.get("TargetPort") or 0),
+                                        host_ip=host_ip, protocol=port.get("Protocol") or "tcp")
+                          for port in (status.get("PortStatus") or {}).get("Ports") or ()
+                          if port.get("PublishedPort")}, key=lambda port: (port.port, port.protocol)))
     volumes = tuple((str(mount.get("Target", "")).rstrip("/"), mount.get("Source") or "")
                     for mount in container_spec.get("Mounts") or () if mount.get("Type") == "volume")
     return ContainerState(
