@@ -19,6 +19,7 @@ from pathlib import Path
 
 NODE_SCRIPT = Path(__file__).resolve().parents[1] / "testbed" / "node2"
 NODE_SOCKET = "unix:///run/docker-node2.sock"
+NODE_PIDFILE = "/run/docker-node2.pid"
 MANAGER_ADDR = "10.231.0.1"
 NODE_HOSTNAME = "launcher-node2"
 
@@ -65,12 +66,32 @@ class SwarmBed:
         if joined.returncode != 0:
             raise NotAvailable(f"the second node could not join: {joined.stderr.strip()}")
         self.worker = self.node_docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
-        deadline = time.monotonic() + 30
-        while self.client.nodes.get(self.worker).attrs["Status"]["State"] != "ready":
-            if time.monotonic() > deadline:
-                raise NotAvailable("the second node joined but is not ready after 30 s")
-            time.sleep(0.2)
+        self._wait_node("ready", 30)
         return self
+
+    def stop_node(self) -> float:
+        """Stop the worker's engine (by its pid) and wait until the manager calls the node down;
+        the seconds that took."""
+        import os
+        import signal
+
+        began = time.monotonic()
+        pid = int(Path(NODE_PIDFILE).read_text())
+        os.kill(pid, signal.SIGTERM)
+        self._wait_node("down", 90)
+        return time.monotonic() - began
+
+    def start_node(self) -> None:
+        """Start the worker's engine again: it rejoins the swarm by itself (its state is in its data root)."""
+        result = subprocess.run([str(NODE_SCRIPT), "up"], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        self._wait_node("ready", 60)
+
+    def _wait_node(self, state: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self.client.nodes.get(self.worker).attrs["Status"]["State"] != state:
+            assert time.monotonic() < deadline, f"the worker is not {state} after {seconds:.0f} s"
+            time.sleep(0.5)
 
     def node_docker(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run([self.cli, "-H", NODE_SOCKET, *args], capture_output=True, text=True, timeout=timeout)

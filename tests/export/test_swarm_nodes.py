@@ -130,3 +130,37 @@ def test_logs_come_from_the_manager_whatever_node_ran_the_task(deployed):
     logs = stack.launcher("logs", "--target", "swarm", "migrate")
     assert logs.returncode == 0, logs.stderr
     assert "migrated" in logs.stdout
+
+
+def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(deployed, docker_client):
+    """Runs last in the module: it stops the worker's engine, then starts it again."""
+    import psycopg
+    from dotenv import dotenv_values
+
+    stack, _, bed = deployed
+    lost_after = bed.stop_node()
+    print(f"the manager called the worker down after {lost_after:.1f} s")
+    status = stack.launcher("status", "--target", "swarm", "--json")
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)
+    nodes = {node["id"]: node for node in data["nodes"]}
+    assert nodes[bed.worker]["state"] == "down" and "web" in nodes[bed.worker]["held"]
+    rows = data["services"]
+    # The pinned database never moved: still ready on the manager, with its data.
+    assert [(row["ready"], row["node_id"]) for row in rows if row["service"] == "postgres"] == \
+        [(True, docker_client.info()["Swarm"]["NodeID"])]
+    assert sorted(row["ready"] for row in rows if row["service"] == "web") == [False, True]
+    plain = stack.launcher("status", "--target", "swarm", "--plain")
+    assert f"node {NODE_HOSTNAME} ({bed.worker[:12]}) down: held " in plain.stdout
+    assert "start its Docker engine again" in plain.stdout
+
+    bed.start_node()
+    up = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
+    assert up.returncode == 0, up.stdout[-3000:] + up.stderr
+    again = json.loads(stack.launcher("status", "--target", "swarm", "--json").stdout)
+    assert all(row["ready"] for row in again["services"]), again["services"]
+    assert sorted(row["node_id"] for row in again["services"] if row["service"] == "web") == \
+        sorted([docker_client.info()["Swarm"]["NodeID"], bed.worker])
+    password = dotenv_values(stack.root / ".launcher" / "values.env")["PG_PASSWORD"]
+    with psycopg.connect(f"postgresql://postgres:{password}@127.0.0.1:{stack.ports['PG_PORT']}/postgres") as conn:
+        assert conn.execute("SELECT name FROM items").fetchall() == [("first",)]
