@@ -132,11 +132,14 @@ def test_logs_come_from_the_manager_whatever_node_ran_the_task(deployed):
     assert "migrated" in logs.stdout
 
 
-def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(deployed, docker_client):
-    """Runs last in the module: it stops the worker's engine, then starts it again."""
+def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(deployed, docker_client, request):
+    """Runs last in the module: it stops the worker's engine, then starts it again (once: its
+    half a minute is spent under the second checkout's instance name, the harder one)."""
     import psycopg
     from dotenv import dotenv_values
 
+    if request.node.callspec.params["deployed"] == "stack-name":
+        pytest.skip("the lost-node cycle runs once, under the other instance name")
     stack, _, bed = deployed
     lost_after = bed.stop_node()
     print(f"the manager called the worker down after {lost_after:.1f} s")

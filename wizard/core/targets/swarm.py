@@ -347,29 +347,30 @@ class SwarmEngine(ComposeEngine):
         engine: this one, or the Docker context named by the node's ``launcher.context`` label."""
         import subprocess
 
-        context = self.exec_context(service)
-        running = next(c for c in self.listed or () if c.service == service and c.state == "running")
-        return subprocess.call([self.docker_cli, *context, "exec", "-it", running.id, *command])
+        context, container = self.exec_context(service)
+        return subprocess.call([self.docker_cli, *context, "exec", "-it", container, *command])
 
-    def exec_context(self, service: str) -> list[str]:
-        """``[]`` when the service's running task is on this engine's node, ``["--context", NAME]``
-        when its node names the Docker context that reaches it; else one line saying what to do."""
+    def exec_context(self, service: str) -> tuple[list[str], str]:
+        """Where to exec into the service's running task, and its container id: ``[]`` when the task
+        is on this engine's node, ``["--context", NAME]`` when its node names the Docker context that
+        reaches it; else one line saying what to do."""
         from wizard.core.support.errors import UsageError
 
         view = self.tasks()
-        self.listed = view.states
-        running = [c for c in view.states if c.service == service and c.state == "running"]
+        # A replica on this engine's node first: it needs no second endpoint.
+        running = sorted((c for c in view.states if c.service == service and c.state == "running"),
+                         key=lambda c: c.node_id != self.own_node())
         if not running:
             raise UsageError(f"no running task of {service}", "see `launcher status --target swarm`")
         if running[0].node_id == self.own_node():
-            return []
+            return [], running[0].id
         node = view.nodes[running[0].node_id]
         context = node.labels.get(CONTEXT_LABEL)
         if not context:
             raise UsageError(f"{service} runs on node {node.hostname} ({node.id[:12]}), not on this engine",
                              f"name a Docker context that reaches it: docker node update --label-add "
                              f"{CONTEXT_LABEL}=CONTEXT {node.id[:12]}")
-        return ["--context", context]
+        return ["--context", context], running[0].id
 
     def service_logs(self, service: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
         """The service's logs from every node its tasks ran on, through the manager."""
