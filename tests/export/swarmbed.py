@@ -12,6 +12,7 @@ One object knows what this run started, so it never leaves a swarm it did not st
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ class SwarmBed:
     cli: str
     started: bool = False  # this run initialised the swarm
     worker: str = ""  # the worker's node id while it is joined
-    node_images: list[str] = field(default_factory=list)
+    context: str = field(default_factory=lambda: f"launcher-node2-{os.getpid()}")  # reaches the worker
 
     def swarm(self) -> dict:
         return self.client.info().get("Swarm") or {}
@@ -67,6 +68,12 @@ class SwarmBed:
             raise NotAvailable(f"the second node could not join: {joined.stderr.strip()}")
         self.worker = self.node_docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
         self._wait_node("ready", 30)
+        # The Docker context that reaches the worker's engine, named on the node as a user names it.
+        subprocess.run([self.cli, "context", "rm", "--force", self.context], capture_output=True)
+        subprocess.run([self.cli, "context", "create", self.context, "--docker", f"host={NODE_SOCKET}"],
+                       capture_output=True, check=True)
+        node = self.client.nodes.get(self.worker)
+        node.update({**node.attrs["Spec"], "Labels": {"launcher.context": self.context}})
         return self
 
     def stop_node(self) -> float:
@@ -104,6 +111,7 @@ class SwarmBed:
             except Exception:  # noqa: BLE001 - gone already with the swarm below
                 pass
             self.worker = ""
+            subprocess.run([self.cli, "context", "rm", "--force", self.context], capture_output=True)
         if self.started and self.swarm().get("NodeAddr") == MANAGER_ADDR:
             # The address goes with the veth pair: a one-node test after this needs a swarm of its own.
             self.client.swarm.leave(force=True)

@@ -2,7 +2,7 @@
 
 The engine test stack made for two nodes: postgres (seeded) and redis keep named volumes,
 so each is pinned to one node; web is stateless, two replicas at most one per node; the
-one-shot migrate job may run anywhere. One deployment per module parameter (the stack's
+one-shot migrate job runs on the worker. One deployment per module parameter (the stack's
 own name, and a second checkout's instance name), read by several tests; the manager's
 and the worker's engines are the witnesses.
 """
@@ -22,6 +22,9 @@ pytestmark = pytest.mark.integration
 
 LABEL = "launcher.swarm.project"
 NAMESPACE = "com.docker.stack.namespace"
+# migrate (a one-shot job, stateless) runs on the worker, so its logs and its finished container are there.
+JOB_ON_WORKER = ('    restart: "no"\n', '    restart: "no"\n    deploy:\n      placement:\n'
+                 '        constraints: ["node.role == worker"]\n')
 STATELESS_WEB = ("    volumes:\n      - files:/srv/files  # uploaded files: a plain named volume for the snapshot tests\n",
                  "    deploy:\n      replicas: 2\n      placement:\n        max_replicas_per_node: 1\n")
 
@@ -35,6 +38,7 @@ def checkout(root, name: str, env: dict[str, str], run) -> EngineStack:
                         run=run, env=env)
     stack.edit("compose/app.yml", *STATELESS_WEB)
     stack.edit("compose/app.yml", "\nvolumes:\n  files:\n", "\n")
+    stack.edit("compose/app.yml", *JOB_ON_WORKER)
     result = stack.launcher("init", "--non-interactive", *(f"--set={k}={v}" for k, v in stack.ports.items()))
     assert result.returncode == 0, result.stderr
     stack.project = (root / ".launcher" / "instance").read_text().strip()
@@ -64,7 +68,26 @@ def deployed(request, two_node_swarm, tmp_path_factory, docker_client):
         yield stack, up, two_node_swarm
     finally:
         down = stack.launcher("down", "--target", "swarm", "--volumes", "--yes", timeout=180)
-        assert down.returncode == 0, down.stderr
+    assert down.returncode == 0, down.stderr
+    # Nothing of it left on either node: no pin, no volume, no container (the worker's finished
+    # jobs removed through the Docker context its node label names).
+    for node in docker_client.nodes.list():
+        assert not [key for key in node.attrs["Spec"].get("Labels") or {} if f".{stack.project}." in key]
+    assert not [v.name for v in docker_client.volumes.list() if v.name.startswith(f"{stack.project}-")]
+    assert bed_containers(two_node_swarm, stack.project) == []
+
+
+def bed_containers(bed, project: str, wait: float = 30) -> list[str]:
+    """The project's containers left on the worker, once Swarm has removed its running tasks' ones."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        left = bed.node_docker("ps", "-a", "--filter", f"label={LABEL}={project}", "--format", "{{.Names}}")
+        names = left.stdout.split()
+        if not names or time.monotonic() > deadline:
+            return names
+        time.sleep(0.5)
 
 
 def tasks_by_service(client, project: str) -> dict[str, list[dict]]:
@@ -90,6 +113,10 @@ def test_the_stack_comes_up_healthy_across_both_nodes(deployed, docker_client):
     # web: one task on each node, both running (Swarm's own word).
     assert sorted(task["NodeID"] for task in tasks["web"]) == sorted([manager, bed.worker])
     assert all(task["Status"]["State"] == "running" for task in tasks["web"])
+    # migrate ran only on the worker (no container of it on this engine) and `up` waited for it.
+    assert [(task["NodeID"], task["Status"]["State"]) for task in tasks["migrate"]] == [(bed.worker, "complete")]
+    assert not docker_client.containers.list(all=True, filters={"label": [f"{LABEL}={stack.project}",
+                                                                          "launcher.swarm.service=migrate"]})
     # The data stays with its volumes: postgres and redis on the manager, where their volumes are.
     for service, volume in (("postgres", "db_pgdata"), ("redis", "cache_redisdata")):
         assert [task["NodeID"] for task in tasks[service]] == [manager]

@@ -11,13 +11,16 @@ target's own. What differs is how a wave starts and how state is read:
   project, content-addressed so a changed file is a new object). PROJECT is the
   instance name, as for compose: stacks, task labels, networks, secrets and configs
   are all named after it, so two checkouts of one stack share nothing on a swarm;
-* state: one list call for the containers carrying the project's label, the newest
-  container of each service standing for it (Swarm keeps a few exited ones of
-  earlier tasks); a service is ready by the local rules: healthy, running without a
-  healthcheck, or, for a replicated-job, exited 0. Swarm itself holds a task in
-  "starting" until its healthcheck passes.
+* state: the manager's task listing (``swarmtasks``): one state per current task, on
+  whichever node it runs (a task's container is visible only on its own node's engine);
+  a service is ready by the local rules: healthy, running without a healthcheck, or,
+  for a replicated-job, complete. Swarm itself holds a task in "starting" until its
+  healthcheck passes;
+* placement: a service with a named volume is pinned to one node by a node label the
+  first `up` sets (``placement``), so its data never starts empty elsewhere;
 * down: ``docker stack rm`` of every group's stack, then the networks, secrets and
-  configs this project created, and with ``volumes`` the stacks' volumes.
+  configs this project created, and with ``volumes`` the stacks' volumes (on this
+  engine's node, where the pins put them) and the pins.
 
 Init steps reach the databases through ``mode: host`` ports on the manager's
 127.0.0.1, exactly as on the local target.
@@ -38,7 +41,7 @@ from wizard.core.docker.containers import ContainerState
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
 from wizard.core.targets.placement import labels_to_add, pins_of
-from wizard.core.targets.swarmtasks import NodeReport, TaskView, parse_nodes, task_view
+from wizard.core.targets.swarmtasks import Node, NodeReport, TaskView, parse_nodes, task_view
 
 DOCKER_CANDIDATES = ("/usr/local/bin/docker", "docker")
 MIN_DOCKER_CLI = (24, 0, 0)
@@ -307,6 +310,8 @@ class SwarmEngine(ComposeEngine):
     def down(self, volumes: bool = False) -> str:
         """Remove every stack of the project, then its networks, secrets, configs (and volumes)."""
         stacks = self.stacks()
+        # Swarm leaves the containers of finished jobs on every node that ran them: where they are.
+        elsewhere = self.other_nodes_that_ran_tasks() if stacks else []
         if stacks:
             self._docker("stack", "rm", *stacks)
         label = f"{PROJECT_LABEL}={self.project}"
@@ -332,7 +337,29 @@ class SwarmEngine(ComposeEngine):
             for volume in self._call(self.client.api.volumes).get("Volumes") or []:
                 if (volume.get("Labels") or {}).get(STACK_NAMESPACE) in namespaces:
                     self._remove(self.client.api.remove_volume, volume["Name"], force=True)
+        for node in elsewhere:
+            self._prune_on(node, label)
         return f"removed {len(stacks)} stack(s)"
+
+    def other_nodes_that_ran_tasks(self) -> list[Node]:
+        """The nodes, other than this engine's, that ran a task of the project (Swarm's task history)."""
+        namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
+        services = [service["ID"] for service in self._list("services", {"label": [STACK_NAMESPACE]})
+                    if (service["Spec"].get("Labels") or {}).get(STACK_NAMESPACE) in namespaces]
+        ran = {task.get("NodeID") for task in self._list("tasks", {"service": services})} if services else set()
+        nodes = parse_nodes(self._list("nodes"))
+        return [nodes[node_id] for node_id in sorted(ran - {self.own_node(), None, ""}) if node_id in nodes]
+
+    def _prune_on(self, node: Node, label: str) -> None:
+        """Remove the project's stopped containers on another node, through the Docker context its
+        ``launcher.context`` label names; without one (or when it cannot be reached) they stay there,
+        as the README says, for `docker container prune --filter label=...` on that node."""
+        import subprocess
+
+        context = node.labels.get(CONTEXT_LABEL)
+        if context:
+            subprocess.run([self.docker_cli, "--context", context, "container", "prune", "--force", "--filter",
+                            f"label={label}"], capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
 
     def _remove(self, function, *args, **kwargs) -> None:
         import docker.errors
