@@ -10,11 +10,14 @@ and the worker's engines are the witnesses.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import uuid
 
 import pytest
 
+from tests.conftest import launcher_command
 from tests.export.swarmbed import NODE_HOSTNAME
 from tests.integration.engine_stack import FIXTURE, EngineStack, free_ports, json_lines
 
@@ -48,9 +51,6 @@ def checkout(root, name: str, env: dict[str, str], run) -> EngineStack:
 @pytest.fixture(scope="module", params=["stack-name", "other-instance"])
 def deployed(request, two_node_swarm, tmp_path_factory, docker_client):
     """The stack up on two nodes (its `up` result kept), torn down with `down --volumes` after the module."""
-    from tests.conftest import launcher_command  # noqa: F401 - the same launcher the other tests run
-    import os
-    import subprocess
 
     def run(*args, cwd=None, env=None, timeout=300):
         return subprocess.run([*launcher_command(), *args], cwd=cwd, env={**os.environ, "NO_COLOR": "1", **(env or {})},
@@ -63,8 +63,8 @@ def deployed(request, two_node_swarm, tmp_path_factory, docker_client):
         checkout(temp / "first", name, env, run)  # registers the stack's own name first
     stack = checkout(temp / "stack", name, env, run)
     assert (stack.project == name) == (request.param == "stack-name")
-    up = stack.launcher("up", "--target", "swarm", "--json", timeout=400)
     try:
+        up = stack.launcher("up", "--target", "swarm", "--json", timeout=400)
         yield stack, up, two_node_swarm
     finally:
         down = stack.launcher("down", "--target", "swarm", "--volumes", "--yes", timeout=180)
