@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import missing_part
 from tests.export.swarmbed import NotAvailable, SwarmBed
-from tests.integration.engine_stack import FIXTURE, EngineStack, free_ports
+from tests.integration.engine_stack import EngineStack, initialised_checkout
 from tests.integration.engine_stack import engine_stack  # noqa: F401 - a fixture
 
 DOCKER_CLI = "/usr/local/bin/docker"
@@ -72,15 +72,7 @@ def instance_of(stack: EngineStack) -> str:
 @pytest.fixture
 def first_checkout(tmp_path, compose_project, images, run_launcher) -> EngineStack:
     """A checkout of the engine test stack, initialised before the test's own: it owns the stack's name."""
-    root = tmp_path / "first"
-    shutil.copytree(FIXTURE, root)
-    manifest = root / "stack.toml"
-    manifest.write_text(manifest.read_text().replace('name = "enginestack"', f'name = "{compose_project}"'))
-    pg, redis, web = free_ports(3)
-    stack = EngineStack(root=root, project=compose_project, ports={"PG_PORT": pg, "REDIS_PORT": redis, "WEB_PORT": web},
-                        run=run_launcher, env={"XDG_CACHE_HOME": str(tmp_path / "cache-first")})
-    result = stack.launcher("init", "--non-interactive", *(f"--set={name}={port}" for name, port in stack.ports.items()))
-    assert result.returncode == 0, result.stderr
+    stack = initialised_checkout(tmp_path, "first", compose_project, run_launcher)
     assert instance_of(stack) == compose_project
     return stack
 

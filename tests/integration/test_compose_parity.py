@@ -22,6 +22,7 @@ service:` is covered by TestNoDepsNetworkMode below), ups-deps-stop and attach-r
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import textwrap
 import time
@@ -50,6 +51,10 @@ class Case:
     ok: bool  # what compose answers (checked too, so the port stays honest)
     failed_service: str = ""  # the service the launcher must name when it fails
     groups: dict[str, list[str]] = field(default_factory=dict)  # manifest groups -> services (one group if empty)
+    exit_code: int = 9  # the launcher's, when it fails
+    words: str = ""  # what both compose's output and the launcher's error say, when it fails
+    env: str = ""  # lines of the stack's .env (compose's environment: `environment:` configs read it)
+    files: dict[str, list[str]] = field(default_factory=dict)  # service -> paths read in its running container
 
 
 def poststart(fixture: str, command: str, *, ok: bool) -> Case:
@@ -162,6 +167,73 @@ CASES = {
             command: sh -c "return 111"
             depends_on: {exit: {condition: service_completed_successfully}}
         """, ok=False, failed_service="fail", groups={"base": ["running"], "jobs": ["exit", "fail"]}),
+    # issue 32's verdicts: `service_healthy` on a dependency with no healthcheck fails, naming it.
+    "healthy-without-healthcheck": Case("pkg/compose/convergence.go isServiceHealthy (no fixture upstream)", """
+        services:
+          app:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {db: {condition: service_healthy}}
+          db: {image: IMAGE, init: true, command: sleep infinity}
+        """, ok=False, failed_service="db", words="has no healthcheck configured"),
+    "healthy-without-healthcheck-in-groups": Case("the same, db in a group that starts first", """
+        services:
+          db: {image: IMAGE, init: true, command: sleep infinity}
+          app:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {db: {condition: service_healthy}}
+        """, ok=False, failed_service="db", groups={"base": ["db"], "app": ["app"]},
+        words="has no healthcheck configured"),
+    "healthcheck-disabled": Case("the same with `healthcheck: {disable: true}`", """
+        services:
+          app:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {db: {condition: service_healthy}}
+          db: {image: IMAGE, init: true, command: sleep infinity, healthcheck: {disable: true}}
+        """, ok=False, failed_service="db", words="has no healthcheck configured"),
+    # A job is what a dependant waits for with service_completed_successfully, whatever its restart policy.
+    "job-restart-on-failure": Case("pkg/e2e/fixtures/init-container/compose.yaml, the job with restart: on-failure", """
+        services:
+          job: {image: IMAGE, command: /bin/true, restart: on-failure}
+          app:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {job: {condition: service_completed_successfully}}
+        """, ok=True),
+    # The test bed's engine is 20.10: compose refuses start_interval before it creates anything.
+    "start-interval": Case("pkg/e2e/fixtures/start_interval/compose.yaml (its `test` service)", """
+        services:
+          test:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            healthcheck: {interval: 30s, start_period: 10s, start_interval: 1s, test: /bin/true}
+        """, ok=False, failed_service="test", exit_code=3,
+        words="can't set healthcheck.start_interval as feature require Docker Engine v25 or later"),
+    # Compose writes these into the container when it starts it (its injectConfigs/injectSecrets).
+    "configs-and-secrets": Case("pkg/e2e/fixtures/configs/compose.yaml (content, environment; a secret)", """
+        services:
+          from-content:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            configs:
+              - {source: greeting, target: /greeting}
+              - {source: from-env, target: /from-env}
+            secrets: [token]
+        configs:
+          greeting: {content: "hello from content"}
+          from-env: {environment: GREETING}
+        secrets:
+          token: {environment: GREETING}
+        """, ok=True, env="GREETING=hello-from-env\n",
+        files={"from-content": ["/greeting", "/from-env", "/run/secrets/token"]}),
 }
 
 
@@ -174,15 +246,17 @@ def write_stack(root: Path, project: str, case: Case) -> Path:
     groups = case.groups or {"main": list(compose["services"])}
     manifest = [f'[stack]\nname = "{project}"\ncompose_env_output = "env"\n']
     previous = None
-    for name, services in groups.items():
+    for index, (name, services) in enumerate(groups.items()):
         part = {"services": {service: compose["services"][service] for service in services}}
+        if index == 0:
+            part.update({key: value for key, value in compose.items() if key in ("configs", "secrets")})
         (root / f"{name}.yaml").write_text(yaml.safe_dump(part))
         after = f'after = ["{previous}"]\n' if previous else ""
         manifest.append(f'[groups.{name}]\ncompose = ["{name}.yaml"]\n{after}')
         previous = name
     manifest.append('[outputs.env]\ntemplate = "envtemplates/env"\npath = ".env"\n')
     (root / "envtemplates").mkdir()
-    (root / "envtemplates" / "env").write_text("# nothing to interpolate\n")
+    (root / "envtemplates" / "env").write_text(case.env or "# nothing to interpolate\n")
     (root / "stack.toml").write_text("\n".join(manifest))
     return root
 
@@ -191,8 +265,9 @@ def compose_files(root: Path) -> list[str]:
     return [argument for path in sorted(root.glob("*.yaml")) for argument in ("-f", str(path))]
 
 
-def outcome(client, project: str, events: EventRecorder) -> dict:
-    """What a run left: started containers with state and exit code, and when each service first started."""
+def outcome(client, project: str, events: EventRecorder, files: dict[str, list[str]] | None = None) -> dict:
+    """What a run left: started containers with state and exit code, and when each service first started;
+    the ``files`` read in each service's running containers (None: not there)."""
     time.sleep(0.3)  # the last events reach the recorder
     containers = {}
     for found in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
@@ -202,7 +277,12 @@ def outcome(client, project: str, events: EventRecorder) -> dict:
             continue  # never started: the launcher removes these, compose keeps them (see above)
         key = (found.labels[SERVICE_LABEL], found.labels[NUMBER_LABEL])
         image_env = [entry for entry in found.attrs["Config"]["Env"] or () if entry.startswith("IMAGE=")]
-        containers[key] = (state["Status"], state["ExitCode"] if state["Status"] == "exited" else None, image_env)
+        read = {}
+        for path in (files or {}).get(key[0], ()):
+            cat = found.exec_run(["cat", path]) if state["Status"] == "running" else None
+            read[path] = cat.output.decode() if cat is not None and cat.exit_code == 0 else None
+        containers[key] = (state["Status"], state["ExitCode"] if state["Status"] == "exited" else None, image_env,
+                           read)
     starts = {}
     for event in events.events:
         if event.get("Action") == "start":
@@ -225,12 +305,12 @@ def run_both(name: str, case: Case, tmp_path: Path, docker_client, run_launcher,
         compose = subprocess.run([compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"),
                                   *compose_files(stack), "up", "-d", "--wait", "--pull", "never"],
                                  cwd=stack, capture_output=True, text=True, timeout=180)
-        compose_outcome = outcome(docker_client, by_compose, recorder)
+        compose_outcome = outcome(docker_client, by_compose, recorder, case.files)
         recorder.stop()
 
         recorder = EventRecorder(docker_client, by_launcher)
         launcher = run_launcher("up", cwd=stack, env=env, timeout=180)
-        launcher_outcome = outcome(docker_client, by_launcher, recorder)
+        launcher_outcome = outcome(docker_client, by_launcher, recorder, case.files)
         recorder.stop()
         return stack, compose, compose_outcome, launcher, launcher_outcome
     finally:
@@ -247,9 +327,12 @@ def test_launcher_up_means_compose_up_wait(name, tmp_path, docker_client, images
     assert (compose.returncode == 0) == case.ok, shown
     assert (launcher.returncode == 0) == (compose.returncode == 0), shown
     if not case.ok:
-        assert launcher.returncode == 9, shown
+        assert launcher.returncode == case.exit_code, shown
         # The service that failed is named, never the one that waited for it.
-        assert f"service {case.failed_service} " in launcher.stderr, shown
+        assert re.search(rf"service {case.failed_service}\b", launcher.stderr), shown
+        assert case.words in compose.stdout + compose.stderr and case.words in launcher.stderr, shown
+    for (service, _), (_, _, _, read) in by_compose["containers"].items():
+        assert all(read.values()) or service not in case.files, shown  # compose wrote every file
     assert by_launcher["containers"] == by_compose["containers"], shown
     assert set(by_launcher["starts"]) == set(by_compose["starts"]), shown
     assert (by_launcher["hooks"] > 0) == (by_compose["hooks"] > 0), shown
@@ -393,3 +476,90 @@ def test_down_removes_containers_no_compose_file_declares_where_compose_keeps_th
     finally:
         remove_compose_project(docker_client, by_compose)
         remove_compose_project(docker_client, by_launcher)
+
+
+def test_a_completed_job_runs_again_on_the_next_up_as_compose_runs_it(tmp_path, docker_client, images, run_launcher,
+                                                                      compose_binary):
+    """A decision (README, Daily use): compose's `up` starts the job that completed again; so does the
+    launcher's (through the API); the server that waited for it keeps running in both."""
+    case = Case("pkg/e2e/fixtures/init-container/compose.yaml, up twice", """
+        services:
+          job: {image: IMAGE, command: /bin/true}
+          app:
+            image: IMAGE
+            init: true
+            command: sleep infinity
+            depends_on: {job: {condition: service_completed_successfully}}
+        """, ok=True)
+    token = uuid.uuid4().hex[:8]
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    compose = [compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"), *compose_files(stack),
+               "up", "-d", "--wait"]
+    started = {}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        for project, up in ((by_compose, lambda: subprocess.run(compose, cwd=stack, capture_output=True, text=True,
+                                                                timeout=120)),
+                            (by_launcher, lambda: run_launcher("up", cwd=stack, env=env, timeout=120))):
+            first = up()
+            assert first.returncode == 0, first.stdout + first.stderr
+            recorder = EventRecorder(docker_client, project)
+            second = up()
+            time.sleep(0.3)
+            recorder.stop()
+            assert second.returncode == 0, second.stdout + second.stderr
+            started[project] = sorted(event["Actor"]["Attributes"][SERVICE_LABEL] for event in recorder.events
+                                      if event.get("Action") == "start")
+            states = {c.labels[SERVICE_LABEL]: (c.status, c.attrs["State"]["ExitCode"]) for c in
+                      docker_client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})}
+            assert states == {"job": ("exited", 0), "app": ("running", 0)}, states
+        assert started[by_launcher] == started[by_compose] == ["job"]
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+
+
+def test_the_wait_allows_the_start_period_of_the_images_own_healthcheck(tmp_path, docker_client, images, run_launcher,
+                                                                       compose_binary, monkeypatch):
+    """The issue's image with --start-period=120s, ready at 75 s, scaled down: the launcher runs in this
+    process on a clock 20 times faster than the engine's, so its 60 s least wait lasts 3 s; the image
+    allows 600 s (30 s here, room for a loaded machine) and turns healthy after about 5 s. Compose's
+    --wait waits; so must `up`."""
+    import io
+
+    from wizard.core.lifecycle import launch
+    from wizard.core.manifest.stack import load_stack
+    from wizard.core.support.events import ServiceReady
+
+    token = uuid.uuid4().hex[:8]
+    image = f"launcher-test/slowstart-{token}:1"
+    dockerfile = (f"FROM {BUSYBOX}\n"
+                  "HEALTHCHECK --interval=1s --start-period=600s CMD test -f /tmp/ready\n")
+    docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=image, pull=False, rm=True)
+    case = Case("no fixture upstream: an image's own HEALTHCHECK with a long start period", """
+        services:
+          slow: {image: SLOW, init: true, command: sh -c 'sleep 5; touch /tmp/ready; exec sleep infinity'}
+        """.replace("SLOW", image), ok=True)
+    by_compose, by_launcher = f"ltc{token}", f"ltl{token}"
+    stack = write_stack(tmp_path / "stack", by_launcher, case)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        assert run_launcher("init", "--non-interactive", cwd=stack, env=env).returncode == 0
+        compose = subprocess.run([compose_binary, "-p", by_compose, "--env-file", str(stack / ".env"),
+                                  *compose_files(stack), "up", "-d", "--wait"], cwd=stack, capture_output=True,
+                                 text=True, timeout=120)
+        assert compose.returncode == 0, compose.stderr
+        monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+        began = time.monotonic()
+        events = list(launch.up(load_stack(stack / "stack.toml"), clock=lambda: (time.monotonic() - began) * 20))
+        ready = [event for event in events if isinstance(event, ServiceReady) and event.service == "slow"]
+        assert ready and ready[0].how == "healthy" and ready[0].elapsed > 60, ready  # past the old 60 s
+        for project in (by_compose, by_launcher):
+            found = docker_client.containers.list(filters={"label": f"{PROJECT_LABEL}={project}"})
+            assert [c.attrs["State"]["Health"]["Status"] for c in found] == ["healthy"], project
+    finally:
+        remove_compose_project(docker_client, by_compose)
+        remove_compose_project(docker_client, by_launcher)
+        docker_client.images.remove(image, force=True)

@@ -105,3 +105,20 @@ def test_doctor_stops_at_an_unreachable_engine(stack):
     checks = run_doctor(loaded, DoctorEngine([], fail_engine=True))
     assert checks == [Check("engine", "fail", "Docker engine not reachable at unix:///x.sock (connection refused)",
                             "start it")]
+
+
+class PodmanDoctorEngine(DoctorEngine):
+    def versions(self):
+        return {**super().versions(), "kind": "Podman", "engine": "4.3.1", "endpoint": "unix:///run/podman.sock",
+                "via": "DOCKER_HOST", "rootless": True}
+
+
+def test_doctor_names_podman_and_warns_when_it_cannot_run_healthchecks(stack, tmp_path, monkeypatch):
+    from wizard.core.docker import engineinfo
+
+    loaded, initialize = stack
+    initialize(loaded, {})
+    monkeypatch.setattr(engineinfo, "SYSTEMD_RUNNING", tmp_path / "no-systemd")
+    checks = {c.name: c for c in run_doctor(loaded, PodmanDoctorEngine([]))}
+    assert checks["engine"].detail == "Podman 4.3.1 (API 1.41, rootless), Debian, at unix:///run/podman.sock, DOCKER_HOST"
+    assert checks["healthchecks"].status == "warn" and "no systemd" in checks["healthchecks"].detail

@@ -12,7 +12,7 @@ from wizard.core.docker import model as engine  # engine.WAIT_FLOOR, as before t
 from wizard.core.docker.composecli import find_compose, parse_version
 from wizard.core.docker.containers import container_from_summary, human_duration
 from wizard.core.docker.failures import compose_failed, engine_unreachable
-from wizard.core.docker.model import PublishedPort, go_duration, model_from_config, wait_timeout
+from wizard.core.docker.model import PublishedPort, ServiceSpec, go_duration, model_from_config, wait_timeout
 from wizard.core.support.errors import DockerUnavailable
 
 
@@ -114,7 +114,7 @@ def test_model_recognises_jobs_healthchecks_and_ports():
     assert model.names == ["db", "migrate", "api", "loader", "worker", "cron", "quiet"]
     assert model.service("migrate").oneshot  # restart no + awaited with service_completed_successfully
     assert model.service("loader").oneshot  # the label says so
-    assert not model.service("worker").oneshot  # restart no alone is not enough
+    assert not model.service("worker").oneshot  # restart no alone is not enough: nothing waits for it to end
     assert not model.service("cron").oneshot
     assert model.service("db").healthcheck and model.service("db").wait_timeout == 50 * (2 + 2)
     assert not model.service("quiet").healthcheck
@@ -181,3 +181,39 @@ def test_unreachable_engine_is_one_line_with_the_reason(monkeypatch):
 def test_compose_failure_keeps_its_last_line():
     error = compose_failed("config", "WARN[0000] something\nservice \"a\" depends on undefined service \"b\"\n")
     assert error.message.endswith('depends on undefined service "b"')
+
+
+def test_a_job_is_what_a_dependant_waits_to_complete_whatever_its_restart_policy():
+    """Compose's --wait (getDependencyCondition) treats it as a job; `restart: on-failure` changes nothing."""
+    config = {"services": {"job": {"restart": "on-failure"}, "always": {"restart": "always"},
+                           "app": {"depends_on": {"job": {"condition": "service_completed_successfully"},
+                                                  "always": {"condition": "service_completed_successfully"}}}}}
+    model = model_from_config(config, {})
+    assert model.service("job").oneshot and model.service("always").oneshot
+    assert not model.service("app").oneshot
+
+
+def test_model_knows_what_compose_checks_and_does_at_start():
+    config = {
+        "services": {
+            "app": {"depends_on": {"db": {"condition": "service_healthy", "required": True},
+                                   "cache": {"condition": "service_healthy", "required": False},
+                                   "job": {"condition": "service_completed_successfully"}},
+                    "configs": [{"source": "inline"}], "secrets": [{"source": "file-secret"}]},
+            "db": {"secrets": [{"source": "env-secret"}],
+                   "healthcheck": {"test": ["CMD", "true"], "start_interval": "1s", "start_period": "5s"}},
+            "cache": {"configs": [{"source": "from-file"}],
+                      "healthcheck": {"test": ["CMD", "true"], "start_interval": "1s"}},
+            "job": {},
+        },
+        "configs": {"inline": {"content": "x"}, "from-file": {"file": "/tmp/x"}},
+        "secrets": {"env-secret": {"environment": "TOKEN"}, "file-secret": {"file": "/tmp/s"}},
+    }
+    model = model_from_config(config, {})
+    app, db, cache = model.service("app"), model.service("db"), model.service("cache")
+    assert app.healthy_deps == ("db",)  # an optional one is left out, as compose goes on without it
+    assert app.injects_files and db.injects_files and not cache.injects_files  # a file: is a bind mount
+    assert (db.start_interval, db.start_period_set) == ("1s", True)
+    assert (cache.start_interval, cache.start_period_set) == ("1s", False)
+    assert app.start_interval == ""
+    assert ServiceSpec.from_dict(app.to_dict()) == app  # the cached model keeps them

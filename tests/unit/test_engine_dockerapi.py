@@ -83,7 +83,7 @@ def test_closed_socket_is_connection_refused(tmp_path):
 @pytest.mark.parametrize("environ, light", [
     ({}, True), ({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}, True),
     ({"DOCKER_HOST": "tcp://127.0.0.1:2375"}, True), ({"DOCKER_HOST": "ssh://me@box"}, False),
-    ({"DOCKER_HOST": "tcp://127.0.0.1:2376", "DOCKER_TLS_VERIFY": "1"}, False), ({"DOCKER_CONTEXT": "remote"}, False),
+    ({"DOCKER_HOST": "tcp://127.0.0.1:2376", "DOCKER_TLS_VERIFY": "1"}, False),
 ])
 def test_only_plain_local_transports_are_handled(environ, light):
     assert (LightClient.for_environment(environ) is not None) == light

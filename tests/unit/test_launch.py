@@ -14,7 +14,7 @@ from tests.unit.fake_engine import FakeEngine, container, healthy, spec
 from wizard.core.lifecycle import launch, waiting
 from wizard.core.lifecycle.readiness import readiness, service_readiness
 from wizard.core.docker.model import PublishedPort
-from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
+from wizard.core.support.errors import ConfigError, PreflightFailed, SecretsCheckFailed, SeedFailed, Unhealthy
 from wizard.core.support.events import (Finished, GroupReady, GroupSkipped, GroupStarting, PreflightCheck, ServiceFailed,
                                 ServiceReady, StepFailed, StepFinished, StepProgress, StepStarted, WaveStarted)
 from wizard.core.manifest.stack import load_stack
@@ -91,8 +91,9 @@ def test_up_starts_groups_wave_by_wave_and_waits_for_each(stack):
 
 
 def test_up_on_a_ready_stack_starts_nothing(stack):
-    running = [healthy("postgres"), healthy("redis"), container("migrate", "exited", exit_code=0), healthy("web")]
-    engine = FakeEngine(specs(), running=running)
+    running = [healthy("postgres"), healthy("redis"), healthy("web")]
+    engine = FakeEngine([s for s in specs() if s.name != "migrate"],
+                        running=running)
     events, error = run_up(stack, engine)
     assert error is None
     assert engine.started == []
@@ -101,6 +102,25 @@ def test_up_on_a_ready_stack_starts_nothing(stack):
     # The preflight's list call stands for every wave: nothing else is listed, nothing polled.
     assert engine.list_calls == 1
     assert "already running" in events[-1].summary
+
+
+def test_a_completed_job_stays_done_where_its_container_is_not_ours_to_start_again(stack):
+    """An engine that cannot start a container again (Swarm's tasks; this fake): a job that completed is
+    done. The Docker engine's `up` runs it again: tests/unit/test_launch_create_ahead.py."""
+    running = [healthy("postgres"), healthy("redis"), container("migrate", "exited", exit_code=0), healthy("web")]
+    engine = FakeEngine(specs(), running=running)
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.started == []
+    assert {e.how for e in events if isinstance(e, ServiceReady)} == {"already-healthy"}
+
+
+def test_a_completed_job_counts_only_once_compose_returned():
+    """Until compose returned, an exit 0 may be the last run's: the job it is starting again is not done yet."""
+    job = spec("migrate", "app", oneshot=True, healthcheck=False)
+    done = container("migrate", "exited", exit_code=0)
+    assert readiness(job, done, compose_done=False)[0] == "wait"
+    assert readiness(job, done, compose_done=True) == ("ready", "completed")
 
 
 def test_only_the_services_not_ready_are_started(stack):
@@ -423,3 +443,67 @@ def test_compose_failing_after_its_service_turned_healthy_fails_up(stack):
     events, error = run_up(stack, engine, only=["db"])
     assert isinstance(error, Unhealthy)
     assert error.message == "service postgres (group db) docker compose up failed: test hook exited with status 127"
+
+
+def test_service_healthy_on_a_dependency_without_healthcheck_blames_the_dependency(stack):
+    """Compose: "container db has no healthcheck configured"; the dependant is never started."""
+    engine = FakeEngine([spec("db", "app", healthcheck=False),
+                         spec("web", "app", depends_on=("db",), healthy_deps=("db",))],
+                        scripts={"db": [("running", "", None)], "web": [("created", "", None)]})
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy)
+    assert error.message == ("service db (group app) has no healthcheck configured, and web waits for it "
+                             "with condition: service_healthy")
+    assert "give db a healthcheck" in error.hint
+    assert [e.service for e in events if isinstance(e, ServiceFailed)] == ["db"]
+
+
+def test_service_healthy_on_a_dependency_of_an_earlier_group_without_healthcheck_fails_before_the_start(stack):
+    engine = FakeEngine([spec("postgres", "db", healthcheck=False),
+                         spec("web", "app", depends_on=("postgres",), healthy_deps=("postgres",))],
+                        running=[container("postgres", "running")])
+    events, error = run_up(stack, engine)
+    assert isinstance(error, Unhealthy)
+    assert error.message.startswith("service postgres (group db) has no healthcheck configured, and web waits")
+    assert engine.started == []  # web was never started
+    # A dependency whose container has a healthcheck (the image's own, say) is waited for as before.
+    engine = FakeEngine([spec("postgres", "db", healthcheck=False),
+                         spec("web", "app", depends_on=("postgres",), healthy_deps=("postgres",))],
+                        running=[healthy("postgres")])
+    _, error = run_up(stack, engine)
+    assert error is None and engine.started == [["web"]]
+
+
+def test_the_wait_allows_what_the_images_own_healthcheck_allows():
+    """No healthcheck in the compose file: the image's start period and retries set the wait."""
+    from wizard.core.docker.imagestore import ImageStore
+
+    class Light:
+        def get(self, path, params=None):
+            assert path == "/images/launcher-test/slow:1/json"
+            return {"Config": {"Healthcheck": {"Test": ["CMD-SHELL", "true"], "Interval": 1_000_000_000,
+                                               "StartPeriod": 120_000_000_000, "Retries": 0}}}
+
+    engine = FakeEngine([spec("slow", "app", healthcheck=False, image="launcher-test/slow:1"),
+                         spec("own", "app", image="launcher-test/slow:1", wait_timeout=61)])
+    engine.image_store = ImageStore(light=Light(), client=lambda: None)
+    waits = waiting.image_waits(engine, engine.model().services)
+    assert waits == {"slow": 120 + 3 * 2}  # Docker's defaults for what the image leaves at zero
+    budgets = waiting.wait_budgets(engine.model().services, None, waits)
+    assert budgets == {"slow": 126, "own": 61}  # a compose healthcheck is the compose file's own
+
+
+def test_a_healthcheck_option_the_engine_refuses_is_a_configuration_error(stack):
+    """start_interval needs Engine 25 (API 1.44): compose's words, exit 3, before anything starts."""
+    from wizard.core.lifecycle.healthoptions import check_healthcheck_options
+
+    timed = spec("postgres", "db", start_interval="1s", start_period_set=True)
+    engine = FakeEngine([timed])  # its engine speaks API 1.41
+    events, error = run_up(stack, engine)
+    assert isinstance(error, ConfigError) and error.exit_code == 3
+    assert "can't set healthcheck.start_interval as feature require Docker Engine v25 or later" in error.message
+    assert engine.started == []
+    engine.versions = lambda: {"api": "1.44"}
+    check_healthcheck_options(stack, engine, [timed])
+    with pytest.raises(ConfigError, match="start_interval requires healthcheck.start_period"):
+        check_healthcheck_options(stack, engine, [replace(timed, start_period_set=False)])

@@ -77,14 +77,24 @@ def test_every_container_is_created_first_then_each_wave_only_starts(stack):
 
 
 def test_what_was_ready_is_neither_created_nor_started(stack):
-    engine = CreatingEngine(specs(), running=[healthy("postgres"), healthy("redis"),
-                                              container("migrate", "exited", exit_code=0)])
+    engine = CreatingEngine(specs(), running=[healthy("postgres"), healthy("redis"), healthy("web")])
     engine.containers()
     events, error = run_up(stack, engine)
     assert error is None
-    assert engine.created == [["web"]]
-    assert engine.api_started == [["web"]]  # alone in its wave now: nothing to order
+    assert engine.created == [["migrate"]]
+    assert engine.api_started == [["migrate"]]  # alone in its wave now: nothing to order
     assert engine.started == []
+
+
+def test_a_completed_job_runs_again_through_the_api_without_compose(stack):
+    """The next `up` starts the job that completed (as compose does), through the API: no compose run."""
+    engine = CreatingEngine(specs(), running=[healthy("postgres"), healthy("redis"),
+                                              container("migrate", "exited", exit_code=0), healthy("web")])
+    engine.containers()
+    events, error = run_up(stack, engine)
+    assert error is None
+    assert engine.created == [] and engine.started == []
+    assert engine.api_started == [["migrate"]]
 
 
 def test_a_failure_removes_the_containers_created_for_waves_never_reached(stack):

@@ -33,8 +33,12 @@ def run(args) -> int:
     from wizard.commands.context import frontend, interactive, load, use_tui
     from wizard.core.values.resolution import collect_answers, initialize
 
+    from wizard.commands.instances import notice_move
     from wizard.core.lifecycle.instances import forget_gone
 
+    if not args.dry_run:
+        # A checkout that moved takes its entry (name, block of ports) along before anything is forgotten.
+        notice_move(args)
     # Instances whose folder is gone and that left nothing behind free their names and ports first.
     forget_gone()
     stack = load(args)

@@ -27,7 +27,10 @@ def run(args) -> int:
 
     from wizard.core.support.registry import block_of, instance_title
 
+    from wizard.core.lifecycle.instances import follow_move
+
     stack = load(args)
+    follow_move(stack.root)  # a checkout that moved is found where it now is (`ls`, `gc`)
     engine = engine_for(args.target, stack)
     title = instance_title(stack.project)
     if use_tui(args):
@@ -37,6 +40,13 @@ def run(args) -> int:
     ui = frontend(args)
     # A watch in a terminal redraws in place; in a pipe or a log each refresh follows the last.
     redraw_every = args.interval if args.watch and sys.stdout.isatty() else None
+    engine_named: list[dict] = []  # which engine, asked once and only for --json (two more API calls)
+
+    def with_engine(data: dict) -> dict:
+        if not engine_named:
+            engine_named.append(engine_summary(engine.versions()))
+        return {**data, "engine": engine_named[0]}
+
     try:
         while True:
             # Sequential by construction: the next poll starts only after this one is shown.
@@ -48,13 +58,20 @@ def run(args) -> int:
                     "services": [row.to_dict() for row in rows], "last_snapshot": last}
             if nodes is not None:
                 data["nodes"] = [node.to_dict() for node in nodes]
-            ui.show({"time": time.time(), **data} if args.watch else data,
-                    lambda: _screen(rows, title, last, redraw_every, nodes))
+            shown = {"time": time.time(), **data} if args.watch else data
+            ui.show(lambda: with_engine(shown), lambda: _screen(rows, title, last, redraw_every, nodes))
             if not args.watch:
                 return 0
             time.sleep(max(0.2, args.interval))
     except KeyboardInterrupt:
         return 0  # Ctrl-C is how --watch ends
+
+
+def engine_summary(facts: dict) -> dict:
+    """The engine as `status --json` names it: Docker or Podman, versions, rootless, where it was found."""
+    return {"kind": facts.get("kind", "Docker"), "version": facts["engine"], "api": facts["api"],
+            "rootless": bool(facts.get("rootless")), "endpoint": facts.get("endpoint"),
+            "via": facts.get("via"), "context": facts.get("context")}
 
 
 def _screen(rows, stack_name: str, last, redraw_every, nodes=None) -> str:

@@ -72,9 +72,11 @@ def _seconds(text: str) -> float:
 def run(args) -> int:
     from wizard.commands.context import load, use_tui
     from wizard.core.lifecycle import launch
+    from wizard.core.support import registry
     from wizard.core.targets.choose import engine_for
 
     stack = load(args)
+    registry.read()  # a damaged instance registry refuses here (exit 3), not once the stack has started
     # None keeps the local default exactly as before: launch and the TUI build their own Engine.
     engine = None if args.target == "local" else engine_for(args.target, stack, profiles=args.profile)
     if use_tui(args):
@@ -92,12 +94,23 @@ def run_down(args) -> int:
     from wizard.core.lifecycle import launch
 
     if args.every:
-        from wizard.core.lifecycle.instances import down_all
+        from wizard.core.lifecycle.instances import down_all, down_targets, sdk_client
+        from wizard.core.support.errors import DockerUnavailable
 
+        client = sdk_client()
+        if client is None:
+            raise DockerUnavailable("no Docker engine answers", "start Docker, then run `launcher down --all` again")
+        targets = down_targets(client)
+        if not targets:
+            emit(args, down_all([], client))
+            return 0
         what = "with all their data" if args.volumes else "volumes kept"
-        confirm(args, f"stop every instance on this machine ({what})",
+        # A checkout whose folder is gone or moved is only stopped: its data waits for `gc`.
+        names = [row.name if row.folder_ok else f"{row.name} (folder not its checkout: stopped only)"
+                 for row in targets]
+        confirm(args, f"stop {len(targets)} instance(s) ({what}): {', '.join(names)}",
                 declined_hint="nothing was stopped; `launcher ls` lists them")
-        emit(args, down_all(volumes=args.volumes))
+        emit(args, down_all(targets, client, volumes=args.volumes))
         return 0
     stack = load(args)
     if args.volumes:

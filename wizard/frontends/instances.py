@@ -17,7 +17,8 @@ def render_instances(rows: Sequence[InstanceRow], *, engine: bool) -> str:
     table = [["INSTANCE", "STATE", "PORTS", "VOLUMES", "LAST UP", "FOLDER"]]
     for row in rows:
         ports = ",".join(str(port) for port in sorted(row.ports.values())) or "-"
-        table.append([row.name, row.state if engine else "?", ports,
+        state = row.state if row.folder_ok or row.stale else f"{row.state}, folder not its checkout"
+        table.append([row.name, state if engine else "?", ports,
                       size_text(row.volume_bytes), row.last_up.replace("T", " ").rstrip("Z") or "never",
                       row.folder])
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]) - 1)]
@@ -28,3 +29,19 @@ def render_instances(rows: Sequence[InstanceRow], *, engine: bool) -> str:
     if stale:
         lines.append(f"{len(stale)} stale instance(s): `launcher gc` removes what they left")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def render_gc(doomed: Sequence[InstanceRow], astray: Sequence[InstanceRow], *, volumes: bool) -> str:
+    """What `gc` would remove, instance by instance, and the instances it keeps although their folder is wrong."""
+    lines = []
+    for row in doomed:
+        held = [f"{len(row.containers)} container(s)", f"{len(row.networks)} network(s)",
+                f"{len(row.volumes)} volume(s) ({size_text(row.volume_bytes)}){'' if volumes else ', kept'}"]
+        lines.append(f"{row.name}  {row.state}  {row.folder}")
+        lines.append(f"  holds {', '.join(held)}")
+        lines.extend(f"  {kind}: {', '.join(names)}" for kind, names in
+                     (("containers", row.containers), ("networks", row.networks), ("volumes", row.volumes)) if names)
+    for row in astray:
+        lines.append(f"{row.name}: kept, it runs though its folder {row.folder} is not its checkout (moved?); "
+                     "`launcher status` in its folder updates the registry")
+    return "\n".join(lines) or "no stale instance: nothing to clean"

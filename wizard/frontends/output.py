@@ -28,7 +28,7 @@ class Frontend(Protocol):
     """What a command hands its work to."""
 
     def show(self, data: Any, words: Words = "") -> None:
-        """One result: ``data`` (JSON-ready) for --json, ``words`` for people."""
+        """One result: ``data`` (JSON-ready, or what makes it) for --json, ``words`` (or what makes them) for people."""
 
     def stream(self, events: Iterable[Any], lines: Lines | None = None, *, bars: Callable[[], Any] | None = None,
                errors: tuple[type, ...] = (), finish_on_interrupt: bool = False) -> None:
@@ -39,7 +39,7 @@ class JsonLines:
     """--json: stdout carries data only, one JSON document per result, one line per event."""
 
     def show(self, data: Any, words: Words = "") -> None:
-        print_json(data)
+        print_json(data() if callable(data) else data)
 
     def stream(self, events: Iterable[Any], lines: Lines | None = None, *, bars: Callable[[], Any] | None = None,
                errors: tuple[type, ...] = (), finish_on_interrupt: bool = False) -> None:

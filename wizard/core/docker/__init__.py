@@ -5,7 +5,10 @@
 - ``containers``: container state parsed from the Docker list call, grouped by service (every replica).
 - ``composerun``: a compose command running in the background, and the pull policies.
 - ``composeengine``: ``ComposeEngine``, the real engine and Compose for one stack.
-- ``lightclient``: a tiny read-only Engine API client for the hot paths (ping, list).
+- ``endpoint``: which engine, found as the Docker CLI finds it (DOCKER_HOST, contexts, the default socket).
+- ``connection``: ``ComposeEngine``'s clients for that engine (the light one, the SDK).
+- ``engineinfo``: Docker or Podman, rootless or not; health from inspect where the list leaves it out.
+- ``lightclient``: a tiny Engine API client for the hot paths (ping, list, starts, events).
 - ``failures``: engine, compose and container failures as one line each.
 - ``imagestore``: the engine's local images, and the raw pull, save and load streams.
 - ``protocol``: the ``Engine`` Protocols every target and test fake implements.

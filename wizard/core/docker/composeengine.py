@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from wizard.core.support.cache import cache_read, cache_write, fingerprint
 from wizard.core.docker.composecli import ComposeCLI, find_compose
 from wizard.core.docker.composerun import PULL_POLICIES, ComposeRun
-from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary
-from wizard.core.docker.failures import compose_failed, container_gone, engine_unreachable
-from wizard.core.docker.lightclient import LightClient
+from wizard.core.docker.containers import PROJECT_LABEL, ContainerState, container_from_summary, health_of
+from wizard.core.docker.connection import EngineConnection
+from wizard.core.docker.engineinfo import NEVER_PROBED, HealthFromInspect
+from wizard.core.docker.failures import compose_failed, container_gone
 from wizard.core.docker.model import ComposeModel, ServiceSpec, model_from_config
 from wizard.core.docker.uprecord import record_up
 from wizard.core.docker.starts import EventWatcher, StartedByAPI, events_filter, start_containers
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     import subprocess
 
 
-class ComposeEngine:
+class ComposeEngine(EngineConnection):
     """The real Docker engine and Compose v2 for one stack.
 
     ``client`` (a docker SDK client) and ``compose`` (a ComposeCLI) may be given,
@@ -64,23 +65,11 @@ class ComposeEngine:
         self._resolved: tuple[str, dict[str, Any]] | None = None  # (model key, config)
         # The answer of the last containers() call: `up` starts each wave from it (see launch.up).
         self.listed: list[ContainerState] | None = None
-        # The hot reads (ping, list) skip the SDK's heavy import when the transport is plain.
-        self._light = None if client is not None else LightClient.for_environment()
+        if client is not None:
+            self._light = None  # a given client is the one to use (tests)
+        self._health = HealthFromInspect(lambda: self._light, lambda: self.client)
 
     # -- connections -----------------------------------------------------------
-
-    @property
-    def client(self) -> Any:
-        """The Docker SDK client; connecting raises DockerUnavailable with the reason in one line."""
-        if self._client is None:
-            import docker
-            import docker.errors
-
-            try:
-                self._client = docker.from_env(timeout=30)
-            except docker.errors.DockerException as exc:
-                raise engine_unreachable(exc) from None
-        return self._client
 
     @property
     def image_store(self) -> Any:
@@ -89,42 +78,11 @@ class ComposeEngine:
 
         return ImageStore(light=self._light, client=lambda: self.client)
 
-    def ping(self) -> None:
-        """Make sure the engine answers; DockerUnavailable (one line) when it does not."""
-        if self._light is not None:
-            self._light.ping()
-        else:
-            self._call(self.client.ping)
-
     @property
     def compose(self) -> ComposeCLI:
         if self._compose is None:
             self._compose = find_compose()
         return self._compose
-
-    def versions(self) -> dict[str, Any]:
-        """Engine version, API version, memory, CPUs and Docker's root folder (for doctor)."""
-        info = self._call(self.client.info)
-        version = self._call(self.client.version)
-        return {
-            "engine": version.get("Version", "?"),
-            "api": version.get("ApiVersion", "?"),
-            "memory": int(info.get("MemTotal") or 0),
-            "cpus": int(info.get("NCPU") or 0),
-            "root_dir": info.get("DockerRootDir") or "",
-            "os": info.get("OperatingSystem") or "",
-        }
-
-    def _call(self, function, *args, **kwargs):
-        import docker.errors
-        import requests.exceptions
-
-        try:
-            return function(*args, **kwargs)
-        except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
-            if isinstance(exc, docker.errors.APIError):
-                raise
-            raise engine_unreachable(exc) from None
 
     # -- the compose command line ------------------------------------------------
 
@@ -175,7 +133,7 @@ class ComposeEngine:
 
         argv = self.compose_command(*args, **options)
         result = subprocess.run(argv, cwd=self.stack.root, capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, env=self.endpoint.environ())
         if check and result.returncode != 0:
             raise compose_failed(args[0] if args else "compose", result.stderr or result.stdout)
         return result
@@ -231,7 +189,7 @@ class ComposeEngine:
         """What the model depends on: the files as they are now, the compose binary, profiles, shell overrides."""
         inputs = [self.stack.manifest, self.stack.compose_env_file, *self.compose_files()]
         # "model": the cached shape's version, so an older cache without a field is not reused.
-        return fingerprint({"model": 4, "compose": list(self.compose.argv), "version": self.compose.version,
+        return fingerprint({"model": 5, "compose": list(self.compose.argv), "version": self.compose.version,
                             "project": self.project, "profiles": list(self.profiles),
                             "environ": self._environment_overrides()}, inputs)
 
@@ -260,8 +218,9 @@ class ComposeEngine:
     # -- state -------------------------------------------------------------------------
 
     def containers(self) -> list[ContainerState]:
-        """Every container of the project, in one API list call."""
-        self.listed = [container_from_summary(summary) for summary in self._project_summaries()]
+        """Every container of the project, in one API list call (on Podman, health from inspect: see below)."""
+        summaries = self._project_summaries()
+        self.listed = [container_from_summary(summary, self._health.of(summary)) for summary in summaries]
         return self.listed
 
     def _project_summaries(self) -> list[dict[str, Any]]:
@@ -320,6 +279,8 @@ class ComposeEngine:
         health = ((details.get("State") or {}).get("Health") or {}).get("Log") or []
         probes = tuple(f"exit {entry.get('ExitCode')}: {(entry.get('Output') or '').strip()}"
                        for entry in health[-5:])
+        if not probes and health_of(details) == "starting" and self._health.is_podman():
+            probes = (NEVER_PROBED,)
         lines = raw_logs.decode("utf-8", "replace").splitlines()[-tail:]
         return probes, tuple(lines)
 
@@ -333,7 +294,7 @@ class ComposeEngine:
         """
         _check_pull(pull)
         argv = self.compose_command("up", "--detach", "--no-deps", "--pull", pull, *services)
-        return ComposeRun(argv, self.stack.root)
+        return ComposeRun(argv, self.stack.root, self.endpoint.environ())
 
     def create(self, services: Sequence[str], pull: str = "missing") -> bool:
         """`compose up --no-start --no-deps`: these services' containers (networks, volumes) made, none started.
@@ -345,7 +306,8 @@ class ComposeEngine:
 
     def create_in_background(self, services: Sequence[str], pull: str = "missing") -> ComposeRun:
         """``create``, running in the background: `up` makes the later waves' containers while the first starts."""
-        return ComposeRun(self.compose_command(*self._create_args(services, pull)), self.stack.root)
+        return ComposeRun(self.compose_command(*self._create_args(services, pull)), self.stack.root,
+                          self.endpoint.environ())
 
     @staticmethod
     def _create_args(services: Sequence[str], pull: str) -> list[str]:
@@ -440,7 +402,7 @@ class ComposeEngine:
         import subprocess
 
         argv = self.compose_command("exec", service, *command, profiles=["*"])
-        return subprocess.call(argv, cwd=self.stack.root)
+        return subprocess.call(argv, cwd=self.stack.root, env=self.endpoint.environ())
 
 
 def _check_pull(pull: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 # When compose may pull an image: `launcher up --pull` offers these, ComposeEngine.start checks them.
 PULL_POLICIES = ("never", "missing", "always")
@@ -12,13 +12,13 @@ PULL_POLICIES = ("never", "missing", "always")
 class ComposeRun:
     """A compose command running in the background; output kept in a temp file, not a pipe."""
 
-    def __init__(self, argv: Sequence[str], cwd: Path) -> None:
+    def __init__(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
         import subprocess
         import tempfile
 
         self.argv = list(argv)
         self._output = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(self.argv, cwd=cwd, stdin=subprocess.DEVNULL,
+        self._process = subprocess.Popen(self.argv, cwd=cwd, stdin=subprocess.DEVNULL, env=env,
                                          stdout=self._output, stderr=subprocess.STDOUT)
 
     def done(self) -> bool:

@@ -1,4 +1,10 @@
-"""Container state as the Docker list call reports it, parsed from its summary text."""
+"""Container state as the Docker list call reports it, parsed from its summary text.
+
+Health is read, in this order, from the list's ``Health`` field (Docker API 1.52 and
+later), from the engine's inspect when the caller gives it (Podman 4.x lists a running
+container as "Up 2 seconds", health or not), or from the status text Docker writes
+("Up 2 seconds (healthy)").
+"""
 
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ class ContainerState:
     ports: tuple[PublishedPort, ...] = ()
     project: str = ""
     image_id: str = ""  # the image it was created from (sha256:...)
+    image: str = ""  # that image as the list call names it: the reference it was created from, or its id
     volumes: tuple[tuple[str, str], ...] = ()  # (destination, volume name) of each named volume mounted
     node: str = ""  # the Swarm node it runs on, by hostname ("" on the local target)
     node_id: str = ""
@@ -55,12 +62,29 @@ def human_duration(text: str) -> float | None:
     return float(int(match.group(1)) * unit)
 
 
-def container_from_summary(summary: Mapping[str, Any]) -> ContainerState:
-    """Parse one entry of ``GET /containers/json``: state, health and exit code from its text."""
+def health_of(details: Mapping[str, Any]) -> str:
+    """healthy | unhealthy | starting, or "" without a healthcheck, from a container's inspect answer."""
+    health = (details.get("State") or {}).get("Health") or {}
+    return _known_health(health.get("Status"))
+
+
+def _known_health(status: Any) -> str:
+    # "none": Docker's word for no healthcheck; Podman says "".
+    return status if status in ("healthy", "unhealthy", "starting") else ""
+
+
+def container_from_summary(summary: Mapping[str, Any], health: str | None = None) -> ContainerState:
+    """Parse one entry of ``GET /containers/json``: state, health and exit code.
+
+    ``health``: the container's health as its inspect says, when the list does not (Podman).
+    """
     status = summary.get("Status") or ""
     labels = summary.get("Labels") or {}
-    health_match = _HEALTH.search(status)
-    health = health_match.group(1).replace("health: ", "") if health_match else ""
+    if isinstance(summary.get("Health"), Mapping):
+        health = _known_health(summary["Health"].get("Status"))
+    elif health is None:
+        health_match = _HEALTH.search(status)
+        health = health_match.group(1).replace("health: ", "") if health_match else ""
     exited = _EXITED.match(status)
     up = _UP.match(status)
     names = summary.get("Names") or [""]
@@ -78,6 +102,7 @@ def container_from_summary(summary: Mapping[str, Any]) -> ContainerState:
             ports.append(published)
     return ContainerState(
         id=summary.get("Id", ""),
+        image=summary.get("Image") or "",
         name=names[0].lstrip("/"),
         service=labels.get(SERVICE_LABEL, ""),
         state=summary.get("State") or "",

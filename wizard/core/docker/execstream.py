@@ -2,18 +2,19 @@
 
 The Docker CLI rather than the SDK: its stdin and stdout are plain pipes, so gigabytes
 pass through in chunks and never sit in memory, and when the launcher dies the pipes
-close (the program in the container sees end of input or a broken pipe). Values
+close (the program in the container sees end of input or a broken pipe). The CLI
+is sent to the launcher's own engine (its context, if one). Values
 the program needs secretly (PGPASSWORD) pass by name through ``env``, never on a command line.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from typing import Iterable, Iterator, Mapping, Sequence
 
+from wizard.core.docker.endpoint import current
 from wizard.core.support.errors import DockerUnavailable
 
 READ_CHUNK = 1 << 20
@@ -43,7 +44,7 @@ def stream_out(argv: list[str], env: Mapping[str, str] | None = None) -> Iterato
     """The program's stdout in chunks as it writes them; ExecStreamFailed after the last one if it failed."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
-                                   env={**os.environ, **(env or {})})
+                                   env={**current().environ(), **(env or {})})
         try:
             assert process.stdout is not None
             while data := process.stdout.read(READ_CHUNK):
@@ -61,7 +62,7 @@ def stream_in(argv: list[str], chunks: Iterable[bytes], env: Mapping[str, str] |
     """Feed ``chunks`` to the program's stdin; returns its stderr, or ExecStreamFailed if it exited non-zero."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
-                                   env={**os.environ, **(env or {})})
+                                   env={**current().environ(), **(env or {})})
         assert process.stdin is not None
         try:
             for data in chunks:

@@ -5,12 +5,21 @@ from __future__ import annotations
 import os
 import re
 
+from wizard.core.docker.endpoint import DEFAULT_HOST, Endpoint, answering_socket, current
 from wizard.core.support.errors import ConfigError, ContainerGone, DockerUnavailable
 
 
-def engine_unreachable(exc: BaseException) -> DockerUnavailable:
-    """One line for "cannot talk to the engine", with the address and the reason."""
-    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+def engine_unreachable(exc: BaseException, endpoint: Endpoint | None = None) -> DockerUnavailable:
+    """One line for "cannot talk to the engine": where it was looked for (and why there), and the reason.
+
+    When nothing answers there, an engine that does answer at another usual place is named
+    with how to use it (Podman, the desktop engines, rootless Docker).
+    """
+    if endpoint is None:
+        try:
+            endpoint = current()
+        except ConfigError:  # the files were read already before any engine call: not this line's subject
+            endpoint = Endpoint(os.environ.get("DOCKER_HOST") or DEFAULT_HOST, "DOCKER_HOST")
     text = f"{type(exc).__name__}: {exc}"
     reason = "no answer"
     not_docker = "something answers there, but not as a Docker engine"
@@ -24,10 +33,14 @@ def engine_unreachable(exc: BaseException) -> DockerUnavailable:
         if needle in text:
             reason = words
             break
+    other = (answering_socket(skip=endpoint.socket_path)
+             if reason in ("no socket there", "connection refused") else None)
+    fix = "choose another context (`docker context use NAME`)" if endpoint.context else "fix DOCKER_HOST"
     hint = ("add yourself to the docker group (then log in again)" if reason == "permission denied"
             else "point DOCKER_HOST at a Docker engine, or unset it for the local one" if reason == not_docker
-            else "start Docker (e.g. `sudo systemctl start docker`) or fix DOCKER_HOST")
-    return DockerUnavailable(f"Docker engine not reachable at {host} ({reason})", hint)
+            else f"{other[0]} answers at {other[1]}: use it with `export DOCKER_HOST=unix://{other[1]}`" if other
+            else f"start Docker (e.g. `sudo systemctl start docker`) or {fix}")
+    return DockerUnavailable(f"Docker engine not reachable at {endpoint.host} ({reason}), {endpoint.origin()}", hint)
 
 
 def container_gone(container: str) -> ContainerGone:

@@ -57,6 +57,22 @@ class ImageStore:
                 by_name[normalize(name)] = image
         return {reference: by_name.get(normalize(reference)) for reference in references}
 
+    def healthcheck(self, reference: str) -> dict[str, Any] | None:
+        """The image's own HEALTHCHECK in compose's keys (durations in nanoseconds, as the engine keeps
+        them; a zero is Docker's default, so left out); None when it has none (or is not here)."""
+        from urllib.parse import quote
+
+        try:
+            details = (self._light.get(f"/images/{quote(reference, safe='/:@')}/json") if self._light is not None
+                       else self._client().api.inspect_image(reference))
+        except Exception:  # noqa: BLE001 - gone since the images check: the wait keeps its own floor
+            return None
+        check = ((details or {}).get("Config") or {}).get("Healthcheck") or {}
+        if not check.get("Test") or check["Test"][0] == "NONE":
+            return None
+        keys = {"Interval": "interval", "Timeout": "timeout", "StartPeriod": "start_period", "Retries": "retries"}
+        return {ours: check[theirs] for theirs, ours in keys.items() if check.get(theirs)}
+
     def pull(self, reference: str) -> Iterator[Mapping[str, Any]]:
         """The engine's pull progress, one decoded JSON message at a time ({"error": ...} on failure)."""
         return self._client().api.pull(reference, stream=True, decode=True)

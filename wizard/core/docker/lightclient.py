@@ -3,9 +3,9 @@
 Why not the Docker SDK here: importing it (requests, urllib3) costs more than a
 whole `docker compose ps`, and `launcher status` / a no-op `launcher up` make
 just one or two GET calls. Everything else (inspect, logs, exec, info) still
-goes through the SDK. Only plain local transports are handled (a unix socket,
-or tcp:// without TLS); for anything else ``for_environment`` returns None and
-the caller uses the SDK.
+goes through the SDK. Only plain transports are handled (a unix socket, or
+tcp:// without TLS) of the engine ``wizard.core.docker.endpoint`` finds; for
+anything else ``for_environment`` returns None and the caller uses the SDK.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import socket
 from typing import Any, Callable, Mapping
 from urllib.parse import quote, urlencode, urlsplit  # pathlib imports it already: free
 
+from wizard.core.docker.endpoint import Endpoint, current, resolve
 from wizard.core.docker.failures import engine_unreachable
 from wizard.core.support.errors import DockerUnavailable
 
-DEFAULT_SOCKET = "/var/run/docker.sock"
 TIMEOUT = 30.0
 # Why not http.client: it imports email, ssl and more, about 30 ms of CPU on every
 # `status` and no-op `up` (measured), for one or two requests to a local engine.
@@ -139,18 +139,27 @@ class Answer:
 class LightClient:
     """Requests to the engine, one connection per call (calls are few and far between)."""
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, endpoint: Endpoint | None = None) -> None:
         self.host = host
+        self.endpoint = endpoint or Endpoint(host, "DOCKER_HOST")
+        # Whether the engine is Podman: every answer of its API service carries Libpod-API-Version
+        # (None until the first answer). Its container list says nothing of health (see containers.py).
+        self.podman: bool | None = None
 
     @classmethod
     def for_environment(cls, environ: Mapping[str, str] | None = None) -> "LightClient | None":
-        """A client for DOCKER_HOST when it is a plain local transport, else None (use the SDK)."""
-        environ = os.environ if environ is None else environ
-        host = environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
-        if environ.get("DOCKER_TLS_VERIFY") or environ.get("DOCKER_CONTEXT"):
+        """A client for the engine the CLI would use when its transport is plain, else None (use the SDK)."""
+        endpoint = current() if environ is None else resolve(environ)
+        tls_asked = bool((os.environ if environ is None else environ).get("DOCKER_TLS_VERIFY"))
+        return cls.for_endpoint(endpoint, tls_asked=tls_asked)
+
+    @classmethod
+    def for_endpoint(cls, endpoint: Endpoint, *, tls_asked: bool = False) -> "LightClient | None":
+        host = endpoint.host
+        if endpoint.tls_dir or (tls_asked and not endpoint.context):
             return None
         if host.startswith("unix://") or (host.startswith("tcp://") and not host.endswith(":2376")):
-            return cls(host)
+            return cls(host, endpoint)
         return None
 
     def _connect(self, timeout: float | None) -> socket.socket:
@@ -194,9 +203,10 @@ class LightClient:
         answer: Answer | None = None
         try:
             answer = self._exchange(method, path, params, TIMEOUT)
+            self.podman = "libpod-api-version" in answer.headers
             body = answer.read()
         except (OSError, NotHTTP) as exc:
-            raise engine_unreachable(exc) from None
+            raise engine_unreachable(exc, self.endpoint) from None
         finally:
             if answer is not None:
                 answer.close()
@@ -209,7 +219,7 @@ class LightClient:
             raise DockerUnavailable(f"Docker API {path} answered {answer.status}: {message[:200]}",
                                     "check the engine with `docker info`")
         if data is None:
-            raise engine_unreachable(ValueError("NotDocker: the answer is not JSON"))
+            raise engine_unreachable(ValueError("NotDocker: the answer is not JSON"), self.endpoint)
         return data
 
     def stream(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[Answer, Callable[[], None]]:
@@ -220,7 +230,7 @@ class LightClient:
         try:
             answer = self._exchange("GET", path, params, None)
         except (OSError, NotHTTP) as exc:
-            raise engine_unreachable(exc) from None
+            raise engine_unreachable(exc, self.endpoint) from None
         if answer.status >= 400:
             answer.close()
             raise DockerUnavailable(f"Docker API {path} answered {answer.status}", "check the engine with `docker info`")

@@ -59,6 +59,16 @@ class ServiceSpec:
     replicas: int = 1  # `deploy.replicas` or `scale`: 0 means nothing to start
     # `post_start` hooks: compose runs them after each start, so such a service is started by compose.
     post_start: bool = False
+    # Configs or secrets from `content:` or `environment:`: compose writes them into the container
+    # each time it starts it (never at creation), so such a service is started by compose too.
+    injects_files: bool = False
+    # Of ``depends_on``, those it waits for with `condition: service_healthy` (and required):
+    # compose refuses one that has no healthcheck ("container db has no healthcheck configured").
+    healthy_deps: tuple[str, ...] = ()
+    # `healthcheck.start_interval` as written ("" for none), and whether `start_period` is there
+    # too: compose refuses the first on an engine older than 25, and without the second everywhere.
+    start_interval: str = ""
+    start_period_set: bool = False
     ports: tuple[PublishedPort, ...] = ()
     # The image it runs; for a service with `build:` the one compose builds (see images.py).
     image: str = ""
@@ -76,6 +86,7 @@ class ServiceSpec:
         values = dict(data)
         values["depends_on"] = tuple(values.get("depends_on", ()))
         values["optional_deps"] = tuple(values.get("optional_deps", ()))
+        values["healthy_deps"] = tuple(values.get("healthy_deps", ()))
         values["ports"] = tuple(PublishedPort(**port) for port in values.get("ports", ()))
         return cls(**values)
 
@@ -137,9 +148,9 @@ def wait_timeout(healthcheck: Mapping[str, Any] | None) -> float:
 def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -> ComposeModel:
     """Turn `docker compose config --format json` into ServiceSpecs.
 
-    A service is a one-shot job when it says so (label ``launcher.oneshot=true``),
-    or when it does not restart and another service waits for it with
-    ``condition: service_completed_successfully``, the Compose way of saying "job".
+    A service is a one-shot job when it says so (label ``launcher.oneshot=true``), or when
+    another service waits for it with ``condition: service_completed_successfully``, whatever
+    its restart policy: what compose's ``--wait`` waits on as a job (its ``getDependencyCondition``).
     """
     services: Mapping[str, Any] = config.get("services") or {}
     awaited_completion = {
@@ -154,10 +165,7 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
         if isinstance(labels, list):  # compose normalises to a mapping, but be lenient
             labels = dict(item.split("=", 1) if "=" in item else (item, "") for item in labels)
         label = str(labels.get(ONESHOT_LABEL, "")).lower()
-        restart = str(service.get("restart") or "no")
-        oneshot = label in ("true", "1", "yes") or (
-            label == "" and restart == "no" and name in awaited_completion
-        )
+        oneshot = label in ("true", "1", "yes") or (label == "" and name in awaited_completion)
         healthcheck = service.get("healthcheck")
         has_check = bool(healthcheck) and not healthcheck.get("disable") and healthcheck.get("test") not in (
             None, ["NONE"])
@@ -172,6 +180,13 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
             optional_deps=tuple(dep for dep, rule in depends_on.items() if (rule or {}).get("required") is False),
             replicas=_replicas(service),
             post_start=bool(service.get("post_start")),
+            injects_files=_injects_files(service, config),
+            healthy_deps=tuple(dep for dep, rule in depends_on.items()
+                               if (rule or {}).get("condition") == "service_healthy"
+                               and (rule or {}).get("required") is not False),
+            # Compose converts any healthcheck it is given, a disabled one too.
+            start_interval=str((healthcheck or {}).get("start_interval") or ""),
+            start_period_set=(healthcheck or {}).get("start_period") is not None,
             ports=tuple(_config_ports(service.get("ports") or ())),
             # Compose names an image it builds without an `image:` "<project>-<service>".
             image=str(service.get("image") or (f"{config.get('name')}-{name}" if service.get("build") else "")),
@@ -180,6 +195,19 @@ def model_from_config(config: Mapping[str, Any], groups_of: Mapping[str, str]) -
             pgdata_volume=_pgdata_volume(service, config.get("volumes") or {}),
         ))
     return ComposeModel(tuple(specs), MappingProxyType(dict(groups_of)))
+
+
+def _injects_files(service: Mapping[str, Any], config: Mapping[str, Any]) -> bool:
+    """Whether compose writes a config or secret into this service's container when it starts it:
+    those defined by ``content:`` or ``environment:`` (a ``file:`` one is a bind mount, made at creation)."""
+    for kind in ("configs", "secrets"):
+        defined = config.get(kind) or {}
+        for entry in service.get(kind) or ():
+            source = entry.get("source") if isinstance(entry, Mapping) else entry
+            found = defined.get(source) or {}
+            if found.get("content") is not None or found.get("environment"):
+                return True
+    return False
 
 
 def pgdata_key(service: Mapping[str, Any]) -> str:

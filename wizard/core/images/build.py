@@ -12,6 +12,7 @@ import re
 import time
 from typing import Iterator, Sequence
 
+from wizard.core.docker.endpoint import current
 from wizard.core.docker.protocol import DirectEngine
 from wizard.core.support.errors import ImagesUnavailable
 from wizard.core.support.events import Event, ImageDone, ImageFailed, ImageProgress, ImagesStarted
@@ -32,8 +33,8 @@ def build(engine: DirectEngine, images: Sequence[NeededImage], *, clock=time.mon
     yield ImagesStarted(action="build", images=tuple(service_image.values()))
     began = clock()
     argv = engine.compose_command("--progress", "plain", "build", *service_image)
-    process = subprocess.Popen(argv, cwd=engine.stack.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, errors="replace")
+    process = subprocess.Popen(argv, cwd=engine.stack.root, env=current().environ(), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
     steps: dict[str, tuple[int, int]] = {}
     tail: list[str] = []
     try:

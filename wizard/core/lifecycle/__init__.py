@@ -5,6 +5,7 @@ waiting.py      waiting for started services as compose's --wait does, and faili
 createahead.py  creating a later wave's containers while the wave before waits
 readiness.py    when a service counts as ready (compose's --wait rule): the one rule `up` and `status` share
 ordering.py     a compose `depends_on` must point to a group that starts first: checked before `up` and in `plan`
+healthoptions.py  a healthcheck option compose would refuse (start_interval before Engine 25): exit 3 first
 status.py       every service's state, health, URLs and uptime
 checks.py       the preflight checks `up` and `doctor` share
 pgdatacheck.py  `up` refuses a Postgres data volume of another major than its image, before anything starts

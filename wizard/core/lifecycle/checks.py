@@ -32,7 +32,7 @@ DISK_FAIL = 1 * GIB
 
 
 def memory_check(memory: int, cpus: int) -> PreflightCheck:
-    detail = f"{memory / GIB:.1f} GiB memory, {cpus} CPUs available to Docker"
+    detail = f"{memory / GIB:.1f} GiB memory, {cpus} CPUs available to the engine"
     if memory and memory < MEMORY_WARN:
         return PreflightCheck("memory", "warn", detail,
                               "give Docker at least 2 GiB (Docker Desktop: Settings > Resources)")

@@ -9,6 +9,7 @@ from typing import Any
 
 from wizard.core.lifecycle.checks import (disk_check, env_files_check, memory_check, published_port_checks,
                                 shared_port_checks, wanted_ports)
+from wizard.core.docker.engineinfo import healthchecks_cannot_run
 from wizard.core.docker.protocol import Engine
 from wizard.core.support.errors import ConfigError, LauncherError
 from wizard.core.support.events import PreflightCheck
@@ -20,10 +21,18 @@ def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
     checks: list[PreflightCheck] = []
     try:
         facts = engine.versions()
+    except ConfigError:
+        raise  # a wrong Docker CLI config or context file: exit 3, as every command
     except LauncherError as error:
         checks.append(PreflightCheck("engine", "fail", error.message, error.hint))
         return checks
-    checks.append(PreflightCheck("engine", "ok", f"Docker {facts['engine']} (API {facts['api']}), {facts['os']}"))
+    checks.append(PreflightCheck("engine", "ok", engine_line(facts)))
+    if healthchecks_cannot_run(facts):
+        checks.append(PreflightCheck("healthchecks", "warn",
+                                     "Podman runs healthchecks from systemd timers and this machine has no systemd: "
+                                     "a service's health stays 'starting'",
+                                     "run `podman healthcheck run CONTAINER` every few seconds for each, or run Podman "
+                                     "where systemd runs; `up` waits for a healthcheck only until its timeout"))
     try:
         checks.append(PreflightCheck("compose", "ok", engine.compose.describe()))
         compose_ok = True
@@ -46,6 +55,13 @@ def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
     checks.extend(check for check in published_port_checks(engine, wanted)
                   if check.name not in {blocker.name for blocker in shared})
     return checks
+
+
+def engine_line(facts: dict[str, Any]) -> str:
+    """``Podman 4.3.1 (API 1.41, rootless), debian, at unix:///run/podman.sock, context podman (from ...)``."""
+    api = f"API {facts['api']}" + (", rootless" if facts.get("rootless") else "")
+    where = f", at {facts['endpoint']}, {facts['via']}" if facts.get("endpoint") else ""
+    return f"{facts.get('kind', 'Docker')} {facts['engine']} ({api}), {facts['os']}{where}"
 
 
 def finding(check: PreflightCheck) -> dict[str, Any]:

@@ -11,9 +11,10 @@ has exited since. Ready means what `docker compose up --wait` means (see
 ``wizard.core.lifecycle.readiness``; ``wizard.core.docker.model.model_from_config`` for how
 a one-shot job is recognised). Before anything starts, a compose ``depends_on`` into a
 group that does not start first is refused (``wizard.core.lifecycle.ordering``).
-Services already ready are not touched, so a
-daily ``up`` on a running stack is one list call (the preflight's, reused by
-every wave while nothing was started) and no compose run.
+Services already ready are not touched (a job that completed runs again, through
+the API, as compose starts it again), so a daily ``up`` on a running stack is one
+list call (the preflight's, reused by every wave while nothing was started) and no
+compose run.
 
 Failures are yielded as events (ServiceFailed with health probes and log tail,
 StepFailed) and then raised as LauncherError subclasses (Unhealthy, SeedFailed,
@@ -27,18 +28,20 @@ import time
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, cast
 
 from wizard.core.lifecycle.createahead import create_ahead
+from wizard.core.lifecycle.healthoptions import check_healthcheck_options
 from wizard.core.lifecycle.ordering import check_dependency_order
 from wizard.core.lifecycle.pgdatacheck import check_data_versions
-from wizard.core.lifecycle.waiting import POLL_INTERVAL, Clock, Sleep, still_ready, wait_ready
+from wizard.core.lifecycle.waiting import (POLL_INTERVAL, Clock, Sleep, refuse_missing_healthchecks, still_ready,
+                                           wait_ready)
 from wizard.core.docker.composeengine import UPGRADE_JOURNAL, ComposeEngine
 from wizard.core.docker.containers import ContainerState, replicas_by_service
 from wizard.core.docker.model import ComposeModel, ServiceSpec
-from wizard.core.docker.protocol import DirectEngine, Engine, RecordsUp
+from wizard.core.docker.protocol import CreatesAhead, DirectEngine, Engine, RecordsUp
 from wizard.core.support.errors import PreflightFailed, SecretsCheckFailed
 from wizard.core.support.events import (Event, Finished, GroupReady, GroupSkipped, GroupStarting, Note, PreflightCheck,
                                 ServiceReady, WaveStarted)
 from wizard.core.manifest.plan import Plan, build_plan, check_profiles
-from wizard.core.lifecycle.readiness import READY, service_readiness
+from wizard.core.lifecycle.readiness import completed_job, to_start
 from wizard.core.manifest.stack import Stack
 from wizard.core.support.lock import holding_lock
 
@@ -67,6 +70,7 @@ def up(stack: Stack, *, engine: Engine | None = None, only: Sequence[str] = (), 
     plan = build_plan(stack, only=only, profiles=profiles)
     values = yield from preflight(stack, engine, plan, allow_demo_secrets=allow_demo_secrets)
     check_dependency_order(stack, engine.model())
+    check_healthcheck_options(stack, engine, engine.model().in_groups([group.name for group in plan.groups]))
     # Images last among the checks; then pulls and builds, still before anything starts.
     from wizard.core.images import inventory as images
 
@@ -208,8 +212,10 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
     """
     began = clock()
     states = replicas_by_service(engine.containers() if states is None else states)
-    pending = [spec for spec in specs
-               if service_readiness(spec, states.get(spec.name, []), compose_done=True)[0] != READY]
+    # A completed job runs again where its container can be started again (not a Swarm task).
+    rerun_jobs = isinstance(engine, CreatesAhead)
+    pending = [spec for spec in specs if to_start(spec, states.get(spec.name, []), rerun_jobs=rerun_jobs)]
+    yield from refuse_missing_healthchecks(engine, specs, states, [spec.name for spec in pending])
     for spec in specs:
         if spec not in pending:
             yield ServiceReady(group=spec.group, service=spec.name, how="already-healthy", elapsed=0.0)
@@ -220,9 +226,12 @@ def bring_up(engine: Engine, model: ComposeModel, specs: Sequence[ServiceSpec], 
             if names:
                 yield GroupStarting(group=group, services=names)
         names = [spec.name for spec in pending]
-        # Compose starts them when one waits for another (its order) or has post_start hooks (it runs them).
+        # A job that completed before has its container: started again through the API too.
+        created = created or (rerun_jobs and all(completed_job(spec, states.get(spec.name, [])) for spec in pending))
+        # Compose starts them when one waits for another (its order), has post_start hooks (it runs
+        # them) or configs or secrets from content or environment (it writes them in at each start).
         if created and not any(dependency in names for spec in pending for dependency in spec.depends_on) \
-                and not any(spec.post_start for spec in pending):
+                and not any(spec.post_start or spec.injects_files for spec in pending):
             run = engine.start_created(names)
             if on_started is not None:
                 on_started()

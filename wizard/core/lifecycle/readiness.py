@@ -5,7 +5,9 @@ It follows `docker compose up --wait` (compose's ``isServiceHealthy`` and
 one-shot job that exited 0; a healthcheck must pass; a container without one must be
 running when looked at again after ``SETTLE`` seconds (compose's first look comes one
 500 ms tick after its starts), so a process that dies at once is never called ready.
-Every replica counts, and ``replicas: 0`` is nothing to start.
+Every replica counts, and ``replicas: 0`` is nothing to start. A job that completed
+before counts as completed only once this `up`'s compose run returned (compose has
+started it again by then: see ``to_start``).
 
 Apart from ``launch`` so that `status` can use it without importing the
 orchestration and its events.
@@ -13,7 +15,7 @@ orchestration and its events.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 if TYPE_CHECKING:
     from wizard.core.docker.containers import ContainerState
@@ -40,7 +42,8 @@ def readiness(spec: ServiceSpec, container: ContainerState | None, *, compose_do
     state, health = container.state, container.health
     if spec.oneshot:
         if state == "exited" and container.exit_code == 0:
-            return READY, "completed"
+            # Until compose returned, an exit 0 may be the last run's, not the one it is starting.
+            return (READY, "completed") if compose_done else (WAIT, "")
         if state in ("exited", "dead") and compose_done:
             return FAILED, f"job exited with code {container.exit_code}"
         return WAIT, ""
@@ -83,3 +86,28 @@ def service_readiness(spec: ServiceSpec, replicas: Sequence[ContainerState], *, 
         return WAIT, "", waiting
     how = verdicts[0][2]
     return READY, (f"{how} ({len(replicas)} replicas)" if len(replicas) > 1 else how), None
+
+
+def completed_job(spec: ServiceSpec, replicas: Sequence[ContainerState]) -> bool:
+    """A job whose every container exited 0: compose's `up` starts it again, as every stopped container."""
+    return spec.oneshot and bool(replicas) and all(c.state == "exited" and c.exit_code == 0 for c in replicas)
+
+
+def to_start(spec: ServiceSpec, replicas: Sequence[ContainerState], *, rerun_jobs: bool = True) -> bool:
+    """Whether `up` starts this service: it is not ready, or it is a job that completed before (it runs
+    again, unless ``rerun_jobs`` is off: a target whose containers are not ours to start, Swarm's)."""
+    return (rerun_jobs and completed_job(spec, replicas)) or \
+        service_readiness(spec, replicas, compose_done=True)[0] != READY
+
+
+def missing_healthcheck(spec: ServiceSpec, states: Mapping[str, Sequence[ContainerState]]
+                        ) -> tuple[str, ContainerState] | None:
+    """A dependency ``spec`` waits for with ``service_healthy`` whose running container has no healthcheck
+    (none in the compose file or the image, or ``disable: true``): compose fails there (its
+    ``isServiceHealthy``: "container db has no healthcheck configured"). The engine says which: a
+    container with a healthcheck is listed "(health: starting)" from the moment it runs."""
+    for dependency in spec.healthy_deps:
+        for container in states.get(dependency, ()):
+            if container.state == "running" and container.health == "":
+                return dependency, container
+    return None

@@ -13,9 +13,11 @@ import time
 from typing import Callable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import ContainerState, replicas_by_service
-from wizard.core.docker.model import ServiceSpec
+from wizard.core.docker.model import ServiceSpec, wait_timeout
+from wizard.core.docker.imagestore import ImageStore
 from wizard.core.docker.protocol import Engine, Run, WatchesEvents
-from wizard.core.lifecycle.readiness import FAILED, NEVER_STARTED, READY, SETTLE, service_readiness
+from wizard.core.lifecycle.readiness import (FAILED, NEVER_STARTED, READY, SETTLE, missing_healthcheck,
+                                             service_readiness)
 from wizard.core.support.errors import Unhealthy
 from wizard.core.support.events import Event, ServiceFailed, ServiceProgress, ServiceReady
 
@@ -47,7 +49,7 @@ def wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None,
 def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None, timeout: float | None,
                 poll_interval: float, clock: Clock, sleep: Sleep, watcher) -> Iterator[Event]:
     began = clock()
-    budgets = wait_budgets(specs, timeout)
+    budgets = wait_budgets(specs, timeout, image_waits(engine, specs) if timeout is None else {})
     pending = {spec.name: spec for spec in specs}
     last_seen: dict[str, tuple[str, str]] = {}
     settle_at: float | None = None  # when "running" holds: SETTLE after the starts returned
@@ -65,6 +67,11 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
         settled = settle_at is not None and now >= settle_at
         failures: list[Failure] = []
         for name, spec in list(pending.items()):
+            # Once compose returned: until then a dependency's container may be one it is replacing.
+            unchecked = missing_healthcheck(spec, states) if compose_done else None
+            if unchecked is not None:
+                failures.append(_no_healthcheck(engine, spec, *unchecked))
+                continue
             replicas = states.get(name, [])
             verdict, how, container = service_readiness(spec, replicas, compose_done=compose_done, settled=settled)
             if verdict == READY:
@@ -84,7 +91,7 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
                 state = f"{seen[0]}, health {seen[1]}" if seen[1] else seen[0]
                 failures.append((spec, shown, f"not ready after {budgets[name]:.0f}s ({state})"))
         if failures:
-            yield from _fail(engine, *_first_cause(failures), run)
+            yield from _fail(engine, *_first_cause(failures), run, hint=_hint(failures))
         if run is not None and compose_done and run.returncode != 0:
             yield from _compose_failed(engine, specs, list(pending.values()), states, run)
         if pending or not compose_done:
@@ -99,6 +106,33 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
 
 
 Failure = tuple[ServiceSpec, ContainerState | None, str]  # the service, the container it is about, why
+NO_HEALTHCHECK = "has no healthcheck configured"
+
+
+def refuse_missing_healthchecks(engine: Engine, specs: Sequence[ServiceSpec],
+                                states: Mapping[str, Sequence[ContainerState]], starting: Sequence[str]) -> Iterator[Event]:
+    """Before a start: fail when a service waits with ``service_healthy`` for a running dependency that
+    has no healthcheck. Compose checks every service's dependencies on each `up`, whether it starts
+    it or finds it running; one started in the same run is checked by the wait instead."""
+    for spec in specs:
+        unchecked = missing_healthcheck(spec, {name: found for name, found in states.items() if name not in starting})
+        if unchecked is not None:
+            failure = _no_healthcheck(engine, spec, *unchecked)
+            yield from _fail(engine, *failure, None, hint=_hint([failure]))
+
+
+def _no_healthcheck(engine: Engine, dependant: ServiceSpec, dependency: str, container: ContainerState) -> Failure:
+    """The failure blamed on the dependency, as compose blames it ("container db has no healthcheck configured")."""
+    spec = engine.model().service(dependency)
+    return spec, container, f"{NO_HEALTHCHECK}, and {dependant.name} waits for it with condition: service_healthy"
+
+
+def _hint(failures: Sequence[Failure]) -> str:
+    spec, _, reason = _first_cause(failures)
+    if reason.startswith(NO_HEALTHCHECK):
+        return (f"give {spec.name} a healthcheck (in its compose file or its image), or wait for it with "
+                "condition: service_started")
+    return ""
 
 
 def _compose_failed(engine: Engine, specs: Sequence[ServiceSpec], pending: Sequence[ServiceSpec],
@@ -141,15 +175,38 @@ def still_ready(engine: Engine, specs: Sequence[ServiceSpec]) -> Iterator[Event]
             yield from _fail(engine, spec, container, how, None)
 
 
-def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[str, float]:
-    """Seconds each service may take, counting the services it waits for within the same start."""
+def image_waits(engine: Engine, specs: Sequence[ServiceSpec]) -> dict[str, float]:
+    """For each server the compose file gives no healthcheck: the wait its image's own HEALTHCHECK
+    allows (start period, interval, retries), as the engine runs that one (one inspect per image)."""
+    store = engine.image_store
+    if not isinstance(store, ImageStore):
+        return {}  # an engine without the Docker image store (the tests' fakes)
+    waits: dict[str, float] = {}
+    checks: dict[str, float | None] = {}
+    for spec in specs:
+        if spec.healthcheck or spec.oneshot or not spec.image:
+            continue
+        if spec.image not in checks:
+            found = store.healthcheck(spec.image)
+            checks[spec.image] = wait_timeout(found) if found else None
+        if checks[spec.image] is not None:
+            waits[spec.name] = checks[spec.image]
+    return waits
+
+
+def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None,
+                 image_waits: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Seconds each service may take, counting the services it waits for within the same start.
+
+    ``image_waits``: the waits allowed by images' own healthchecks (see ``image_waits``)."""
     by_name = {spec.name: spec for spec in specs}
     budgets: dict[str, float] = {}
+    image_waits = image_waits or {}
 
     def budget(name: str, seen: frozenset[str] = frozenset()) -> float:
         if name not in budgets:
             spec = by_name[name]
-            own = timeout if timeout is not None else spec.wait_timeout
+            own = timeout if timeout is not None else max(spec.wait_timeout, image_waits.get(name, 0.0))
             upstream = [budget(dep, seen | {name}) for dep in spec.depends_on if dep in by_name and dep not in seen]
             budgets[name] = own + max(upstream, default=0.0)
         return budgets[name]
@@ -160,7 +217,7 @@ def wait_budgets(specs: Sequence[ServiceSpec], timeout: float | None) -> dict[st
 
 
 def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, reason: str,
-          run: Run | None) -> Iterator[Event]:
+          run: Run | None, *, hint: str = "") -> Iterator[Event]:
     probes: tuple[str, ...] = ()
     tail: tuple[str, ...] = ()
     if container is not None:
@@ -178,7 +235,7 @@ def _fail(engine: Engine, spec: ServiceSpec, container: ContainerState | None, r
     yield ServiceFailed(group=spec.group, service=spec.name, reason=reason, health_log=probes, log_tail=tail,
                         next_command=command)
     raise Unhealthy(f"service {spec.name} (group {spec.group}) {reason}",
-                    f"see `{command}`; groups after {spec.group} were not started, healthy ones keep running")
+                    hint or f"see `{command}`; groups after {spec.group} were not started, healthy ones keep running")
 
 
 def _compose_error(output: Sequence[str]) -> str:

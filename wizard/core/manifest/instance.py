@@ -21,7 +21,7 @@ from wizard.core.support.errors import ConfigError
 from wizard.core.support.files import STATE_DIR
 
 INSTANCE_FILE = "instance"
-INSTANCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+INSTANCE_PATTERN = registry.NAME_PATTERN
 
 
 def recorded_path(root: Path) -> Path:

@@ -10,13 +10,13 @@ PGPASSWORD through `docker exec -e PGPASSWORD`, never on a command line.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.endpoint import current
 from wizard.core.docker.execstream import ExecStreamFailed, exec_argv, stream_in, stream_out
 from wizard.core.support.errors import PreflightFailed, SeedFailed
 from wizard.core.manifest.kinds import POSTGRES, seed_steps
@@ -167,7 +167,7 @@ def _admin(target: PgTarget, container: str, script: bytes, doing: str) -> None:
     argv = _exec(container, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"db={target.database}",
                  "-v", f"aside={aside_name(target.database)}", *_connect(target), "--dbname=template1",
                  interactive=True)
-    result = subprocess.run(argv, input=script, capture_output=True, env={**os.environ, **_env(target)})
+    result = subprocess.run(argv, input=script, capture_output=True, env={**current().environ(), **_env(target)})
     if result.returncode != 0:
         raise SnapshotStepFailed(f"could not {doing} (database {target.database} in service {target.service}): "
                                  f"{_last_line(result.stderr)}", f"see `launcher logs {target.service}`")

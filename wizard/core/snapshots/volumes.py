@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from wizard.core.docker.containers import PROJECT_LABEL, SERVICE_LABEL
 from wizard.core.docker.protocol import DirectEngine
+from wizard.core.snapshots.archivenames import under_folder
 from wizard.core.support.errors import PreflightFailed, SnapshotInvalid
 
 MOUNT = "/snapshot-volume"
@@ -169,7 +170,7 @@ def archive(client, volume: str, image: str) -> Iterator[bytes]:
         helper = _helper(client, volume, image, read_only=True)
         try:
             stream, _stat = helper.get_archive(MOUNT)
-            yield from stream
+            yield from under_folder(stream, MOUNT.strip("/"))  # Podman's names, put in Docker's shape
         finally:
             helper.remove(force=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +22,8 @@ from wizard.core.support.errors import ConfigError
 
 REGISTRY_NAME = "instances.json"
 FORMAT = 1
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # a valid compose project name
+LAST_UP_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\dZ$")
 
 
 @dataclass
@@ -51,19 +54,101 @@ def registry_path() -> Path:
 
 
 def read() -> dict[str, Instance]:
-    """Every registered instance by name, without the lock (a reader that changes nothing)."""
+    """Every registered instance by name, without the lock (a reader that changes nothing).
+
+    The registry decides what `gc` may look at, so a file of the wrong shape is refused
+    (exit 3, naming the file and what is wrong), never guessed at.
+    """
     path = registry_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"cannot read the instance registry {path}: {error}",
-                          "fix or delete that file; `launcher init` in each checkout writes it again") from None
-    entries = data.get("instances", {}) if isinstance(data, dict) else {}
-    known = set(Instance.__dataclass_fields__)
-    return {name: Instance(**{key: value for key, value in entry.items() if key in known})
-            for name, entry in entries.items() if isinstance(entry, dict) and {"name", "stack", "folder"} <= set(entry)}
+    except OSError as error:
+        raise _damaged(path, f"cannot read it ({error.strerror or error})") from None
+    return parse(data, path)
+
+
+def parse(data: bytes, path: Path) -> dict[str, Instance]:
+    """The instances in ``data`` (the bytes of ``path``), or ConfigError naming the first thing wrong."""
+    try:
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=_no_repeated_keys,
+                              parse_constant=_no_constants)
+    except UnicodeDecodeError:
+        raise _damaged(path, "not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise _damaged(path, f"not JSON ({error.msg})", line=error.lineno) from None
+    except ValueError as error:
+        raise _damaged(path, str(error)) from None
+    except RecursionError:
+        raise _damaged(path, "nested too deeply") from None
+    _keys(document, {"format", "instances"}, "the top level", path)
+    if not _is_int(document["format"]) or document["format"] != FORMAT:
+        raise _damaged(path, f"format {document['format']!r}, but this launcher reads format {FORMAT}")
+    if not isinstance(document["instances"], dict):
+        raise _damaged(path, f"'instances' is {_shape(document['instances'])}, expected an object")
+    return {name: _entry(name, entry, path) for name, entry in document["instances"].items()}
+
+
+def _entry(name: str, entry: object, path: Path) -> Instance:
+    where = f"instance {name!r}"
+    if not NAME_PATTERN.match(name):
+        raise _damaged(path, f"{where} is not a valid instance name")
+    _keys(entry, set(Instance.__dataclass_fields__), where, path)
+    for key in ("name", "stack", "folder", "last_up"):
+        if not isinstance(entry[key], str):
+            raise _damaged(path, f"{where}: {key!r} is {_shape(entry[key])}, expected text")
+    if entry["name"] != name:
+        raise _damaged(path, f"{where}: 'name' is {entry['name']!r}")
+    if not entry["stack"] or not Path(entry["folder"]).is_absolute() or "\0" in entry["folder"]:
+        raise _damaged(path, f"{where}: an empty stack name or a folder that is not an absolute path")
+    if entry["last_up"] and not LAST_UP_PATTERN.match(entry["last_up"]):
+        raise _damaged(path, f"{where}: 'last_up' is not a time like 2026-01-31T09:30Z")
+    if not _is_int(entry["offset"]) or not 0 <= entry["offset"] <= 65535:
+        raise _damaged(path, f"{where}: 'offset' is {_shape(entry['offset'])}, expected a whole number 0-65535")
+    ports = entry["ports"]
+    if not isinstance(ports, dict) or not all(_is_int(port) and 1 <= port <= 65535 for port in ports.values()):
+        raise _damaged(path, f"{where}: 'ports' is not an object of setting names to ports 1-65535")
+    return Instance(**entry)
+
+
+def _keys(value: object, expected: set[str], where: str, path: Path) -> None:
+    if not isinstance(value, dict):
+        raise _damaged(path, f"{where} is {_shape(value)}, expected an object")
+    missing, unknown = sorted(expected - set(value)), sorted(set(value) - expected)
+    if missing:
+        raise _damaged(path, f"{where} lacks {', '.join(map(repr, missing))}")
+    if unknown:
+        raise _damaged(path, f"{where} has the unknown key(s) {', '.join(map(repr, unknown))}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shape(value: object) -> str:
+    names = {type(None): "null", bool: "true/false", int: "a number", float: "a number", str: "text",
+             list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"the key {repeated[0]!r} is repeated")
+    return dict(pairs)
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _damaged(path: Path, what: str, *, line: int = 0) -> ConfigError:
+    return ConfigError(f"instance registry: {what}",
+                       "fix it or delete that file (nothing was removed); "
+                       "`launcher init` in each checkout registers it again",
+                       where=f"{path}:{line}" if line else str(path))
 
 
 @contextmanager

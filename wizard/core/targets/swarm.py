@@ -38,6 +38,7 @@ from typing import Any, Iterator, Sequence
 from wizard.core.docker.composecli import parse_version
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.endpoint import current
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
 from wizard.core.targets.placement import labels_to_add, pins_of
@@ -86,8 +87,8 @@ class SwarmRun:
         for argv in commands:
             output = tempfile.TemporaryFile()
             self._outputs.append(output)
-            self._processes.append(subprocess.Popen(argv, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
-                                                    stdin=subprocess.DEVNULL))
+            self._processes.append(subprocess.Popen(argv, cwd=cwd, env=current().environ(), stdout=output,
+                                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
 
     def done(self) -> bool:
         if any(process.poll() is None for process in self._processes):
@@ -294,7 +295,8 @@ class SwarmEngine(ComposeEngine):
 
         from wizard.core.support.errors import ConfigError
 
-        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run([self.docker_cli, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                env=self.endpoint.environ())
         if result.returncode != 0:
             lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
             raise ConfigError(f"docker {' '.join(args[:2])} failed: {lines[-1] if lines else 'no output'}",
@@ -359,7 +361,8 @@ class SwarmEngine(ComposeEngine):
         context = node.labels.get(CONTEXT_LABEL)
         if context:
             subprocess.run([self.docker_cli, "--context", context, "container", "prune", "--force", "--filter",
-                            f"label={label}"], capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+                            f"label={label}"], capture_output=True, stdin=subprocess.DEVNULL, timeout=60,
+                           env=self.endpoint.environ())
 
     def _remove(self, function, *args, **kwargs) -> None:
         import docker.errors
@@ -375,7 +378,8 @@ class SwarmEngine(ComposeEngine):
         import subprocess
 
         context, container = self.exec_context(service)
-        return subprocess.call([self.docker_cli, *context, "exec", "-it", container, *command])
+        return subprocess.call([self.docker_cli, *context, "exec", "-it", container, *command],
+                               env=self.endpoint.environ())
 
     def exec_context(self, service: str) -> tuple[list[str], str]:
         """Where to exec into the service's running task, and its container id: ``[]`` when the task
@@ -405,7 +409,8 @@ class SwarmEngine(ComposeEngine):
 
         argv = [self.docker_cli, "service", "logs", "--no-trunc", "--tail", str(tail),
                 *(["--follow"] if follow else []), self.service_name(service)]
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env=self.endpoint.environ())
         try:
             yield from iter(lambda: process.stdout.read1(65536), b"")
         finally:

@@ -14,6 +14,8 @@ rather than inside snapshots, which must not reach up into lifecycle's launch.
   previous image and healthcheck when there is none).
 - sqlsteps: the stack's `postgres-upgrade` steps whose version move the plan makes, applied
   once each after the recreate (tracked in `launcher.applied_upgrades`).
+- featurecompat: after a MongoDB major move, each moved server's feature-compatibility version
+  raised to its binary's (last: it cannot be rolled back).
 - pgexec: psql run inside a server's own container, and UpgradeFailed.
 - revive: on a stack that is down, the old database servers started as the last `up` ran them.
 - journal: what a running upgrade has done, kept on disk so a SIGKILL'd one can be undone.

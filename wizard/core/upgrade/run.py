@@ -9,7 +9,8 @@ Order, each step safe to fail:
 5. the switch override written (switch.py), the changed services recreated with
    `compose up --force-recreate --no-deps --wait`;
 6. the stack's upgrade steps for this move (sqlsteps.py), each SQL file once;
-7. success: the new config recorded as the last `up`'s, the journal removed.
+7. success: the new config recorded as the last `up`'s, the journal removed;
+8. each moved MongoDB server's feature compatibility raised to its binary's (featurecompat.py).
 Any failure or Ctrl-C from step 3 on rolls back (rollback.py): the switch as it was, the
 services recreated from their previous config on their old volumes, the new volumes
 removed. A failure after the switch raises UpgradeRolledBackError naming what failed, the
@@ -29,7 +30,7 @@ from wizard.core.support.errors import LauncherError, PreflightFailed, SeedFaile
 from wizard.core.support.events import Event, Finished
 from wizard.core.support.lock import holding_lock
 from wizard.exitcodes import ExitCode
-from wizard.core.upgrade import majors, sqlsteps, switch
+from wizard.core.upgrade import featurecompat, majors, sqlsteps, switch
 from wizard.core.upgrade.events import UpgradeRolledBack, UpgradeStep
 from wizard.core.upgrade.journal import clear_journal, read_journal, write_journal
 from wizard.core.upgrade.pgexec import last_line
@@ -137,6 +138,8 @@ def upgrade(stack, engine, *, timeout: float | None = None, snapshot: bool = Tru
     for name in earlier:
         if any(volume.name == name for volume in client.volumes.list(filters={"name": name})):
             client.volumes.get(name).remove()
+    # Last: a raised feature-compatibility version cannot be rolled back by the old binary.
+    yield from featurecompat.raise_after_upgrade(stack, engine, plan)
     yield Finished(ok=True, elapsed=time.monotonic() - began, summary="upgraded",
                    details={"services": changed, "new_volumes": sorted(moved.values()), "old_volumes": old_volumes,
                             "removed_volumes": earlier, "snapshot": snapshot_path})

@@ -65,6 +65,9 @@ class StepKind:
     seeds: bool = False  # loads a folder of seed data (`dir`) into that store
     # Runs in `launcher upgrade` once the new services are healthy, never in `up`'s waves.
     at_upgrade: bool = False
+    # Its uri reaches the store's one node as its admin (the replica-set init): after a major move
+    # `launcher upgrade` raises that node's feature compatibility through it.
+    admin_node: bool = False
 
 
 # The stores a step kind may work on.

@@ -5,7 +5,7 @@ from wizard.core.manifest.kinds.base import MONGO, StepKind
 
 KINDS = (
     StepKind("mongo-replica-set", required=("uri", "member_host"), module="wizard.core.seeds.mongo.replicaset",
-             function="run_replica_set_step", database=MONGO),
+             function="run_replica_set_step", database=MONGO, admin_node=True),
     StepKind("mongo-seeds", required=("uri", "dir"), module="wizard.core.seeds.mongo.data", function="run_seed_step",
              database=MONGO, seeds=True),
 )
