@@ -1,8 +1,9 @@
-"""Fixtures for the cluster targets: a single-node Swarm on the test bed's engine.
+"""Fixtures for the cluster targets: the test bed's engine as a Swarm of one node, or of two.
 
-The engine is turned into a one-node swarm only when it is not one already, and
-left again afterwards only when this fixture did it: other helpers' compose tests
-share the engine, and must find it as it was.
+The engine is turned into a swarm only when it is not one already, and left again
+afterwards only when this run did it: other helpers' compose tests share the engine,
+and must find it as it was. The second node (tests/testbed/node2) joins only for the
+module that asks for ``two_node_swarm``, and is gone after it (tests/export/swarmbed.py).
 
 Every test of the Swarm target runs twice: once in the checkout that owns the stack's
 name, and once in a second checkout of the same stack, whose instance name is not the
@@ -17,6 +18,7 @@ import shutil
 import pytest
 
 from tests.conftest import missing_part
+from tests.export.swarmbed import NotAvailable, SwarmBed
 from tests.integration.engine_stack import EngineStack, initialised_checkout
 from tests.integration.engine_stack import engine_stack  # noqa: F401 - a fixture
 
@@ -24,24 +26,42 @@ DOCKER_CLI = "/usr/local/bin/docker"
 
 
 @pytest.fixture(scope="session")
-def swarm(docker_client):
-    """The engine as a Swarm manager for the session; yields the Docker CLI that deploys stacks."""
-    import docker.errors
-
+def swarm_bed(docker_client):
+    """The one swarm of the session (tests/export/swarmbed.py): knows whether it has two nodes and
+    whether this run started it; left at the end only when it did."""
     cli = DOCKER_CLI if shutil.which(DOCKER_CLI) else shutil.which("docker")
     if not cli:
         missing_part("no Docker CLI for `docker stack deploy`")
-    state = (docker_client.info().get("Swarm") or {}).get("LocalNodeState")
-    started = False
-    if state != "active":
-        try:
-            docker_client.swarm.init(advertise_addr="127.0.0.1")
-        except docker.errors.APIError as error:
-            missing_part(f"cannot turn the engine into a single-node swarm ({error.explanation})")
-        started = True
-    yield cli
-    if started:
-        docker_client.swarm.leave(force=True)
+    bed = SwarmBed(client=docker_client, cli=cli)
+    yield bed
+    bed.close()
+
+
+@pytest.fixture
+def swarm(swarm_bed):
+    """The engine as a Swarm manager; yields the Docker CLI that deploys stacks."""
+    import docker.errors
+
+    if swarm_bed.worker:
+        missing_part("a two-node swarm is up in this session: one-node tests would get tasks on the worker")
+    try:
+        swarm_bed.one_node()
+    except docker.errors.APIError as error:
+        missing_part(f"cannot turn the engine into a single-node swarm ({error.explanation})")
+    return swarm_bed.cli
+
+
+@pytest.fixture(scope="module")
+def two_node_swarm(swarm_bed, images):
+    """The test bed's second node joined as a worker for one module, with the images its tests name
+    (only busybox: stateful services stay on the manager, where their volumes are), then dropped."""
+    try:
+        swarm_bed.two_nodes([images["busybox"]])
+    except NotAvailable as error:
+        swarm_bed.drop_node()
+        missing_part(str(error))
+    yield swarm_bed
+    swarm_bed.drop_node()
 
 
 def instance_of(stack: EngineStack) -> str:

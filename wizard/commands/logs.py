@@ -10,28 +10,35 @@ def register(subparsers, common) -> None:
     logs.add_argument("service")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until Ctrl-C")
     logs.add_argument("--tail", default="all", metavar="N", help="only the last N lines (default: all)")
+    from wizard.commands.up import add_target
+
+    add_target(logs)
     logs.set_defaults(handler=run)
 
     shell = subparsers.add_parser("shell", parents=[common], help="a shell inside a running service (bash, else sh)")
     shell.add_argument("service")
+    add_target(shell)
     shell.set_defaults(handler=run_shell)
 
 
 def run(args) -> int:
     from wizard.commands.context import load
-    from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.support.errors import UsageError
+    from wizard.core.targets.choose import engine_for
 
     tail = args.tail
     if tail != "all":
         if not tail.isdigit():
             raise UsageError(f"--tail {tail!r} is not a number of lines", "use --tail 100 or --tail all")
         tail = int(tail)
-    engine = ComposeEngine(load(args))
+    engine = engine_for(args.target, load(args))
     container = find_container(engine, args.service)
+    # On Swarm the task may run on another node: the manager streams the service's logs.
+    stream = (engine.service_logs(container.service, follow=args.follow, tail=tail) if args.target == "swarm"
+              else engine.logs(container.id, follow=args.follow, tail=tail))
     out = sys.stdout.buffer
     try:
-        for chunk in engine.logs(container.id, follow=args.follow, tail=tail):
+        for chunk in stream:
             out.write(chunk)
             out.flush()
     except KeyboardInterrupt:
@@ -41,14 +48,16 @@ def run(args) -> int:
 
 def run_shell(args) -> int:
     from wizard.commands.context import load
-    from wizard.core.docker.composeengine import ComposeEngine
     from wizard.core.support.errors import UsageError
+    from wizard.core.targets.choose import engine_for
 
-    engine = ComposeEngine(load(args))
+    engine = engine_for(args.target, load(args))
     container = find_container(engine, args.service)
     if container.state != "running":
         raise UsageError(f"service {args.service} is {container.state}, not running",
                          f"start it with `launcher up` or see `launcher logs {args.service}`")
+    if args.target == "swarm":  # its node's engine may not be this one: the shell chooses there
+        return engine.exec_interactive(args.service, ["sh", "-c", "command -v bash >/dev/null && exec bash; exec sh"])
     shell = "bash" if engine.has_program(container.id, "bash") else "sh"
     return engine.exec_interactive(args.service, [shell])
 

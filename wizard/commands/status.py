@@ -53,10 +53,14 @@ def run(args) -> int:
             rows = snapshot(stack, engine, restarts=args.restarts)
             last = last_snapshot(stack)
             restore = _unfinished_restore(stack, engine)
+            # On Swarm: every node, whether it is up, whose data it keeps and what it runs.
+            nodes = engine.node_report() if hasattr(engine, "node_report") else None
             data = {"stack": stack.name, "instance": stack.project, "port_offset": block_of(stack.project),
                     "services": [row.to_dict() for row in rows], "last_snapshot": last, "unfinished_restore": restore}
+            if nodes is not None:
+                data["nodes"] = [node.to_dict() for node in nodes]
             shown = {"time": time.time(), **data} if args.watch else data
-            ui.show(lambda: with_engine(shown), lambda: _screen(rows, title, last, redraw_every, restore))
+            ui.show(lambda: with_engine(shown), lambda: _screen(rows, title, last, redraw_every, restore, nodes))
             if not args.watch:
                 return 0
             time.sleep(max(0.2, args.interval))
@@ -83,10 +87,10 @@ def engine_summary(facts: dict) -> dict:
             "via": facts.get("via"), "context": facts.get("context")}
 
 
-def _screen(rows, stack_name: str, last, redraw_every, restore=None) -> str:
+def _screen(rows, stack_name: str, last, redraw_every, restore=None, nodes=None) -> str:
     # Imported only when words are shown: --json needs none, and they pull in every event type.
     from wizard.frontends.snapshots import unfinished_lines
     from wizard.frontends.status import render_status_screen
 
-    return "\n".join([render_status_screen(rows, stack_name, last, redraw_every=redraw_every),
+    return "\n".join([render_status_screen(rows, stack_name, last, redraw_every=redraw_every, nodes=nodes),
                       *unfinished_lines(restore)])

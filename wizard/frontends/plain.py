@@ -185,7 +185,9 @@ def _seconds(value: float) -> str:
 def render_status(rows: Sequence[ServiceStatus], *, stack: str = "") -> str:
     """The status snapshot as an aligned table, with a one-line summary under it."""
     show_restarts = any(row.restarts is not None for row in rows)
-    header = ["GROUP", "SERVICE", "STATE", "HEALTH", "UPTIME"] + (["RESTARTS"] if show_restarts else []) + ["URLS"]
+    show_nodes = any(row.node for row in rows)  # on Swarm: where each task runs
+    header = (["GROUP", "SERVICE", "STATE", "HEALTH", "UPTIME"] + (["RESTARTS"] if show_restarts else [])
+              + (["NODE"] if show_nodes else []) + ["URLS"])
     table = [header]
     for row in rows:
         state = row.state
@@ -194,6 +196,8 @@ def render_status(rows: Sequence[ServiceStatus], *, stack: str = "") -> str:
         cells = [row.group or "-", row.service, state, row.health or "-", row.uptime_text or "-"]
         if show_restarts:
             cells.append("-" if row.restarts is None else str(row.restarts))
+        if show_nodes:
+            cells.append(row.node or "-")
         cells.append(" ".join(row.urls) or "-")
         table.append(cells)
     widths = [max(len(line[column]) for line in table) for column in range(len(header) - 1)]

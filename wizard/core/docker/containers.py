@@ -42,6 +42,8 @@ class ContainerState:
     volumes: tuple[tuple[str, str], ...] = ()  # (destination, volume name) of each named volume mounted
     config_hash: str = ""  # compose's label: the hash of the service's config it was created from
     image_label: str = ""  # compose's label: the image id it was created from ("" when none)
+    node: str = ""  # the Swarm node it runs on, by hostname ("" on the local target)
+    node_id: str = ""
 
 
 _HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")

@@ -26,6 +26,7 @@ from wizard.core.export.source import Source
 PROJECT_LABEL = "launcher.swarm.project"
 SERVICE_LABEL = "launcher.swarm.service"
 GROUP_LABEL = "launcher.swarm.group"
+PIN_PREFIX = "launcher.data"  # node labels that pin a service with a named volume (targets/placement.py)
 KEEP = {"image", "command", "entrypoint", "environment", "healthcheck", "labels", "user", "working_dir", "hostname",
         "init", "stop_grace_period", "stop_signal", "ulimits", "sysctls", "cap_add", "cap_drop", "tty", "stdin_open",
         "read_only", "tmpfs", "dns", "dns_search", "logging", "extra_hosts", "networks", "ports", "volumes",
@@ -56,10 +57,16 @@ class SwarmObjects:
     networks: list[str] = field(default_factory=list)
     secrets: dict[str, Path] = field(default_factory=dict)
     configs: dict[str, Path] = field(default_factory=dict)
+    pinned: list[str] = field(default_factory=list)  # services with a named volume: each pinned to one node
 
 
 def stack_name(project: str, group: str) -> str:
     return f"{project}-{group}"
+
+
+def pin_label(project: str, service: str) -> str:
+    """The node label that says where a service's volumes live (one node; see targets/placement.py)."""
+    return f"{PIN_PREFIX}.{project}.{service}"
 
 
 def network_name(source: Source, network: str) -> str:
@@ -129,6 +136,14 @@ def translate_service(source: Source, group: str, name: str, service: dict[str, 
     out["volumes"] = mounts(source, name, service, out, top, objects, report)
     if not out["volumes"]:
         del out["volumes"]
+    if any(mount.get("type") == "volume" and mount.get("source") for mount in out.get("volumes") or ()):
+        # A volume lives on the node that made it: a task elsewhere would start on an empty one.
+        placement = dict(deploy.get("placement") or {})
+        placement["constraints"] = [*(placement.get("constraints") or ()),
+                                    f"node.labels.{pin_label(source.project, name)} == true"]
+        deploy["placement"] = placement
+        objects.pinned.append(name)
+        report.changed(where, "named volume", f"pinned to the node labelled {pin_label(source.project, name)}=true")
     for kind in ("secrets", "configs"):
         for ref in service.get(kind) or ():
             declared((source.config.get(kind) or {}).get(ref["source"]) or {}, kind, ref["source"], source, top,
@@ -224,6 +239,9 @@ def export_todos(source: Source, objects: SwarmObjects, report: TranslationRepor
     """What `launcher up --target swarm` creates itself and a user of the exported files must create."""
     for network in objects.networks:
         report.todo("stack", f"network {network}", f"docker network create --driver overlay --attachable {network}")
+    for name in objects.pinned:
+        report.todo("stack", f"placement of {name}", f"docker node update --label-add {pin_label(source.project, name)}"
+                    "=true NODE (the node that keeps its volumes)")
     for kind, found in (("secret", objects.secrets), ("config", objects.configs)):
         for name, path in found.items():
             shown = path.resolve().relative_to(source.stack.root.resolve()).as_posix() if source.inside(path) else path

@@ -40,6 +40,8 @@ class ServiceStatus:
     container: str = ""
     oneshot: bool = False
     exit_code: int | None = None
+    node: str = ""  # on Swarm: the node its task runs on (hostname), and its id
+    node_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -100,6 +102,8 @@ def _row(group: str, service: str, container: ContainerState, ready: bool, onesh
         container=container.name,
         oneshot=oneshot,
         exit_code=container.exit_code,
+        node=container.node,
+        node_id=container.node_id,
     )
 
 

@@ -11,13 +11,16 @@ target's own. What differs is how a wave starts and how state is read:
   project, content-addressed so a changed file is a new object). PROJECT is the
   instance name, as for compose: stacks, task labels, networks, secrets and configs
   are all named after it, so two checkouts of one stack share nothing on a swarm;
-* state: one list call for the containers carrying the project's label, the newest
-  container of each service standing for it (Swarm keeps a few exited ones of
-  earlier tasks); a service is ready by the local rules: healthy, running without a
-  healthcheck, or, for a replicated-job, exited 0. Swarm itself holds a task in
-  "starting" until its healthcheck passes.
+* state: the manager's task listing (``swarmtasks``): one state per current task, on
+  whichever node it runs (a task's container is visible only on its own node's engine);
+  a service is ready by the local rules: healthy, running without a healthcheck, or,
+  for a replicated-job, complete. Swarm itself holds a task in "starting" until its
+  healthcheck passes;
+* placement: a service with a named volume is pinned to one node by a node label the
+  first `up` sets (``placement``), so its data never starts empty elsewhere;
 * down: ``docker stack rm`` of every group's stack, then the networks, secrets and
-  configs this project created, and with ``volumes`` the stacks' volumes.
+  configs this project created, and with ``volumes`` the stacks' volumes (on this
+  engine's node, where the pins put them) and the pins.
 
 Init steps reach the databases through ``mode: host`` ports on the manager's
 127.0.0.1, exactly as on the local target.
@@ -25,23 +28,26 @@ Init steps reach the databases through ``mode: host`` ports on the manager's
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from wizard.core.docker.composecli import parse_version
 from wizard.core.docker.composeengine import ComposeEngine
-from wizard.core.docker.containers import ContainerState, container_from_summary
+from wizard.core.docker.containers import ContainerState
 from wizard.core.docker.endpoint import current
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
+from wizard.core.targets.placement import labels_to_add, pins_of
+from wizard.core.targets.swarmtasks import Node, NodeReport, TaskView, parse_nodes, task_view
 
 DOCKER_CANDIDATES = ("/usr/local/bin/docker", "docker")
 MIN_DOCKER_CLI = (24, 0, 0)
 STACK_NAMESPACE = "com.docker.stack.namespace"
+CONTEXT_LABEL = "launcher.context"  # a node label: the Docker context that reaches the node's engine
 GONE_TIMEOUT = 60.0  # how long `down` waits for a removed stack's containers to go
 
 
@@ -136,6 +142,7 @@ class SwarmEngine(ComposeEngine):
         super().__init__(stack, profiles=profiles, client=client, compose=compose)
         self._docker_cli = docker_cli
         self._rendered = None  # (texts, objects) of this run's translation, made on the first start
+        self._own_node: str | None = None
 
     @property
     def docker_cli(self) -> str:
@@ -162,38 +169,53 @@ class SwarmEngine(ComposeEngine):
     # -- state ---------------------------------------------------------------------------
 
     def containers(self) -> list[ContainerState]:
-        """The newest container of each service of the project's stacks, in one list call."""
-        newest: dict[str, dict[str, Any]] = {}
-        for summary in self._project_summaries():
-            service = (summary.get("Labels") or {}).get(SERVICE_LABEL, "")
-            # A replacement task's container is "created" for a moment: the one before it tells more.
-            if service not in newest or _rank(summary) > _rank(newest[service]):
-                newest[service] = summary
-        return [dataclasses.replace(container_from_summary(summary), service=service, project=self.project)
-                for service, summary in newest.items()]
+        """One state per current task of the project's services, as the manager reports them
+        (a task on a worker has no container on this engine)."""
+        self.listed = self.tasks().states
+        return self.listed
+
+    def tasks(self) -> TaskView:
+        """The project's current tasks, the swarm's nodes and what each node holds (three list calls)."""
+        namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
+        services = [service for service in self._list("services", {"label": [STACK_NAMESPACE]})
+                    if (service["Spec"].get("Labels") or {}).get(STACK_NAMESPACE) in namespaces]
+        tasks = self._list("tasks", {"service": [service["ID"] for service in services]}) if services else []
+        nodes = parse_nodes(self._list("nodes"))
+        return task_view(self.project, services, tasks, nodes, service_label=SERVICE_LABEL,
+                         own_node=self.own_node(), pins=pins_of(self.project, nodes.values()))
+
+    def node_report(self) -> list[NodeReport]:
+        """Every node: its state, the services whose data it keeps, and what it runs (or last ran)."""
+        view = self.tasks()
+        pins = pins_of(self.project, view.nodes.values())
+        return [NodeReport(id=node.id, hostname=node.hostname, state=node.state, manager=node.manager,
+                           pinned=sorted(service for service, pinned in pins.items() if pinned == node.id),
+                           held=sorted(view.held.get(node.id, [])))
+                for node in sorted(view.nodes.values(), key=lambda node: (not node.manager, node.hostname))]
+
+    def own_node(self) -> str:
+        """The id of the node the launcher's engine is: its published ports are on 127.0.0.1."""
+        if self._own_node is None:
+            info = self._light.get("/info") if self._light is not None else self._call(self.client.info)
+            self._own_node = (info.get("Swarm") or {}).get("NodeID") or ""
+        return self._own_node
+
+    def _list(self, kind: str, filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+        """GET /services, /tasks or /nodes on the manager, through the light client when it serves."""
+        if self._light is not None:
+            return self._light.get(f"/{kind}", {"filters": json.dumps(filters)} if filters else None) or []
+        return self._call(getattr(self.client.api, kind), filters=filters) or []
 
     def tasks_settled(self, services: Sequence[str]) -> tuple[bool, list[str]]:
-        """Whether Swarm is done placing each service (its newest task running or complete, or a
-        task failed), and the errors of failed tasks (an image missing on the node, say)."""
-        names = [self.service_name(name) for name in services]
-        if not names:
-            return True, []
-        by_id = {service["ID"]: service["Spec"]["Name"]
-                 for service in self._call(self.client.api.services, filters={"name": names})}
-        newest: dict[str, dict[str, Any]] = {}
-        failed: set[str] = set()
-        errors = []
-        for task in self._call(self.client.api.tasks, filters={"service": names}):
-            name = by_id.get(task.get("ServiceID"), "")
-            status = task.get("Status") or {}
-            if status.get("State") in ("failed", "rejected"):
-                failed.add(name)
-                if status.get("Err"):
-                    errors.append(f"{name}: {status['Err']}")
-            if name not in newest or task.get("CreatedAt", "") > newest[name].get("CreatedAt", ""):
-                newest[name] = task
-        settled = all(name in failed or ((newest.get(name) or {}).get("Status") or {}).get("State")
-                      in ("running", "complete") for name in names)
+        """Whether Swarm is done placing each service's tasks (every current task started or ended,
+        or waiting for a node that is down), and the errors of failed tasks (an image missing on
+        the node, say)."""
+        wanted = set(services)
+        states = [state for state in self.containers() if state.service in wanted]
+        errors = [f"{self.service_name(state.service)}: {state.status}" for state in states
+                  if state.state == "exited" and state.exit_code != 0 and state.status]
+        placed = {state.service for state in states}
+        settled = wanted <= placed and all(state.state != "created" for state in states)
         return settled, errors
 
     def service_name(self, service: str) -> str:
@@ -212,6 +234,7 @@ class SwarmEngine(ComposeEngine):
                                                                  project=self.project))
             write_files(self.folder, texts)
             self.ensure_objects(objects)
+            self.ensure_pins(objects.pinned)
             self._rendered = texts, objects
         model = self.model()
         groups = list(dict.fromkeys(model.group_of(name) for name in services))
@@ -243,6 +266,28 @@ class SwarmEngine(ComposeEngine):
                     if error.status_code != 409:  # created meanwhile by another run: fine
                         raise
 
+    def ensure_pins(self, services: Sequence[str]) -> None:
+        """Label the launcher's own node for each stateful service not pinned yet (the first `up`)."""
+        nodes = parse_nodes(self._list("nodes"))
+        for key, node_id in labels_to_add(self.project, services, nodes.values(), self.own_node()).items():
+            self._label_node(node_id, add={key: "true"})
+
+    def unpin(self) -> None:
+        """Take this project's pins off every node: its volumes are gone, the next `up` pins afresh."""
+        for node in parse_nodes(self._list("nodes")).values():
+            gone = [key for key in pins_of(self.project, [node], keys=True)]
+            if gone:
+                self._label_node(node.id, remove=gone)
+
+    def _label_node(self, node_id: str, *, add: dict[str, str] | None = None, remove: Sequence[str] = ()) -> None:
+        """Update a node's labels from its current spec (Swarm wants the spec whole, at its version)."""
+        node = self._call(self.client.api.inspect_node, node_id)
+        spec = dict(node["Spec"])
+        labels = {key: value for key, value in (spec.get("Labels") or {}).items() if key not in remove}
+        labels.update(add or {})
+        spec["Labels"] = labels
+        self._call(self.client.api.update_node, node_id, node["Version"]["Index"], spec)
+
     def restart(self, services: Sequence[str]) -> None:
         for name in services:
             self._docker("service", "update", "--force", "--detach", self.service_name(name))
@@ -270,6 +315,8 @@ class SwarmEngine(ComposeEngine):
     def down(self, volumes: bool = False) -> str:
         """Remove every stack of the project, then its networks, secrets, configs (and volumes)."""
         stacks = self.stacks()
+        # Swarm leaves the containers of finished jobs on every node that ran them: where they are.
+        elsewhere = self.other_nodes_that_ran_tasks() if stacks else []
         if stacks:
             self._docker("stack", "rm", *stacks)
         label = f"{PROJECT_LABEL}={self.project}"
@@ -290,11 +337,35 @@ class SwarmEngine(ComposeEngine):
         for config in self._call(self.client.api.configs, filters=ours):
             self._remove(self.client.api.remove_config, config["ID"])
         if volumes:
+            self.unpin()
             namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
             for volume in self._call(self.client.api.volumes).get("Volumes") or []:
                 if (volume.get("Labels") or {}).get(STACK_NAMESPACE) in namespaces:
                     self._remove(self.client.api.remove_volume, volume["Name"], force=True)
+        for node in elsewhere:
+            self._prune_on(node, label)
         return f"removed {len(stacks)} stack(s)"
+
+    def other_nodes_that_ran_tasks(self) -> list[Node]:
+        """The nodes, other than this engine's, that ran a task of the project (Swarm's task history)."""
+        namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
+        services = [service["ID"] for service in self._list("services", {"label": [STACK_NAMESPACE]})
+                    if (service["Spec"].get("Labels") or {}).get(STACK_NAMESPACE) in namespaces]
+        ran = {task.get("NodeID") for task in self._list("tasks", {"service": services})} if services else set()
+        nodes = parse_nodes(self._list("nodes"))
+        return [nodes[node_id] for node_id in sorted(ran - {self.own_node(), None, ""}) if node_id in nodes]
+
+    def _prune_on(self, node: Node, label: str) -> None:
+        """Remove the project's stopped containers on another node, through the Docker context its
+        ``launcher.context`` label names; without one (or when it cannot be reached) they stay there,
+        as the README says, for `docker container prune --filter label=...` on that node."""
+        import subprocess
+
+        context = node.labels.get(CONTEXT_LABEL)
+        if context:
+            subprocess.run([self.docker_cli, "--context", context, "container", "prune", "--force", "--filter",
+                            f"label={label}"], capture_output=True, stdin=subprocess.DEVNULL, timeout=60,
+                           env=self.endpoint.environ())
 
     def _remove(self, function, *args, **kwargs) -> None:
         import docker.errors
@@ -305,15 +376,50 @@ class SwarmEngine(ComposeEngine):
             pass
 
     def exec_interactive(self, service: str, command: Sequence[str]) -> int:
-        """Hand the terminal to `docker exec -it` in the service's running container (on this node)."""
+        """Hand the terminal to `docker exec -it` in the service's running task, on its own node's
+        engine: this one, or the Docker context named by the node's ``launcher.context`` label."""
         import subprocess
 
+        context, container = self.exec_context(service)
+        return subprocess.call([self.docker_cli, *context, "exec", "-it", container, *command],
+                               env=self.endpoint.environ())
+
+    def exec_context(self, service: str) -> tuple[list[str], str]:
+        """Where to exec into the service's running task, and its container id: ``[]`` when the task
+        is on this engine's node, ``["--context", NAME]`` when its node names the Docker context that
+        reaches it; else one line saying what to do."""
         from wizard.core.support.errors import UsageError
 
-        running = [c for c in self.containers() if c.service == service and c.state == "running"]
+        view = self.tasks()
+        # A replica on this engine's node first: it needs no second endpoint.
+        running = sorted((c for c in view.states if c.service == service and c.state == "running"),
+                         key=lambda c: c.node_id != self.own_node())
         if not running:
-            raise UsageError(f"no running container of {service} on this node", "see `launcher status --target swarm`")
-        return subprocess.call([self.docker_cli, "exec", "-it", running[0].id, *command], env=self.endpoint.environ())
+            raise UsageError(f"no running task of {service}", "see `launcher status --target swarm`")
+        if running[0].node_id == self.own_node():
+            return [], running[0].id
+        node = view.nodes[running[0].node_id]
+        context = node.labels.get(CONTEXT_LABEL)
+        if not context:
+            raise UsageError(f"{service} runs on node {node.hostname} ({node.id[:12]}), not on this engine",
+                             f"name a Docker context that reaches it: docker node update --label-add "
+                             f"{CONTEXT_LABEL}=CONTEXT {node.id[:12]}")
+        return ["--context", context], running[0].id
+
+    def service_logs(self, service: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
+        """The service's logs from every node its tasks ran on, through the manager."""
+        import subprocess
+
+        argv = [self.docker_cli, "service", "logs", "--no-trunc", "--tail", str(tail),
+                *(["--follow"] if follow else []), self.service_name(service)]
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env=self.endpoint.environ())
+        try:
+            yield from iter(lambda: process.stdout.read1(65536), b"")
+        finally:
+            if process.poll() is None:
+                process.terminate()
+            process.wait()
 
     def by_hand(self) -> str:
         return (f"docker stack deploy --resolve-image never -c .launcher/swarm/GROUP.yml "
@@ -328,6 +434,3 @@ class SwarmEngine(ComposeEngine):
         # `launcher logs` reads compose's containers; a Swarm task's logs come from the service.
         return f"docker service logs --no-trunc {self.service_name(service)}"
 
-
-def _rank(summary: dict[str, Any]) -> tuple[bool, int]:
-    return summary.get("State") != "created", int(summary.get("Created") or 0)

@@ -1,0 +1,191 @@
+"""Swarm's own word on a project's services: one ContainerState per current task, from the manager.
+
+A task's container is visible only on its own node's engine, so listing containers on
+the manager misses every task placed on a worker. The manager knows each task's state,
+node, exit code and published ports: readiness and `status` read those. A task's state
+maps onto the local target's words (``readiness`` applies unchanged): Swarm holds a task
+in "starting" until its healthcheck passes, so "running" means healthy when the service
+has a healthcheck. A task that waits for the node its data is pinned to, while that node
+is down, is "waiting for node NAME": never called failed, never started elsewhere.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from wizard.core.docker.containers import ContainerState
+from wizard.core.docker.model import PublishedPort
+
+# Swarm's task states before its container runs: a replacement is "created" for a moment.
+NOT_STARTED = {"new", "pending", "assigned", "accepted", "ready", "preparing"}
+ENDED = {"complete", "failed", "shutdown", "rejected", "orphaned"}
+FAILED = {"failed", "rejected"}
+WAITING_FOR_NODE = "waiting for node"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of the swarm as the manager sees it."""
+
+    id: str
+    hostname: str
+    state: str  # ready | down | unknown | disconnected
+    address: str
+    manager: bool
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def up(self) -> bool:
+        return self.state == "ready"
+
+
+def parse_nodes(listing: Sequence[Mapping[str, Any]]) -> dict[str, Node]:
+    nodes = {}
+    for node in listing:
+        status = node.get("Status") or {}
+        nodes[node["ID"]] = Node(id=node["ID"], hostname=(node.get("Description") or {}).get("Hostname") or "",
+                                 state=status.get("State") or "unknown", address=status.get("Addr") or "",
+                                 manager=(node.get("Spec") or {}).get("Role") == "manager",
+                                 labels=dict((node.get("Spec") or {}).get("Labels") or {}))
+    return nodes
+
+
+@dataclass(frozen=True)
+class NodeReport:
+    """What `status` says of one node: its state, whose data it keeps, what it runs."""
+
+    id: str
+    hostname: str
+    state: str
+    manager: bool
+    pinned: list[str]  # services whose volumes are on this node (pinned to it)
+    held: list[str]  # services with a task on it (for a node that is down: what it ran last)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "hostname": self.hostname, "state": self.state, "manager": self.manager,
+                "pinned": list(self.pinned), "held": list(self.held)}
+
+
+@dataclass
+class TaskView:
+    """The project's current tasks as container states, and which services each node holds."""
+
+    states: list[ContainerState]
+    nodes: dict[str, Node]
+    held: dict[str, list[str]]  # node id -> services with a task there (running, or last seen running)
+
+
+def task_view(project: str, services: Sequence[Mapping[str, Any]], tasks: Sequence[Mapping[str, Any]],
+              nodes: Mapping[str, Node], *, service_label: str, own_node: str,
+              pins: Mapping[str, str]) -> TaskView:
+    """``services`` and ``tasks``: the API's listings; ``own_node``: the node the launcher's engine is
+    (its ports are on 127.0.0.1); ``pins``: compose service name -> the node id its data is pinned to."""
+    by_id = {service["ID"]: service for service in services}
+    slots: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
+    held: dict[str, list[str]] = {}
+    for task in tasks:
+        service = by_id.get(task.get("ServiceID"))
+        if service is None:
+            continue
+        name = _compose_name(service, service_label)
+        key = task.get("Slot") or task.get("NodeID")
+        slots.setdefault((task["ServiceID"], key), []).append(task)
+        state = (task.get("Status") or {}).get("State")
+        if task.get("NodeID") and state not in ENDED and name not in held.setdefault(task["NodeID"], []):
+            held[task["NodeID"]].append(name)
+    states = []
+    for (service_id, slot), found in slots.items():
+        service = by_id[service_id]
+        replicas = (((service.get("Spec") or {}).get("Mode") or {}).get("Replicated") or {}).get("Replicas")
+        if isinstance(slot, int) and replicas is not None and slot > replicas:
+            continue  # a slot left from a larger replica count
+        task = _shown(found)
+        name = _compose_name(service, service_label)
+        states.append(_state(project, name, service, task, nodes, own_node, pins.get(name)))
+    return TaskView(states=states, nodes=dict(nodes), held=held)
+
+
+def _compose_name(service: Mapping[str, Any], service_label: str) -> str:
+    labels = (((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Labels") or {}
+    return labels.get(service_label) or service["Spec"]["Name"]
+
+
+def _shown(tasks: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The task that stands for a slot: the newest, unless it has not started and the one before
+    it failed (the failure says more than a replacement about to start)."""
+    ordered = sorted(tasks, key=lambda task: task.get("CreatedAt") or "")
+    newest = ordered[-1]
+    if _task_state(newest) in NOT_STARTED and len(ordered) > 1 and _task_state(ordered[-2]) in FAILED:
+        return ordered[-2]
+    return newest
+
+
+def _task_state(task: Mapping[str, Any]) -> str:
+    return (task.get("Status") or {}).get("State") or ""
+
+
+def _state(project: str, name: str, service: Mapping[str, Any], task: Mapping[str, Any], nodes: Mapping[str, Node],
+           own_node: str, pinned: str | None) -> ContainerState:
+    status = task.get("Status") or {}
+    swarm_state = status.get("State") or ""
+    container_spec = ((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}
+    check = (container_spec.get("Healthcheck") or {}).get("Test") or []
+    has_check = bool(check) and check[0] != "NONE"
+    exit_code = (status.get("ContainerStatus") or {}).get("ExitCode")
+    node = nodes.get(task.get("NodeID") or "")
+    health = ""
+    if swarm_state == "running":
+        state, health = "running", ("healthy" if has_check else "")
+    elif swarm_state == "starting":
+        state, health = ("running", "starting") if has_check else ("created", "")
+    elif swarm_state in ENDED:
+        state = "exited"
+        exit_code = 0 if swarm_state == "complete" else exit_code
+    else:
+        state = "created"
+        pin = nodes.get(pinned or "")
+        if pin is not None and not pin.up:
+            state = f"{WAITING_FOR_NODE} {pin.hostname or pin.id}"
+    since = _epoch(status.get("Timestamp"))
+    uptime = max(0.0, time.time() - since) if state == "running" and since else None
+    words = f"Up {_duration(uptime)}" if uptime is not None else (status.get("Err") or status.get("Message") or "")
+    host_ip = "" if node is None or node.id == own_node else node.address
+    # Swarm may list a host-mode port once per address family: one URL is enough.
+    ports = tuple(sorted({PublishedPort(port=int(port["PublishedPort"]), target=int(port.get("TargetPort") or 0),
+                                        host_ip=host_ip, protocol=port.get("Protocol") or "tcp")
+                          for port in (status.get("PortStatus") or {}).get("Ports") or ()
+                          if port.get("PublishedPort")}, key=lambda port: (port.port, port.protocol)))
+    volumes = tuple((str(mount.get("Target", "")).rstrip("/"), mount.get("Source") or "")
+                    for mount in container_spec.get("Mounts") or () if mount.get("Type") == "volume")
+    return ContainerState(
+        id=(status.get("ContainerStatus") or {}).get("ContainerID") or "",
+        name=f"{service['Spec']['Name']}.{task.get('Slot') or task.get('NodeID')}.{task['ID']}",
+        service=name, state=state, health=health,
+        exit_code=int(exit_code) if exit_code is not None and state == "exited" else None,
+        created=_epoch(task.get("CreatedAt")), uptime=uptime, status=words, ports=ports, project=project,
+        volumes=volumes, node=(node.hostname or node.id) if node else "", node_id=node.id if node else "")
+
+
+def _epoch(stamp: str | None) -> float:
+    """Seconds since the epoch of Swarm's RFC 3339 time (nanoseconds cut to microseconds)."""
+    if not stamp:
+        return 0.0
+    head, _, rest = stamp.rstrip("Z").partition(".")
+    try:
+        return datetime.fromisoformat(f"{head}.{rest[:6].ljust(6, '0')}+00:00").timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _duration(seconds: float) -> str:
+    """Docker's words for how long, rounded down as `docker ps` rounds."""
+    if seconds < 1:
+        return "Less than a second"
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count > 1 else ''}"
+    return "Less than a second"
