@@ -305,12 +305,15 @@ class ComposeEngine(EngineConnection):
         return ComposeRun(self.compose_command(*self._create_args(services, pull)), self.stack.root,
                           self.endpoint.environ())
 
-    @staticmethod
-    def _create_args(services: Sequence[str], pull: str) -> list[str]:
+    def _create_args(self, services: Sequence[str], pull: str) -> list[str]:
         # No --no-deps: it drops the `com.docker.compose.depends_on` label compose's `up` writes. The
         # dependencies (earlier waves, converged by then) are left as they are; --no-start starts nothing.
+        # Except on Podman: there compose's up of a later wave recreates the dependency that is starting
+        # (its answers differ from what compose hashed), so the later waves are made with --no-deps and
+        # carry an empty depends_on label, as they did before.
         _check_pull(pull)
-        return ["up", "--no-start", "--pull", pull, *services]
+        no_deps = ["--no-deps"] if self._health.is_podman() else []
+        return ["up", "--no-start", *no_deps, "--pull", pull, *services]
 
     def start_created(self, services: Sequence[str]) -> StartedByAPI:
         """Start these services' containers through the API, all at once (one list call, one start each)."""
