@@ -120,6 +120,10 @@ class SwarmRun:
                 process.wait()
 
 
+# How often a node's labels are read and written again when another update came first.
+_NODE_UPDATE_TRIES = 10
+
+
 class SwarmEngine(ComposeEngine):
     """The stack on the engine's Swarm: one Swarm stack per group, named PROJECT-GROUP."""
 
@@ -280,13 +284,22 @@ class SwarmEngine(ComposeEngine):
                 self._label_node(node.id, remove=gone)
 
     def _label_node(self, node_id: str, *, add: dict[str, str] | None = None, remove: Sequence[str] = ()) -> None:
-        """Update a node's labels from its current spec (Swarm wants the spec whole, at its version)."""
-        node = self._call(self.client.api.inspect_node, node_id)
-        spec = dict(node["Spec"])
-        labels = {key: value for key, value in (spec.get("Labels") or {}).items() if key not in remove}
-        labels.update(add or {})
-        spec["Labels"] = labels
-        self._call(self.client.api.update_node, node_id, node["Version"]["Index"], spec)
+        """Update a node's labels from its current spec (Swarm wants the spec whole, at its version); when
+        another instance's `up` updated the node first ("update out of sequence"), read it again and redo."""
+        import docker.errors
+
+        for attempt in range(_NODE_UPDATE_TRIES):
+            node = self._call(self.client.api.inspect_node, node_id)
+            spec = dict(node["Spec"])
+            labels = {key: value for key, value in (spec.get("Labels") or {}).items() if key not in remove}
+            labels.update(add or {})
+            spec["Labels"] = labels
+            try:
+                self._call(self.client.api.update_node, node_id, node["Version"]["Index"], spec)
+                return
+            except docker.errors.APIError as error:
+                if "out of sequence" not in str(error) or attempt == _NODE_UPDATE_TRIES - 1:
+                    raise
 
     def restart(self, services: Sequence[str]) -> None:
         for name in services:
