@@ -86,7 +86,14 @@ class SwarmBed:
         pid = int(Path(NODE_PIDFILE).read_text())
         os.kill(pid, signal.SIGTERM)
         self._wait_node("down", 90)
-        return time.monotonic() - began
+        seconds = time.monotonic() - began
+        # The manager may call the node down before its dockerd has finished exiting: a start
+        # before then would find its pid file and refuse.
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{pid}").exists():
+            assert time.monotonic() < deadline, "the worker's dockerd did not exit within 60 s"
+            time.sleep(0.2)
+        return seconds
 
     def start_node(self) -> None:
         """Start the worker's engine again: it rejoins the swarm by itself (its state is in its data root)."""
