@@ -11,7 +11,6 @@ Inspect answers are trimmed to Id, Name, State and Config.Healthcheck / Labels.
 from __future__ import annotations
 
 import json
-import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -20,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.unit.fake_engine import spec
+from tests.unit.test_engine_dockerapi import UnixHTTPServer
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import container_from_summary
 from wizard.core.docker.engineinfo import NEVER_PROBED, healthchecks_cannot_run
@@ -65,14 +65,6 @@ class Recorded(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-
-    def get_request(self):
-        request, _ = super().get_request()
-        return request, ("local", 0)
 
 
 @pytest.fixture
