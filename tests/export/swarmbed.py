@@ -60,8 +60,13 @@ class SwarmBed:
             self.client.swarm.init(advertise_addr=MANAGER_ADDR)
             self.started = True
         node = self.node_docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
-        if node == "active":
-            raise NotAvailable("the second node is in a swarm already (another run's)")
+        if node != "inactive":
+            # In this manager's swarm: another run uses it now. In any other (its data root kept the
+            # membership of a run that ended without leaving): stale, so the node leaves it first.
+            node_id = self.node_docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
+            if node_id and node_id in {known.id for known in self.client.nodes.list()}:
+                raise NotAvailable("the second node is in this swarm already (another run's)")
+            self.node_docker("swarm", "leave", "--force")
         token = self.client.swarm.attrs["JoinTokens"]["Worker"]
         joined = self.node_docker("swarm", "join", "--token", token, f"{MANAGER_ADDR}:2377")
         if joined.returncode != 0:
