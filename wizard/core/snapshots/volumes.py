@@ -142,13 +142,7 @@ def refill(client, volume: str, image: str, chunks: Iterable[bytes], *, shell: s
     finally:
         with engine_errors(f"remove the helper container of volume {volume}"):
             helper.remove(force=True)
-    with engine_errors(f"refill volume {volume}"):
-        filler = _helper(client, volume, image, read_only=False)
-    try:
-        _unpack(filler, volume, chunks)
-    finally:
-        with engine_errors(f"remove the helper container of volume {volume}"):
-            filler.remove(force=True)
+    _unpack_with_helper(client, volume, image, chunks, f"refill volume {volume}")
 
 
 # Every entry of the mount point, dot files included; an unmatched pattern stays literal and rm -f ignores it.
@@ -242,6 +236,12 @@ def replace(client, volume: str, key: str, project: str, image: str, chunks: Ite
                      "Labels": {PROJECT_LABEL: project, VOLUME_LABEL: key}}
         client.volumes.create(name=volume, driver=attrs.get("Driver") or "local",
                               driver_opts=attrs.get("Options") or None, labels=attrs.get("Labels") or None)
+    _unpack_with_helper(client, volume, image, chunks, f"replace volume {volume}")
+
+
+def _unpack_with_helper(client, volume: str, image: str, chunks: Iterable[bytes], doing: str) -> None:
+    """Unpack the archive into the volume through a helper container of ``image``, removed after."""
+    with engine_errors(doing):
         helper = _helper(client, volume, image, read_only=False)
     try:
         _unpack(helper, volume, chunks)
