@@ -87,6 +87,10 @@ def test_one_shot_jobs_restart_policies_and_groups(exported):
     assert engine["db"]["volumes"] == {"pgdata": {}}
     bundled = stacks(exported["bundled"])
     assert bundled["supabase"]["services"]["db"]["deploy"]["restart_policy"] == {"condition": "any"}
+    # A service with a healthcheck is updated health-gated and rolled back when its new tasks fail;
+    # a job (no healthcheck to gate on) is run again, never rolled back.
+    assert engine["db"]["services"]["postgres"]["deploy"]["update_config"] == {"failure_action": "rollback"}
+    assert "update_config" not in engine["app"]["services"]["migrate"]["deploy"]
 
 
 def test_files_become_swarm_secrets_and_configs(exported):

@@ -124,8 +124,10 @@ def test_the_optional_abilities_are_declared_where_they_exist_and_absent_elsewhe
     assert conformance(Converges, found["ComposeEngine"]) == []
     assert conformance(HashedProject, found["ComposeEngine"]) == []  # what the config hash reads of it
     assert isinstance(found["ComposeEngine"], Converges)
-    # Swarm's `stack deploy` converges on its own; the fakes have no compose hash.
-    for which in ("SwarmEngine", "unit FakeEngine", "dashboard FakeEngine"):
+    # Swarm converges too (its tasks carry the hash `up` stamped on them); the fakes have no compose hash.
+    assert conformance(Converges, found["SwarmEngine"]) == []
+    assert isinstance(found["SwarmEngine"], Converges)
+    for which in ("unit FakeEngine", "dashboard FakeEngine"):
         assert not isinstance(found[which], Converges), which
     assert isinstance(found["ComposeEngine"], CreatesAhead) and isinstance(found["ComposeEngine"], WatchesEvents)
     assert isinstance(found["ComposeEngine"], ReadsVolumes)

@@ -160,6 +160,17 @@ def test_waiting_stops_at_the_timeout(stack):
     assert engine.started == [["postgres"]]
 
 
+def test_a_service_waiting_for_its_node_is_said_to_wait_for_that_node_not_to_be_unready(stack):
+    engine = FakeEngine(specs(), scripts={"postgres": [("waiting for node launcher-node2 (w1)", "", None)]})
+    events, error = run_up(stack, engine, timeout=5)
+    assert isinstance(error, Unhealthy)
+    assert "postgres" in error.message and "still waiting after 5s: waiting for node launcher-node2 (w1), " \
+        "which is down" in error.message and "not ready" not in error.message
+    assert "start that node's Docker engine again" in error.hint
+    failed = [e for e in events if isinstance(e, ServiceFailed)]
+    assert [e.service for e in failed] == ["postgres"]
+
+
 def test_nothing_counts_as_failed_while_compose_still_runs(stack):
     # Last run's exited container is seen while compose is still starting the new one.
     engine = FakeEngine(specs(), running=[container("postgres", "exited", exit_code=1)], compose_ticks=2,

@@ -88,7 +88,7 @@ def test_a_pinned_service_whose_node_is_down_waits_for_it_and_the_node_names_wha
                                                                              created="2"),
                    task("c", "s2", "running", node_id="w")], nodes=nodes, pins={"postgres": "w"})
     states = {s.service: s for s in result.states}
-    assert states["postgres"].state == "waiting for node launcher-node2"
+    assert states["postgres"].state == "waiting for node launcher-node2 (w)"
     assert sorted(result.held["w"]) == ["postgres", "web"]
     # Pending while its node is up is only "created": Swarm is still placing it.
     up = view([service("s1", "postgres")], [task("b", "s1", "pending", node_id="")], pins={"postgres": "w"})
@@ -111,3 +111,35 @@ def test_a_node_that_is_down_says_what_it_held_and_what_to_do():
     assert "start its Docker engine again" in line
     ready = render_node(NodeReport(id="m" * 25, hostname="vm", state="ready", manager=True, pinned=[], held=["web"]))
     assert ready == f"node vm ({'m' * 12}, manager) ready: runs web"
+
+
+def test_a_task_of_an_older_spec_is_updating_and_says_what_config_and_image_it_was_made_from():
+    svc = service("s1", "web")
+    made = {"launcher.swarm.config-hash": "h1", "launcher.swarm.image": "sha256:i1"}
+    svc["Spec"]["TaskTemplate"]["ContainerSpec"]["Labels"].update(made)
+    current = {"ContainerSpec": dict(svc["Spec"]["TaskTemplate"]["ContainerSpec"])}
+    old = {"ContainerSpec": {**current["ContainerSpec"], "Labels": {LABEL: "web", "launcher.swarm.config-hash": "h0"}}}
+    fresh = view([svc], [{**task("a", "s1", "running"), "Spec": current}]).states[0]
+    assert (fresh.state, fresh.config_hash, fresh.image_label) == ("running", "h1", "sha256:i1")
+    stale = view([svc], [{**task("a", "s1", "running"), "Spec": old}]).states[0]
+    assert (stale.state, stale.health, stale.config_hash) == ("updating", "", "h0")
+    # A forced update (a `restart: true` dependant) makes every task of the service outdated too.
+    forced = {**svc, "Spec": {**svc["Spec"], "TaskTemplate": {**svc["Spec"]["TaskTemplate"], "ForceUpdate": 1}}}
+    assert view([forced], [{**task("a", "s1", "running"), "Spec": current}]).states[0].state == "updating"
+
+
+def test_a_job_run_again_waits_for_its_new_run_and_forgets_the_earlier_one():
+    job = service("s1", "migrate", healthcheck=False)
+    job["JobStatus"] = {"JobIteration": {"Index": 12}}
+    before = {**task("a", "s1", "complete", exit_code=0), "JobIteration": {"Index": 11}}
+    assert [s.state for s in view([job], [before]).states] == ["updating"]
+    again = {**task("b", "s1", "complete", node_id="w", created="2", exit_code=0), "JobIteration": {"Index": 12}}
+    assert [(s.state, s.node_id) for s in view([job], [before, again]).states] == [("exited", "w")]
+
+
+def test_an_update_swarm_rolled_back_is_named_with_its_words():
+    svc = {**service("s1", "web"), "UpdateStatus": {"State": "rollback_completed", "StartedAt":
+                                                       "2026-12-07T22:00:00Z", "Message": "rollback completed"}}
+    done = {**service("s2", "db"), "UpdateStatus": {"State": "completed"}}
+    gave_up = view([svc, done], [task("a", "s1", "running"), task("b", "s2", "running")]).gave_up
+    assert list(gave_up) == ["web"] and gave_up["web"][:2] == ("rollback_completed", "rollback completed")

@@ -10,7 +10,11 @@ secret's file, a rendered env file) or Swarm configs (any other file of the stac
 external and named by a hash of their content so a changed file is a new object,
 never an update Swarm refuses. Every network is one external overlay network the
 launcher creates, so services of different groups (stacks) reach each other by
-name as they do in the one compose project.
+name as they do in the one compose project. A service with a healthcheck is updated
+health-gated and rolled back when its new tasks fail (``update_config.failure_action:
+rollback``); `up --target swarm` also stamps each service's container labels with
+what it was made from (``stamps``: compose's config hash, the image id), which `up`
+compares with the files on the next run.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from wizard.core.export.report import TranslationReport
 from wizard.core.export.source import Source
@@ -73,8 +77,11 @@ def network_name(source: Source, network: str) -> str:
     return f"{source.project}-{network}"
 
 
-def swarm_stacks(source: Source) -> tuple[dict[str, dict[str, Any]], SwarmObjects, TranslationReport]:
-    """Group name -> stack file content (plan order), the objects they need, the report."""
+def swarm_stacks(source: Source, stamps: Mapping[str, Mapping[str, str]] | None = None,
+                 ) -> tuple[dict[str, dict[str, Any]], SwarmObjects, TranslationReport]:
+    """Group name -> stack file content (plan order), the objects they need, the report.
+
+    ``stamps``: service -> container labels to add (what the service was made from)."""
     report = TranslationReport(target="swarm")
     objects = SwarmObjects()
     stacks: dict[str, dict[str, Any]] = {}
@@ -89,6 +96,9 @@ def swarm_stacks(source: Source) -> tuple[dict[str, dict[str, Any]], SwarmObject
         top: dict[str, dict[str, Any]] = {"networks": {}, "volumes": {}, "secrets": {}, "configs": {}}
         out = {name: translate_service(source, group.name, name, service, top, objects, report)
                for name, service in services.items()}
+        for name, labels in (stamps or {}).items():
+            if name in out:
+                out[name]["labels"].update(labels)
         stack: dict[str, Any] = {"services": out}
         stack.update({key: value for key, value in top.items() if value})
         stacks[group.name] = stack
@@ -125,6 +135,9 @@ def translate_service(source: Source, group: str, name: str, service: dict[str, 
         if check.pop("start_interval", None):
             report.drop(where, "healthcheck.start_interval", "needs Docker API 1.44")
         out["healthcheck"] = check
+        if not check.get("disable") and not source.spec(name).oneshot:
+            # Swarm's update waits for each new task to pass its healthcheck; one that fails is undone.
+            deploy["update_config"] = {"failure_action": "rollback", **(deploy.get("update_config") or {})}
     if service.get("ports"):
         out["ports"] = [host_port(port, where, report) for port in service["ports"]]
     networks = out.get("networks") or {"default": None}
@@ -225,11 +238,12 @@ def content_name(source: Source, key: str, path: Path) -> str:
     return f"{name[:MAX_OBJECT_NAME - 13]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
-def render_swarm(source: Source) -> tuple[dict[str, str], SwarmObjects, TranslationReport]:
+def render_swarm(source: Source, stamps: Mapping[str, Mapping[str, str]] | None = None,
+                 ) -> tuple[dict[str, str], SwarmObjects, TranslationReport]:
     """File name -> YAML text, one stack file per group, plus the objects and the report."""
     from wizard.core.export.bundle import to_yaml
 
-    stacks, objects, report = swarm_stacks(source)
+    stacks, objects, report = swarm_stacks(source, stamps)
     texts = {f"{group}.yml": to_yaml(stack) for group, stack in stacks.items()}
     report.files = list(texts)
     return texts, objects, report

@@ -19,6 +19,7 @@ from wizard.core.docker.protocol import Engine, Run, WatchesEvents
 from wizard.core.lifecycle.readiness import (FAILED, NEVER_STARTED, READY, SETTLE, missing_healthcheck,
                                              service_readiness)
 from wizard.core.support.errors import Unhealthy
+from wizard.core.targets.swarmtasks import WAITING_FOR_NODE
 from wizard.core.support.events import Event, ServiceFailed, ServiceProgress, ServiceReady
 
 POLL_INTERVAL = 0.2  # seconds between list calls while waiting: one call per tick for all services
@@ -89,7 +90,12 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
                                       elapsed=round(elapsed, 2))
             if elapsed > budgets[name]:
                 state = f"{seen[0]}, health {seen[1]}" if seen[1] else seen[0]
-                failures.append((spec, shown, f"not ready after {budgets[name]:.0f}s ({state})"))
+                if seen[0].startswith(WAITING_FOR_NODE):
+                    # Not a service that failed to start: the node that keeps its data is down.
+                    failures.append((spec, None, f"{NODE_DOWN} after {budgets[name]:.0f}s: {seen[0]}, "
+                                                 "which is down and keeps its data (never started elsewhere)"))
+                else:
+                    failures.append((spec, shown, f"not ready after {budgets[name]:.0f}s ({state})"))
         if failures:
             yield from _fail(engine, *_first_cause(failures), run, hint=_hint(failures))
         if run is not None and compose_done and run.returncode != 0:
@@ -107,6 +113,7 @@ def _wait_ready(engine: Engine, specs: Sequence[ServiceSpec], *, run: Run | None
 
 Failure = tuple[ServiceSpec, ContainerState | None, str]  # the service, the container it is about, why
 NO_HEALTHCHECK = "has no healthcheck configured"
+NODE_DOWN = "still waiting"  # a Swarm service pinned to a node that is down (swarmtasks.WAITING_FOR_NODE)
 
 
 def refuse_missing_healthchecks(engine: Engine, specs: Sequence[ServiceSpec],
@@ -132,6 +139,9 @@ def _hint(failures: Sequence[Failure]) -> str:
     if reason.startswith(NO_HEALTHCHECK):
         return (f"give {spec.name} a healthcheck (in its compose file or its image), or wait for it with "
                 "condition: service_started")
+    if reason.startswith(NODE_DOWN):
+        return ("start that node's Docker engine again (it rejoins the swarm by itself), then run `up` again; "
+                "`launcher status --target swarm` names what the node holds")
     return ""
 
 

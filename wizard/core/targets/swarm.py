@@ -42,7 +42,7 @@ from wizard.core.docker.endpoint import current
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
 from wizard.core.targets.placement import labels_to_add, pins_of
-from wizard.core.targets.swarmtasks import Node, NodeReport, TaskView, parse_nodes, task_view
+from wizard.core.targets.swarmtasks import UPDATING, Node, NodeReport, TaskView, parse_nodes, task_view
 
 DOCKER_CANDIDATES = ("/usr/local/bin/docker", "docker")
 MIN_DOCKER_CLI = (24, 0, 0)
@@ -74,29 +74,43 @@ class SwarmRun:
     """The stack deploys of one wave, run together; done once Swarm has placed every task."""
 
     def __init__(self, commands: Sequence[list[str]], cwd: Path, engine: "SwarmEngine",
-                 services: Sequence[str]) -> None:
+                 services: Sequence[str], forced: Sequence[str] = ()) -> None:
+        self._engine = engine
+        self._cwd = cwd
+        self._services = list(services)
+        self._began = time.time()
+        self._outputs: list[Any] = []
+        self._processes: list[Any] = []
+        self._forced = list(forced)  # Swarm services to update by force once the deploys returned
+        self._settled = False
+        self._task_errors: list[str] = []
+        self._gave_up = False
+        for argv in commands:
+            self._spawn(argv)
+
+    def _spawn(self, argv: list[str]) -> None:
         import subprocess
         import tempfile
 
-        self._engine = engine
-        self._services = list(services)
-        self._outputs = []
-        self._processes = []
-        self._settled = False
-        self._task_errors: list[str] = []
-        for argv in commands:
-            output = tempfile.TemporaryFile()
-            self._outputs.append(output)
-            self._processes.append(subprocess.Popen(argv, cwd=cwd, env=current().environ(), stdout=output,
-                                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+        output = tempfile.TemporaryFile()
+        self._outputs.append(output)
+        self._processes.append(subprocess.Popen(argv, cwd=self._cwd, env=current().environ(), stdout=output,
+                                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
 
     def done(self) -> bool:
         if any(process.poll() is None for process in self._processes):
             return False
+        if self._forced and self.returncode == 0:
+            # After the deploys, which would otherwise reset the forced update's counter.
+            for name in self._forced:
+                self._spawn([self._engine.docker_cli, "service", "update", "--force", "--detach", name])
+            self._forced = []
+            return False
         if self.returncode != 0 or self._settled:
             return True
-        # A deploy returns once the services exist; their tasks get containers a moment later.
-        self._settled, self._task_errors = self._engine.tasks_settled(self._services)
+        # A deploy returns once the services exist; their tasks get containers a moment later, and
+        # an updated service's tasks are replaced one by one (each "updating" until then).
+        self._settled, self._task_errors, self._gave_up = self._engine.tasks_settled(self._services, self._began)
         return self._settled
 
     @property
@@ -104,7 +118,8 @@ class SwarmRun:
         codes = [process.poll() for process in self._processes]
         if any(code is None for code in codes):
             return None
-        return next((code for code in codes if code), 0)
+        # An update Swarm rolled back is a failed start, as a failed deploy is.
+        return next((code for code in codes if code), 1 if self._gave_up else 0)
 
     def output(self) -> str:
         text = []
@@ -137,9 +152,6 @@ class SwarmEngine(ComposeEngine):
     # A stack's volumes are named per Swarm stack (PROJECT-GROUP_volume), not as the compose model names them.
     has_volume = None
     pgdata_majors = None
-    # `docker stack deploy` converges the services on the files itself (its tasks carry no compose hash).
-    wanted = None
-    stop = None
 
     def __init__(self, stack, *, profiles: Sequence[str] = (), client: Any = None, compose=None,
                  docker_cli: str | None = None) -> None:
@@ -147,6 +159,7 @@ class SwarmEngine(ComposeEngine):
         self._docker_cli = docker_cli
         self._rendered = None  # (texts, objects) of this run's translation, made on the first start
         self._own_node: str | None = None
+        self._restart: set[str] = set()  # `restart: true` dependants to update by force with the next start
 
     @property
     def docker_cli(self) -> str:
@@ -210,17 +223,23 @@ class SwarmEngine(ComposeEngine):
             return self._light.get(f"/{kind}", {"filters": json.dumps(filters)} if filters else None) or []
         return self._call(getattr(self.client.api, kind), filters=filters) or []
 
-    def tasks_settled(self, services: Sequence[str]) -> tuple[bool, list[str]]:
+    def tasks_settled(self, services: Sequence[str], since: float = 0.0) -> tuple[bool, list[str], bool]:
         """Whether Swarm is done placing each service's tasks (every current task started or ended,
-        or waiting for a node that is down), and the errors of failed tasks (an image missing on
-        the node, say)."""
+        or waiting for a node that is down; none still of an older spec), the errors of failed tasks
+        (an image missing on the node, say), and whether Swarm gave up an update begun since
+        ``since`` (rolled back: its words are among the errors)."""
         wanted = set(services)
-        states = [state for state in self.containers() if state.service in wanted]
+        view = self.tasks()
+        self.listed = view.states
+        states = [state for state in view.states if state.service in wanted]
         errors = [f"{self.service_name(state.service)}: {state.status}" for state in states
                   if state.state == "exited" and state.exit_code != 0 and state.status]
+        gave_up = {name: words for name, words in view.gave_up.items() if name in wanted and words[2] >= since - 5}
+        errors += [f"{self.service_name(name)}: Swarm's update ended {state}: {message or 'no message'}"
+                   for name, (state, message, _) in sorted(gave_up.items())]
         placed = {state.service for state in states}
-        settled = wanted <= placed and all(state.state != "created" for state in states)
-        return settled, errors
+        settled = wanted <= placed and all(state.state not in ("created", UPDATING) for state in states)
+        return settled or bool(gave_up), errors, bool(gave_up)
 
     def service_name(self, service: str) -> str:
         return f"{stack_name(self.project, self.model().group_of(service))}_{service}"
@@ -234,8 +253,8 @@ class SwarmEngine(ComposeEngine):
         from wizard.core.export.swarmfile import render_swarm
 
         if self._rendered is None:
-            texts, objects, _report = render_swarm(load_source(self.stack, profiles=self.profiles, engine=self,
-                                                                 project=self.project))
+            source = load_source(self.stack, profiles=self.profiles, engine=self, project=self.project)
+            texts, objects, _report = render_swarm(source, self.stamps())
             write_files(self.folder, texts)
             self.ensure_objects(objects)
             self.ensure_pins(objects.pinned)
@@ -245,7 +264,34 @@ class SwarmEngine(ComposeEngine):
         commands = [[self.docker_cli, "stack", "deploy", "--resolve-image", "never", "--detach=true",
                      "-c", str(self.folder / f"{group}.yml"), stack_name(self.project, group)]
                     for group in groups]
-        return SwarmRun(commands, self.stack.root, self, services)
+        forced = [name for name in services if name in self._restart]
+        self._restart -= set(forced)
+        return SwarmRun(commands, self.stack.root, self, services, forced=[self.service_name(name) for name in forced])
+
+    def stamps(self) -> dict[str, dict[str, str]]:
+        """Each service's container labels saying what it is made from: compose's config hash of the
+        service now (``wanted``, cached by the files' content) and its image's local id. A task's
+        labels are the engine's word on what it runs: the next `up` compares them with the files."""
+        from wizard.core.targets.swarmtasks import CONFIG_LABEL, IMAGE_LABEL
+
+        hashes = self.wanted().hashes
+        specs = self.model().services
+        ids = self.image_store.find(sorted({spec.image for spec in specs if spec.image}))
+        stamps: dict[str, dict[str, str]] = {}
+        for spec in specs:
+            labels = {}
+            if spec.name in hashes:
+                labels[CONFIG_LABEL] = hashes[spec.name]
+            local = ids.get(spec.image) if spec.image else None
+            if local is not None:
+                labels[IMAGE_LABEL] = local.id
+            stamps[spec.name] = labels
+        return stamps
+
+    def stop(self, services: Sequence[str]) -> None:
+        """A `restart: true` dependant of a service being recreated: Swarm has no stop before an update,
+        so it is updated by force (a rolling restart, health-gated) when its wave deploys."""
+        self._restart.update(services)
 
     def ensure_objects(self, objects) -> None:
         """Create the overlay networks, secrets and configs the stack files name, when missing."""

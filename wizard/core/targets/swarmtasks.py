@@ -7,6 +7,13 @@ maps onto the local target's words (``readiness`` applies unchanged): Swarm hold
 in "starting" until its healthcheck passes, so "running" means healthy when the service
 has a healthcheck. A task that waits for the node its data is pinned to, while that node
 is down, is "waiting for node NAME": never called failed, never started elsewhere.
+
+A task made from an older spec of its service than the current one (a `stack deploy` that
+changed it, or a forced update, or a job's earlier run) is "updating": Swarm is about to
+replace it, so it never counts as ready, the way swarmkit's own ``IsTaskDirty`` reads it
+(the container spec and the force-update counter; for a job, its iteration). Each task's
+own container labels say which config and image it was made from (``CONFIG_LABEL``,
+``IMAGE_LABEL``, written by ``up``): what `up` compares with the files now.
 """
 
 from __future__ import annotations
@@ -24,6 +31,12 @@ NOT_STARTED = {"new", "pending", "assigned", "accepted", "ready", "preparing"}
 ENDED = {"complete", "failed", "shutdown", "rejected", "orphaned"}
 FAILED = {"failed", "rejected"}
 WAITING_FOR_NODE = "waiting for node"
+UPDATING = "updating"
+# Container labels `up --target swarm` writes: compose's config hash of the service and its image id.
+CONFIG_LABEL = "launcher.swarm.config-hash"
+IMAGE_LABEL = "launcher.swarm.image"
+# A service's UpdateStatus states that mean Swarm gave its update up.
+GAVE_UP = {"rollback_started", "rollback_completed", "rollback_paused", "paused"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,8 @@ class TaskView:
     states: list[ContainerState]
     nodes: dict[str, Node]
     held: dict[str, list[str]]  # node id -> services with a task there (running, or last seen running)
+    # compose service name -> (state, message, epoch started) of a Swarm update it gave up (rolled back, paused)
+    gave_up: dict[str, tuple[str, str, float]] = field(default_factory=dict)
 
 
 def task_view(project: str, services: Sequence[Mapping[str, Any]], tasks: Sequence[Mapping[str, Any]],
@@ -86,10 +101,15 @@ def task_view(project: str, services: Sequence[Mapping[str, Any]], tasks: Sequen
     by_id = {service["ID"]: service for service in services}
     slots: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
     held: dict[str, list[str]] = {}
+    current_runs = {service_id for service_id, service in by_id.items()
+                    if any(_job_iteration(task) == _job_iteration(service) for task in tasks
+                           if task.get("ServiceID") == service_id)}
     for task in tasks:
         service = by_id.get(task.get("ServiceID"))
         if service is None:
             continue
+        if task["ServiceID"] in current_runs and _job_iteration(task) != _job_iteration(service):
+            continue  # an earlier run of a job that has run again since
         name = _compose_name(service, service_label)
         key = task.get("Slot") or task.get("NodeID")
         slots.setdefault((task["ServiceID"], key), []).append(task)
@@ -105,7 +125,31 @@ def task_view(project: str, services: Sequence[Mapping[str, Any]], tasks: Sequen
         task = _shown(found)
         name = _compose_name(service, service_label)
         states.append(_state(project, name, service, task, nodes, own_node, pins.get(name)))
-    return TaskView(states=states, nodes=dict(nodes), held=held)
+    gave_up = {}
+    for service in services:
+        update = service.get("UpdateStatus") or {}
+        if update.get("State") in GAVE_UP:
+            gave_up[_compose_name(service, service_label)] = (update["State"], update.get("Message") or "",
+                                                              _epoch(update.get("StartedAt")))
+    return TaskView(states=states, nodes=dict(nodes), held=held, gave_up=gave_up)
+
+
+def _job_iteration(item: Mapping[str, Any]) -> Any:
+    """A job's run a task belongs to, or the service's current one (None for a service that is no job)."""
+    found = item.get("JobIteration") or (item.get("JobStatus") or {}).get("JobIteration") or {}
+    return found.get("Index")
+
+
+def outdated(service: Mapping[str, Any], task: Mapping[str, Any]) -> bool:
+    """The task was made from an older spec than its service's current one (Swarm replaces it)."""
+    if _job_iteration(service) is not None:
+        return _job_iteration(task) != _job_iteration(service)
+    spec = task.get("Spec")
+    if not spec:
+        return False
+    template = (service.get("Spec") or {}).get("TaskTemplate") or {}
+    return (spec.get("ContainerSpec") != template.get("ContainerSpec")
+            or (spec.get("ForceUpdate") or 0) != (template.get("ForceUpdate") or 0))
 
 
 def _compose_name(service: Mapping[str, Any], service_label: str) -> str:
@@ -148,7 +192,10 @@ def _state(project: str, name: str, service: Mapping[str, Any], task: Mapping[st
         state = "created"
         pin = nodes.get(pinned or "")
         if pin is not None and not pin.up:
-            state = f"{WAITING_FOR_NODE} {pin.hostname or pin.id}"
+            state = f"{WAITING_FOR_NODE} {pin.hostname or pin.id} ({pin.id[:12]})"
+    # An ended task of an older spec is history, unless it is a job's earlier run (a new one is coming).
+    if outdated(service, task) and (swarm_state not in ENDED or _job_iteration(service) is not None):
+        state, health = UPDATING, ""
     since = _epoch(status.get("Timestamp"))
     uptime = max(0.0, time.time() - since) if state == "running" and since else None
     words = f"Up {_duration(uptime)}" if uptime is not None else (status.get("Err") or status.get("Message") or "")
@@ -160,13 +207,16 @@ def _state(project: str, name: str, service: Mapping[str, Any], task: Mapping[st
                           if port.get("PublishedPort")}, key=lambda port: (port.port, port.protocol)))
     volumes = tuple((str(mount.get("Target", "")).rstrip("/"), mount.get("Source") or "")
                     for mount in container_spec.get("Mounts") or () if mount.get("Type") == "volume")
+    made_from = (((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Labels")
+                 or container_spec.get("Labels") or {})
     return ContainerState(
         id=(status.get("ContainerStatus") or {}).get("ContainerID") or "",
         name=f"{service['Spec']['Name']}.{task.get('Slot') or task.get('NodeID')}.{task['ID']}",
         service=name, state=state, health=health,
         exit_code=int(exit_code) if exit_code is not None and state == "exited" else None,
         created=_epoch(task.get("CreatedAt")), uptime=uptime, status=words, ports=ports, project=project,
-        volumes=volumes, node=(node.hostname or node.id) if node else "", node_id=node.id if node else "")
+        volumes=volumes, node=(node.hostname or node.id) if node else "", node_id=node.id if node else "",
+        config_hash=made_from.get(CONFIG_LABEL, ""), image_label=made_from.get(IMAGE_LABEL, ""))
 
 
 def _epoch(stamp: str | None) -> float:

@@ -1,0 +1,43 @@
+"""A wave's stack deploys on Swarm (SwarmRun): forced updates after the deploys, an update Swarm rolled back fails."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+from wizard.core.targets.swarm import SwarmRun
+
+
+class Engine(SimpleNamespace):
+    def tasks_settled(self, services, since):
+        self.asked.append((list(services), since))
+        return self.answer
+
+
+def finished(run: SwarmRun) -> None:
+    deadline = time.monotonic() + 10
+    while not run.done():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_an_update_swarm_rolled_back_is_a_failed_start_with_swarm_s_words(tmp_path):
+    words = "p-app_web: Swarm's update ended rollback_completed: rollback completed"
+    engine = Engine(docker_cli="true", asked=[], answer=(True, [words], True))
+    began = time.time()
+    run = SwarmRun([["true"]], tmp_path, engine, ["web"])
+    finished(run)
+    assert run.returncode == 1 and f"error: {words}" in run.output()
+    assert engine.asked[0][0] == ["web"] and engine.asked[0][1] >= began - 1
+
+
+def test_a_forced_update_runs_after_the_deploys_and_is_waited_for(tmp_path):
+    marker = tmp_path / "forced"
+    engine = Engine(docker_cli=str(tmp_path / "docker"), asked=[], answer=(True, [], False))
+    (tmp_path / "docker").write_text(f"#!/bin/sh\necho \"$@\" > {marker}\n")
+    (tmp_path / "docker").chmod(0o755)
+    run = SwarmRun([["sleep", "0.2"]], tmp_path, engine, ["web", "worker"], forced=["p-app_worker"])
+    assert not marker.exists()
+    finished(run)
+    assert marker.read_text().split() == ["service", "update", "--force", "--detach", "p-app_worker"]
+    assert run.returncode == 0 and len(engine.asked) == 1
