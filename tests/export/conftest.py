@@ -54,9 +54,9 @@ def swarm(swarm_bed):
 @pytest.fixture(scope="module")
 def two_node_swarm(swarm_bed, images):
     """The test bed's second node joined as a worker for one module, with the images its tests name
-    (only busybox: stateful services stay on the manager, where their volumes are), then dropped."""
+    (busybox, and redis: a test pins redis's data to the worker), then dropped."""
     try:
-        swarm_bed.two_nodes([images["busybox"]])
+        swarm_bed.two_nodes([images["busybox"], images["redis"]])
     except NotAvailable as error:
         swarm_bed.drop_node()
         missing_part(str(error))

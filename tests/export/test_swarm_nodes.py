@@ -1,8 +1,10 @@
 """`launcher up/status/logs/down --target swarm` on the test bed's real two-node swarm.
 
 The engine test stack made for two nodes: postgres (seeded) and redis keep named volumes,
-so each is pinned to one node; web is stateless, two replicas at most one per node; the
-one-shot migrate job runs on the worker. One deployment per module parameter (the stack's
+so each is pinned to one node: postgres to the manager (the first `up` pins it there), redis
+to the worker (pinned there by hand before the first `up`, as a user moves a pin), so what
+needs a node's engine is tried on a worker; web is stateless, two replicas at most one per
+node; the one-shot migrate job runs on the worker. One deployment per module parameter (the stack's
 own name, and a second checkout's instance name), read by several tests; the manager's
 and the worker's engines are the witnesses.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import uuid
@@ -63,6 +66,9 @@ def deployed(request, two_node_swarm, tmp_path_factory, docker_client):
         checkout(temp / "first", name, env, run)  # registers the stack's own name first
     stack = checkout(temp / "stack", name, env, run)
     assert (stack.project == name) == (request.param == "stack-name")
+    worker = docker_client.nodes.get(two_node_swarm.worker)
+    labels = {**(worker.attrs["Spec"].get("Labels") or {}), f"launcher.data.{stack.project}.redis": "true"}
+    worker.update({**worker.attrs["Spec"], "Labels": labels})
     try:
         up = stack.launcher("up", "--target", "swarm", "--json", timeout=400)
         yield stack, up, two_node_swarm
@@ -75,6 +81,9 @@ def deployed(request, two_node_swarm, tmp_path_factory, docker_client):
         assert not [key for key in node.attrs["Spec"].get("Labels") or {} if f".{stack.project}." in key]
     assert not [v.name for v in docker_client.volumes.list() if v.name.startswith(f"{stack.project}-")]
     assert bed_containers(two_node_swarm, stack.project) == []
+    # redis's volume on the worker too, through the worker's Docker context.
+    left = two_node_swarm.node_docker("volume", "ls", "-q").stdout.split()
+    assert not [volume for volume in left if volume.startswith(f"{stack.project}-")]
 
 
 def bed_containers(bed, project: str, wait: float = 30) -> list[str]:
@@ -117,15 +126,18 @@ def test_the_stack_comes_up_healthy_across_both_nodes(deployed, docker_client):
     assert [(task["NodeID"], task["Status"]["State"]) for task in tasks["migrate"]] == [(bed.worker, "complete")]
     assert not docker_client.containers.list(all=True, filters={"label": [f"{LABEL}={stack.project}",
                                                                           "launcher.swarm.service=migrate"]})
-    # The data stays with its volumes: postgres and redis on the manager, where their volumes are.
-    for service, volume in (("postgres", "db_pgdata"), ("redis", "cache_redisdata")):
-        assert [task["NodeID"] for task in tasks[service]] == [manager]
-        assert docker_client.volumes.get(f"{stack.project}-{volume}")
+    # The data stays with its volumes: postgres on the manager (pinned by the first `up`), redis on
+    # the worker (pinned there before it), each where its volume is.
+    assert [task["NodeID"] for task in tasks["postgres"]] == [manager]
+    assert docker_client.volumes.get(f"{stack.project}-db_pgdata")
+    assert [task["NodeID"] for task in tasks["redis"]] == [bed.worker]
     node_volumes = bed.node_docker("volume", "ls", "-q").stdout.split()
-    assert not [name for name in node_volumes if name.startswith(f"{stack.project}-")]
-    labels = docker_client.nodes.get(manager).attrs["Spec"]["Labels"]
-    assert {key: value for key, value in labels.items() if key.startswith(f"launcher.data.{stack.project}.")} == {
-        f"launcher.data.{stack.project}.postgres": "true", f"launcher.data.{stack.project}.redis": "true"}
+    assert [name for name in node_volumes if name.startswith(f"{stack.project}-")] == [
+        f"{stack.project}-cache_redisdata"]
+    for node_id, pinned in ((manager, "postgres"), (bed.worker, "redis")):
+        labels = docker_client.nodes.get(node_id).attrs["Spec"]["Labels"]
+        assert [key for key in labels if key.startswith(f"launcher.data.{stack.project}.")] == [
+            f"launcher.data.{stack.project}.{pinned}"]
     # The seed reached the pinned database.
     password = dotenv_values(stack.root / ".launcher" / "values.env")["PG_PASSWORD"]
     with psycopg.connect(f"postgresql://postgres:{password}@127.0.0.1:{stack.ports['PG_PORT']}/postgres") as conn:
@@ -143,13 +155,13 @@ def test_status_shows_each_task_s_node_and_where_the_data_is_pinned(deployed, do
     assert sorted(row["node_id"] for row in rows if row["service"] == "web") == sorted([manager, bed.worker])
     assert [row["node_id"] for row in rows if row["service"] == "postgres"] == [manager]
     nodes = {node["id"]: node for node in data["nodes"]}
-    assert nodes[manager]["pinned"] == ["postgres", "redis"] and nodes[manager]["state"] == "ready"
-    assert nodes[bed.worker]["hostname"] == NODE_HOSTNAME and nodes[bed.worker]["pinned"] == []
+    assert nodes[manager]["pinned"] == ["postgres"] and nodes[manager]["state"] == "ready"
+    assert nodes[bed.worker]["hostname"] == NODE_HOSTNAME and nodes[bed.worker]["pinned"] == ["redis"]
     assert "web" in nodes[bed.worker]["held"]
     plain = stack.launcher("status", "--target", "swarm", "--plain")
     assert plain.returncode == 0, plain.stderr
     assert f"node {NODE_HOSTNAME} ({bed.worker[:12]}) ready" in plain.stdout
-    assert "keeps the data of postgres, redis" in plain.stdout
+    assert "keeps the data of postgres" in plain.stdout and "keeps the data of redis" in plain.stdout
 
 
 def test_logs_come_from_the_manager_whatever_node_ran_the_task(deployed):
@@ -157,6 +169,64 @@ def test_logs_come_from_the_manager_whatever_node_ran_the_task(deployed):
     logs = stack.launcher("logs", "--target", "swarm", "migrate")
     assert logs.returncode == 0, logs.stderr
     assert "migrated" in logs.stdout
+
+
+def changes_of(result) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Service -> (action, reasons) from `up --dry-run --json`'s last line."""
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    last = json_lines(result.stdout)[-1]
+    assert last["event"] == "finished" and last["details"]["dry_run"]
+    return {change["service"]: (change["action"], tuple(change["reasons"])) for change in last["details"]["changes"]}
+
+
+def test_an_edit_updates_just_the_changed_service_across_both_nodes_and_the_plan_says_why(deployed, docker_client):
+    """Converging on the swarm: the tasks carry the config hash `up` stamped; `up` compares it with
+    the files and redeploys only the stack of what changed, waiting for Swarm's rolling update."""
+    stack, _, bed = deployed
+    before = {name: sorted(task["ID"] for task in tasks) for name, tasks in
+              tasks_by_service(docker_client, stack.project).items()}
+    unchanged = changes_of(stack.launcher("up", "--target", "swarm", "--dry-run", "--json"))
+    assert {action for action, _ in unchanged.values()} == {"nothing"}, unchanged
+    stack.edit("compose/app.yml", "      replicas: 2\n", "      replicas: 1\n")
+    scaled = changes_of(stack.launcher("up", "--target", "swarm", "--dry-run", "--json"))
+    assert scaled["web"] == ("scale", ("deploy.replicas 2 -> 1",)), scaled
+    stack.edit("compose/app.yml", "      replicas: 1\n", "      replicas: 2\n")
+    stack.edit("compose/app.yml", "  web:\n    image: launcher-test/busybox:1\n",
+               "  web:\n    image: launcher-test/busybox:1\n    environment:\n      GREETING: hello\n")
+    planned = changes_of(stack.launcher("up", "--target", "swarm", "--dry-run", "--json"))
+    assert planned["web"] == ("recreate", ("environment.GREETING",)), planned
+    assert {service: action for service, (action, _) in planned.items() if service != "web"} == {
+        "postgres": "nothing", "redis": "nothing", "migrate": "nothing"}
+
+    up = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
+    assert up.returncode == 0, up.stdout[-3000:] + up.stderr
+    said = [(e["service"], e["action"]) for e in json_lines(up.stdout) if e["event"] == "service-change"]
+    assert said == [("web", "recreate")]
+    after = tasks_by_service(docker_client, stack.project)
+    for service in ("postgres", "redis"):  # not touched: the same tasks run on
+        assert sorted(task["ID"] for task in after[service]) == before[service]
+    running = [task for task in after["web"] if task["Status"]["State"] == "running"]
+    assert sorted(task["NodeID"] for task in running) == sorted([docker_client.info()["Swarm"]["NodeID"],
+                                                                  bed.worker]), (after["web"], up.stdout[-3000:])
+    assert all("GREETING=hello" in task["Spec"]["ContainerSpec"]["Env"] for task in running)
+    assert not {task["ID"] for task in running} & set(before["web"])
+    again = changes_of(stack.launcher("up", "--target", "swarm", "--dry-run", "--json"))
+    assert {action for action, _ in again.values()} == {"nothing"}, again
+
+
+def test_a_shell_reaches_the_service_on_the_worker_through_its_node_s_context(deployed):
+    """`shell --target swarm redis`: redis runs only on the worker, reached through the Docker context
+    its node label names (a real terminal: `script` gives the command a pty)."""
+    stack, _, bed = deployed
+    on_worker = bed.node_docker("ps", "-q", "--filter", f"label={LABEL}={stack.project}",
+                                "--filter", "label=launcher.swarm.service=redis").stdout.split()
+    assert len(on_worker) == 1
+    command = shlex.join([*launcher_command(), "shell", "--target", "swarm", "redis"])
+    result = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=stack.root,
+                            input="echo answer=$((6*7)) host=$(hostname); exit\n", capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "NO_COLOR": "1", **stack.env})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "answer=42" in result.stdout and f"host={on_worker[0][:12]}" in result.stdout, result.stdout
 
 
 def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(deployed, docker_client, request):
@@ -168,6 +238,9 @@ def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(
     if request.node.callspec.params["deployed"] == "stack-name":
         pytest.skip("the lost-node cycle runs once, under the other instance name")
     stack, _, bed = deployed
+    redis = bed.node_docker("ps", "-q", "--filter", f"label={LABEL}={stack.project}",
+                            "--filter", "label=launcher.swarm.service=redis").stdout.split()
+    assert bed.node_docker("exec", redis[0], "redis-cli", "SET", "kept", "on-the-worker").stdout.strip() == "OK"
     lost_after = bed.stop_node()
     print(f"the manager called the worker down after {lost_after:.1f} s")
     status = stack.launcher("status", "--target", "swarm", "--json")
@@ -183,6 +256,14 @@ def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(
     plain = stack.launcher("status", "--target", "swarm", "--plain")
     assert f"node {NODE_HOSTNAME} ({bed.worker[:12]}) down: held " in plain.stdout
     assert "start its Docker engine again" in plain.stdout
+    assert f"waiting for node {NODE_HOSTNAME} ({bed.worker[:12]})" in plain.stdout  # redis, pinned to it
+    # `up` waits for that node, by name and id, and says so: never a generic "not ready".
+    waiting = stack.launcher("up", "--target", "swarm", "--timeout", "5", timeout=300)
+    assert waiting.returncode == 9, waiting.stdout[-3000:] + waiting.stderr
+    assert f"redis: waiting for node {NODE_HOSTNAME} ({bed.worker[:12]})" in waiting.stdout, waiting.stdout
+    assert f"still waiting after 5s: waiting for node {NODE_HOSTNAME} ({bed.worker[:12]}), which is down" in \
+        waiting.stderr + waiting.stdout
+    assert "not ready after" not in waiting.stderr + waiting.stdout
 
     bed.start_node()
     up = stack.launcher("up", "--target", "swarm", "--json", timeout=300)
@@ -194,3 +275,6 @@ def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(
     password = dotenv_values(stack.root / ".launcher" / "values.env")["PG_PASSWORD"]
     with psycopg.connect(f"postgresql://postgres:{password}@127.0.0.1:{stack.ports['PG_PORT']}/postgres") as conn:
         assert conn.execute("SELECT name FROM items").fetchall() == [("first",)]
+    redis = bed.node_docker("ps", "-q", "--filter", f"label={LABEL}={stack.project}",
+                            "--filter", "label=launcher.swarm.service=redis").stdout.split()
+    assert bed.node_docker("exec", redis[0], "redis-cli", "GET", "kept").stdout.strip() == "on-the-worker"

@@ -143,3 +143,22 @@ def test_an_update_swarm_rolled_back_is_named_with_its_words():
     done = {**service("s2", "db"), "UpdateStatus": {"State": "completed"}}
     gave_up = view([svc, done], [task("a", "s1", "running"), task("b", "s2", "running")]).gave_up
     assert list(gave_up) == ["web"] and gave_up["web"][:2] == ("rollback_completed", "rollback completed")
+
+
+def test_a_task_this_run_s_deploy_or_forced_update_replaces_is_updating_before_swarm_has_the_new_spec():
+    svc = service("s1", "web")
+    svc["Spec"]["TaskTemplate"]["ContainerSpec"]["Labels"]["launcher.swarm.config-hash"] = "h0"
+    running = task("a", "s1", "running", created="1")  # made at 22:00:01 from h0, the spec Swarm still has
+    stamped = task_view("p", [svc], [running], NODES, service_label=LABEL, own_node="m", pins={},
+                        deployed={"web": {"launcher.swarm.config-hash": "h1"}}).states[0]
+    assert (stamped.state, stamped.health) == ("updating", "")
+    same = task_view("p", [svc], [running], NODES, service_label=LABEL, own_node="m", pins={},
+                     deployed={"web": {"launcher.swarm.config-hash": "h0"}}).states[0]
+    assert same.state == "running"
+    forced_at = stamped.created + 5
+    forced = task_view("p", [svc], [running], NODES, service_label=LABEL, own_node="m", pins={},
+                       forced={"web": forced_at}).states[0]
+    assert forced.state == "updating"
+    ended = task_view("p", [svc], [task("a", "s1", "complete", created="1")], NODES, service_label=LABEL,
+                      own_node="m", pins={}, deployed={"web": {"launcher.swarm.config-hash": "h1"}}).states[0]
+    assert ended.state == "exited"

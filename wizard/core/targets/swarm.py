@@ -157,9 +157,13 @@ class SwarmEngine(ComposeEngine):
                  docker_cli: str | None = None) -> None:
         super().__init__(stack, profiles=profiles, client=client, compose=compose)
         self._docker_cli = docker_cli
-        self._rendered = None  # (texts, objects) of this run's translation, made on the first start
+        self._rendered = None  # (texts, objects, stamps) of this run's translation, made on the first start
         self._own_node: str | None = None
         self._restart: set[str] = set()  # `restart: true` dependants to update by force with the next start
+        # What this run deployed (service -> its stamp labels) and forced (service -> since when): a task
+        # made otherwise is outdated, even before Swarm has the new spec (``swarmtasks.task_view``).
+        self._deployed: dict[str, dict[str, str]] = {}
+        self._forced: dict[str, float] = {}
 
     @property
     def docker_cli(self) -> str:
@@ -199,7 +203,8 @@ class SwarmEngine(ComposeEngine):
         tasks = self._list("tasks", {"service": [service["ID"] for service in services]}) if services else []
         nodes = parse_nodes(self._list("nodes"))
         return task_view(self.project, services, tasks, nodes, service_label=SERVICE_LABEL,
-                         own_node=self.own_node(), pins=pins_of(self.project, nodes.values()))
+                         own_node=self.own_node(), pins=pins_of(self.project, nodes.values()),
+                         deployed=self._deployed, forced=self._forced)
 
     def node_report(self) -> list[NodeReport]:
         """Every node: its state, the services whose data it keeps, and what it runs (or last ran)."""
@@ -254,11 +259,13 @@ class SwarmEngine(ComposeEngine):
 
         if self._rendered is None:
             source = load_source(self.stack, profiles=self.profiles, engine=self, project=self.project)
-            texts, objects, _report = render_swarm(source, self.stamps())
+            stamps = self.stamps()
+            texts, objects, _report = render_swarm(source, stamps)
             write_files(self.folder, texts)
             self.ensure_objects(objects)
             self.ensure_pins(objects.pinned)
-            self._rendered = texts, objects
+            self._rendered = texts, objects, stamps
+        self._deployed.update({name: self._rendered[2].get(name, {}) for name in services})
         model = self.model()
         groups = list(dict.fromkeys(model.group_of(name) for name in services))
         commands = [[self.docker_cli, "stack", "deploy", "--resolve-image", "never", "--detach=true",
@@ -266,6 +273,7 @@ class SwarmEngine(ComposeEngine):
                     for group in groups]
         forced = [name for name in services if name in self._restart]
         self._restart -= set(forced)
+        self._forced.update({name: time.time() for name in forced})
         return SwarmRun(commands, self.stack.root, self, services, forced=[self.service_name(name) for name in forced])
 
     def stamps(self) -> dict[str, dict[str, str]]:
@@ -395,14 +403,14 @@ class SwarmEngine(ComposeEngine):
             self._remove(self.client.api.remove_secret, secret["ID"])
         for config in self._call(self.client.api.configs, filters=ours):
             self._remove(self.client.api.remove_config, config["ID"])
+        namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
         if volumes:
             self.unpin()
-            namespaces = {stack_name(self.project, group.name) for group in self.stack.groups}
             for volume in self._call(self.client.api.volumes).get("Volumes") or []:
                 if (volume.get("Labels") or {}).get(STACK_NAMESPACE) in namespaces:
                     self._remove(self.client.api.remove_volume, volume["Name"], force=True)
         for node in elsewhere:
-            self._prune_on(node, label)
+            self._prune_on(node, label, sorted(namespaces) if volumes else ())
         return f"removed {len(stacks)} stack(s)"
 
     def other_nodes_that_ran_tasks(self) -> list[Node]:
@@ -414,17 +422,38 @@ class SwarmEngine(ComposeEngine):
         nodes = parse_nodes(self._list("nodes"))
         return [nodes[node_id] for node_id in sorted(ran - {self.own_node(), None, ""}) if node_id in nodes]
 
-    def _prune_on(self, node: Node, label: str) -> None:
-        """Remove the project's stopped containers on another node, through the Docker context its
-        ``launcher.context`` label names; without one (or when it cannot be reached) they stay there,
-        as the README says, for `docker container prune --filter label=...` on that node."""
+    def _prune_on(self, node: Node, label: str, namespaces: Sequence[str] = ()) -> None:
+        """Remove the project's stopped containers on another node, and with ``namespaces`` the stacks'
+        volumes there (a service pinned to that node keeps its data there), through the Docker context
+        its ``launcher.context`` label names; without one (or when it cannot be reached) they stay
+        there, as the README says, for `docker container prune` / `volume rm` on that node."""
         import subprocess
 
         context = node.labels.get(CONTEXT_LABEL)
-        if context:
-            subprocess.run([self.docker_cli, "--context", context, "container", "prune", "--force", "--filter",
-                            f"label={label}"], capture_output=True, stdin=subprocess.DEVNULL, timeout=60,
-                           env=self.endpoint.environ())
+        if not context:
+            return
+
+        def there(*args: str) -> subprocess.CompletedProcess:
+            try:
+                return subprocess.run([self.docker_cli, "--context", context, *args], capture_output=True, text=True,
+                                      stdin=subprocess.DEVNULL, timeout=60, env=self.endpoint.environ())
+            except subprocess.TimeoutExpired:
+                return subprocess.CompletedProcess(args, 1, "", "no answer")
+
+        deadline = time.monotonic() + GONE_TIMEOUT
+        # Swarm stops the node's tasks after `stack rm` returned: a volume in use cannot go yet.
+        while time.monotonic() < deadline:
+            running = there("ps", "-q", "--filter", f"label={label}")
+            if running.returncode != 0:
+                return  # the node cannot be reached: what is there stays (see the docstring)
+            if not running.stdout.strip():
+                break
+            time.sleep(0.5)
+        there("container", "prune", "--force", "--filter", f"label={label}")
+        for namespace in namespaces:
+            found = there("volume", "ls", "-q", "--filter", f"label={STACK_NAMESPACE}={namespace}").stdout.split()
+            if found:
+                there("volume", "rm", "--force", *found)
 
     def _remove(self, function, *args, **kwargs) -> None:
         import docker.errors

@@ -19,7 +19,7 @@ own container labels say which config and image it was made from (``CONFIG_LABEL
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
@@ -95,9 +95,14 @@ class TaskView:
 
 def task_view(project: str, services: Sequence[Mapping[str, Any]], tasks: Sequence[Mapping[str, Any]],
               nodes: Mapping[str, Node], *, service_label: str, own_node: str,
-              pins: Mapping[str, str]) -> TaskView:
+              pins: Mapping[str, str], deployed: Mapping[str, Mapping[str, str]] | None = None,
+              forced: Mapping[str, float] | None = None) -> TaskView:
     """``services`` and ``tasks``: the API's listings; ``own_node``: the node the launcher's engine is
-    (its ports are on 127.0.0.1); ``pins``: compose service name -> the node id its data is pinned to."""
+    (its ports are on 127.0.0.1); ``pins``: compose service name -> the node id its data is pinned to.
+
+    ``deployed``: service -> the labels this run's deploy stamped on it: a task made with others is
+    outdated even before Swarm has stored the new spec (the deploy may still be on its way);
+    ``forced``: service -> when this run's forced update began: a task made before it is outdated."""
     by_id = {service["ID"]: service for service in services}
     slots: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
     held: dict[str, list[str]] = {}
@@ -124,7 +129,10 @@ def task_view(project: str, services: Sequence[Mapping[str, Any]], tasks: Sequen
             continue  # a slot left from a larger replica count
         task = _shown(found)
         name = _compose_name(service, service_label)
-        states.append(_state(project, name, service, task, nodes, own_node, pins.get(name)))
+        state = _state(project, name, service, task, nodes, own_node, pins.get(name))
+        if _older_than_run(state, task, (deployed or {}).get(name), (forced or {}).get(name)):
+            state = replace(state, state=UPDATING, health="", uptime=None)
+        states.append(state)
     gave_up = {}
     for service in services:
         update = service.get("UpdateStatus") or {}
@@ -132,6 +140,17 @@ def task_view(project: str, services: Sequence[Mapping[str, Any]], tasks: Sequen
             gave_up[_compose_name(service, service_label)] = (update["State"], update.get("Message") or "",
                                                               _epoch(update.get("StartedAt")))
     return TaskView(states=states, nodes=dict(nodes), held=held, gave_up=gave_up)
+
+
+def _older_than_run(state: ContainerState, task: Mapping[str, Any], stamped: Mapping[str, str] | None,
+                    forced_at: float | None) -> bool:
+    """A task still running that this run's deploy (``stamped``) or forced update replaces."""
+    if _task_state(task) in ENDED:
+        return False
+    made = {"launcher.swarm.config-hash": state.config_hash, "launcher.swarm.image": state.image_label}
+    if stamped and any(made.get(key, value) != value for key, value in stamped.items()):
+        return True
+    return forced_at is not None and state.created < forced_at
 
 
 def _job_iteration(item: Mapping[str, Any]) -> Any:
