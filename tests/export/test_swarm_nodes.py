@@ -254,7 +254,7 @@ def test_a_lost_worker_is_named_with_what_it_held_and_up_brings_everything_back(
         [(True, docker_client.info()["Swarm"]["NodeID"])]
     assert sorted(row["ready"] for row in rows if row["service"] == "web") == [False, True]
     plain = stack.launcher("status", "--target", "swarm", "--plain")
-    assert f"node {NODE_HOSTNAME} ({bed.worker[:12]}) down: held " in plain.stdout
+    assert f"node {NODE_HOSTNAME} ({bed.worker[:12]}) down: keeps the data of redis; held " in plain.stdout
     assert "start its Docker engine again" in plain.stdout
     assert f"waiting for node {NODE_HOSTNAME} ({bed.worker[:12]})" in plain.stdout  # redis, pinned to it
     # `up` waits for that node, by name and id, and says so: never a generic "not ready".
