@@ -38,17 +38,15 @@ from typing import Any, Iterator, Sequence
 from wizard.core.docker.composecli import parse_version
 from wizard.core.docker.composeengine import ComposeEngine
 from wizard.core.docker.containers import ContainerState
-from wizard.core.docker.endpoint import current
 from wizard.core.support.errors import DockerUnavailable, PreflightFailed
 from wizard.core.export.swarmfile import PROJECT_LABEL, SERVICE_LABEL, stack_name
 from wizard.core.targets.placement import labels_to_add, pins_of
+from wizard.core.targets.elsewhere import CONTEXT_LABEL, GONE_TIMEOUT, STACK_NAMESPACE, prune_on
+from wizard.core.targets.swarmrun import SwarmRun
 from wizard.core.targets.swarmtasks import UPDATING, Node, NodeReport, TaskView, parse_nodes, task_view
 
 DOCKER_CANDIDATES = ("/usr/local/bin/docker", "docker")
 MIN_DOCKER_CLI = (24, 0, 0)
-STACK_NAMESPACE = "com.docker.stack.namespace"
-CONTEXT_LABEL = "launcher.context"  # a node label: the Docker context that reaches the node's engine
-GONE_TIMEOUT = 60.0  # how long `down` waits for a removed stack's containers to go
 
 
 def find_docker_cli() -> str:
@@ -68,71 +66,6 @@ def find_docker_cli() -> str:
         found.append(f"{path} {result.stdout.strip() or '?'}")
     raise DockerUnavailable(f"a Docker CLI 24 or newer is needed for Swarm stacks; found: {', '.join(found) or 'none'}",
                             "install a current Docker CLI (docker-ce-cli) next to the engine")
-
-
-class SwarmRun:
-    """The stack deploys of one wave, run together; done once Swarm has placed every task."""
-
-    def __init__(self, commands: Sequence[list[str]], cwd: Path, engine: "SwarmEngine",
-                 services: Sequence[str], forced: Sequence[str] = ()) -> None:
-        self._engine = engine
-        self._cwd = cwd
-        self._services = list(services)
-        self._began = time.time()
-        self._outputs: list[Any] = []
-        self._processes: list[Any] = []
-        self._forced = list(forced)  # Swarm services to update by force once the deploys returned
-        self._settled = False
-        self._task_errors: list[str] = []
-        self._gave_up = False
-        for argv in commands:
-            self._spawn(argv)
-
-    def _spawn(self, argv: list[str]) -> None:
-        import subprocess
-        import tempfile
-
-        output = tempfile.TemporaryFile()
-        self._outputs.append(output)
-        self._processes.append(subprocess.Popen(argv, cwd=self._cwd, env=current().environ(), stdout=output,
-                                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
-
-    def done(self) -> bool:
-        if any(process.poll() is None for process in self._processes):
-            return False
-        if self._forced and self.returncode == 0:
-            # After the deploys, which would otherwise reset the forced update's counter.
-            for name in self._forced:
-                self._spawn([self._engine.docker_cli, "service", "update", "--force", "--detach", name])
-            self._forced = []
-            return False
-        if self.returncode != 0 or self._settled:
-            return True
-        # A deploy returns once the services exist; their tasks get containers a moment later, and
-        # an updated service's tasks are replaced one by one (each "updating" until then).
-        self._settled, self._task_errors, self._gave_up = self._engine.tasks_settled(self._services, self._began)
-        return self._settled
-
-    @property
-    def returncode(self) -> int | None:
-        codes = [process.poll() for process in self._processes]
-        if any(code is None for code in codes):
-            return None
-        # An update Swarm rolled back is a failed start, as a failed deploy is.
-        return next((code for code in codes if code), 1 if self._gave_up else 0)
-
-    def output(self) -> str:
-        text = []
-        for output in self._outputs:
-            output.seek(0)
-            text.append(output.read().decode("utf-8", "replace"))
-        return "".join(text) + "".join(f"error: {line}\n" for line in self._task_errors)
-
-    def cancel(self) -> None:
-        for process in self._processes:
-            if process.poll() is None:
-                process.terminate()
-                process.wait()
 
 
 # How often a node's labels are read and written again when another update came first.
@@ -410,7 +343,8 @@ class SwarmEngine(ComposeEngine):
                 if (volume.get("Labels") or {}).get(STACK_NAMESPACE) in namespaces:
                     self._remove(self.client.api.remove_volume, volume["Name"], force=True)
         for node in elsewhere:
-            self._prune_on(node, label, sorted(namespaces) if volumes else ())
+            prune_on(self.docker_cli, self.endpoint.environ(), node, label,
+                     sorted(namespaces) if volumes else ())
         return f"removed {len(stacks)} stack(s)"
 
     def other_nodes_that_ran_tasks(self) -> list[Node]:
@@ -421,39 +355,6 @@ class SwarmEngine(ComposeEngine):
         ran = {task.get("NodeID") for task in self._list("tasks", {"service": services})} if services else set()
         nodes = parse_nodes(self._list("nodes"))
         return [nodes[node_id] for node_id in sorted(ran - {self.own_node(), None, ""}) if node_id in nodes]
-
-    def _prune_on(self, node: Node, label: str, namespaces: Sequence[str] = ()) -> None:
-        """Remove the project's stopped containers on another node, and with ``namespaces`` the stacks'
-        volumes there (a service pinned to that node keeps its data there), through the Docker context
-        its ``launcher.context`` label names; without one (or when it cannot be reached) they stay
-        there, as the README says, for `docker container prune` / `volume rm` on that node."""
-        import subprocess
-
-        context = node.labels.get(CONTEXT_LABEL)
-        if not context:
-            return
-
-        def there(*args: str) -> subprocess.CompletedProcess:
-            try:
-                return subprocess.run([self.docker_cli, "--context", context, *args], capture_output=True, text=True,
-                                      stdin=subprocess.DEVNULL, timeout=60, env=self.endpoint.environ())
-            except subprocess.TimeoutExpired:
-                return subprocess.CompletedProcess(args, 1, "", "no answer")
-
-        deadline = time.monotonic() + GONE_TIMEOUT
-        # Swarm stops the node's tasks after `stack rm` returned: a volume in use cannot go yet.
-        while time.monotonic() < deadline:
-            running = there("ps", "-q", "--filter", f"label={label}")
-            if running.returncode != 0:
-                return  # the node cannot be reached: what is there stays (see the docstring)
-            if not running.stdout.strip():
-                break
-            time.sleep(0.5)
-        there("container", "prune", "--force", "--filter", f"label={label}")
-        for namespace in namespaces:
-            found = there("volume", "ls", "-q", "--filter", f"label={STACK_NAMESPACE}={namespace}").stdout.split()
-            if found:
-                there("volume", "rm", "--force", *found)
 
     def _remove(self, function, *args, **kwargs) -> None:
         import docker.errors
