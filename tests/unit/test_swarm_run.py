@@ -41,3 +41,28 @@ def test_a_forced_update_runs_after_the_deploys_and_is_waited_for(tmp_path):
     finished(run)
     assert marker.read_text().split() == ["service", "update", "--force", "--detach", "p-app_worker"]
     assert run.returncode == 0 and len(engine.asked) == 1
+
+
+def test_only_an_update_given_up_since_the_run_began_fails_it_and_an_updating_task_is_not_settled(tmp_path):
+    from wizard.core.docker.containers import ContainerState
+    from wizard.core.targets.swarm import SwarmEngine
+    from wizard.core.targets.swarmtasks import TaskView
+
+    def state(service: str, word: str) -> ContainerState:
+        return ContainerState(id="", name=service, service=service, state=word, health="", exit_code=None,
+                              created=0.0, uptime=None, status="")
+
+    engine = object.__new__(SwarmEngine)
+    engine.service_name = lambda name: f"p-app_{name}"
+    view = TaskView(states=[state("web", "running"), state("db", "running")], nodes={}, held={},
+                    gave_up={"web": ("rollback_completed", "rollback completed", 1000.0)})
+    engine.tasks = lambda: view
+    settled, errors, gave_up = engine.tasks_settled(["web"], since=1001.0)
+    assert (settled, gave_up) == (True, True)
+    assert errors == ["p-app_web: Swarm's update ended rollback_completed: rollback completed"]
+    # A rollback of an earlier up is history; another service's is not this run's.
+    assert engine.tasks_settled(["web"], since=2000.0) == (True, [], False)
+    assert engine.tasks_settled(["db"], since=1001.0) == (True, [], False)
+    view.states[0] = state("web", "updating")
+    view.gave_up.clear()
+    assert engine.tasks_settled(["web"], since=0.0) == (False, [], False)
