@@ -66,3 +66,30 @@ def test_only_an_update_given_up_since_the_run_began_fails_it_and_an_updating_ta
     view.states[0] = state("web", "updating")
     view.gave_up.clear()
     assert engine.tasks_settled(["web"], since=0.0) == (False, [], False)
+
+
+def test_a_pinned_task_left_unplaced_while_its_node_was_down_is_stranded_once_the_node_is_back():
+    from wizard.core.docker.containers import ContainerState
+    from wizard.core.targets.swarm import SwarmEngine
+    from wizard.core.targets.swarmtasks import TaskView, parse_nodes
+
+    def state(service: str, word: str, node_id: str = "") -> ContainerState:
+        return ContainerState(id="", name=service, service=service, state=word, health="", exit_code=None,
+                              created=0.0, uptime=None, status="no suitable node", node_id=node_id)
+
+    def nodes(worker_state: str):
+        return parse_nodes([{"ID": "m", "Status": {"State": "ready"}, "Spec": {"Role": "manager"}},
+                            {"ID": "w", "Status": {"State": worker_state},
+                             "Spec": {"Role": "worker", "Labels": {"launcher.data.p.redis": "true"}}}])
+
+    engine = object.__new__(SwarmEngine)
+    engine.project = "p"
+    # web is stateless (Swarm places it when it can); redis is pinned to w.
+    states = [state("redis", "created"), state("web", "created"), state("postgres", "running", "m")]
+    engine.tasks = lambda: TaskView(states=states, nodes=nodes("ready"), held={})
+    assert engine.stranded() == {"redis"}
+    engine.tasks = lambda: TaskView(states=states, nodes=nodes("down"), held={})
+    assert engine.stranded() == set()  # still down: it waits for its node
+    placed = [state("redis", "created", "w")]  # placed, its container on its way
+    engine.tasks = lambda: TaskView(states=placed, nodes=nodes("ready"), held={})
+    assert engine.stranded() == set()

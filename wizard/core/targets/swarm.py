@@ -204,10 +204,22 @@ class SwarmEngine(ComposeEngine):
         commands = [[self.docker_cli, "stack", "deploy", "--resolve-image", "never", "--detach=true",
                      "-c", str(self.folder / f"{group}.yml"), stack_name(self.project, group)]
                     for group in groups]
-        forced = [name for name in services if name in self._restart]
+        forced = [name for name in services if name in self._restart or name in self.stranded()]
         self._restart -= set(forced)
         self._forced.update({name: time.time() for name in forced})
         return SwarmRun(commands, self.stack.root, self, services, forced=[self.service_name(name) for name in forced])
+
+    def stranded(self) -> set[str]:
+        """Pinned services whose task Swarm could not place while their node was down, now that the
+        node is back. Swarm's scheduler may not try such a task again (seen on Engine 20.10: redis
+        pending "no suitable node (1 node not available for new tasks …)" a minute after its node
+        was ready again, while other tasks were placed there), and a deploy of the same spec does
+        not touch it: a forced update gives it a new task to place."""
+        view = self.tasks()
+        pins = pins_of(self.project, view.nodes.values())
+        return {state.service for state in view.states
+                if state.state == "created" and not state.node_id and state.service in pins
+                and pins[state.service] in view.nodes and view.nodes[pins[state.service]].up}
 
     def stamps(self) -> dict[str, dict[str, str]]:
         """Each service's container labels saying what it is made from: compose's config hash of the
