@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from wizard.core.support.errors import ConfigError
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 DEFAULT_HOST = f"unix://{DEFAULT_SOCKET}"
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
 DEFAULT_CONTEXT = "default"  # the CLI's name for "DOCKER_HOST or the default socket"
 SCHEMES = ("unix://", "tcp://", "ssh://", "http://", "https://")
 TLS_FILES = ("ca.pem", "cert.pem", "key.pem")
@@ -58,9 +60,13 @@ class Endpoint:
         return self.host[len("unix://"):] if self.host.startswith("unix://") else ""
 
     @property
-    def local(self) -> bool:
-        """A unix socket on this machine (tcp:// and ssh:// may be anywhere)."""
-        return bool(self.socket_path)
+    def remote_host(self) -> str:
+        """The machine the engine runs on when it is not this one ("" for a socket here or a loopback
+        address): its ports, folders and disk are there, out of this machine's reach."""
+        if self.socket_path:
+            return ""
+        host = urlsplit(self.host).hostname or ""
+        return "" if host in LOOPBACK else host
 
     def environ(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment a compose or docker process needs to reach this same engine."""
