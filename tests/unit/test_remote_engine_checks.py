@@ -90,3 +90,11 @@ def test_doctor_on_a_remote_engine_checks_its_containers_names_local_folders_and
     assert checks["disk"].detail == "free space unknown (/ is on build-box)"
     assert checks["local paths"].status == "warn" and "/srv/init" in checks["local paths"].detail
 
+
+
+def test_an_ssh_address_keeps_a_written_port_and_takes_ssh_s_own_otherwise():
+    from wizard.core.docker.endpoint import ssh_address
+
+    assert ssh_address("ssh://me@box:2222") == "ssh://me@box:2222"
+    # No port written: ssh's own configuration decides (here: its default, no Host entry for this name).
+    assert ssh_address("ssh://me@launcher-no-such-host.invalid") == "ssh://me@launcher-no-such-host.invalid:22"
