@@ -98,3 +98,18 @@ def test_an_ssh_address_keeps_a_written_port_and_takes_ssh_s_own_otherwise():
     assert ssh_address("ssh://me@box:2222") == "ssh://me@box:2222"
     # No port written: ssh's own configuration decides (here: its default, no Host entry for this name).
     assert ssh_address("ssh://me@launcher-no-such-host.invalid") == "ssh://me@launcher-no-such-host.invalid:22"
+
+
+def test_the_wizard_checks_ports_on_the_engines_machine(stack, listener, monkeypatch):  # noqa: F811 - the fixture
+    from wizard.core.lifecycle.initsession import InitSession
+
+    loaded, _ = stack
+    session = InitSession.start(loaded, answers={"PG_PORT": str(listener)})
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    assert session.ports_host() == "127.0.0.1"
+    assert {s.setting: s.status for s in session.check_ports(lambda: ([], []))}["PG_PORT"] == "busy"
+    monkeypatch.setenv("DOCKER_HOST", "ssh://me@build-box")
+    assert session.ports_host() == "build-box"
+    other = container("db", "running", ports=[PublishedPort(5432, 5432)], project="other")
+    statuses = {s.setting: s for s in session.check_ports(lambda: ([], [other]))}
+    assert statuses["PG_PORT"].status == "ok"  # held here, not there
