@@ -9,7 +9,7 @@ and this sandbox has not done: subordinate ids for the user (/etc/subuid, /etc/s
 itself runs as root against the user's socket: this machine's Python lives under /root, where a
 plain user cannot run it.
 
-Run by hand: `python tests/testbed/rootless_bed.py` starts it and prints the DOCKER_HOST to use.
+Run by hand (from the repository root): `python -m tests.testbed.rootless_bed` starts it and prints the DOCKER_HOST to use.
 """
 
 from __future__ import annotations
@@ -114,10 +114,6 @@ class RootlessDockerBed:
 
 
 if __name__ == "__main__":
-    bed = RootlessDockerBed()
-    print(f"export DOCKER_HOST={bed.host}   (Ctrl-C stops it)", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        bed.stop()
+    from tests.testbed.byhand import serve_until_interrupted
+
+    serve_until_interrupted(RootlessDockerBed())
