@@ -5,6 +5,7 @@ goes to a temporary folder, never into the checkout."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -22,3 +23,8 @@ def test_mkdocs_build_strict(tmp_path):
     assert "WARNING" not in result.stderr, result.stderr
     for page in ("index.html", "manifest.html", "getting-started.html", "contributing/testbed.html"):
         assert (site / page).is_file(), page
+    # Markdown that GitHub renders and Python-Markdown does not (a list right after a paragraph line,
+    # a fence indented less than its list item's content) ends up as literal text in a paragraph.
+    for page in site.rglob("*.html"):
+        for paragraph in re.findall(r"<p>(.*?)</p>", page.read_text(encoding="utf-8"), re.S):
+            assert not re.search(r"^(- |\d+\. |```)", paragraph, re.M), f"{page.name}: {paragraph[:200]}"
