@@ -1,6 +1,5 @@
-"""The reference pages agree with the code: docs/manifest.md documents every key the manifest parser
-accepts (and no other), each with an example that is valid TOML, and every kind; docs/exit-codes.md
-lists exactly the exit codes of wizard/exitcodes.py."""
+"""docs/manifest.md agrees with the parser: it documents every key the manifest parser accepts (and no
+other), each with an example that is valid TOML, and every kind."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from wizard.core.manifest.kinds import SECRET_KINDS, STEP_KINDS
 from wizard.core.manifest.kinds.settings import SETTING_KINDS
 from wizard.core.manifest.reader import ManifestReader
 from wizard.core.manifest.stack import load_stack
-from wizard.exitcodes import ExitCode
 
 MANIFEST_PAGE = DOCS / "manifest.md"
 # How a step's runner reads its parameters (wizard/core/seeds/steps.py and the runners): the
@@ -134,7 +132,3 @@ def test_the_key_check_sees_an_undocumented_key(accepted, monkeypatch):
     with pytest.raises(AssertionError, match="undocumented"):
         test_every_key_the_parser_accepts_is_documented_and_no_other(accepted)
 
-
-def test_the_exit_codes_page_lists_exactly_the_exit_codes():
-    rows = re.findall(r"^\| (\d+) \|", (DOCS / "exit-codes.md").read_text(encoding="utf-8"), re.M)
-    assert [int(code) for code in rows] == sorted(code.value for code in ExitCode)
