@@ -68,7 +68,7 @@ def test_the_everyday_path_on_podman(podman_stack, podman):
 
     noop = stack.launcher("up", "--json")
     assert noop.returncode == 0, noop.stderr
-    # Nothing but the one-shot job, which runs again on every up, as compose's (README, "Daily use").
+    # Nothing but the one-shot job, which runs again on every up, as compose's (docs/daily-use.md).
     assert json_lines(noop.stdout)[-1]["details"]["started"] == ["migrate"]
 
     status = json.loads(stack.launcher("status", "--json").stdout)
