@@ -45,6 +45,12 @@ def scripted_engine(stack: Stack) -> FakeEngine:
     return engine
 
 
+def worker_unhealthy(engine: FakeEngine) -> FakeEngine:
+    """The scripted engine with its worker restarted 45 s ago and failing its healthcheck."""
+    engine.run("worker", health="unhealthy", uptime=45.0)
+    return engine
+
+
 def wizard_app(stack: Stack) -> LauncherApp:
     """`launcher init`'s wizard with fixed secrets and a fixed port check (one port busy)."""
     session = fixed_session(stack)

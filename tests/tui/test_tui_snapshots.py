@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from tests.tui.scenes import at_step, dashboard_app, logs_of_second_row, settle, until_rows, wizard_app
+from tests.tui.scenes import (at_step, dashboard_app, logs_of_second_row, settle, until_rows, wizard_app,
+                              worker_unhealthy)
 from wizard.tui.app import LauncherApp
 from wizard.tui.control import StackControl
 
@@ -48,8 +49,7 @@ def test_dashboard(snap_compare, live_stack, fake_engine):
 
 
 def test_dashboard_unhealthy_with_logs(snap_compare, live_stack, fake_engine):
-    fake_engine.run("worker", health="unhealthy", uptime=45.0)
-    app = dashboard_app(live_stack, fake_engine)
+    app = dashboard_app(live_stack, worker_unhealthy(fake_engine))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=logs_of_second_row)
 
