@@ -12,7 +12,7 @@ def register(subparsers, common) -> None:
                         help="compose profile to enable (repeatable)")
     parser.add_argument("--format", choices=("text", "mermaid"), default="text",
                         help="text: waves and steps (default); mermaid: groups, services, depends_on and steps "
-                        "as a mermaid flowchart, for a ```mermaid block on GitHub or in the docs")
+                        "as a mermaid flowchart, for a mermaid code block on GitHub or in the docs")
     parser.set_defaults(handler=run)
 
 
