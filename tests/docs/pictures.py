@@ -43,7 +43,6 @@ def _dashboard(run_before: Callable, script: Callable = lambda engine: engine) -
 # File name under docs/images/ -> picture. wizard.svg and dashboard.svg are named by the README.
 PICTURES = {
     "wizard.svg": Picture("launcher init", _wizard_at(2)),  # ports and settings, one port busy
-    "wizard-review.svg": Picture("launcher init", _wizard_at(5)),
     "dashboard.svg": Picture("launcher dashboard", _dashboard(lambda pilot: scenes.until_rows(pilot, 2))),
     "dashboard-logs.svg": Picture("launcher dashboard",
                                   _dashboard(scenes.logs_of_second_row, scenes.worker_unhealthy)),
