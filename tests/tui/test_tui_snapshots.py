@@ -3,7 +3,8 @@
 Deterministic by construction: fixed secrets and JWT time, a fixed port check, a
 fake engine with fixed uptimes, no clock on screen. Update after a deliberate
 change with `pytest tests/tui/test_tui_snapshots.py --snapshot-update` and look
-at the SVGs in tests/tui/__snapshots__/.
+at the SVGs in tests/tui/__snapshots__/; the scenes live in tests/tui/scenes.py, shared with
+the docs' pictures (`.venv/bin/python -m tests.docs.regenerate` after such a change).
 """
 
 from __future__ import annotations
