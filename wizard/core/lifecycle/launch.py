@@ -244,7 +244,9 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
     if blockers:
         first = blockers[0]
         raise PreflightFailed(f"{first.name} is busy ({first.detail})", first.hint)
-    yield PreflightCheck(check="ports", status="ok", detail=f"{len(checks)} free or already ours")
+    where = (f" on {engine.remote_host} (other programs there cannot be checked from here)"
+             if engine.remote_host else "")
+    yield PreflightCheck(check="ports", status="ok", detail=f"{len(checks)} free or already ours{where}")
     return values
 
 
