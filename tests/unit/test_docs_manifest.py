@@ -16,15 +16,6 @@ from wizard.core.manifest.reader import ManifestReader
 from wizard.core.manifest.stack import load_stack
 
 MANIFEST_PAGE = DOCS / "manifest.md"
-# How a step's runner reads its parameters (wizard/core/seeds/steps.py and the runners): the
-# parser keeps any key of a [steps.NAME] table, so what a step accepts is what its runner reads.
-STEP_PARAMETER_READS = (
-    re.compile(r'step_text\(step, values, "(\w+)"'),
-    re.compile(r'step_seconds\(step, "(\w+)"'),
-    re.compile(r'step\.params(?:\.get\(|\[)"(\w+)"'),
-)
-
-
 def documented() -> dict[str, dict[str, str]]:
     """Each section's keys on the reference page: `## [groups.NAME]` then one `### key` heading each,
     with the text under it."""
@@ -62,8 +53,8 @@ def parser_sections() -> set[str]:
 @pytest.fixture(scope="module")
 def accepted() -> dict[str, set[str]]:
     """The keys the parser accepts in each section, seen while it loads the bundled stack.toml: the
-    allowed set it checks a table against, and every key it reads (the [stack] table and the steps
-    take no allowed set), plus, for steps, the parameters each kind needs and its runner reads."""
+    allowed set it checks a table against, and every key it reads, plus, for steps, the parameters
+    every kind declares (the bundled stack has no step of some kinds)."""
     seen: dict[str, set[str]] = {}
     patch = pytest.MonkeyPatch()
 
@@ -84,11 +75,7 @@ def accepted() -> dict[str, set[str]]:
     finally:
         patch.undo()
     for kind in STEP_KINDS.values():
-        seen["steps"].update(kind.required)
-    for module in (REPO / "wizard").rglob("*.py"):
-        text = module.read_text(encoding="utf-8")
-        for pattern in STEP_PARAMETER_READS:
-            seen["steps"].update(pattern.findall(text))
+        seen["steps"].update(kind.required, kind.optional)
     return seen
 
 
