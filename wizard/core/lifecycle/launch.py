@@ -350,7 +350,7 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
     before = engine.containers()
     # Containers of the project that no compose file of any profile declares (a service since
     # renamed or deleted, one started by hand into the project): `down` removes them too,
-    # where plain `docker compose down` keeps them (see the README's "Daily use").
+    # where plain `docker compose down` keeps them (see docs/daily-use.md).
     declared = engine.model().groups
     engine.down(volumes=volumes)
     left = {c.id for c in engine.containers()}  # compose leaves what it does not count as the project's

@@ -371,7 +371,7 @@ class SwarmEngine(ComposeEngine):
     def _prune_on(self, node: Node, label: str) -> None:
         """Remove the project's stopped containers on another node, through the Docker context its
         ``launcher.context`` label names; without one (or when it cannot be reached) they stay there,
-        as the README says, for `docker container prune --filter label=...` on that node."""
+        as docs/targets.md says, for `docker container prune --filter label=...` on that node."""
         import subprocess
 
         context = node.labels.get(CONTEXT_LABEL)
