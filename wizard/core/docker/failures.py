@@ -21,9 +21,6 @@ def engine_unreachable(exc: BaseException, endpoint: Endpoint | None = None) -> 
         except ConfigError:  # the files were read already before any engine call: not this line's subject
             endpoint = Endpoint(os.environ.get("DOCKER_HOST") or DEFAULT_HOST, "DOCKER_HOST")
     text = f"{type(exc).__name__}: {exc}"
-    import traceback as _tb  # TEMP-DEBUG
-    with open("/tmp/unreach.log", "a") as _f:  # TEMP-DEBUG
-        _f.write(text + "\n" + "".join(_tb.format_stack()) + "\n----\n")  # TEMP-DEBUG
     reason = "no answer"
     not_docker = "something answers there, but not as a Docker engine"
     # BadStatusLine: not HTTP at all; NotDocker and a JSON decode error: HTTP, but not the Docker API.
