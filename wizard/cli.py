@@ -75,6 +75,11 @@ def build_parser(argv: Sequence[str] = ()):
     import argparse
 
     class Parser(argparse.ArgumentParser):
+        examples = ""  # the end of its --help (``wizard.commands.examples``), hung on by _hang_examples
+
+        def format_help(self) -> str:
+            return super().format_help() + (f"\n{self.examples}" if self.examples else "")
+
         # argparse prints usage plus an error and exits; we want one line and our code.
         def error(self, message: str) -> None:  # type: ignore[override]
             from wizard.core.support.errors import UsageError
@@ -121,7 +126,21 @@ def build_parser(argv: Sequence[str] = ()):
     # a known command gets its own module's parser; help or a typo gets every command.
     for module in command_modules(_command_word(argv)):
         module.register(subparsers, common)
+    _hang_examples(parser)
     return parser
+
+
+def _hang_examples(parser, words: tuple[str, ...] = ()) -> None:
+    """Give ``parser`` and every parser below it the examples its --help ends with."""
+    import argparse
+
+    from wizard.commands.examples import examples_text
+
+    parser.examples = examples_text(" ".join(words))
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for word, sub in action.choices.items():
+                _hang_examples(sub, (*words, word))
 
 
 def main(argv: list[str] | None = None) -> int:

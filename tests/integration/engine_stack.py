@@ -62,15 +62,17 @@ class EngineStack:
         path.write_text(text.replace(old, new))
 
 
-def initialised_checkout(tmp_path: Path, folder: str, compose_project: str, run_launcher) -> EngineStack:
-    """A copy of the engine test stack in ``tmp_path/folder``, named ``compose_project``, after `launcher init`."""
+def initialised_checkout(tmp_path: Path, folder: str, compose_project: str, run_launcher,
+                         env: dict[str, str] | None = None) -> EngineStack:
+    """A copy of the engine test stack in ``tmp_path/folder``, named ``compose_project``, after `launcher init`
+    (with ``env`` added to every launcher run: another engine's DOCKER_HOST, say)."""
     root = tmp_path / folder
     shutil.copytree(FIXTURE, root)
     manifest = root / "stack.toml"
     manifest.write_text(manifest.read_text().replace('name = "enginestack"', f'name = "{compose_project}"'))
     pg, redis, web = free_ports(3)
     stack = EngineStack(root=root, project=compose_project, ports={"PG_PORT": pg, "REDIS_PORT": redis, "WEB_PORT": web},
-                        run=run_launcher, env={"XDG_CACHE_HOME": str(tmp_path / f"cache-{folder}")})
+                        run=run_launcher, env={"XDG_CACHE_HOME": str(tmp_path / f"cache-{folder}"), **(env or {})})
     result = stack.launcher("init", "--non-interactive", *(f"--set={name}={port}" for name, port in stack.ports.items()))
     assert result.returncode == 0, result.stderr
     return stack

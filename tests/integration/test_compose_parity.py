@@ -707,7 +707,7 @@ def test_up_dry_run_names_the_changes_and_changes_nothing(tmp_path, converge_sta
 
 def test_a_completed_job_runs_again_on_the_next_up_as_compose_runs_it(tmp_path, docker_client, images, run_launcher,
                                                                       compose_binary):
-    """A decision (README, Daily use): compose's `up` starts the job that completed again; so does the
+    """A decision (docs/daily-use.md): compose's `up` starts the job that completed again; so does the
     launcher's (through the API); the server that waited for it keeps running in both."""
     case = Case("pkg/e2e/fixtures/init-container/compose.yaml, up twice", """
         services:

@@ -164,3 +164,101 @@ def test_a_broken_cli_config_is_exit_3_naming_the_file(tmp_path, cli_config, tin
     assert status.returncode == ExitCode.CONFIG
     assert status.stderr.strip().splitlines() == [status.stderr.strip()]
     assert f"{config / 'config.json'}:3: not valid JSON" in status.stderr
+
+
+@pytest.fixture
+def ssh_engine(tmp_path, cli_config):
+    """An `ssh://` engine: a real sshd of the test's own on 127.0.0.1, reached by the name
+    `launcher-remote` (an ssh alias, as users name their build boxes), whose sessions use the
+    forwarding socket as their engine. `ssh` on PATH is the real client with this config added,
+    noting each command it is asked to run."""
+    _, env = cli_config
+    folder = tmp_path / "ssh"
+    folder.mkdir(mode=0o700)
+    forwarder = ForwardingSocket(folder / "engine.sock")
+    port = free_port()
+    for key in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / key)], check=True)
+    (folder / "authorized_keys").write_text((folder / "client_key.pub").read_text())
+    (folder / "sshd_config").write_text(
+        f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {folder / 'host_key'}\n"
+        f"AuthorizedKeysFile {folder / 'authorized_keys'}\nPidFile {folder / 'sshd.pid'}\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        f"PermitRootLogin prohibit-password\nSetEnv DOCKER_HOST=unix://{forwarder.path}\n")
+    (folder / "ssh_config").write_text(
+        f"Host launcher-remote\n  HostName 127.0.0.1\n  Port {port}\n  IdentityFile {folder / 'client_key'}\n"
+        f"  UserKnownHostsFile {folder / 'known_hosts'}\n  StrictHostKeyChecking accept-new\n  BatchMode yes\n")
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "ssh").write_text(f'#!/bin/sh\necho "$*" >> {folder / "ssh.log"}\n'
+                                 f'exec {shutil.which("ssh")} -F {folder / "ssh_config"} "$@"\n')
+    (bin_dir / "ssh").chmod(0o755)
+    Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation folder
+    sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
+                            stderr=open(folder / "sshd.log", "wb"), start_new_session=True)
+    try:
+        wait_for_port(port)
+        yield forwarder, folder, {**env, "PATH": f"{bin_dir}:{env['PATH']}", "DOCKER_HOST": "ssh://root@launcher-remote"}
+    finally:
+        sshd.terminate()
+        sshd.wait(timeout=10)
+        forwarder.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 10) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_an_ssh_engine_gets_every_call_and_the_checks_say_what_this_machine_cannot_see(
+        tiny_stack, ssh_engine, run_launcher, docker_client):
+    forwarder, folder, env = ssh_engine
+    root, project = tiny_stack
+    web_port = free_port()
+    (root / "conf").mkdir()
+    compose = root / "main.yaml"
+    compose.write_text(compose.read_text() + f'    ports: ["127.0.0.1:{web_port}:8080"]\n'
+                                             "    volumes: [./conf:/conf:ro]\n")
+    assert run_launcher("init", "--non-interactive", cwd=root, env=env).returncode == 0
+    up = run_launcher("up", "--json", cwd=root, env=env, timeout=240)
+    assert up.returncode == 0, up.stderr
+    checks = {event["check"]: event for event in map(json.loads, up.stdout.splitlines())
+              if event["event"] == "preflight-check"}
+    assert checks["ports"]["detail"] == ("1 free or already ours on launcher-remote "
+                                         "(other programs there cannot be checked from here)")
+    # Every call went over ssh to the remote end's engine: the launcher's (through the SDK) and compose's.
+    assert "docker system dial-stdio" in (folder / "ssh.log").read_text()
+    assert forwarder.saw("GET", r"/containers/json")
+    assert forwarder.saw("POST", r"/containers/create\?name=" + project)
+    web = docker_client.containers.list(filters={"label": f"com.docker.compose.project={project}"})
+    assert [c.attrs["State"]["Health"]["Status"] for c in web] == ["healthy"]
+
+    doctor = run_launcher("doctor", "--json", cwd=root, env=env)
+    found = {check["name"]: check for check in json.loads(doctor.stdout)["checks"]}
+    assert "at ssh://root@launcher-remote, DOCKER_HOST" in found["engine"]["detail"]
+    assert found["disk"]["detail"].endswith("is on launcher-remote)")
+    assert found["local paths"]["status"] == "warn"
+    assert found["local paths"]["detail"].endswith("mounts these from its own disk: web (./conf)")
+    assert found[f"port {web_port}"]["detail"].startswith("web: in use by this stack")
+
+    status = run_launcher("status", "--json", cwd=root, env=env)
+    assert json.loads(status.stdout)["engine"]["endpoint"] == "ssh://root@launcher-remote"
+    down = run_launcher("down", cwd=root, env=env, timeout=120)
+    assert down.returncode == 0, down.stderr
+    assert forwarder.saw("DELETE", r"/containers/")
+    assert docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"}) == []

@@ -12,13 +12,12 @@ is not touched.
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 
 import pytest
 
 from tests.conftest import IMAGES
-from tests.integration.engine_stack import FIXTURE, EngineStack, free_ports, json_lines
+from tests.integration.engine_stack import initialised_checkout, json_lines
 from tests.integration.test_up_engine import watch_for
 from tests.testbed.podman_bed import PodmanBed
 
@@ -40,15 +39,7 @@ def podman(images):
 @pytest.fixture
 def podman_stack(tmp_path, podman, run_launcher):
     project = f"lpm{uuid.uuid4().hex[:8]}"
-    root = tmp_path / "stack"
-    shutil.copytree(FIXTURE, root)
-    manifest = root / "stack.toml"
-    manifest.write_text(manifest.read_text().replace('name = "enginestack"', f'name = "{project}"'))
-    pg, redis, web = free_ports(3)
-    stack = EngineStack(root=root, project=project, ports={"PG_PORT": pg, "REDIS_PORT": redis, "WEB_PORT": web},
-                        run=run_launcher, env={"DOCKER_HOST": podman.host, "XDG_CACHE_HOME": str(tmp_path / "cache")})
-    init = stack.launcher("init", "--non-interactive", *(f"--set={name}={port}" for name, port in stack.ports.items()))
-    assert init.returncode == 0, init.stderr
+    stack = initialised_checkout(tmp_path, "stack", project, run_launcher, env={"DOCKER_HOST": podman.host})
     yield stack
     for kind in ("container", "volume", "network"):
         names = podman.run(kind, "ls", "-q", "-a" if kind == "container" else "--noheading",
@@ -77,7 +68,7 @@ def test_the_everyday_path_on_podman(podman_stack, podman):
 
     noop = stack.launcher("up", "--json")
     assert noop.returncode == 0, noop.stderr
-    # Nothing but the one-shot job, which runs again on every up, as compose's (README, "Daily use").
+    # Nothing but the one-shot job, which runs again on every up, as compose's (docs/daily-use.md).
     assert json_lines(noop.stdout)[-1]["details"]["started"] == ["migrate"]
 
     status = json.loads(stack.launcher("status", "--json").stdout)

@@ -3,7 +3,7 @@
 Debian's servers stand in for the official images (none can be pulled here): bookworm's 7.0
 writes, trixie's 8.0 reads, with the bundled stack's options (a password, the append-only file).
 One volume, three short-lived containers; the last shows why a rollback after 8 has rewritten
-its files needs the snapshot (README, "The bundled stack").
+its files needs the snapshot (docs/bundled-stack.md).
 """
 
 from __future__ import annotations

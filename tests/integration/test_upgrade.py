@@ -74,7 +74,7 @@ def test_upgrade_moves_15_to_17_in_a_new_volume_and_finish_removes_the_old(engin
     assert sql(new, "shop", "SHOW server_version").startswith("17.")
     assert figures(new) == before
     assert docker_client.volumes.get(old_volume)  # kept until --finish
-    # Compose by hand, as the README says, uses the new volume through the launcher's override.
+    # Compose by hand, as docs/upgrades.md says, uses the new volume through the launcher's override.
     by_hand = subprocess.run(["docker", "compose", "-p", engine_stack.project, "--env-file", ".env", "-f", "compose/db.yml",
                               "-f", ".launcher/upgrade.yml", "config", "--format", "json"], cwd=engine_stack.root,
                              capture_output=True, text=True, check=True)

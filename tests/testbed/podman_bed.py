@@ -7,7 +7,7 @@ laptop does not (see /work/shared/TESTBED.md): an nproc limit Podman's default a
 sandbox refuses (our own containers.conf through CONTAINERS_CONF, never /etc), and healthchecks
 run by hand every second (Podman runs them from systemd timers; there is no systemd here).
 
-Run by hand: `python tests/testbed/podman_bed.py` starts it and prints the DOCKER_HOST to use.
+Run by hand (from the repository root): `python -m tests.testbed.podman_bed` starts it and prints the DOCKER_HOST to use.
 """
 
 from __future__ import annotations
@@ -125,10 +125,6 @@ class PodmanBed:
 
 
 if __name__ == "__main__":
-    bed = PodmanBed()
-    print(f"export DOCKER_HOST={bed.host}   (Ctrl-C stops it)", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        bed.stop()
+    from tests.testbed.byhand import serve_until_interrupted
+
+    serve_until_interrupted(PodmanBed())

@@ -67,6 +67,7 @@ class FakeEngine:
     # Each wave lists afresh (it never remembers a list); tests that check images set a store.
     listed: list[ContainerState] | None = None
     image_store: Any = None
+    remote_host = ""
 
     def __init__(self, stack: Stack, services: list[ServiceSpec], *, list_delay: float = 0.0) -> None:
         self.stack = stack

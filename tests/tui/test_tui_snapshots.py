@@ -3,7 +3,8 @@
 Deterministic by construction: fixed secrets and JWT time, a fixed port check, a
 fake engine with fixed uptimes, no clock on screen. Update after a deliberate
 change with `pytest tests/tui/test_tui_snapshots.py --snapshot-update` and look
-at the SVGs in tests/tui/__snapshots__/.
+at the SVGs in tests/tui/__snapshots__/; the scenes live in tests/tui/scenes.py, shared with
+the docs' pictures (`.venv/bin/python -m tests.docs.regenerate` after such a change).
 """
 
 from __future__ import annotations
@@ -11,55 +12,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from tests.tui.helpers import fixed_port_checker, fixed_session
+from tests.tui.scenes import (at_step, dashboard_app, logs_of_second_row, settle, until_rows, wizard_app,
+                              worker_unhealthy)
 from wizard.tui.app import LauncherApp
 from wizard.tui.control import StackControl
-from wizard.tui.screens import WIZARD_STEPS
 
 pytestmark = pytest.mark.tui
 SIZE = (80, 24)
-
-
-def wizard_app(stack):
-    session = fixed_session(stack)
-    session.port_checker = fixed_port_checker
-    return LauncherApp(stack, start="init", session=session)
-
-
-async def settle(pilot) -> None:
-    """Wait until two screenshots a moment apart are the same.
-
-    Worker results arrive as messages and a DataTable sizes its columns on an idle after
-    its rows change; on a loaded CI machine a fixed pause can catch the header before it
-    follows the rows. A screen that stopped changing is the one to photograph.
-    """
-    before = pilot.app.export_screenshot()
-    for _ in range(50):
-        await pilot.pause(0.1)
-        now = pilot.app.export_screenshot()
-        if now == before:
-            return
-        before = now
-    raise AssertionError("the screen never settled")
-
-
-def at_step(steps: int, *then: str):
-    """A run_before that presses ctrl+n `steps` times, then the given keys, and lets workers finish."""
-
-    async def run_before(pilot) -> None:
-        for _ in range(steps):
-            await pilot.press("ctrl+n")
-            await pilot.pause()
-        if then:
-            await pilot.press(*then)
-        await pilot.pause(0.5)
-        await pilot.app.workers.wait_for_complete()
-        await settle(pilot)
-        # A crashed app photographs as an empty screen: make sure the step is really there.
-        expected = WIZARD_STEPS[min(steps, len(WIZARD_STEPS) - 1)]
-        assert isinstance(pilot.app.screen, expected) and pilot.app.screen.query("#step-header")
-
-    return run_before
 
 
 @pytest.mark.parametrize("step, keys", [
@@ -85,39 +44,19 @@ def test_wizard_rerun_welcome(snap_compare, wizard_stack):
     assert snap_compare(wizard_app(wizard_stack), terminal_size=SIZE)
 
 
-async def until_rows(pilot, count: int) -> None:
-    assert pilot.app.is_running
-    table = pilot.app.screen.query_one("#services", DataTable)
-    for _ in range(200):
-        if table.row_count == count and "ready" in str(pilot.app.screen.query_one("#dash-title").render()):
-            break
-        await pilot.pause(0.05)
-    await settle(pilot)
-
-
 def test_dashboard(snap_compare, live_stack, fake_engine):
-    app = LauncherApp(live_stack, start="dashboard", control=StackControl(live_stack, engine=fake_engine))
+    app = dashboard_app(live_stack, fake_engine)
     assert snap_compare(app, terminal_size=SIZE, run_before=lambda pilot: until_rows(pilot, 2))
 
 
 def test_dashboard_unhealthy_with_logs(snap_compare, live_stack, fake_engine):
-    fake_engine.run("worker", health="unhealthy", uptime=45.0)
-    app = LauncherApp(live_stack, start="dashboard", control=StackControl(live_stack, engine=fake_engine))
+    app = dashboard_app(live_stack, worker_unhealthy(fake_engine))
 
-    async def run_before(pilot) -> None:
-        await until_rows(pilot, 2)
-        await pilot.press("down", "l")
-        for _ in range(200):
-            if pilot.app.screen.query_one("#log-pane").lines:
-                break
-            await pilot.pause(0.05)
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZE, run_before=logs_of_second_row)
 
 
 def test_dashboard_down_asks(snap_compare, live_stack, fake_engine):
-    app = LauncherApp(live_stack, start="dashboard", control=StackControl(live_stack, engine=fake_engine))
+    app = dashboard_app(live_stack, fake_engine)
 
     async def run_before(pilot) -> None:
         await until_rows(pilot, 2)

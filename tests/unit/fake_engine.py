@@ -56,6 +56,7 @@ class FakeEngine:
 
     # The tests that check images set a scripted store; the others have no images to look up.
     image_store: Any = None
+    remote_host = ""  # the engine on this machine; the remote-engine tests set a host
 
     def __init__(self, specs: Iterable[ServiceSpec], *, project: str = "demo",
                  running: Iterable[ContainerState] = (), scripts: dict[str, list[tuple]] | None = None,

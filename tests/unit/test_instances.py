@@ -133,3 +133,15 @@ def test_a_damaged_registry_is_named_by_init_and_stops_nothing_else(tmp_path):
     init = launcher("init", "--non-interactive", cwd=main)
     assert init.returncode == 3 and "instance registry" in init.stderr and init.stderr.count("\n") <= 2
     assert not (main / ".env").exists()  # nothing half-written
+
+
+def test_a_recorded_instance_name_that_is_not_one_is_refused_not_passed_over(tmp_path):
+    main = repository(tmp_path)
+    assert launcher("init", "--non-interactive", cwd=main).returncode == 0
+    (main / ".launcher" / "instance").write_text("Not A Name\n")
+    status = launcher("status", cwd=main)
+    assert status.returncode == 3 and status.stderr.count("\n") == 1
+    assert ".launcher/instance:1: not an instance name" in status.stderr and "delete the file" in status.stderr
+    (main / ".launcher" / "instance").unlink()
+    assert launcher("init", "--non-interactive", cwd=main).returncode == 0
+    assert (main / ".launcher" / "instance").read_text().strip() == "enginestack"

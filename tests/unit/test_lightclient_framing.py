@@ -26,7 +26,8 @@ class Replay(socketserver.BaseRequestHandler):
                 return
             head += data
         self.server.requests.append(head)
-        answer = self.server.answer
+        # ``answers``: one answer per connection, in order (then ``answer`` for any more).
+        answer = self.server.answers.pop(0) if self.server.answers else self.server.answer
         for part in answer if isinstance(answer, list) else [answer]:
             self.request.sendall(part)
             time.sleep(0.05)
@@ -43,6 +44,7 @@ def engine(tmp_path):
     path = tmp_path / "engine.sock"
     server = ReplayServer(str(path), Replay)
     server.answer, server.hold_open, server.requests, server.release = b"", False, [], threading.Event()
+    server.answers = []
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield server, LightClient(f"unix://{path}")
     server.release.set()
@@ -122,7 +124,6 @@ def test_something_that_is_not_a_docker_engine_is_named_as_such(engine, answer):
 
 
 @pytest.mark.parametrize("answer", [
-    b"",  # hangs up without a word
     b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[1, 2",  # the body cut short
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n[1, 2",
     b"HTTP/1.1 200 OK\r\nContent-Le",  # the head cut short
@@ -132,6 +133,25 @@ def test_an_answer_cut_short_is_no_answer(engine, answer):
     server.answer = answer
     with pytest.raises(DockerUnavailable, match=r"not reachable at .*\(no answer\)"):
         client.ping()
+
+
+def test_a_read_hung_up_on_is_asked_once_more_and_a_second_hang_up_is_named(engine):
+    server, client = engine
+    server.answers = [b"", b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n[1, 2]"]
+    assert client.get("/tasks") == [1, 2]
+    assert len(server.requests) == 2
+    server.answer = b""
+    with pytest.raises(DockerUnavailable, match=r"\(it closed the connection without an answer\)"):
+        client.get("/tasks")
+    assert len(server.requests) == 4
+
+
+def test_a_change_hung_up_on_is_never_sent_twice(engine):
+    server, client = engine
+    server.answers = [b"", b"HTTP/1.1 204 No Content\r\n\r\n"]
+    with pytest.raises(DockerUnavailable, match=r"without an answer"):
+        client.post("/containers/x/start")
+    assert len(server.requests) == 1
 
 
 def test_a_stream_gives_each_chunk_as_it_comes_and_abort_wakes_its_reader(engine):

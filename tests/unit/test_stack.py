@@ -161,6 +161,39 @@ def test_step_after_unknown_group(tmp_path):
     assert "step seed follows unknown group 'mongo'" in line
 
 
+def test_a_misspelt_key_of_the_stack_or_of_a_step_is_refused_where_it_stands(tmp_path):
+    manifest = write_stack(tmp_path, """
+        [stack]
+        name = "demo"
+        compose_env_ouput = "env"
+        [groups.db]
+        compose = ["compose/db.yml"]
+        [steps.seed]
+        kind = "mongo-seeds"
+        after = "db"
+        uri = "mongodb://x"
+        dir = "seeds/mongo"
+        batch_sise = 10
+    """, compose=("compose/db.yml",))
+    lines = problems_of(manifest)
+    assert any("stack.toml:3:" in line and "unknown key 'compose_env_ouput' in [stack]" in line for line in lines)
+    assert any("stack.toml:11:" in line and "unknown key 'batch_sise' in [steps.seed]" in line
+               and "batch_size" in line for line in lines), lines
+
+
+def test_every_step_parameter_a_runner_reads_is_one_its_kind_declares():
+    import re
+
+    from tests.conftest import REPO
+    from wizard.core.manifest.kinds import STEP_KINDS
+
+    declared = {key for kind in STEP_KINDS.values() for key in (*kind.required, *kind.optional)}
+    reads = re.compile(r'step_text\(step, values, "(\w+)"|step_seconds\(step, "(\w+)"|step\.params(?:\.get\(|\[)"(\w+)"')
+    read = {name for path in (REPO / "wizard").rglob("*.py") for match in reads.findall(path.read_text())
+            for name in match if name}
+    assert read and read <= declared, read - declared
+
+
 def test_repository_manifest_is_valid():
     from tests.conftest import REPO
 

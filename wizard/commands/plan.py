@@ -1,4 +1,5 @@
-"""`launcher plan`: the order groups start in, where init steps run, and what `up` would change now."""
+"""`launcher plan`: the order groups start in, where init steps run, and what `up` would change now;
+or (--format mermaid) the stack's groups, services and steps as a graph to draw."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ def register(subparsers, common) -> None:
                         help="just this group and what it comes after (repeatable)")
     parser.add_argument("--profile", action="append", default=[], metavar="NAME",
                         help="compose profile to enable (repeatable)")
+    parser.add_argument("--format", choices=("text", "mermaid"), default="text",
+                        help="text: waves and steps (default); mermaid: groups, services, depends_on and steps "
+                        "as a mermaid flowchart, for a mermaid code block on GitHub or in the docs")
     parser.set_defaults(handler=run)
 
 
@@ -20,6 +24,8 @@ def run(args) -> int:
     stack = load(args)
     check_profiles(stack, args.profile)
     plan = build_plan(stack, only=args.only, profiles=args.profile)
+    if args.format == "mermaid":
+        return _mermaid(stack, plan, args)
     data, words = plan.to_dict(), [render_plan(plan)]
     if stack.compose_env_output and stack.compose_env_file.is_file():
         # The compose files can be read (interpolated) once `init` wrote their env file.
@@ -37,6 +43,24 @@ def run(args) -> int:
         else:
             words.append(f"what `launcher up` would do now: not known ({why_not})")
     frontend(args).show(data, lambda: "\n".join(words))
+    return 0
+
+
+def _mermaid(stack, plan, args) -> int:
+    """The plan as a mermaid flowchart; each group's services once compose can read the files (after `init`)."""
+    from wizard.commands.context import frontend
+    from wizard.core.lifecycle.stackgraph import stack_graph
+    from wizard.frontends.mermaid import render_mermaid
+
+    model = None
+    if stack.compose_env_output and stack.compose_env_file.is_file():
+        from wizard.core.docker.composeengine import ComposeEngine
+        from wizard.core.lifecycle.ordering import check_dependency_order
+
+        model = ComposeEngine(stack, profiles=args.profile).model()
+        check_dependency_order(stack, model)
+    text = render_mermaid(stack_graph(stack, plan, model))
+    frontend(args).show({"stack": plan.stack, "mermaid": text}, text)
     return 0
 
 

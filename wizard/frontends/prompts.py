@@ -86,7 +86,7 @@ def settings(session: InitSession) -> None:
     (and for busy ports)."""
     questionary = _questionary()
     statuses = {status.setting: status for status in session.port_statuses()}
-    say("Ports (checked on 127.0.0.1) and settings:")
+    say(f"Ports (checked on {session.ports_host()}) and settings:")
     for spec in session.stack.settings:
         status = statuses.get(spec.name)
         note = f"  [{PORT_STATES[status.status].plain}: {status.detail}]" if status else ""

@@ -27,6 +27,11 @@ class EngineConnection:
         """The engine the Docker CLI would use here (``wizard.core.docker.endpoint``); compose is sent there too."""
         return current()
 
+    @property
+    def remote_host(self) -> str:
+        """The machine the engine runs on, "" for this one (``Endpoint.remote_host``)."""
+        return self.endpoint.remote_host
+
     @cached_property
     def _light(self) -> LightClient | None:
         """The hot reads (ping, list) skip the SDK's heavy import when the transport is plain."""

@@ -20,15 +20,18 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from wizard.core.support.errors import ConfigError
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 DEFAULT_HOST = f"unix://{DEFAULT_SOCKET}"
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
 DEFAULT_CONTEXT = "default"  # the CLI's name for "DOCKER_HOST or the default socket"
 SCHEMES = ("unix://", "tcp://", "ssh://", "http://", "https://")
 TLS_FILES = ("ca.pem", "cert.pem", "key.pem")
@@ -58,9 +61,13 @@ class Endpoint:
         return self.host[len("unix://"):] if self.host.startswith("unix://") else ""
 
     @property
-    def local(self) -> bool:
-        """A unix socket on this machine (tcp:// and ssh:// may be anywhere)."""
-        return bool(self.socket_path)
+    def remote_host(self) -> str:
+        """The machine the engine runs on when it is not this one ("" for a socket here or a loopback
+        address): its ports, folders and disk are there, out of this machine's reach."""
+        if self.socket_path:
+            return ""
+        host = urlsplit(self.host).hostname or ""
+        return "" if host in LOOPBACK else host
 
     def environ(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment a compose or docker process needs to reach this same engine."""
@@ -208,6 +215,9 @@ def sdk_client(endpoint: Endpoint | None = None, *, timeout: int = 30) -> Any:
     import docker
 
     endpoint = endpoint or current()
+    if endpoint.host.startswith("ssh://"):
+        # The system's ssh, as the CLI does (the SDK's own, paramiko, ignores ssh's config and agent).
+        return docker.DockerClient(base_url=ssh_address(endpoint.host), timeout=timeout, use_ssh_client=True)
     if not endpoint.context:
         # DOCKER_HOST with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH, or the default socket: as the CLI reads them.
         return docker.from_env(timeout=timeout)
@@ -217,6 +227,20 @@ def sdk_client(endpoint: Endpoint | None = None, *, timeout: int = 30) -> Any:
         ca, cert, key = (folder / name for name in TLS_FILES)
         tls = docker.tls.TLSConfig(client_cert=(str(cert), str(key)) if cert.is_file() and key.is_file() else None,
                                    ca_cert=str(ca) if ca.is_file() else None, verify=not endpoint.skip_tls_verify)
-    # ssh://: the system's ssh, as the CLI does (the SDK's own needs paramiko and ignores ~/.ssh/config).
-    return docker.DockerClient(base_url=endpoint.host, tls=tls, timeout=timeout,
-                               use_ssh_client=endpoint.host.startswith("ssh://"))
+    return docker.DockerClient(base_url=endpoint.host, tls=tls, timeout=timeout)
+
+
+def ssh_address(host: str) -> str:
+    """``ssh://user@box`` with the port ssh itself would use for it. The SDK passes ``-p 22`` for an
+    address that names no port, where the CLI passes none and ssh's own config decides (a build
+    box on 2222 under ``Host box``): ``ssh -G`` says what ssh would do, without connecting."""
+    parts = urlsplit(host)
+    if parts.port is not None or not parts.hostname:
+        return host
+    user = ["-l", parts.username] if parts.username else []
+    try:
+        told = subprocess.run(["ssh", "-G", *user, "--", parts.hostname], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return host  # no ssh here: connecting fails anyway, in the SDK's words
+    port = next((line.split()[1] for line in told.stdout.splitlines() if line.startswith("port ")), "")
+    return f"ssh://{parts.netloc}:{port}" if port.isdigit() else host

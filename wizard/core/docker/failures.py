@@ -29,7 +29,9 @@ def engine_unreachable(exc: BaseException, endpoint: Endpoint | None = None) -> 
                           ("FileNotFoundError", "no socket there"), ("No such file", "no socket there"),
                           ("ConnectionRefused", "connection refused"), ("Connection refused", "connection refused"),
                           ("PermissionError", "permission denied"), ("Permission denied", "permission denied"),
-                          ("timed out", "timed out"), ("Read timed out", "timed out")):
+                          ("timed out", "timed out"), ("Read timed out", "timed out"),
+                          ("Unanswered", "it closed the connection without an answer"),
+                          ("Remote end closed connection", "it closed the connection without an answer")):
         if needle in text:
             reason = words
             break

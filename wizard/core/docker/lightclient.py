@@ -29,6 +29,10 @@ MAX_HEADERS = 100
 NO_BODY = {204, 304}
 
 
+class Unanswered(ConnectionResetError):
+    """The engine closed the connection before its status line: the request was not answered."""
+
+
 class NotHTTP(Exception):
     """The answer does not follow HTTP/1.1 (``engine_unreachable`` reads the "NotDocker" in its words)."""
 
@@ -55,7 +59,7 @@ class Answer:
     def _read_head(self) -> None:
         status_line = self._line()
         if not status_line:
-            raise ConnectionResetError("Remote end closed connection without response")
+            raise Unanswered("the engine closed the connection without an answer")
         version, _, rest = status_line.partition(b" ")
         code = rest[:3]
         if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
@@ -200,16 +204,24 @@ class LightClient:
         return self.request("DELETE", path, params)
 
     def request(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        answer: Answer | None = None
-        try:
-            answer = self._exchange(method, path, params, TIMEOUT)
-            self.podman = "libpod-api-version" in answer.headers
-            body = answer.read()
-        except (OSError, NotHTTP) as exc:
-            raise engine_unreachable(exc, self.endpoint) from None
-        finally:
-            if answer is not None:
-                answer.close()
+        # A read the engine dropped unanswered is asked once more, as HTTP clients do for idempotent
+        # requests: a Swarm manager busy taking a node back has closed one such list call.
+        tries = 2 if method == "GET" else 1
+        for tried in range(1, tries + 1):
+            answer: Answer | None = None
+            try:
+                answer = self._exchange(method, path, params, TIMEOUT)
+                self.podman = "libpod-api-version" in answer.headers
+                body = answer.read()
+                break
+            except Unanswered as exc:
+                if tried == tries:
+                    raise engine_unreachable(exc, self.endpoint) from None
+            except (OSError, NotHTTP) as exc:
+                raise engine_unreachable(exc, self.endpoint) from None
+            finally:
+                if answer is not None:
+                    answer.close()
         try:
             data = json.loads(body) if body.strip() and body.strip() != b"OK" else body.decode()
         except ValueError:

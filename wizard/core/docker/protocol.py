@@ -53,6 +53,9 @@ class Engine(Protocol):
     def compose(self) -> ComposeCLI: ...
 
     @property
+    def remote_host(self) -> str: ...  # the machine the engine runs on; "" for this one (ports, folders, disk)
+
+    @property
     def image_store(self) -> Any: ...  # a wizard.core.docker.imagestore.ImageStore
 
     def ping(self) -> None: ...

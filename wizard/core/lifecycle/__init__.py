@@ -15,4 +15,5 @@ rotation.py     a rotated password reaching the database, env files and services
 smoke.py        `launcher check`: do the generated keys and auth work on a live stack
 instances.py    every instance on this machine: `ls`, `down --all`, `gc`
 initsession.py  the answers of an interactive `init`, shared by the wizard and prompts
+stackgraph.py   the stack as a graph to draw (`plan --format mermaid`): groups, services, depends_on, steps
 """

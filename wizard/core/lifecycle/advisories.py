@@ -1,6 +1,6 @@
 """Known advisories of the pins a running stack uses, read from the stack's upstream records.
 
-A record (``compose/upstream/<component>.toml`` beside the compose files; README, "The bundled
+A record (``compose/upstream/<component>.toml`` beside the compose files; docs/bundled-stack.md, "The bundled
 stack") may carry ``[[advisories]]`` tables: the ids, the exact pins affected and the versions
 that fix them. `launcher doctor` names each running container whose image is such a pin. The
 image is the engine's word (the reference the container was created from), not the compose

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from wizard.core.docker.protocol import Engine
 from wizard.core.docker.containers import ContainerState
@@ -39,7 +39,9 @@ def memory_check(memory: int, cpus: int) -> PreflightCheck:
     return PreflightCheck("memory", "ok", detail)
 
 
-def disk_check(root_dir: str) -> PreflightCheck:
+def disk_check(root_dir: str, remote_host: str = "") -> PreflightCheck:
+    if remote_host:  # a folder of that name here, if any, is another disk
+        return PreflightCheck("disk", "ok", f"free space unknown ({root_dir or 'Docker root'} is on {remote_host})")
     try:
         usage = os.statvfs(root_dir)
     except OSError:
@@ -51,6 +53,30 @@ def disk_check(root_dir: str) -> PreflightCheck:
     if free < DISK_WARN:
         return PreflightCheck("disk", "warn", detail, "images and volumes need room: consider `docker system prune`")
     return PreflightCheck("disk", "ok", detail)
+
+
+def local_paths_check(config: Mapping[str, Any], remote_host: str, root: Path) -> PreflightCheck | None:
+    """What compose names by a folder of this machine, for an engine on ``remote_host``: a bind
+    mount is read from that machine's disk (a blocker unless the same path is there), a build
+    context is sent from here at each build (worth knowing: it can be large). None: neither."""
+    binds, builds = [], []
+    for name, service in sorted((config.get("services") or {}).items()):
+        build = service.get("build")
+        context = build.get("context", "") if isinstance(build, Mapping) else ""
+        if context and "://" not in context:  # a git or http context is fetched by the engine itself
+            builds.append(f"{name} ({shown_path(Path(context), root, dot=True)})")
+        for volume in service.get("volumes") or ():
+            if isinstance(volume, Mapping) and volume.get("type") == "bind":
+                binds.append(f"{name} ({shown_path(Path(str(volume.get('source', ''))), root, dot=True)})")
+    if binds:
+        return PreflightCheck("local paths", "warn",
+                              f"the engine runs on {remote_host}, which mounts these from its own disk: "
+                              f"{', '.join(binds)}",
+                              f"copy those folders to the same paths on {remote_host}, or use a local engine")
+    if builds:
+        return PreflightCheck("local paths", "ok",
+                              f"built from folders here, sent to {remote_host} at each build: {', '.join(builds)}")
+    return None
 
 
 # --------------------------------------------------------------------------- env files
@@ -91,21 +117,21 @@ class PortFinding:
     instead: int | None = None  # busy: a free port to use instead
 
 
-def free_port_near(port: int, avoid: Iterable[int] = ()) -> int | None:
+def free_port_near(port: int, avoid: Iterable[int] = (), free: Callable[[int], bool] = port_free) -> int | None:
     """The first free port above ``port`` not in ``avoid`` (None if none in the next 1000)."""
     avoided = set(avoid)
     for candidate in range(port + 1, min(port + 1000, 65536)):
-        if candidate not in avoided and port_free(candidate):
+        if candidate not in avoided and free(candidate):
             return candidate
     return None
 
 
-def port_holder(port: int, containers: Sequence[ContainerState]) -> str:
+def port_holder(port: int, containers: Sequence[ContainerState], *, local: bool = True) -> str:
     """Who holds a host port: a container by name, else a local process when we may look."""
     for container in containers:
         if container.state == "running" and any(p.port == port for p in container.ports):
             return f"container {container.name}"
-    process = _listening_process(port)
+    process = _listening_process(port) if local else ""
     return f"process {process}" if process else "another process"
 
 
@@ -137,12 +163,21 @@ def _listening_process(port: int) -> str:
 
 
 def find_ports(wanted: Sequence[WantedPort], project: Sequence[ContainerState],
-               everyone: Sequence[ContainerState] | None = None) -> dict[int, PortFinding]:
+               everyone: Sequence[ContainerState] | None = None, *, remote_host: str = "") -> dict[int, PortFinding]:
     """One finding per wanted port, by port (the lowest first; a port wanted twice is found once).
 
-    ``everyone`` is only needed when a port is busy, to name the container holding it.
+    ``everyone`` is only needed when a port is busy, to name the container holding it. With
+    ``remote_host`` the engine runs on that machine, where this one's ports say nothing: a port
+    is busy there when another of its containers publishes it (``everyone`` is then needed),
+    and other programs on that machine cannot be seen from here.
     """
     ours = {p.port: c.name for c in project if c.state in ("running", "restarting", "paused") for p in c.ports}
+    free = port_free
+    if remote_host:
+        published = {p.port for c in everyone or () if c.state == "running" for p in c.ports}
+
+        def free(port: int) -> bool:
+            return port not in published
     all_wanted = [w.port for w in wanted]
     found: dict[int, PortFinding] = {}
     for item in sorted(wanted, key=lambda w: w.port):
@@ -150,33 +185,39 @@ def find_ports(wanted: Sequence[WantedPort], project: Sequence[ContainerState],
             continue
         if item.port in ours:
             found[item.port] = PortFinding(item, "ours", ours[item.port])
-        elif port_free(item.port):
+        elif free(item.port):
             found[item.port] = PortFinding(item, "free")
         else:
-            found[item.port] = PortFinding(item, "busy", port_holder(item.port, everyone or ()),
-                                           free_port_near(item.port, all_wanted))
+            found[item.port] = PortFinding(item, "busy", port_holder(item.port, everyone or (), local=not remote_host),
+                                           free_port_near(item.port, all_wanted, free))
     return found
 
 
 def check_ports(wanted: Sequence[WantedPort], project: Sequence[ContainerState],
-                everyone: Sequence[ContainerState] | None = None) -> list[PreflightCheck]:
+                everyone: Sequence[ContainerState] | None = None, *, remote_host: str = "") -> list[PreflightCheck]:
     """One check per wanted port: free, held by this stack already (fine), or busy (a blocker)."""
     checks = []
-    for port, finding in find_ports(wanted, project, everyone).items():
+    for port, finding in find_ports(wanted, project, everyone, remote_host=remote_host).items():
         owner, name = finding.wanted.owner, f"port {port}"
         if finding.state == "ours":
             checks.append(PreflightCheck(name, "ok", f"{owner}: in use by this stack ({finding.holder})"))
+        elif finding.state == "free" and remote_host:
+            checks.append(PreflightCheck(name, "ok", f"{owner}: no other container publishes it on {remote_host} "
+                                                     "(other programs there cannot be checked from here)"))
         elif finding.state == "free":
             checks.append(PreflightCheck(name, "ok", f"{owner}: free on 127.0.0.1"))
         else:
-            checks.append(PreflightCheck(name, "fail", f"{owner}: 127.0.0.1:{port} is held by {finding.holder}",
-                                         _busy_hint(finding)))
+            checks.append(PreflightCheck(name, "fail", f"{owner}: {remote_host or '127.0.0.1'}:{port} is held by "
+                                                       f"{finding.holder}", _busy_hint(finding)))
     return checks
 
 
 def published_port_checks(engine: Engine, wanted: Sequence[WantedPort]) -> list[PreflightCheck]:
-    """``check_ports`` against the engine's containers; every container is listed only when a port is busy."""
+    """``check_ports`` against the engine's containers; every container is listed only when a port is busy
+    (always for an engine on another machine: there they are all it can see)."""
     project = engine.containers()
+    if engine.remote_host:
+        return check_ports(wanted, project, engine.all_containers(), remote_host=engine.remote_host)
     busy = [item for item in wanted if not port_free(item.port)]
     return check_ports(wanted, project, engine.all_containers() if busy else [])
 

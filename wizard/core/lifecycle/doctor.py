@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard.core.lifecycle.checks import (disk_check, env_files_check, memory_check, published_port_checks,
-                                shared_port_checks, wanted_ports)
+from wizard.core.lifecycle.checks import (WantedPort, disk_check, env_files_check, local_paths_check, memory_check,
+                                          published_port_checks, shared_port_checks, wanted_ports)
 from wizard.core.docker.engineinfo import healthchecks_cannot_run
-from wizard.core.docker.protocol import Engine
+from wizard.core.docker.protocol import Engine, RecordsUp
 from wizard.core.support.errors import ConfigError, LauncherError
 from wizard.core.support.events import PreflightCheck
 from wizard.core.manifest.stack import Stack
@@ -40,8 +40,15 @@ def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
         checks.append(PreflightCheck("compose", "fail", error.message, error.hint))
         compose_ok = False
     checks.append(memory_check(facts["memory"], facts["cpus"]))
-    checks.append(disk_check(facts["root_dir"]))
+    checks.append(disk_check(facts["root_dir"], engine.remote_host))
     checks.append(env_files_check(stack))
+    if engine.remote_host and compose_ok and isinstance(engine, RecordsUp):
+        try:
+            paths = local_paths_check(engine.resolved_config(), engine.remote_host, stack.root)
+        except ConfigError:
+            paths = None  # the compose files' own fault: reported below, with the ports
+        if paths is not None:
+            checks.append(paths)
     checks.append(PreflightCheck("by hand", "ok", engine.by_hand()))
     values = _values_or_none(stack)
     try:
@@ -54,7 +61,21 @@ def run_doctor(stack: Stack, engine: Engine) -> list[PreflightCheck]:
     # A port two settings share is reported once, as that blocker.
     checks.extend(check for check in published_port_checks(engine, wanted)
                   if check.name not in {blocker.name for blocker in shared})
+    if facts.get("rootless"):
+        checks.append(rootless_check(wanted))
     return checks
+
+
+def rootless_check(wanted: list[WantedPort]) -> PreflightCheck:
+    """What a rootless engine changes for this stack: low ports, and who owns bind-mounted files."""
+    low = sorted({f"{item.port} ({item.owner})" for item in wanted if item.port < 1024})
+    ownership = ("files a container writes into a bind mount belong to a subordinate user id on this machine "
+                 "(root in the container is you)")
+    if low:
+        return PreflightCheck("rootless", "fail", f"a rootless engine cannot publish ports below 1024: {', '.join(low)}",
+                              "choose ports from 1024 up (launcher init --set NAME=PORT), or allow them with "
+                              "`sysctl net.ipv4.ip_unprivileged_port_start=PORT`")
+    return PreflightCheck("rootless", "ok", f"ports from 1024 up only; {ownership}")
 
 
 def engine_line(facts: dict[str, Any]) -> str:

@@ -210,6 +210,17 @@ class InitSession:
         """The port check the front ends show: ``check_ports`` unless a checker was handed in."""
         return self.port_checker(self) if self.port_checker else self.check_ports()
 
+    def ports_host(self) -> str:
+        """Where the ports are: 127.0.0.1, or the machine an engine elsewhere runs on (its containers
+        are then all the check can see there)."""
+        from wizard.core.docker.endpoint import current
+        from wizard.core.support.errors import ConfigError
+
+        try:
+            return current().remote_host or "127.0.0.1"
+        except ConfigError:
+            return "127.0.0.1"  # a broken CLI config: every engine call says so in its own line
+
     def check_ports(self, containers: Callable[[], tuple[list, list]] | None = None) -> list[PortStatus]:
         """Check every port setting on 127.0.0.1: free, held by this stack, or busy (with who holds
         it and a free one to use instead). Blocking: front ends call it off their UI thread.
@@ -229,7 +240,8 @@ class InitSession:
                 continue
             wanted.append(WantedPort(int(value), spec.name, spec.name))
         project, everyone = (containers or self._containers)()
-        findings = find_ports(wanted, project, everyone)
+        host = self.ports_host()
+        findings = find_ports(wanted, project, everyone, remote_host="" if host == "127.0.0.1" else host)
         taken = [item.port for item in wanted]
         for item in wanted:
             finding = findings[item.port]

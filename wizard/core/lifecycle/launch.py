@@ -244,7 +244,9 @@ def preflight(stack: Stack, engine: Engine, plan: Plan, *,
     if blockers:
         first = blockers[0]
         raise PreflightFailed(f"{first.name} is busy ({first.detail})", first.hint)
-    yield PreflightCheck(check="ports", status="ok", detail=f"{len(checks)} free or already ours")
+    where = (f" on {engine.remote_host} (other programs there cannot be checked from here)"
+             if engine.remote_host else "")
+    yield PreflightCheck(check="ports", status="ok", detail=f"{len(checks)} free or already ours{where}")
     return values
 
 
@@ -348,7 +350,7 @@ def down(stack: Stack, *, engine: Engine | None = None, volumes: bool = False,
     before = engine.containers()
     # Containers of the project that no compose file of any profile declares (a service since
     # renamed or deleted, one started by hand into the project): `down` removes them too,
-    # where plain `docker compose down` keeps them (see the README's "Daily use").
+    # where plain `docker compose down` keeps them (see docs/daily-use.md).
     declared = engine.model().groups
     engine.down(volumes=volumes)
     left = {c.id for c in engine.containers()}  # compose leaves what it does not count as the project's

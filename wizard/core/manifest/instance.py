@@ -29,12 +29,23 @@ def recorded_path(root: Path) -> Path:
 
 
 def recorded(root: Path) -> str:
-    """The name this checkout was given (valid), or "" when it has none yet."""
+    """The name this checkout was given, or "" when it has none yet. A file that holds no valid
+    name is refused (ConfigError), never passed over: a name derived instead would be another
+    compose project, a fresh stack beside this checkout's data."""
+    path = recorded_path(root)
     try:
-        name = recorded_path(root).read_text(encoding="utf-8").strip()
-    except OSError:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return ""
-    return name if INSTANCE_PATTERN.match(name) else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})",
+                          "fix its permissions, or delete it to have the name derived again") from None
+    name = text.strip()
+    if not INSTANCE_PATTERN.fullmatch(name):
+        raise ConfigError(f"{path}:1: not an instance name (lowercase letters, digits, '-' and '_', one line)",
+                          "write this checkout's instance name there (`launcher ls` lists them), "
+                          "or delete the file to have it derived again")
+    return name
 
 
 def record(root: Path, name: str) -> None:

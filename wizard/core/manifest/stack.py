@@ -91,6 +91,7 @@ class _Validator(ManifestReader):
 
     def build(self) -> Stack:
         stack_table = self.table("stack")
+        self.unknown_keys(("stack",), stack_table, {"name", "compose_env_output", "description"})
         name = self.text(("stack",), stack_table, "name") or ""
         if not name:
             self.problem("[stack] needs a name (the compose project name)", 'add name = "mystack" under [stack]',
@@ -191,6 +192,8 @@ class _Validator(ManifestReader):
                     if required not in raw:
                         self.problem(f"step {name} ({kind}) needs {required}",
                                      f"add {required} = \"...\" to [steps.{name}]", table)
+                self.unknown_keys(table, raw, {"kind", "after", "description", *STEP_KINDS[kind].required,
+                                               *STEP_KINDS[kind].optional})
             if after not in group_names:
                 self.problem(f"step {name} follows unknown group {after!r}",
                              f"set after to one of: {', '.join(sorted(group_names)) or '(no groups)'}",

@@ -24,7 +24,7 @@ def prune_on(docker_cli: str, environ: Mapping[str, str], node: Node, label: str
     """Remove the project's stopped containers on another node, and with ``namespaces`` the stacks'
     volumes there (a service pinned to that node keeps its data there), through the Docker context
     its ``launcher.context`` label names; without one (or when it cannot be reached) they stay
-    there, as the README says, for `docker container prune` / `volume rm` on that node."""
+    there, as docs/targets.md says, for `docker container prune` / `volume rm` on that node."""
     import subprocess
 
     context = node.labels.get(CONTEXT_LABEL)

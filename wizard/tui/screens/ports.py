@@ -39,7 +39,7 @@ class PortsScreen(StepScreen):
         offsets = {int(session.settings.get(spec.name, "")) - int(spec.default) for spec in session.port_settings()
                    if str(session.settings.get(spec.name, "")).isdigit() and (spec.default or "").isdigit()}
         block = f", block +{offsets.pop()}" if len(offsets) == 1 and 0 not in offsets else ""
-        sections = ((f"Ports on 127.0.0.1 for instance {session.stack.project}{block}, checked as you type",
+        sections = ((f"Ports on {session.ports_host()} for instance {session.stack.project}{block}, checked as you type",
                      session.port_settings()),
                     ("URLs", session.url_settings()),
                     ("Other settings", session.other_settings()))

@@ -62,6 +62,8 @@ class StepKind:
     module: str
     function: str
     database: str  # the store it works on: POSTGRES or MONGO
+    # The parameters its runner reads when given; any other key of its table is refused as a typo.
+    optional: tuple[str, ...] = ()
     seeds: bool = False  # loads a folder of seed data (`dir`) into that store
     # Runs in `launcher upgrade` once the new services are healthy, never in `up`'s waves.
     at_upgrade: bool = False

@@ -12,4 +12,4 @@ KINDS = (StepKind("postgres-seeds", required=("dsn", "dir"), module="wizard.core
                   function="run_seed_step", database=POSTGRES, seeds=True),
          StepKind("postgres-upgrade", required=("dsn", "dir", "service", "to_image"),
                   module="wizard.core.upgrade.sqlsteps", function="run_upgrade_step", database=POSTGRES,
-                  at_upgrade=True))
+                  at_upgrade=True, optional=("from_image",)))
