@@ -265,9 +265,12 @@ class ComposeEngine(EngineConnection):
         return counts
 
     def failure_details(self, container_id: str, tail: int = 40) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The last health probe outputs and the last ``tail`` log lines of a container."""
+        """The last health probe outputs and the last ``tail`` log lines of a container (none for
+        a Swarm task that has no container yet: its id is empty)."""
         import docker.errors
 
+        if not container_id:
+            return (), ()
         try:
             details = self._call(self.client.api.inspect_container, container_id)
             raw_logs = self._call(self.client.api.logs, container_id, tail=tail, timestamps=False)

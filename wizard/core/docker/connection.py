@@ -65,12 +65,19 @@ class EngineConnection:
         return engine_facts(version, info, self.endpoint)
 
     def _call(self, function, *args, **kwargs):
+        """An SDK call; the engine not answering (a connection refused, dropped or timed out) is
+        DockerUnavailable in one line. The engine's own refusals (APIError) and the SDK's
+        complaints about a call (a missing id, a bad argument) are not that, and pass on."""
         import docker.errors
         import requests.exceptions
 
         try:
             return function(*args, **kwargs)
-        except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
-            if isinstance(exc, docker.errors.APIError):
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise engine_unreachable(exc, self.endpoint) from None
+        except docker.errors.DockerException as exc:
+            # The SDK raises the base class itself when it cannot reach the engine ("Error while
+            # fetching server API version: ..."); its subclasses name something else.
+            if type(exc) is not docker.errors.DockerException:
                 raise
             raise engine_unreachable(exc, self.endpoint) from None

@@ -205,7 +205,7 @@ class LightClient:
 
     def request(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
         # A read the engine dropped unanswered is asked once more, as HTTP clients do for idempotent
-        # requests: a Swarm manager busy taking a node back has closed one such list call.
+        # requests (a socket proxy or an engine restarting between two calls); a change never is.
         tries = 2 if method == "GET" else 1
         for tried in range(1, tries + 1):
             answer: Answer | None = None
