@@ -10,7 +10,10 @@ Whatever the mutation, these must hold:
   and `secrets check` succeed too: init never writes what a later command cannot read.
 
 LAUNCHER_FUZZ_ROUNDS and LAUNCHER_FUZZ_SEED change the size and the seed; a failure
-prints the seed and round so it can be replayed.
+prints the seed and round so it can be replayed. The rounds run as PARTS tests (so the two
+workers of the full run share them rather than one carrying the whole fuzzer): each part
+replays the mutations of the rounds before its own without running init, so together they
+run exactly the one seeded sequence of rounds.
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ import shutil
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 from wizard.cli import main
 
 ROUNDS = int(os.environ.get("LAUNCHER_FUZZ_ROUNDS", "2000"))
 SEED = int(os.environ.get("LAUNCHER_FUZZ_SEED", "20261130"))
 ROUND_SECONDS = 30
+PARTS = 4
 
 HOSTILE_TEXT = [
     "", " ", "'", '"', "\\", "abc\\", "$", "$$", "$HOME", "${JWT_SECRET}", "${NOPE}", "it's ${X}",
@@ -52,10 +58,10 @@ def _alarm(signum, frame):
     raise Hang()
 
 
-def copy_bundled(target: Path) -> None:
+def copy_bundled(target: Path, folders: tuple[str, ...] = ("compose", "envtemplates")) -> None:
     target.mkdir(parents=True)
     shutil.copy(REPO / "stack.toml", target / "stack.toml")
-    for folder in ("compose", "envtemplates"):
+    for folder in folders:
         shutil.copytree(REPO / folder, target / folder)
 
 
@@ -134,8 +140,10 @@ def snapshot(sandbox: Path, stack: Path) -> dict[str, bytes]:
             if path.is_file() and not path.is_relative_to(stack)}
 
 
-def test_init_survives_mutations_of_manifest_templates_and_values(tmp_path, monkeypatch):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_init_survives_mutations_of_manifest_templates_and_values(part, tmp_path, monkeypatch):
     rng = random.Random(SEED)
+    first, last = ROUNDS * part // PARTS, ROUNDS * (part + 1) // PARTS
     previous = signal.signal(signal.SIGALRM, _alarm)
     monkeypatch.setenv("LAUNCHER_LOCK_WAIT", "5")
     monkeypatch.setenv("CI", "1")  # never prompt
@@ -144,8 +152,13 @@ def test_init_survives_mutations_of_manifest_templates_and_values(tmp_path, monk
     (sandbox / "keep" / "outside.env").write_text("UNTOUCHED=1\n")
     outcomes: dict[int, int] = {}
     try:
-        for round_number in range(ROUNDS):
+        for round_number in range(last):
             stack = sandbox / "a" / "b" / f"stack{round_number}"
+            if round_number < first:  # another part's round: only its draws (mutate reads no compose file)
+                copy_bundled(stack, folders=("envtemplates",))
+                mutate(rng, stack, sandbox)
+                shutil.rmtree(stack)
+                continue
             copy_bundled(stack)
             what, extra = mutate(rng, stack, sandbox)
             before = snapshot(sandbox, stack)
@@ -167,4 +180,4 @@ def test_init_survives_mutations_of_manifest_templates_and_values(tmp_path, monk
     finally:
         signal.signal(signal.SIGALRM, previous)
     # The mutations reach both sides: some runs succeed, most kinds of refusal occur.
-    assert outcomes.get(0, 0) > ROUNDS // 10 and {2, 3}.issubset(outcomes), outcomes
+    assert outcomes.get(0, 0) > (last - first) // 10 and {2, 3}.issubset(outcomes), outcomes

@@ -147,6 +147,23 @@ def test_jwt_must_be_signed_by_a_declared_secret(tmp_path):
     assert "stack.toml:5:" in line and "signed with a declared secret" in line
 
 
+def test_a_signer_that_is_not_a_name_is_a_problem_not_a_crash(tmp_path):
+    """Found by the init fuzzer (seed 20261130, stream of part 3 when the parts had their own seeds)."""
+    manifest = write_stack(tmp_path, """
+        [stack]
+        name = "demo"
+        [secrets.JWT_SECRET]
+        kind = "token"
+        length = 48
+        [secrets.ANON_KEY]
+        kind = "jwt"
+        signed_with = ["JWT_SECRET"]
+        role = "anon"
+    """)
+    lines = problems_of(manifest)
+    assert any("stack.toml:8:" in line and "signed_with" in line for line in lines), lines
+
+
 def test_step_after_unknown_group(tmp_path):
     manifest = write_stack(tmp_path, """
         [stack]

@@ -243,8 +243,8 @@ class _Validator(ManifestReader):
         floors: dict[str, int] = {}
         for _, raw in self.entries("secrets"):
             kind = SECRET_KINDS.get(raw["kind"]) if isinstance(raw.get("kind"), str) else None
-            if kind is not None and kind.signer_min_length:
-                signer = raw.get("signed_with")
+            signer = raw.get("signed_with")
+            if kind is not None and kind.signer_min_length and isinstance(signer, str):  # else secrets() says what is wrong
                 floors[signer] = max(floors.get(signer, 0), kind.signer_min_length)
         return floors
 
