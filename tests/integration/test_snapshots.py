@@ -308,6 +308,12 @@ def test_restore_into_a_fresh_clone_brings_the_values_back_with_with_secrets(eng
     assert (clone / ".env").read_text() == (stack.root / ".env").read_text()
     assert logical(stack, docker_client) == before_pg
     assert redis_state(docker_client, stack) == {"moved": "yes\n"}
+    # The volumes the restore made (none was there) are compose's own, as `up` would have made them:
+    # setting a missing one aside first had the engine create it unlabelled, left behind by `down`.
+    for key in ("files", "redisdata"):
+        labels = docker_client.volumes.get(f"{stack.project}_{key}").attrs["Labels"] or {}
+        assert (labels.get("com.docker.compose.project"), labels.get("com.docker.compose.volume")) == \
+            (stack.project, key), labels
 
 
 def refuse_a_forged_foreign_volume(stack, docker_client) -> None:

@@ -149,11 +149,19 @@ def restore(stack, snapshot, key: bytes | None, *, with_secrets: bool = False, e
         for part in volume_parts:
             volume, image, shell = targets_of[part["name"]], helpers[part["name"]], shells.get(part["name"], "")
             key_ = str(part.get("key") or "")
-            # Like reset: the volume's files are copied aside first, put back if anything fails.
-            replacement.add(lambda volume=volume, image=image: asides.copy_aside(client, volume, image, engine.project),
-                            lambda volume=volume, image=image, shell=shell, key_=key_: asides.put_back(
-                                client, volume, key_, engine.project, image, shell=shell),
-                            lambda volume=volume: asides.drop_aside(client, volume))
+            if shell or volumes.exists(client, volume):
+                # Like reset: the volume's files are copied aside first, put back if anything fails.
+                replacement.add(lambda volume=volume, image=image: asides.copy_aside(client, volume, image,
+                                                                                     engine.project),
+                                lambda volume=volume, image=image, shell=shell, key_=key_: asides.put_back(
+                                    client, volume, key_, engine.project, image, shell=shell),
+                                lambda volume=volume: asides.drop_aside(client, volume))
+            else:
+                # Nothing to set aside (copying it would have the engine make it, without compose's
+                # labels): the restore makes it, labelled, and a failed restore removes it again.
+                replacement.add(lambda: None,
+                                lambda volume=volume: volumes.remove(client, volume, engine.project, missing_ok=True),
+                                lambda: None)
             if shell:
                 def fill(chunks, volume=volume, image=image, shell=shell):
                     volumes.refill(client, volume, image, chunks, shell=shell)

@@ -180,6 +180,18 @@ def shell_image(client, candidates: Sequence[str]) -> str:
                           "volume, or add a service whose image has a shell")
 
 
+def exists(client, volume: str) -> bool:
+    """Whether the engine has a volume of that name (asked without creating it, as a helper would)."""
+    import docker.errors
+
+    with engine_errors(f"look at volume {volume}"):
+        try:
+            client.volumes.get(volume)
+        except docker.errors.NotFound:
+            return False
+    return True
+
+
 def existing(client, project: str) -> set[str]:
     return {volume.name for volume in client.volumes.list(filters={"label": f"{PROJECT_LABEL}={project}"})}
 
@@ -267,8 +279,10 @@ def _members(helper, path: str) -> int:
         return sum(1 for _member in tar)
 
 
-def remove(client, volume: str, project: str) -> None:
+def remove(client, volume: str, project: str, *, missing_ok: bool = False) -> None:
     """Remove the project's containers that mount the volume, then the volume (reset)."""
+    if missing_ok and not exists(client, volume):
+        return
     with engine_errors(f"remove volume {volume}"):
         for container in in_use_by(client, volume, project):
             container.remove(force=True)
