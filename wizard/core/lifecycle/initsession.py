@@ -211,19 +211,24 @@ class InitSession:
         return self.port_checker(self) if self.port_checker else self.check_ports()
 
     def ports_host(self) -> str:
-        """Where the ports are: 127.0.0.1, or the machine an engine elsewhere runs on (its containers
-        are then all the check can see there)."""
+        """Where the ports are: 127.0.0.1, or the machine an engine elsewhere runs on."""
+        return self._remote_host() or "127.0.0.1"
+
+    @staticmethod
+    def _remote_host() -> str:
+        """The machine an engine elsewhere runs on (its containers are then all the check can see
+        there); "" for this one."""
         from wizard.core.docker.endpoint import current
         from wizard.core.support.errors import ConfigError
 
         try:
-            return current().remote_host or "127.0.0.1"
+            return current().remote_host
         except ConfigError:
-            return "127.0.0.1"  # a broken CLI config: every engine call says so in its own line
+            return ""  # a broken CLI config: every engine call says so in its own line
 
     def check_ports(self, containers: Callable[[], tuple[list, list]] | None = None) -> list[PortStatus]:
-        """Check every port setting on 127.0.0.1: free, held by this stack, or busy (with who holds
-        it and a free one to use instead). Blocking: front ends call it off their UI thread.
+        """Check every port setting on ``ports_host()``: free, held by this stack, or busy (with who
+        holds it and a free one to use instead). Blocking: front ends call it off their UI thread.
 
         ``containers`` returns (this project's containers, every container); by default they come
         from the Docker engine, and when it does not answer a busy port is named by process only.
@@ -240,8 +245,7 @@ class InitSession:
                 continue
             wanted.append(WantedPort(int(value), spec.name, spec.name))
         project, everyone = (containers or self._containers)()
-        host = self.ports_host()
-        findings = find_ports(wanted, project, everyone, remote_host="" if host == "127.0.0.1" else host)
+        findings = find_ports(wanted, project, everyone, remote_host=self._remote_host())
         taken = [item.port for item in wanted]
         for item in wanted:
             finding = findings[item.port]
